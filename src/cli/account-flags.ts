@@ -1,0 +1,50 @@
+import { Option, type Command } from 'commander';
+import type { SettingsInput } from '../modules/accounts/accounts.service.js';
+import { MERGE_BY, REFERRAL_COMPLETION, type Account, type AccountKeys, type MergeBy, type ReferralCompletion } from '../modules/accounts/accounts.types.js';
+
+export interface AccountFlags {
+  name?: string;
+  mergeBy?: MergeBy;
+  defaultCountry?: string;
+  referralLinkBase?: string;
+  referralCompletion?: ReferralCompletion;
+  highSecurity?: boolean;
+  json?: boolean;
+}
+
+/** The settings flags shared by `accounts create` and `accounts update`. */
+export function withSettingsFlags(command: Command): Command {
+  return command
+    .addOption(new Option('--merge-by <mode>', 'channel merging identifier').choices(MERGE_BY))
+    .option('--default-country <ISO2>', 'country used to read local mobile numbers, e.g. EG')
+    .option('--referral-link-base <url>', 'base URL of referral links')
+    .addOption(new Option('--referral-completion <when>', 'when a referral becomes Active').choices(REFERRAL_COMPLETION))
+    .option('--high-security', 'require the secretKey on every operation')
+    .option('--no-high-security', 'require the secretKey only where the API says so')
+    .option('--json', 'print one JSON object and nothing else');
+}
+
+export function settingsFrom(flags: AccountFlags): SettingsInput {
+  return {
+    ...(flags.mergeBy !== undefined && { mergeBy: flags.mergeBy }),
+    ...(flags.defaultCountry !== undefined && { defaultCountry: flags.defaultCountry === '' ? null : flags.defaultCountry }),
+    ...(flags.referralLinkBase !== undefined && { referralLinkBase: flags.referralLinkBase === '' ? null : flags.referralLinkBase }),
+    ...(flags.referralCompletion !== undefined && { referralCompletion: flags.referralCompletion }),
+    ...(flags.highSecurity !== undefined && { highSecurity: flags.highSecurity }),
+  };
+}
+
+export function describeAccount(account: Account, keys?: AccountKeys): string {
+  const lines = [
+    `id: ${account.id}`,
+    `name: ${account.name}`,
+    `mergeBy: ${account.mergeBy}`,
+    `defaultCountry: ${account.defaultCountry ?? '-'}`,
+    `referralLinkBase: ${account.referralLinkBase ?? '-'}`,
+    `referralCompletion: ${account.referralCompletion}`,
+    `highSecurity: ${account.highSecurity}`,
+    `createdAt: ${account.createdAt}`,
+  ];
+  if (keys) lines.push(`apiKey: ${keys.apiKey}`, `secretKey: ${keys.secretKey}`, 'Keep these keys now: Patron stores only their hashes and cannot show them again.');
+  return lines.join('\n');
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig, type ConfigOverrides } from '../config.js';
+import { AppError } from '../errors.js';
+import { migrateToLatest } from '../db/migrator.js';
+import { openStore, startServer } from '../server.js';
+import type { Store } from '../db/connect.js';
+import { connect } from '../db/connect.js';
+import { changeAccount, createAccount, getAccount, getAccounts, rotateAccountKeys } from '../modules/accounts/accounts.service.js';
+import { describeAccount, settingsFrom, withSettingsFlags, type AccountFlags } from './account-flags.js';
+
+const program = new Command();
+program
+  .name('patron')
+  .description('Patron: customer identity and profiles for loyalty programs (Gameball v4.0 compatible).')
+  .option('--database-url <url>', 'overrides DATABASE_URL (sqlite:<path> or postgres://…)')
+  .showHelpAfterError();
+
+function overrides(extra: ConfigOverrides = {}): ConfigOverrides {
+  const { databaseUrl } = program.opts<{ databaseUrl?: string }>();
+  return { DATABASE_URL: databaseUrl, ...extra };
+}
+
+/** Runs a command against the migrated store and always closes it. */
+async function withStore<T>(work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(loadConfig(process.env, overrides()));
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+program
+  .command('serve')
+  .description('migrate the store, then serve the HTTP API')
+  .option('--port <port>', 'overrides PORT')
+  .option('--host <host>', 'overrides HOST')
+  .option('--log-level <level>', 'overrides LOG_LEVEL')
+  .action(async (flags: { port?: string; host?: string; logLevel?: string }) => {
+    const config = loadConfig(process.env, overrides({ PORT: flags.port, HOST: flags.host, LOG_LEVEL: flags.logLevel }));
+    const server = await startServer(config);
+    console.log(`Patron listening on ${server.url} (store: ${server.store.location})`);
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      server.app.log.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program
+  .command('migrate')
+  .description('bring the store schema up to date (serve does this too)')
+  .action(async () => {
+    const config = loadConfig(process.env, overrides());
+    const store = connect(config.databaseUrl, { poolSize: 1 });
+    try {
+      const applied = await migrateToLatest(store);
+      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The store is up to date.');
+    } finally {
+      await store.close();
+    }
+  });
+
+const accounts = program.command('accounts').description('manage merchant accounts and their keys');
+
+withSettingsFlags(accounts.command('create').description('create an account and print its keys (shown once)'))
+  .requiredOption('--name <name>', 'account name')
+  .action(async (flags: AccountFlags & { name: string }) => {
+    const { account, keys } = await withStore((store) => createAccount(store.db, flags.name, settingsFrom(flags)));
+    console.log(flags.json ? JSON.stringify({ ...account, ...keys }) : describeAccount(account, keys));
+  });
+
+accounts
+  .command('list')
+  .description('list accounts')
+  .option('--json', 'print a JSON array')
+  .action(async (flags: { json?: boolean }) => {
+    const all = await withStore((store) => getAccounts(store.db));
+    if (flags.json) return console.log(JSON.stringify(all));
+    if (all.length === 0) return console.log('No accounts yet. Create one with: patron accounts create --name <name>');
+    console.log(['id', 'name', 'mergeBy', 'referralCompletion', 'highSecurity'].join('\t'));
+    for (const a of all) console.log([a.id, a.name, a.mergeBy, a.referralCompletion, a.highSecurity].join('\t'));
+  });
+
+accounts
+  .command('show <id>')
+  .description('show one account (never its keys)')
+  .option('--json', 'print one JSON object')
+  .action(async (id: string, flags: { json?: boolean }) => {
+    const account = await withStore((store) => getAccount(store.db, id));
+    console.log(flags.json ? JSON.stringify(account) : describeAccount(account));
+  });
+
+withSettingsFlags(accounts.command('update <id>').description('change an account\'s name or settings'))
+  .option('--name <name>', 'new account name')
+  .action(async (id: string, flags: AccountFlags) => {
+    const account = await withStore((store) =>
+      changeAccount(store.db, id, { ...settingsFrom(flags), ...(flags.name !== undefined && { name: flags.name }) }),
+    );
+    console.log(flags.json ? JSON.stringify(account) : describeAccount(account));
+  });
+
+accounts
+  .command('rotate-keys <id>')
+  .description('issue a new apiKey and secretKey; the old ones stop working at once')
+  .option('--json', 'print one JSON object')
+  .action(async (id: string, flags: { json?: boolean }) => {
+    const { account, keys } = await withStore((store) => rotateAccountKeys(store.db, id));
+    console.log(flags.json ? JSON.stringify({ ...account, ...keys }) : describeAccount(account, keys));
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof AppError) {
+    console.error(`patron: ${error.message}`);
+    process.exit(2);
+  }
+  console.error('patron: failed:', error instanceof Error ? error.stack ?? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+/**
+ * One typed Config from the environment; command-line flags may override single values.
+ * Unknown PATRON_* variables and malformed values stop the start with a message that names
+ * the setting, so a typo never silently falls back to a default.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  logLevel: LogLevel;
+  dbPoolSize: number;
+  dbStatementTimeoutMs: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface Setting {
+  env: string;
+  description: string;
+  default: string;
+}
+
+/** The settings table; the README's configuration section follows it. */
+export const SETTINGS: readonly Setting[] = [
+  { env: 'PORT', description: 'HTTP port', default: '8080' },
+  { env: 'HOST', description: 'Interface to listen on', default: '127.0.0.1' },
+  { env: 'DATABASE_URL', description: 'sqlite:<path> or postgres://user:pass@host:port/db', default: 'sqlite:./data/patron.sqlite' },
+  { env: 'LOG_LEVEL', description: LOG_LEVELS.join(' | '), default: 'info' },
+  { env: 'PATRON_DB_POOL_SIZE', description: 'PostgreSQL connections per node', default: '10' },
+  { env: 'PATRON_DB_STATEMENT_TIMEOUT_MS', description: 'PostgreSQL statement timeout (0 = none)', default: '5000' },
+];
+
+export type ConfigOverrides = Partial<Record<string, string | undefined>>;
+
+function integer(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const known = new Set(SETTINGS.map((s) => s.env));
+  const unknown = Object.keys(env).filter((key) => key.startsWith('PATRON_') && !known.has(key));
+  if (unknown.length > 0) {
+    throw new ConfigError(`Unknown setting ${unknown.join(', ')}. Known settings: ${[...known].join(', ')}`);
+  }
+  const read = (name: string): string => {
+    const fromFlag = overrides[name];
+    if (fromFlag !== undefined) return fromFlag;
+    const fromEnv = env[name];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    const setting = SETTINGS.find((s) => s.env === name);
+    if (!setting) throw new ConfigError(`No such setting ${name}`);
+    return setting.default;
+  };
+
+  const databaseUrl = read('DATABASE_URL');
+  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must be sqlite:<path> or postgres://…, got "${databaseUrl}"`);
+  }
+  const logLevel = read('LOG_LEVEL');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const host = read('HOST');
+  if (host.trim() === '') throw new ConfigError('HOST must not be empty');
+
+  return {
+    port: integer('PORT', read('PORT'), 0, 65535),
+    host,
+    databaseUrl,
+    logLevel: logLevel as LogLevel,
+    dbPoolSize: integer('PATRON_DB_POOL_SIZE', read('PATRON_DB_POOL_SIZE'), 1, 1000),
+    dbStatementTimeoutMs: integer('PATRON_DB_STATEMENT_TIMEOUT_MS', read('PATRON_DB_STATEMENT_TIMEOUT_MS'), 0, 3_600_000),
+  };
+}

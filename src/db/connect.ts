@@ -1,0 +1,77 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database, Db } from './database.js';
+import { postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
+
+/** The only module that knows the drivers. */
+export interface Store {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  /** A human-readable location without credentials, for logs. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  poolSize?: number;
+  statementTimeoutMs?: number;
+}
+
+let pgTypesSet = false;
+
+/** Make pg return the same JS values as better-sqlite3: int8 → number, timestamptz → ISO string. */
+function setPgTypeParsers(): void {
+  if (pgTypesSet) return;
+  pgTypesSet = true;
+  pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+  pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (value) => new Date(value).toISOString());
+}
+
+export function connect(databaseUrl: string, options: ConnectOptions = {}): Store {
+  if (databaseUrl.startsWith('sqlite:')) return connectSqlite(databaseUrl.slice('sqlite:'.length));
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return connectPostgres(databaseUrl, options);
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
+}
+
+function connectSqlite(path: string): Store {
+  const inMemory = path === ':memory:' || path === '';
+  const file = inMemory ? ':memory:' : resolve(path);
+  if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+  const database = new SQLite(file);
+  // WAL lets readers (a CLI command) run beside the server; synchronous=NORMAL in WAL mode keeps
+  // every committed transaction across a process crash (power loss may drop the last few).
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return {
+    db,
+    dialect: sqliteDialect,
+    location: `sqlite:${file}`,
+    close: () => db.destroy(),
+  };
+}
+
+function connectPostgres(url: string, options: ConnectOptions): Store {
+  setPgTypeParsers();
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+  });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const parsed = new URL(url);
+  return {
+    db,
+    dialect: postgresDialect,
+    location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
+    close: () => db.destroy(),
+  };
+}

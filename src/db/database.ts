@@ -1,0 +1,76 @@
+import type { ColumnType, Generated, Kysely } from 'kysely';
+
+/**
+ * Table types. Values are what the application writes; reads go through each store's
+ * row → domain function, which evens out the dialects (SQLite returns JSON as text and
+ * booleans as 0/1, PostgreSQL returns objects and booleans).
+ */
+
+type Json = ColumnType<unknown, string, string>;
+type Bool = ColumnType<boolean | number, boolean | number, boolean | number>;
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  api_key_hash: string;
+  secret_key_hash: string;
+  merge_by: 'none' | 'email' | 'mobile';
+  default_country: string | null;
+  referral_link_base: string | null;
+  referral_completion: 'signup' | 'firstOrder';
+  high_security: Bool;
+  hash_secret: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProfilesTable {
+  gameball_id: Generated<number>;
+  account_id: string;
+  email: string | null;
+  mobile: string | null;
+  /** Merge keys, set only while the account merges by that identifier (unique per account). */
+  email_key: string | null;
+  mobile_key: string | null;
+  attributes: Json;
+  custom: Json;
+  push_devices: Json;
+  guest: Bool;
+  is_active: Bool;
+  referral_code: string | null;
+  is_referred: Bool;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CustomerIdsTable {
+  account_id: string;
+  customer_id: string;
+  gameball_id: number;
+  created_at: string;
+}
+
+export interface ReferralsTable {
+  id: Generated<number>;
+  account_id: string;
+  referrer_gameball_id: number;
+  referee_gameball_id: number;
+  status: 'Pending' | 'Active';
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  profiles: ProfilesTable;
+  customer_ids: CustomerIdsTable;
+  referrals: ReferralsTable;
+}
+
+export type Db = Kysely<Database>;
+
+/**
+ * Booleans are written as 1/0: better-sqlite3 cannot bind `true`, and PostgreSQL reads the
+ * text '1'/'0' as a boolean.
+ */
+export const dbBool = (value: boolean): number => (value ? 1 : 0);

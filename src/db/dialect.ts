@@ -1,0 +1,113 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, Db } from './database.js';
+
+/**
+ * Every difference between the embedded SQLite store and PostgreSQL lives here:
+ * column types, transaction start, row locks and driver error codes.
+ */
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Dialect {
+  readonly name: DialectName;
+  /** Column type of an application-assigned, never-reused integer key. */
+  readonly serialKey: 'integer' | 'bigserial';
+  readonly jsonType: 'text' | 'jsonb';
+  readonly boolType: 'integer' | 'boolean';
+  readonly timestampType: 'text' | 'timestamptz';
+  /** Runs `work` in one transaction, retrying when the database reports a transient conflict. */
+  transaction<T>(db: Db, work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Serialises writers that touch the same logical keys (a customerId, a merge identifier).
+   * Callers pass every key of the request at once; they are taken in sorted order, so two
+   * requests can never wait on each other in a cycle.
+   */
+  lockKeys(trx: Kysely<Database>, keys: string[]): Promise<void>;
+  isUniqueViolation(error: unknown): boolean;
+  isConnectionError(error: unknown): boolean;
+}
+
+const MAX_ATTEMPTS = 5;
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  serialKey: 'integer',
+  jsonType: 'text',
+  boolType: 'integer',
+  timestampType: 'text',
+  async transaction(db, work) {
+    // One connection behind Kysely's mutex already serialises this process; BEGIN IMMEDIATE
+    // takes the write lock up front so a second process (a CLI command) waits on busy_timeout
+    // instead of failing a read→write upgrade half way through.
+    return db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await work(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(conn);
+        throw error;
+      }
+    });
+  },
+  async lockKeys() {
+    // The transaction above already holds the database write lock.
+  },
+  isUniqueViolation(error) {
+    const code = errorCode(error);
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  },
+  isConnectionError(error) {
+    const code = errorCode(error);
+    return code === 'SQLITE_CANTOPEN' || code === 'SQLITE_BUSY';
+  },
+};
+
+const PG_RETRYABLE = new Set(['40001', '40P01', '23505']);
+const PG_CONNECTION_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
+  '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004',
+]);
+
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  serialKey: 'bigserial',
+  jsonType: 'jsonb',
+  boolType: 'boolean',
+  timestampType: 'timestamptz',
+  async transaction(db, work) {
+    // Key locks make conflicting writers wait rather than fail; the retry covers what remains
+    // (a referral-code collision, a deadlock the server broke) and is bounded.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().execute(work);
+      } catch (error) {
+        const code = errorCode(error);
+        if (attempt >= MAX_ATTEMPTS || code === undefined || !PG_RETRYABLE.has(code)) throw error;
+      }
+    }
+  },
+  async lockKeys(trx, keys) {
+    const sorted = [...new Set(keys)].sort();
+    for (const key of sorted) {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
+    }
+  },
+  isUniqueViolation(error) {
+    return errorCode(error) === '23505';
+  },
+  isConnectionError(error) {
+    const code = errorCode(error);
+    if (code !== undefined && PG_CONNECTION_CODES.has(code)) return true;
+    const message = error instanceof Error ? error.message : '';
+    return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+  },
+};

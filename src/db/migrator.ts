@@ -1,0 +1,27 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Store } from './connect.js';
+import type { Dialect } from './dialect.js';
+import { initial } from './migrations/2026-11-26T07-00-initial.js';
+
+/** Ordered by name; never edit one that has landed on main — add a new one. */
+const migrations: Record<string, (dialect: Dialect) => Migration> = {
+  '2026-11-26T07-00-initial': initial,
+};
+
+class InCodeProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(Object.entries(migrations).map(([name, make]) => [name, make(this.dialect)]));
+  }
+}
+
+/**
+ * Brings the schema up to date. Kysely takes a database lock while migrating (an advisory
+ * lock on PostgreSQL), so several nodes starting at once run each migration exactly once.
+ */
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider: new InCodeProvider(store.dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

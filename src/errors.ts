@@ -1,0 +1,54 @@
+/**
+ * The error catalogue: every error Patron answers with, and its HTTP status, numeric code
+ * and type. Services throw AppError with a name from here; the HTTP error handler turns it
+ * (and Fastify's own errors) into the wire shape of SPEC.md.
+ */
+export const errorCatalogue = {
+  missingApiKey: { status: 401, code: 1000, type: 'Authentication Error', description: 'The apikey header is missing or unknown.' },
+  invalidSecretKey: { status: 401, code: 1001, type: 'Authentication Error', description: 'The operation needs the secretkey header (or the account is in high-security mode) and it is missing or wrong.' },
+  missingField: { status: 400, code: 3000, type: 'Payload Error', description: 'A required field is missing from the request.' },
+  nullField: { status: 422, code: 3001, type: 'Payload Error', description: 'A required field is null.' },
+  invalidValue: { status: 422, code: 3003, type: 'Payload Error', description: 'A field has the wrong type or an invalid value; the message names the field.' },
+  identifierConflict: { status: 422, code: 3008, type: 'Payload Error', description: 'The email or mobile already belongs to another customer profile.' },
+  unsupportedMediaType: { status: 415, code: 3013, type: 'Payload Error', description: 'The body is not JSON (send Content-Type: application/json).' },
+  payloadTooLarge: { status: 413, code: 3014, type: 'Payload Error', description: 'The body is larger than 64 KiB.' },
+  malformedJson: { status: 400, code: 3016, type: 'Payload Error', description: 'The body is not well-formed JSON.' },
+  notFound: { status: 404, code: 4004, type: 'General Error', description: 'No customer (or other resource) with that id.' },
+  rateLimited: { status: 429, code: 4029, type: 'Request Error', description: 'Too many requests; retry after the Retry-After header.' },
+  internal: { status: 500, code: 5000, type: 'Server Error', description: 'An unexpected server error; the requestId finds it in the logs.' },
+  storeUnavailable: { status: 503, code: 5003, type: 'Server Error', description: 'The database cannot be reached; retry later.' },
+} as const;
+
+export type ErrorName = keyof typeof errorCatalogue;
+
+/** Each Patron serves its error catalogue at this path; error bodies link to it. */
+export const ERRORS_DOC_PATH = '/errors';
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: number;
+  readonly type: string;
+  /** The request field the error is about, when there is one (dotted path). */
+  readonly field: string | undefined;
+
+  constructor(name: ErrorName, message: string, field?: string) {
+    super(message);
+    const entry = errorCatalogue[name];
+    this.name = 'AppError';
+    this.status = entry.status;
+    this.code = entry.code;
+    this.type = entry.type;
+    this.field = field;
+  }
+}
+
+export const invalid = (field: string, problem: string): AppError =>
+  new AppError('invalidValue', `Invalid value for '${field}': ${problem}.`, field);
+
+export interface ErrorBody {
+  code: number;
+  type: string;
+  message: string;
+  documentationUrl: string;
+  requestId: string;
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { LogLevel } from '../config.js';
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Keep a caller's x-request-id when it is sane, so one id follows a request across systems. */
+export function genRequestId(request: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Logger options. Request lines carry the route pattern, never the URL (a customerId may be
+ * an email), and headers are never logged, so no key or PII reaches info level.
+ */
+export function loggerOptions(level: LogLevel): FastifyServerOptions['logger'] {
+  return {
+    level,
+    // A second guard: nothing should log these, and if something does they are dropped.
+    redact: { paths: ['headers', '*.headers', '*.apikey', '*.secretkey', '*.email', '*.mobile', '*.apiKey', '*.secretKey'], remove: true },
+  };
+}
+
+export function registerRequestLogging(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        account: request.account?.id,
+      },
+      'request',
+    );
+  });
+}

@@ -1,0 +1,140 @@
+import { isSupportedCountry } from 'libphonenumber-js';
+import type { Db } from '../../db/database.js';
+import { AppError, invalid } from '../../errors.js';
+import { generateAccountId, generateKey, hashKey, keyMatches } from './account-keys.js';
+import {
+  countAccounts,
+  findAccountByApiKeyHash,
+  findAccountById,
+  insertAccount,
+  listAccounts,
+  updateAccount,
+} from './accounts.store.js';
+import {
+  MERGE_BY,
+  REFERRAL_COMPLETION,
+  type Account,
+  type AccountKeys,
+  type AccountRecord,
+  type AccountSettings,
+} from './accounts.types.js';
+
+export type SettingsInput = Partial<AccountSettings>;
+
+const DEFAULT_SETTINGS: AccountSettings = {
+  mergeBy: 'none',
+  defaultCountry: null,
+  referralLinkBase: null,
+  referralCompletion: 'firstOrder',
+  highSecurity: false,
+};
+
+function publicAccount(record: AccountRecord): Account {
+  const { apiKeyHash: _a, secretKeyHash: _s, hashSecret: _h, ...account } = record;
+  return account;
+}
+
+function checkSettings(input: SettingsInput): SettingsInput {
+  const out: SettingsInput = { ...input };
+  if (input.mergeBy !== undefined && !MERGE_BY.includes(input.mergeBy)) {
+    throw invalid('mergeBy', `must be one of ${MERGE_BY.join(', ')}`);
+  }
+  if (input.referralCompletion !== undefined && !REFERRAL_COMPLETION.includes(input.referralCompletion)) {
+    throw invalid('referralCompletion', `must be one of ${REFERRAL_COMPLETION.join(', ')}`);
+  }
+  if (input.defaultCountry !== undefined && input.defaultCountry !== null) {
+    const country = input.defaultCountry.trim().toUpperCase();
+    if (!/^[A-Z]{2}$/.test(country) || !isSupportedCountry(country)) {
+      throw invalid('defaultCountry', 'must be an ISO 3166 alpha-2 country code such as EG or US');
+    }
+    out.defaultCountry = country;
+  }
+  if (input.referralLinkBase !== undefined && input.referralLinkBase !== null) {
+    let url: URL;
+    try {
+      url = new URL(input.referralLinkBase);
+    } catch {
+      throw invalid('referralLinkBase', 'must be an absolute http(s) URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('referralLinkBase', 'must be an absolute http(s) URL');
+  }
+  return out;
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 200) throw invalid('name', 'must be 1 to 200 characters');
+  return trimmed;
+}
+
+export async function createAccount(db: Db, name: string, settings: SettingsInput = {}): Promise<{ account: Account; keys: AccountKeys }> {
+  const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateKey('sk') };
+  const now = new Date().toISOString();
+  const record: AccountRecord = {
+    ...DEFAULT_SETTINGS,
+    ...checkSettings(settings),
+    id: generateAccountId(),
+    name: checkName(name),
+    createdAt: now,
+    updatedAt: now,
+    apiKeyHash: hashKey(keys.apiKey),
+    secretKeyHash: hashKey(keys.secretKey),
+    hashSecret: generateKey('hs'),
+  };
+  await insertAccount(db, record);
+  return { account: publicAccount(record), keys };
+}
+
+export async function getAccount(db: Db, id: string): Promise<Account> {
+  const record = await findAccountById(db, id);
+  if (!record) throw new AppError('notFound', `No account with id "${id}".`);
+  return publicAccount(record);
+}
+
+export async function getAccounts(db: Db): Promise<Account[]> {
+  return (await listAccounts(db)).map(publicAccount);
+}
+
+export async function changeAccount(db: Db, id: string, changes: SettingsInput & { name?: string }): Promise<Account> {
+  await getAccount(db, id);
+  const checked = { ...checkSettings(changes), ...(changes.name !== undefined && { name: checkName(changes.name) }) };
+  await updateAccount(db, id, checked, new Date().toISOString());
+  return getAccount(db, id);
+}
+
+/** Issues a new key pair; the old keys stop working at once. */
+export async function rotateAccountKeys(db: Db, id: string): Promise<{ account: Account; keys: AccountKeys }> {
+  await getAccount(db, id);
+  const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateKey('sk') };
+  await updateAccount(db, id, { apiKeyHash: hashKey(keys.apiKey), secretKeyHash: hashKey(keys.secretKey) }, new Date().toISOString());
+  return { account: await getAccount(db, id), keys };
+}
+
+/** On a store with no account, creates `default` and returns its keys (once). */
+export async function ensureDefaultAccount(db: Db): Promise<{ account: Account; keys: AccountKeys } | undefined> {
+  if ((await countAccounts(db)) > 0) return undefined;
+  return createAccount(db, 'default');
+}
+
+export interface Credentials {
+  apiKey: string | undefined;
+  secretKey: string | undefined;
+}
+
+/**
+ * Finds the account of an apiKey and checks the secretKey where the operation (or the
+ * account's high-security mode) needs it.
+ */
+export async function authenticate(db: Db, credentials: Credentials, needsSecret: boolean): Promise<AccountRecord> {
+  if (!credentials.apiKey) throw new AppError('missingApiKey', 'The apikey header is missing. Send your account\'s apiKey in the apikey header.');
+  const account = await findAccountByApiKeyHash(db, hashKey(credentials.apiKey));
+  if (!account) throw new AppError('missingApiKey', 'The apikey header does not match any account. Check the key, or rotate it with `patron accounts rotate-keys`.');
+  if (needsSecret || account.highSecurity) {
+    const why = needsSecret ? 'This operation needs' : 'This account is in high-security mode: every operation needs';
+    if (!credentials.secretKey) throw new AppError('invalidSecretKey', `${why} the secretkey header.`);
+    if (!keyMatches(credentials.secretKey, account.secretKeyHash)) {
+      throw new AppError('invalidSecretKey', 'The secretkey header does not match this account\'s secret key.');
+    }
+  }
+  return account;
+}

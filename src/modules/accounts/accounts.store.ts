@@ -1,0 +1,83 @@
+import type { Selectable } from 'kysely';
+import { dbBool, type AccountsTable, type Db } from '../../db/database.js';
+import type { AccountRecord, AccountSettings } from './accounts.types.js';
+
+function toAccount(row: Selectable<AccountsTable>): AccountRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    mergeBy: row.merge_by,
+    defaultCountry: row.default_country,
+    referralLinkBase: row.referral_link_base,
+    referralCompletion: row.referral_completion,
+    highSecurity: Boolean(row.high_security),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    apiKeyHash: row.api_key_hash,
+    secretKeyHash: row.secret_key_hash,
+    hashSecret: row.hash_secret,
+  };
+}
+
+export async function insertAccount(db: Db, account: AccountRecord): Promise<void> {
+  await db
+    .insertInto('accounts')
+    .values({
+      id: account.id,
+      name: account.name,
+      api_key_hash: account.apiKeyHash,
+      secret_key_hash: account.secretKeyHash,
+      merge_by: account.mergeBy,
+      default_country: account.defaultCountry,
+      referral_link_base: account.referralLinkBase,
+      referral_completion: account.referralCompletion,
+      high_security: dbBool(account.highSecurity),
+      hash_secret: account.hashSecret,
+      created_at: account.createdAt,
+      updated_at: account.updatedAt,
+    })
+    .execute();
+}
+
+export async function findAccountById(db: Db, id: string): Promise<AccountRecord | undefined> {
+  const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toAccount(row);
+}
+
+export async function findAccountByApiKeyHash(db: Db, apiKeyHash: string): Promise<AccountRecord | undefined> {
+  const row = await db.selectFrom('accounts').selectAll().where('api_key_hash', '=', apiKeyHash).executeTakeFirst();
+  return row && toAccount(row);
+}
+
+export async function listAccounts(db: Db): Promise<AccountRecord[]> {
+  const rows = await db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map(toAccount);
+}
+
+export async function countAccounts(db: Db): Promise<number> {
+  const row = await db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function updateAccount(
+  db: Db,
+  id: string,
+  changes: Partial<AccountSettings & { name: string; apiKeyHash: string; secretKeyHash: string }>,
+  updatedAt: string,
+): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set({
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.mergeBy !== undefined && { merge_by: changes.mergeBy }),
+      ...(changes.defaultCountry !== undefined && { default_country: changes.defaultCountry }),
+      ...(changes.referralLinkBase !== undefined && { referral_link_base: changes.referralLinkBase }),
+      ...(changes.referralCompletion !== undefined && { referral_completion: changes.referralCompletion }),
+      ...(changes.highSecurity !== undefined && { high_security: dbBool(changes.highSecurity) }),
+      ...(changes.apiKeyHash !== undefined && { api_key_hash: changes.apiKeyHash }),
+      ...(changes.secretKeyHash !== undefined && { secret_key_hash: changes.secretKeyHash }),
+      updated_at: updatedAt,
+    })
+    .where('id', '=', id)
+    .execute();
+}

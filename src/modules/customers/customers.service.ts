@@ -1,0 +1,159 @@
+import type { Db } from '../../db/database.js';
+import type { Store } from '../../db/connect.js';
+import { AppError, invalid } from '../../errors.js';
+import type { AccountRecord } from '../accounts/accounts.types.js';
+import { emailKey, mobileKey } from '../identity/merge-keys.js';
+import { generateReferralCode } from '../referrals/referral-code.js';
+import { findReferralOfReferee, insertReferral, markReferralActive, type ReferralStatus } from '../referrals/referrals.store.js';
+import type { UpsertCustomerRequest } from './customers.schemas.js';
+import {
+  attachCustomerId,
+  findGameballId,
+  findGameballIdByMergeKey,
+  findProfileByCustomerId,
+  findProfileByReferralCode,
+  getProfile,
+  insertProfile,
+  listCustomerIds,
+  updateProfile,
+} from './customers.store.js';
+import type { Profile, ProfileState } from './customers.types.js';
+import { applyUpsert, EMPTY_PROFILE, profileChanged } from './profile-patch.js';
+import { missingIdentifier, readUpsertInput, type UpsertInput } from './upsert-input.js';
+
+export interface UpsertResult {
+  gameballId: number;
+  created: boolean;
+  merged: boolean;
+}
+
+/** Where a request lands: the rules of SPEC "Identity", in order. */
+type Resolution =
+  | { kind: 'existing'; gameballId: number }
+  | { kind: 'merge'; gameballId: number }
+  | { kind: 'new' };
+
+async function resolve(trx: Db, account: AccountRecord, input: UpsertInput): Promise<Resolution> {
+  const byCustomerId = await findGameballId(trx, account.id, input.customerId);
+  const byIdentifier = input.identifier
+    ? await findGameballIdByMergeKey(trx, account.id, input.identifier.kind, input.identifier.key)
+    : undefined;
+  if (byCustomerId !== undefined) {
+    if (byIdentifier !== undefined && byIdentifier !== byCustomerId) {
+      const { field } = input.identifier!;
+      throw new AppError(
+        'identifierConflict',
+        `The ${field} of this request already belongs to another customer profile (gameballId ${byIdentifier}); customerId "${input.customerId}" belongs to gameballId ${byCustomerId}. Use that profile's customerId, or send a different ${field}.`,
+        field,
+      );
+    }
+    return { kind: 'existing', gameballId: byCustomerId };
+  }
+  if (byIdentifier !== undefined) return { kind: 'merge', gameballId: byIdentifier };
+  if (input.requiredIdentifier && !input.identifier) throw missingIdentifier(input.requiredIdentifier);
+  return { kind: 'new' };
+}
+
+/** Merge keys follow the stored values, and exist only for the identifier the account merges by. */
+function mergeKeysOf(account: AccountRecord, state: ProfileState): Pick<Profile, 'emailKey' | 'mobileKey'> {
+  return {
+    emailKey: account.mergeBy === 'email' && state.email ? emailKey(state.email) ?? null : null,
+    mobileKey: account.mergeBy === 'mobile' && state.mobile ? mobileKey(state.mobile, account.defaultCountry) ?? null : null,
+  };
+}
+
+async function uniqueReferralCode(trx: Db, accountId: string): Promise<string> {
+  for (;;) {
+    const code = generateReferralCode();
+    if (!(await findProfileByReferralCode(trx, accountId, code))) return code;
+  }
+}
+
+function referralCompleted(account: AccountRecord, state: ProfileState): boolean {
+  if (account.referralCompletion === 'signup') return !state.guest;
+  const orders = state.attributes.totalOrders;
+  return typeof orders === 'number' && orders >= 1;
+}
+
+/** The referrer a request's referrerCode names, or the 422 the SPEC asks for. */
+async function findReferrer(trx: Db, account: AccountRecord, code: string, selfId: number | undefined): Promise<number> {
+  const referrer = await findProfileByReferralCode(trx, account.id, code);
+  if (!referrer) throw invalid('referrerCode', `no customer of this account has referral code "${code}"`);
+  if (referrer.gameballId === selfId) throw invalid('referrerCode', 'a customer cannot refer themselves');
+  if (!referrer.isActive) throw invalid('referrerCode', `referral code "${code}" belongs to an inactive customer`);
+  return referrer.gameballId;
+}
+
+/**
+ * Create/Update Customer. One transaction: key locks (customerId, merge identifier), then the
+ * profile's own lock, then reads and writes. Everything is checked before the first write,
+ * so a rejected request changes nothing.
+ */
+export async function upsertCustomer(store: Store, account: AccountRecord, body: UpsertCustomerRequest): Promise<UpsertResult> {
+  const input = readUpsertInput(account, body);
+  const keys = [`${account.id}:customerId:${input.customerId}`];
+  if (input.identifier) keys.push(`${account.id}:${input.identifier.kind}:${input.identifier.key}`);
+
+  return store.dialect.transaction(store.db, async (trx) => {
+    await store.dialect.lockKeys(trx, keys);
+    const resolution = await resolve(trx, account, input);
+    const now = new Date().toISOString();
+
+    let current: Profile | undefined;
+    if (resolution.kind !== 'new') {
+      // Taken after the key locks and never before another key lock: no lock cycles.
+      await store.dialect.lockKeys(trx, [`profile:${resolution.gameballId}`]);
+      current = await getProfile(trx, resolution.gameballId);
+      if (!current) throw new Error(`customerId points at missing profile ${resolution.gameballId}`);
+    }
+    const before = current ?? EMPTY_PROFILE;
+    const next = applyUpsert(before, input, now);
+
+    const creating = current === undefined;
+    const registering = current !== undefined && current.guest && !next.guest;
+    const honourReferrer = input.referrerCode !== undefined && (creating || (registering && !current!.isReferred));
+    const referrerId = honourReferrer ? await findReferrer(trx, account, input.referrerCode!, current?.gameballId) : undefined;
+
+    if (!next.guest && !next.referralCode) next.referralCode = await uniqueReferralCode(trx, account.id);
+    if (referrerId !== undefined) next.isReferred = true;
+
+    let gameballId: number;
+    if (current === undefined) {
+      gameballId = await insertProfile(trx, { ...next, ...mergeKeysOf(account, next), accountId: account.id, createdAt: now, updatedAt: now });
+      await attachCustomerId(trx, account.id, input.customerId, gameballId, now);
+    } else {
+      gameballId = current.gameballId;
+      if (resolution.kind === 'merge') await attachCustomerId(trx, account.id, input.customerId, gameballId, now);
+      if (profileChanged(before, next) || resolution.kind === 'merge') {
+        await updateProfile(trx, { ...current, ...next, ...mergeKeysOf(account, next), updatedAt: now });
+      }
+    }
+
+    const completed = referralCompleted(account, next);
+    if (referrerId !== undefined) {
+      const status: ReferralStatus = completed ? 'Active' : 'Pending';
+      await insertReferral(trx, { accountId: account.id, referrerGameballId: referrerId, refereeGameballId: gameballId, status, now });
+    } else if (completed && current?.isReferred) {
+      const referral = await findReferralOfReferee(trx, gameballId);
+      if (referral?.status === 'Pending') await markReferralActive(trx, referral.id, now);
+    }
+    return { gameballId, created: creating, merged: resolution.kind === 'merge' };
+  });
+}
+
+export interface CustomerRecord {
+  profile: Profile;
+  /** The customerId the caller used to reach the profile. */
+  customerId: string;
+}
+
+export async function getCustomer(db: Db, account: AccountRecord, customerId: string): Promise<CustomerRecord> {
+  const profile = await findProfileByCustomerId(db, account.id, customerId);
+  if (!profile) throw new AppError('notFound', `No customer with customerId "${customerId}" in this account.`);
+  return { profile, customerId };
+}
+
+export async function getCustomerWithIds(db: Db, account: AccountRecord, customerId: string): Promise<CustomerRecord & { customerIds: string[] }> {
+  const record = await getCustomer(db, account, customerId);
+  return { ...record, customerIds: await listCustomerIds(db, record.profile.gameballId) };
+}

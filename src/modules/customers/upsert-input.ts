@@ -1,0 +1,128 @@
+import { AppError, invalid } from '../../errors.js';
+import type { AccountRecord } from '../accounts/accounts.types.js';
+import { emailKey, mobileKey } from '../identity/merge-keys.js';
+import type { CustomerAttributesInput, UpsertCustomerRequest } from './customers.schemas.js';
+import type { MergeKind } from './customers.types.js';
+
+/** A field of the request: absent (leave as is), null (clear) or a value. */
+export type Change<T> = { kind: 'absent' } | { kind: 'clear' } | { kind: 'set'; value: T };
+
+const absent = { kind: 'absent' } as const;
+
+function change<T>(value: T | null | undefined): Change<T> {
+  if (value === undefined) return absent;
+  if (value === null) return { kind: 'clear' };
+  return { kind: 'set', value };
+}
+
+export interface MergeIdentifier {
+  kind: MergeKind;
+  key: string;
+  /** The request field the identifier came from, for error messages. */
+  field: string;
+}
+
+/** The request read once: validated beyond the schema and normalised, before any I/O. */
+export interface UpsertInput {
+  customerId: string;
+  email: Change<string>;
+  mobile: Change<string>;
+  /** undefined: customerAttributes absent; null: cleared; else the attribute changes. */
+  attributes: Record<string, unknown> | null | undefined;
+  custom: Change<Record<string, unknown>>;
+  device: Change<{ deviceToken: string; osType?: string; pushProvider?: string }>;
+  guest: Change<boolean>;
+  referrerCode: string | undefined;
+  /** The merge identifier carried by this request, when the account merges. */
+  identifier: MergeIdentifier | undefined;
+  /** Which identifier field the account needs for a new customer, when it merges. */
+  requiredIdentifier: string | undefined;
+}
+
+const IDENTITY_ATTRIBUTES = new Set(['email', 'mobile', 'custom']);
+
+/** Top-level wins; customerAttributes.<name> is the fallback the SPEC allows. */
+function identityField(
+  body: UpsertCustomerRequest,
+  name: 'email' | 'mobile',
+): { field: string; value: string | null | undefined } {
+  if (body[name] !== undefined) return { field: name, value: body[name] };
+  const fromAttributes = body.customerAttributes?.[name];
+  return { field: `customerAttributes.${name}`, value: fromAttributes };
+}
+
+export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequest): UpsertInput {
+  const customerId = body.customerId.trim();
+  if (customerId.length < 1 || customerId.length > 100) {
+    throw invalid('customerId', 'must be 1 to 100 characters after trimming spaces');
+  }
+
+  const email = identityField(body, 'email');
+  const mobile = identityField(body, 'mobile');
+
+  let identifier: MergeIdentifier | undefined;
+  if (account.mergeBy === 'email' && typeof email.value === 'string') {
+    const key = emailKey(email.value);
+    if (!key) throw invalid(email.field, 'is not a readable email address (expected name@domain.tld)');
+    identifier = { kind: 'email', key, field: email.field };
+  }
+  if (account.mergeBy === 'mobile' && typeof mobile.value === 'string') {
+    const key = mobileKey(mobile.value, account.defaultCountry);
+    if (!key) {
+      const hint = account.defaultCountry ? `in international form or local to ${account.defaultCountry}` : 'in international form (+<country code><number>)';
+      throw invalid(mobile.field, `is not a readable mobile number; send it ${hint}`);
+    }
+    identifier = { kind: 'mobile', key, field: mobile.field };
+  }
+
+  const rawAttributes = body.customerAttributes;
+  let attributes: Record<string, unknown> | null | undefined = rawAttributes === null ? null : undefined;
+  let custom: Change<Record<string, unknown>> = rawAttributes === null ? { kind: 'clear' } : absent;
+  if (rawAttributes) {
+    attributes = {};
+    for (const [key, value] of Object.entries(rawAttributes as CustomerAttributesInput & Record<string, unknown>)) {
+      if (!IDENTITY_ATTRIBUTES.has(key)) attributes[key] = value;
+    }
+    custom = change(rawAttributes.custom);
+  }
+
+  const deviceToken = body.deviceToken;
+  const device: UpsertInput['device'] =
+    typeof deviceToken === 'string' && deviceToken.trim() !== ''
+      ? {
+          kind: 'set',
+          value: {
+            deviceToken: deviceToken.trim(),
+            ...(typeof body.osType === 'string' && { osType: body.osType }),
+            ...(typeof body.pushProvider === 'string' && { pushProvider: body.pushProvider }),
+          },
+        }
+      : deviceToken === null
+        ? { kind: 'clear' }
+        : absent;
+
+  const referrerCode = typeof body.referrerCode === 'string' && body.referrerCode.trim() !== ''
+    ? body.referrerCode.trim().toUpperCase()
+    : undefined;
+
+  return {
+    customerId,
+    email: change(email.value),
+    mobile: change(mobile.value),
+    attributes,
+    custom,
+    device,
+    guest: change(body.guest !== undefined && body.guest !== null ? body.guest : body.isGuest ?? body.guest),
+    referrerCode,
+    identifier,
+    requiredIdentifier: account.mergeBy === 'none' ? undefined : account.mergeBy,
+  };
+}
+
+export function missingIdentifier(field: string): AppError {
+  return new AppError(
+    'missingField',
+    `'${field}' is required to create a customer: this account merges channels by ${field}. Send ${field} (or customerAttributes.${field}).`,
+    field,
+  );
+}

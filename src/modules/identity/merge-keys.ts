@@ -1,0 +1,20 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+
+// Deliberately loose: one @, no spaces, a dot in the domain. Mailbox rules beyond that vary
+// by provider, and refusing a real customer's address is worse than accepting an odd one.
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Emails are compared trimmed and lower-cased; undefined when the value is not an email. */
+export function emailKey(raw: string): string | undefined {
+  const key = raw.trim().toLowerCase();
+  return EMAIL_SHAPE.test(key) && key.length <= 254 ? key : undefined;
+}
+
+/**
+ * Mobiles are compared in E.164 form. A number without a country prefix is read in the
+ * account's default country; undefined when it cannot be read as a possible number.
+ */
+export function mobileKey(raw: string, defaultCountry: string | null): string | undefined {
+  const parsed = parsePhoneNumberFromString(raw.trim(), (defaultCountry ?? undefined) as CountryCode | undefined);
+  return parsed && parsed.isPossible() ? parsed.number : undefined;
+}

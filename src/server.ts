@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { connect, type Store } from './db/connect.js';
+import { migrateToLatest } from './db/migrator.js';
+import { ensureDefaultAccount } from './modules/accounts/accounts.service.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  store: Store;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function openStore(config: Config): Promise<Store> {
+  const store = connect(config.databaseUrl, { poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs });
+  try {
+    await migrateToLatest(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/** Migrates, makes sure an account exists (printing its keys once), then listens. */
+export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
+  const store = await openStore(config);
+  const created = await ensureDefaultAccount(store.db);
+  if (created) {
+    print(`No account existed, so Patron created account "${created.account.name}" (${created.account.id}). Its keys are shown once:`);
+    print(`apiKey: ${created.keys.apiKey}`);
+    print(`secretKey: ${created.keys.secretKey}`);
+  }
+  const app = await buildApp({ store, logLevel: config.logLevel });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  app.log.info({ store: store.location, url }, 'Patron is listening');
+  return {
+    app,
+    store,
+    url,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
