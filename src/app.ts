@@ -34,6 +34,8 @@ export async function buildApp({ store, logLevel = 'info', logStream }: AppOptio
   // coerced or dropped on the way out.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('account', null as never);
+  // The API speaks JSON only; without this Fastify would accept text/plain bodies as strings.
+  app.removeContentTypeParser('text/plain');
 
   registerRequestLogging(app);
   registerErrorHandler(app, store.dialect);

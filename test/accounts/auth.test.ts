@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
+import { changeAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
+
+const t = await buildTestApp();
+const keys = await t.newAccount();
+const api = client(t.app, keys);
+await api.upsert({ customerId: 'c-1', email: 'c1@x.io' });
+
+const inject = (url: string, headers: Record<string, string>, method: 'GET' | 'POST' = 'GET', payload?: object) =>
+  t.app.inject({ method, url, headers, ...(payload && { payload }) });
+
+describe('keys', () => {
+  test('a missing apikey → 401 code 1000', async () => {
+    const res = await inject(`${CUSTOMERS}/c-1`, {});
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().code, 1000);
+    assert.equal(res.json().type, 'Authentication Error');
+  });
+
+  test('an unknown apikey → 401 code 1000', async () => {
+    const res = await inject(`${CUSTOMERS}/c-1`, { apikey: 'pk_nope' });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().code, 1000);
+  });
+
+  test('header names are case-insensitive (the mobile SDK sends APIKey)', async () => {
+    const res = await inject(`${CUSTOMERS}/c-1`, { APIKey: keys.apiKey });
+    assert.equal(res.statusCode, 200);
+    const details = await inject(`${CUSTOMERS}/c-1/details`, { APIKEY: keys.apiKey, SecretKey: keys.secretKey });
+    assert.equal(details.statusCode, 200);
+  });
+
+  test('details without the secretkey → 401 code 1001', async () => {
+    const res = await inject(`${CUSTOMERS}/c-1/details`, { apikey: keys.apiKey });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().code, 1001);
+  });
+
+  test('details with a wrong secretkey → 401 code 1001', async () => {
+    const res = await inject(`${CUSTOMERS}/c-1/details`, { apikey: keys.apiKey, secretkey: 'sk_wrong' });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().code, 1001);
+  });
+
+  test("another account's secretkey does not open this account", async () => {
+    const other = await t.newAccount();
+    const res = await inject(`${CUSTOMERS}/c-1/details`, { apikey: keys.apiKey, secretkey: other.secretKey });
+    assert.equal(res.statusCode, 401);
+  });
+
+  test('an authentication failure is checked before the body and writes nothing', async () => {
+    const res = await inject(CUSTOMERS, { apikey: 'pk_nope' }, 'POST', { customerId: 42 });
+    assert.equal(res.statusCode, 401);
+    const count = await t.store.db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(count.n), 1);
+  });
+
+  test('keys are random (≥128 bits) and stored only as hashes', async () => {
+    assert.ok(keys.apiKey.length >= 24 && keys.secretKey.length >= 24);
+    assert.notEqual(keys.apiKey, keys.secretKey);
+    const rows = await t.store.db.selectFrom('accounts').selectAll().execute();
+    const dump = JSON.stringify(rows);
+    assert.equal(dump.includes(keys.apiKey), false);
+    assert.equal(dump.includes(keys.secretKey), false);
+  });
+
+  test('rotating keys: the new ones work and the old ones stop at once', async () => {
+    const mine = await t.newAccount();
+    const rotated = await rotateAccountKeys(t.store.db, mine.account.id);
+    assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).json().code, 1000);
+    assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: rotated.keys.apiKey })).statusCode, 404);
+  });
+});
+
+describe('high-security mode', async () => {
+  const secure = await t.newAccount();
+  const secureApi = client(t.app, secure);
+  await secureApi.upsert({ customerId: 'hs-1' });
+  await changeAccount(t.store.db, secure.account.id, { highSecurity: true });
+
+  test('every operation needs the secretkey', async () => {
+    const res = await inject(`${CUSTOMERS}/hs-1`, { apikey: secure.apiKey });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().code, 1001);
+    const write = await inject(CUSTOMERS, { apikey: secure.apiKey }, 'POST', { customerId: 'hs-2' });
+    assert.equal(write.statusCode, 401);
+  });
+
+  test('with both keys it works', async () => {
+    const res = await inject(`${CUSTOMERS}/hs-1`, { apikey: secure.apiKey, secretkey: secure.secretKey });
+    assert.equal(res.statusCode, 200);
+    const write = await inject(CUSTOMERS, { apikey: secure.apiKey, secretkey: secure.secretKey }, 'POST', { customerId: 'hs-2' });
+    assert.equal(write.statusCode, 200);
+  });
+});
+
+describe('account isolation', async () => {
+  const other = await t.newAccount();
+  const otherApi = client(t.app, other);
+
+  test("one account cannot read another's customers", async () => {
+    assert.equal((await otherApi.get('c-1')).statusCode, 404);
+    assert.equal((await otherApi.details('c-1')).statusCode, 404);
+  });
+
+  test('the same customerId in two accounts is two profiles', async () => {
+    const mine = await api.upsert({ customerId: 'shared-id', customerAttributes: { city: 'Cairo' } });
+    const theirs = await otherApi.upsert({ customerId: 'shared-id', customerAttributes: { city: 'Paris' } });
+    assert.notEqual(mine.json().gameballId, theirs.json().gameballId);
+    assert.equal((await api.profile('shared-id')).customerAttributes.city, 'Cairo');
+    assert.equal((await otherApi.profile('shared-id')).customerAttributes.city, 'Paris');
+  });
+});

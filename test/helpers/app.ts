@@ -1,0 +1,72 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { after } from 'node:test';
+import { buildApp } from '../../src/app.js';
+import type { Store } from '../../src/db/connect.js';
+import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import type { Account } from '../../src/modules/accounts/accounts.types.js';
+import { openTestStore } from './store.js';
+
+export const CUSTOMERS = '/api/v4.0/integrations/customers';
+
+export interface TestAccount {
+  account: Account;
+  apiKey: string;
+  secretKey: string;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  store: Store;
+  newAccount(settings?: SettingsInput): Promise<TestAccount>;
+}
+
+/** An app on a fresh migrated store, closed when the test file ends (fastify/demo's build(t)). Call it at module level. */
+export async function buildTestApp(): Promise<TestApp> {
+  const store = await openTestStore();
+  const app = await buildApp({ store, logLevel: 'silent' });
+  after(async () => {
+    await app.close();
+    await store.close();
+  });
+  return {
+    app,
+    store,
+    async newAccount(settings = {}) {
+      const { account, keys } = await createAccount(store.db, `test-${Math.random().toString(36).slice(2, 8)}`, settings);
+      return { account, ...keys };
+    },
+  };
+}
+
+/** A small client for one account, over app.inject. */
+export function client(app: FastifyInstance, keys: TestAccount) {
+  const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
+  return {
+    upsert: (body: unknown, headers: Record<string, string> = { apikey: keys.apiKey }) =>
+      app.inject({ method: 'POST', url: CUSTOMERS, headers, payload: body as object }),
+    get: (customerId: string) =>
+      app.inject({ method: 'GET', url: `${CUSTOMERS}/${encodeURIComponent(customerId)}`, headers: { apikey: keys.apiKey } }),
+    details: (customerId: string) =>
+      app.inject({ method: 'GET', url: `${CUSTOMERS}/${encodeURIComponent(customerId)}/details`, headers: auth }),
+    /** Details as JSON, failing loudly if the customer is not there. */
+    async profile(customerId: string): Promise<Record<string, unknown> & { customerAttributes: Record<string, unknown> }> {
+      const res = await this.details(customerId);
+      if (res.statusCode !== 200) throw new Error(`details of ${customerId}: ${res.statusCode} ${res.body}`);
+      return res.json();
+    },
+  };
+}
+
+export type Client = ReturnType<typeof client>;
+
+export function json(res: LightMyRequestResponse): Record<string, unknown> {
+  return res.json() as Record<string, unknown>;
+}
+
+/** Row counts of every table: "a rejected request changes nothing" compares these. */
+export async function snapshot(store: Store): Promise<Record<string, unknown>> {
+  const tables = ['profiles', 'customer_ids', 'referrals'] as const;
+  const out: Record<string, unknown> = {};
+  for (const table of tables) out[table] = await store.db.selectFrom(table).selectAll().execute();
+  return out;
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
+
+const t = await buildTestApp();
+const keys = await t.newAccount();
+const api = client(t.app, keys);
+
+describe('error answers', () => {
+  test('every error is JSON {code, type, message, documentationUrl, requestId}', async () => {
+    const answers = [
+      await t.app.inject({ method: 'GET', url: `${CUSTOMERS}/x` }),
+      await api.get('missing'),
+      await api.upsert({}),
+      await t.app.inject({ method: 'GET', url: '/no/such/route' }),
+    ];
+    for (const res of answers) {
+      assert.match(String(res.headers['content-type']), /application\/json/);
+      const body = res.json();
+      assert.deepEqual(Object.keys(body).sort(), ['code', 'documentationUrl', 'message', 'requestId', 'type']);
+      assert.equal(typeof body.code, 'number');
+      assert.ok(body.message.length > 10);
+      assert.match(body.documentationUrl, /^https?:\/\/.+/);
+      assert.equal(body.requestId, res.headers['x-request-id'], 'the same requestId is sent as x-request-id');
+    }
+  });
+
+  test('every answer has an x-request-id, successes too', async () => {
+    const res = await api.upsert({ customerId: 'rid' });
+    assert.ok(String(res.headers['x-request-id']).length >= 8);
+  });
+
+  test("a caller's own x-request-id is kept", async () => {
+    const res = await t.app.inject({ method: 'GET', url: `${CUSTOMERS}/x`, headers: { 'x-request-id': 'trace-123' } });
+    assert.equal(res.headers['x-request-id'], 'trace-123');
+    assert.equal(res.json().requestId, 'trace-123');
+  });
+
+  test('the documentationUrl leads to the error catalogue', async () => {
+    const res = await api.get('missing');
+    const url = new URL(res.json().documentationUrl);
+    const catalogue = await t.app.inject({ method: 'GET', url: url.pathname });
+    assert.equal(catalogue.statusCode, 200);
+    assert.ok((catalogue.json() as Array<{ code: number }>).some((e) => e.code === 4004));
+  });
+
+  test('an unexpected failure is 500 code 5000 without internals', async () => {
+    // A store that fails: close it under a second app to see the 500 path.
+    const broken = await buildTestApp();
+    const brokenKeys = await broken.newAccount();
+    await broken.store.db.schema.dropTable('customer_ids').execute();
+    const res = await client(broken.app, brokenKeys).get('x');
+    assert.equal(res.statusCode, 500);
+    assert.equal(res.json().code, 5000);
+    assert.equal(res.json().type, 'Server Error');
+    assert.doesNotMatch(res.json().message, /customer_ids|SQL|no such table/i);
+  });
+});
+
+describe('health', () => {
+  test('/health answers while the process is alive', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/health' });
+    assert.equal(res.statusCode, 200);
+  });
+
+  test('/ready answers 200 when the store is reachable', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/ready' });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().status, 'ready');
+  });
+});
