@@ -1,0 +1,60 @@
+import { after } from 'node:test';
+import { request } from 'undici';
+import { buildApp } from '../../src/app.js';
+import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import type { Store } from '../../src/db/connect.js';
+import { openTestStore } from './store.js';
+import { CUSTOMERS, type TestAccount } from './app.js';
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, unknown>;
+}
+
+/** A real server on 127.0.0.1 over a fresh store; requests go through a socket. */
+export async function startTestServer(): Promise<{ baseUrl: string; store: Store; newAccount(settings?: SettingsInput): Promise<TestAccount> }> {
+  const store = await openTestStore();
+  const app = await buildApp({ store, logLevel: 'silent' });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no port');
+  after(async () => {
+    await app.close();
+    await store.close();
+  });
+  return {
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    store,
+    async newAccount(settings = {}) {
+      const { account, keys } = await createAccount(store.db, 'http-test', settings);
+      return { account, ...keys };
+    },
+  };
+}
+
+export async function http(
+  baseUrl: string,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<HttpResult> {
+  const res = await request(`${baseUrl}${path}`, {
+    method,
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+/** Upsert/read helpers over HTTP for one account. */
+export function httpClient(baseUrl: string, keys: TestAccount) {
+  return {
+    upsert: (body: unknown) => http(baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, body),
+    get: (id: string) => http(baseUrl, 'GET', `${CUSTOMERS}/${encodeURIComponent(id)}`, { apikey: keys.apiKey }),
+    details: (id: string) =>
+      http(baseUrl, 'GET', `${CUSTOMERS}/${encodeURIComponent(id)}/details`, { apikey: keys.apiKey, secretkey: keys.secretKey }),
+  };
+}
