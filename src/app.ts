@@ -5,6 +5,7 @@ import type { Store } from './db/connect.js';
 import { errorCatalogue, ERRORS_DOC_PATH } from './errors.js';
 import { authHook } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
+import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
 import { validatorCompiler } from './http/validation.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
@@ -16,10 +17,12 @@ export interface AppOptions {
   logLevel?: LogLevel;
   /** Where logs go; tests pass a stream to read them. */
   logStream?: NodeJS.WritableStream;
+  /** Requests per minute per apiKey; 0 or absent: no limit. */
+  rateLimitPerMinute?: number;
 }
 
 /** Builds the HTTP app on a connected, migrated store. Never listens. */
-export async function buildApp({ store, logLevel = 'info', logStream }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ store, logLevel = 'info', logStream, rateLimitPerMinute = 0 }: AppOptions): Promise<FastifyInstance> {
   const logger = loggerOptions(logLevel);
   const app = Fastify({
     logger: logStream && typeof logger === 'object' ? { ...logger, stream: logStream } : logger,
@@ -39,6 +42,7 @@ export async function buildApp({ store, logLevel = 'info', logStream }: AppOptio
 
   registerRequestLogging(app);
   registerErrorHandler(app, store.dialect);
+  if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
   app.addHook('onRequest', authHook(store.db));
 
   app.get('/health', async () => ({ status: 'ok' }));

@@ -10,6 +10,8 @@ export interface Config {
   logLevel: LogLevel;
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
+  /** Requests per minute per apiKey on each node; 0 turns the limit off. */
+  rateLimitPerMinute: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -33,6 +35,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LOG_LEVEL', description: LOG_LEVELS.join(' | '), default: 'info' },
   { env: 'PATRON_DB_POOL_SIZE', description: 'PostgreSQL connections per node', default: '10' },
   { env: 'PATRON_DB_STATEMENT_TIMEOUT_MS', description: 'PostgreSQL statement timeout (0 = none)', default: '5000' },
+  { env: 'PATRON_RATE_LIMIT_PER_MINUTE', description: 'requests per minute per apiKey on each node (0 = no limit)', default: '0' },
 ];
 
 export type ConfigOverrides = Partial<Record<string, string | undefined>>;
@@ -78,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     logLevel: logLevel as LogLevel,
     dbPoolSize: integer('PATRON_DB_POOL_SIZE', read('PATRON_DB_POOL_SIZE'), 1, 1000),
     dbStatementTimeoutMs: integer('PATRON_DB_STATEMENT_TIMEOUT_MS', read('PATRON_DB_STATEMENT_TIMEOUT_MS'), 0, 3_600_000),
+    rateLimitPerMinute: integer('PATRON_RATE_LIMIT_PER_MINUTE', read('PATRON_RATE_LIMIT_PER_MINUTE'), 0, 100_000_000),
   };
 }

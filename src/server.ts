@@ -32,7 +32,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     print(`apiKey: ${created.keys.apiKey}`);
     print(`secretKey: ${created.keys.secretKey}`);
   }
-  const app = await buildApp({ store, logLevel: config.logLevel });
+  const app = await buildApp({ store, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { after } from 'node:test';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppOptions } from '../../src/app.js';
 import type { Store } from '../../src/db/connect.js';
 import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
 import type { Account } from '../../src/modules/accounts/accounts.types.js';
@@ -21,9 +21,9 @@ export interface TestApp {
 }
 
 /** An app on a fresh migrated store, closed when the test file ends (fastify/demo's build(t)). Call it at module level. */
-export async function buildTestApp(): Promise<TestApp> {
+export async function buildTestApp(options: Omit<AppOptions, 'store'> = {}): Promise<TestApp> {
   const store = await openTestStore();
-  const app = await buildApp({ store, logLevel: 'silent' });
+  const app = await buildApp({ store, logLevel: 'silent', ...options });
   after(async () => {
     await app.close();
     await store.close();

@@ -57,6 +57,21 @@ describe('error answers', () => {
   });
 });
 
+describe('rate limit (PATRON_RATE_LIMIT_PER_MINUTE)', () => {
+  test('past the limit an apiKey gets 429 with Retry-After, in the error shape', async () => {
+    const limited = await buildTestApp({ rateLimitPerMinute: 3 });
+    const limitedApi = client(limited.app, await limited.newAccount());
+    const other = client(limited.app, await limited.newAccount());
+    for (let i = 0; i < 3; i++) assert.equal((await limitedApi.get('x')).statusCode, 404);
+    const res = await limitedApi.get('x');
+    assert.equal(res.statusCode, 429);
+    assert.ok(Number(res.headers['retry-after']) > 0);
+    assert.equal(res.json().type, 'Request Error');
+    assert.equal(res.json().requestId, res.headers['x-request-id']);
+    assert.equal((await other.get('x')).statusCode, 404, 'another apiKey has its own budget');
+  });
+});
+
 describe('health', () => {
   test('/health answers while the process is alive', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health' });
