@@ -14,6 +14,8 @@ export interface Dialect {
   readonly jsonType: 'text' | 'jsonb';
   readonly boolType: 'integer' | 'boolean';
   readonly timestampType: 'text' | 'timestamptz';
+  /** True when a transaction excludes every other writer (SQLite's database lock). */
+  readonly serialisesWriters: boolean;
   /** Runs `work` in one transaction, retrying when the database reports a transient conflict. */
   transaction<T>(db: Db, work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
@@ -42,6 +44,7 @@ export const sqliteDialect: Dialect = {
   jsonType: 'text',
   boolType: 'integer',
   timestampType: 'text',
+  serialisesWriters: true,
   async transaction(db, work) {
     // One connection behind Kysely's mutex already serialises this process; BEGIN IMMEDIATE
     // takes the write lock up front so a second process (a CLI command) waits on busy_timeout
@@ -83,6 +86,7 @@ export const postgresDialect: Dialect = {
   jsonType: 'jsonb',
   boolType: 'boolean',
   timestampType: 'timestamptz',
+  serialisesWriters: false,
   async transaction(db, work) {
     // Key locks make conflicting writers wait rather than fail; the retry covers what remains
     // (a referral-code collision, a deadlock the server broke) and is bounded.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
+import { buildTestApp, client, CUSTOMERS, snapshot } from '../helpers/app.js';
 import { changeAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
 
 const t = await buildTestApp();
@@ -51,10 +51,12 @@ describe('keys', () => {
   });
 
   test('an authentication failure is checked before the body and writes nothing', async () => {
+    const before = await snapshot(t.store, api.accountId);
     const res = await inject(CUSTOMERS, { apikey: 'pk_nope' }, 'POST', { customerId: 42 });
     assert.equal(res.statusCode, 401);
-    const count = await t.store.db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    assert.equal(Number(count.n), 1);
+    const noSecret = await inject(`${CUSTOMERS}/c-1/details`, { apikey: keys.apiKey });
+    assert.equal(noSecret.statusCode, 401);
+    assert.deepEqual(await snapshot(t.store, api.accountId), before);
   });
 
   test('keys are random (≥128 bits) and stored only as hashes', async () => {

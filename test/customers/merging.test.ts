@@ -45,13 +45,13 @@ describe('POST /customers — channel merging by email', async () => {
   test('rule 1: a known customerId with an email of another profile → 422 code 3008, nothing written', async () => {
     await api.upsert({ customerId: 'owner-a', email: 'a-owner@x.io' });
     await api.upsert({ customerId: 'owner-b', email: 'b-owner@x.io', customerAttributes: { city: 'Cairo' } });
-    const before = await snapshot(t.store);
+    const before = await snapshot(t.store, api.accountId);
     const res = await api.upsert({ customerId: 'owner-b', email: 'A-OWNER@x.io', customerAttributes: { city: 'Giza' } });
     assert.equal(res.statusCode, 422);
     const error = res.json();
     assert.equal(error.code, 3008);
     assert.match(error.message, /email/);
-    assert.deepEqual(await snapshot(t.store), before);
+    assert.deepEqual(await snapshot(t.store, api.accountId), before);
   });
 
   test('the identifier falls back to customerAttributes.email', async () => {
@@ -67,12 +67,12 @@ describe('POST /customers — channel merging by email', async () => {
   });
 
   test('a new customer without an identifier → 400 code 3000 naming email, nothing written', async () => {
-    const before = await snapshot(t.store);
+    const before = await snapshot(t.store, api.accountId);
     const res = await api.upsert({ customerId: 'no-email', customerAttributes: { city: 'Cairo' } });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().code, 3000);
     assert.match(res.json().message, /email/);
-    assert.deepEqual(await snapshot(t.store), before);
+    assert.deepEqual(await snapshot(t.store, api.accountId), before);
   });
 
   test('a known customer may be updated without its identifier', async () => {

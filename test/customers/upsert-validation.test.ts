@@ -10,13 +10,13 @@ await api.upsert({ customerId: 'existing', email: 'existing@x.io', customerAttri
 
 /** Sends a bad request and checks the answer, and that nothing in the store moved. */
 async function rejects(body: unknown, status: number, code: number, field: string) {
-  const before = await snapshot(t.store);
+  const before = await snapshot(t.store, api.accountId);
   const res = await api.upsert(body);
   assert.equal(res.statusCode, status, res.body);
   const error = res.json();
   assert.equal(error.code, code, res.body);
   assert.match(error.message, new RegExp(field.replace(/\./g, '\\.')), `message should name ${field}: ${error.message}`);
-  assert.deepEqual(await snapshot(t.store), before, 'a rejected request changed the store');
+  assert.deepEqual(await snapshot(t.store, api.accountId), before, 'a rejected request changed the store');
 }
 
 describe('POST /customers — bad input is rejected with the field named and nothing written', () => {
@@ -69,13 +69,13 @@ describe('POST /customers — bad input is rejected with the field named and not
     rejects({ customerId: 'new-1', customerAttributes: { email: 'nope' } }, 422, 3003, 'customerAttributes.email'));
 
   test('a body over 64 KiB → 413', async () => {
-    const before = await snapshot(t.store);
+    const before = await snapshot(t.store, api.accountId);
     const res = await api.upsert({ customerId: 'big', email: 'big@x.io', customerAttributes: { custom: { blob: 'x'.repeat(70 * 1024) } } });
     assert.equal(res.statusCode, 413);
     const error = res.json();
     assert.ok(error.code >= 3000 && error.code < 4000);
     assert.equal(error.type, 'Payload Error');
-    assert.deepEqual(await snapshot(t.store), before);
+    assert.deepEqual(await snapshot(t.store, api.accountId), before);
   });
 
   test('malformed JSON → 400 code 3016', async () => {

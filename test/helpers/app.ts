@@ -42,6 +42,7 @@ export async function buildTestApp(options: Omit<AppOptions, 'store'> = {}): Pro
 export function client(app: FastifyInstance, keys: TestAccount) {
   const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
   return {
+    accountId: keys.account.id,
     upsert: (body: unknown, headers: Record<string, string> = { apikey: keys.apiKey }) =>
       app.inject({ method: 'POST', url: CUSTOMERS, headers, payload: body as object }),
     get: (customerId: string) =>
@@ -63,10 +64,14 @@ export function json(res: LightMyRequestResponse): Record<string, unknown> {
   return res.json() as Record<string, unknown>;
 }
 
-/** Row counts of every table: "a rejected request changes nothing" compares these. */
-export async function snapshot(store: Store): Promise<Record<string, unknown>> {
-  const tables = ['profiles', 'customer_ids', 'referrals'] as const;
-  const out: Record<string, unknown> = {};
-  for (const table of tables) out[table] = await store.db.selectFrom(table).selectAll().execute();
-  return out;
+/**
+ * Every row one account owns: "a rejected request changes nothing" compares these. Scoped to
+ * the account because other suites of the same file may write beside the test.
+ */
+export async function snapshot(store: Store, accountId: string): Promise<Record<string, unknown>> {
+  return {
+    profiles: await store.db.selectFrom('profiles').selectAll().where('account_id', '=', accountId).orderBy('gameball_id').execute(),
+    customer_ids: await store.db.selectFrom('customer_ids').selectAll().where('account_id', '=', accountId).orderBy('customer_id').execute(),
+    referrals: await store.db.selectFrom('referrals').selectAll().where('account_id', '=', accountId).orderBy('id').execute(),
+  };
 }

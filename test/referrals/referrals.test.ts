@@ -84,12 +84,12 @@ describe('referrerCode', async () => {
   });
 
   test('an unknown code → 422 code 3003 naming referrerCode, nothing written', async () => {
-    const before = await snapshot(t.store);
+    const before = await snapshot(t.store, api.accountId);
     const res = await api.upsert({ customerId: 'friend-x', referrerCode: 'ZZZZZZZZ' });
     assert.equal(res.statusCode, 422);
     assert.equal(res.json().code, 3003);
     assert.match(res.json().message, /referrerCode/);
-    assert.deepEqual(await snapshot(t.store), before);
+    assert.deepEqual(await snapshot(t.store, api.accountId), before);
   });
 
   test('a code of another account is unknown here', async () => {
@@ -105,13 +105,13 @@ describe('referrerCode', async () => {
     await merging.upsert({ customerId: 'self-web', email: 'self@x.io' });
     const own = await codeOf(merging, 'self-web');
     await merging.upsert({ customerId: 'self-web', guest: true });
-    const before = await snapshot(t.store);
+    const before = await snapshot(t.store, merging.accountId);
     // A new channel id joins the guest profile and registers it with the profile's own code.
     const res = await merging.upsert({ customerId: 'self-app', email: 'SELF@x.io', guest: false, referrerCode: own });
     assert.equal(res.statusCode, 422);
     assert.equal(res.json().code, 3003);
     assert.match(res.json().message, /referrerCode/);
-    assert.deepEqual(await snapshot(t.store), before);
+    assert.deepEqual(await snapshot(t.store, merging.accountId), before);
   });
 
   test('registering a guest with no referrer honours the code', async () => {

@@ -85,6 +85,36 @@ async function findReferrer(trx: Db, account: AccountRecord, code: string, selfI
 }
 
 /**
+ * Resolves the request's profile and locks it. The profile lock comes after the key locks and
+ * never before another key lock, so no two requests wait on each other in a cycle. Where other
+ * writers run beside us (PostgreSQL), the resolution is checked again under the profile lock:
+ * a concurrent request may have moved the identifier off that profile meanwhile.
+ */
+async function resolveAndLock(
+  store: Store,
+  trx: Db,
+  account: AccountRecord,
+  input: UpsertInput,
+): Promise<{ resolution: Resolution; current: Profile | undefined }> {
+  let resolution = await resolve(trx, account, input);
+  for (let attempt = 0; ; attempt++) {
+    if (resolution.kind === 'new') return { resolution, current: undefined };
+    const gameballId = resolution.gameballId;
+    await store.dialect.lockKeys(trx, [`profile:${gameballId}`]);
+    if (!store.dialect.serialisesWriters && attempt < 3) {
+      const again = await resolve(trx, account, input);
+      if (again.kind === 'new' || again.kind !== resolution.kind || again.gameballId !== gameballId) {
+        resolution = again;
+        continue;
+      }
+    }
+    const current = await getProfile(trx, gameballId);
+    if (!current) throw new Error(`customerId points at missing profile ${gameballId}`);
+    return { resolution, current };
+  }
+}
+
+/**
  * Create/Update Customer. One transaction: key locks (customerId, merge identifier), then the
  * profile's own lock, then reads and writes. Everything is checked before the first write,
  * so a rejected request changes nothing.
@@ -96,16 +126,8 @@ export async function upsertCustomer(store: Store, account: AccountRecord, body:
 
   return store.dialect.transaction(store.db, async (trx) => {
     await store.dialect.lockKeys(trx, keys);
-    const resolution = await resolve(trx, account, input);
+    const { resolution, current } = await resolveAndLock(store, trx, account, input);
     const now = new Date().toISOString();
-
-    let current: Profile | undefined;
-    if (resolution.kind !== 'new') {
-      // Taken after the key locks and never before another key lock: no lock cycles.
-      await store.dialect.lockKeys(trx, [`profile:${resolution.gameballId}`]);
-      current = await getProfile(trx, resolution.gameballId);
-      if (!current) throw new Error(`customerId points at missing profile ${resolution.gameballId}`);
-    }
     const before = current ?? EMPTY_PROFILE;
     const next = applyUpsert(before, input, now);
 
