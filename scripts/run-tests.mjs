@@ -20,9 +20,11 @@ const stores = storeFlag >= 0 ? [args[storeFlag + 1]] : ['sqlite', 'postgres'];
 const filters = args.filter((a, i) => a !== '--store' && i !== storeFlag + 1);
 
 const all = findTests('test').sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-// Files under test/unit/ never open a store; run them once.
+// Files under test/unit/ never open a store: run once. Files under test/postgres/ are about
+// PostgreSQL itself (stopping and restarting the server): run with the postgres store only.
 const once = all.filter((f) => f.includes('/unit/'));
-const perStore = all.filter((f) => !once.includes(f));
+const postgresOnly = all.filter((f) => f.includes('/postgres/'));
+const perStore = all.filter((f) => !once.includes(f) && !postgresOnly.includes(f));
 
 let failed = false;
 const totals = { passed: 0, failed: 0 };
@@ -53,7 +55,9 @@ function run(label, files, env) {
 }
 
 await run('unit', once, {});
-for (const store of stores) await run(`integration on ${store}`, perStore, { TEST_STORE: store });
+for (const store of stores) {
+  await run(`integration on ${store}`, store === 'postgres' ? [...perStore, ...postgresOnly] : perStore, { TEST_STORE: store });
+}
 if (failed && totals.failed === 0) totals.failed = 1; // a runner that crashed still fails the run
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed`);
 process.exit(failed ? 1 : 0);

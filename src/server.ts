@@ -26,7 +26,7 @@ export async function openStore(config: Config): Promise<Store> {
 /** Migrates, makes sure an account exists (printing its keys once), then listens. */
 export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
   const store = await openStore(config);
-  const created = await ensureDefaultAccount(store.db);
+  const created = await ensureDefaultAccount(store);
   if (created) {
     print(`No account existed, so Patron created account "${created.account.name}" (${created.account.id}). Its keys are shown once:`);
     print(`apiKey: ${created.keys.apiKey}`);

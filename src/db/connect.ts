@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
-import { postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
+import { LockingSqliteDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
 
 /** The only module that knows the drivers. */
 export interface Store {
@@ -47,7 +47,7 @@ function connectSqlite(path: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new LockingSqliteDialect({ database }) });
   return {
     db,
     dialect: sqliteDialect,

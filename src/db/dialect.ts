@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, SqliteAdapter, SqliteDialect, type DialectAdapter, type Kysely } from 'kysely';
 import type { Database, Db } from './database.js';
 
 /**
@@ -75,7 +75,9 @@ export const sqliteDialect: Dialect = {
 };
 
 const PG_RETRYABLE = new Set(['40001', '40P01', '23505']);
+// 57014: statement timeout — the database is too slow to answer, which callers treat like down.
 const PG_CONNECTION_CODES = new Set([
+  '57014',
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
   '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004',
 ]);
@@ -115,3 +117,23 @@ export const postgresDialect: Dialect = {
     return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
   },
 };
+
+/**
+ * Kysely's SQLite adapter takes no migration lock: one process owns its one connection. Several
+ * processes may share the file (nodes, a CLI beside a server), so the migration runs inside
+ * BEGIN IMMEDIATE: the others wait on busy_timeout, then find the schema up to date.
+ */
+class LockingSqliteAdapter extends SqliteAdapter {
+  override async acquireMigrationLock(db: Kysely<unknown>): Promise<void> {
+    await sql`begin immediate`.execute(db);
+  }
+  override async releaseMigrationLock(db: Kysely<unknown>): Promise<void> {
+    await sql`commit`.execute(db);
+  }
+}
+
+export class LockingSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new LockingSqliteAdapter();
+  }
+}

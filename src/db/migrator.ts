@@ -8,6 +8,8 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T07-00-initial': initial,
 };
 
+export const MIGRATION_NAMES = Object.keys(migrations);
+
 class InCodeProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}
   async getMigrations(): Promise<Record<string, Migration>> {

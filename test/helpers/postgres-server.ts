@@ -542,11 +542,12 @@ class LocalServer implements TestPostgres {
 
 /**
  * Starts a fresh PostgreSQL server on 127.0.0.1 with its own temp data dir, or, when
- * TEST_DATABASE_URL is set, returns a handle on that server instead.
+ * TEST_DATABASE_URL is set, returns a handle on that server instead. Fault tests, which must
+ * stop and kill their server, pass `{ own: true }` to always get a server of their own.
  */
-export async function startTestPostgres(): Promise<TestPostgres> {
+export async function startTestPostgres(options: { own?: boolean } = {}): Promise<TestPostgres> {
   const external = process.env.TEST_DATABASE_URL;
-  if (external) return externalServer(external);
+  if (external && !options.own) return externalServer(external);
 
   const [binDir, ids] = [await binaryDir(), serverIds()];
   const root = await fs.mkdtemp(path.join(tempBase(), 'patron-pg-'));

@@ -1,4 +1,5 @@
 import { isSupportedCountry } from 'libphonenumber-js';
+import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
 import { AppError, invalid } from '../../errors.js';
 import { generateAccountId, generateKey, hashKey, keyMatches } from './account-keys.js';
@@ -110,10 +111,16 @@ export async function rotateAccountKeys(db: Db, id: string): Promise<{ account: 
   return { account: await getAccount(db, id), keys };
 }
 
-/** On a store with no account, creates `default` and returns its keys (once). */
-export async function ensureDefaultAccount(db: Db): Promise<{ account: Account; keys: AccountKeys } | undefined> {
-  if ((await countAccounts(db)) > 0) return undefined;
-  return createAccount(db, 'default');
+/**
+ * On a store with no account, creates `default` and returns its keys (once). Under a lock, so
+ * several nodes starting together on an empty database create one account, not several.
+ */
+export async function ensureDefaultAccount(store: Store): Promise<{ account: Account; keys: AccountKeys } | undefined> {
+  return store.dialect.transaction(store.db, async (trx) => {
+    await store.dialect.lockKeys(trx, ['accounts:first-start']);
+    if ((await countAccounts(trx)) > 0) return undefined;
+    return createAccount(trx, 'default');
+  });
 }
 
 export interface Credentials {

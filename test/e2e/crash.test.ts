@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { startServe } from '../helpers/cli.js';
+import { http } from '../helpers/server.js';
+import { CUSTOMERS } from '../helpers/app.js';
+import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
+
+const database = await freshDatabaseUrl();
+after(() => database.cleanup());
+const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+
+describe(`kill -9 of patron serve (${TEST_STORE})`, () => {
+  test('every write answered 200 before the kill is there after a restart', async () => {
+    const first = await startServe(env);
+    const apiKey = /^apiKey: (\S+)$/m.exec(first.output())![1]!;
+    const secretKey = /^secretKey: (\S+)$/m.exec(first.output())![1]!;
+    const acknowledged: string[] = [];
+    let stop = false;
+    // Eight writers keep going until the process dies under them.
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; !stop; i++) {
+        const customerId = `crash-${w}-${i}`;
+        try {
+          const res = await http(first.baseUrl, 'POST', CUSTOMERS, { apikey: apiKey }, { customerId, customerAttributes: { custom: { n: i } } });
+          if (res.status === 200) acknowledged.push(customerId);
+        } catch {
+          return; // the connection died with the process
+        }
+      }
+    });
+    while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 10));
+    first.child.kill('SIGKILL');
+    await first.stop();
+    stop = true;
+    await Promise.all(writers);
+
+    const second = await startServe(env);
+    const missing: string[] = [];
+    for (const customerId of acknowledged) {
+      const res = await http(second.baseUrl, 'GET', `${CUSTOMERS}/${customerId}/details`, { apikey: apiKey, secretkey: secretKey });
+      if (res.status !== 200) missing.push(customerId);
+    }
+    assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged writes were lost`);
+    await second.stop();
+  });
+});

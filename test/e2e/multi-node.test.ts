@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
+import { http } from '../helpers/server.js';
+import { CUSTOMERS } from '../helpers/app.js';
+import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
+
+// Two `patron serve` processes on one database, hit alternately: correctness must come from the
+// database (constraints, transactions, locks), not from anything held in one process.
+const database = await freshDatabaseUrl();
+after(() => database.cleanup());
+const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
+
+// Several nodes starting at once on an empty database: migrations run once, one default account.
+const nodes: ServeProcess[] = await Promise.all([startServe(env), startServe(env)]);
+const printed = nodes.map((n) => /^apiKey: (\S+)$/m.exec(n.output())?.[1]).filter(Boolean);
+
+async function newAccount(flags: string[]): Promise<{ apiKey: string; secretKey: string }> {
+  const res = await runCli(['accounts', 'create', '--name', 'multi', ...flags, '--json'], env);
+  assert.equal(res.code, 0, res.stderr);
+  return JSON.parse(res.stdout);
+}
+
+/** Request i goes to node i % 2. */
+function alternate(keys: { apiKey: string; secretKey: string }) {
+  return {
+    upsert: (i: number, body: unknown) => http(nodes[i % 2]!.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, body),
+    details: (id: string) => http(nodes[0]!.baseUrl, 'GET', `${CUSTOMERS}/${id}/details`, { apikey: keys.apiKey, secretkey: keys.secretKey }),
+    get: (id: string) => http(nodes[1]!.baseUrl, 'GET', `${CUSTOMERS}/${id}`, { apikey: keys.apiKey }),
+  };
+}
+
+describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
+  test('starting together they make exactly one default account', () => {
+    assert.equal(printed.length, 1, nodes.map((n) => n.output()).join('\n'));
+  });
+
+  test('100 overlapping updates of one customerId across both nodes lose nothing', async () => {
+    const api = alternate(await newAccount([]));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => api.upsert(i, { customerId: 'shared', customerAttributes: { custom: { [`k${i}`]: i } } })),
+    );
+    assert.deepEqual(answers.map((a) => a.status), Array(100).fill(200), JSON.stringify(answers.find((a) => a.status !== 200)?.body));
+    assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);
+    const custom = ((await api.details('shared')).body.customerAttributes as { custom: Record<string, number> }).custom;
+    assert.equal(Object.keys(custom).length, 100);
+  });
+
+  test('100 overlapping creates sharing one email across both nodes make one profile', async () => {
+    const api = alternate(await newAccount(['--merge-by', 'email']));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => api.upsert(i, { customerId: `ch-${i}`, email: 'someone@shop.io', customerAttributes: { custom: { [`c${i}`]: true } } })),
+    );
+    assert.deepEqual(answers.map((a) => a.status), Array(100).fill(200), JSON.stringify(answers.find((a) => a.status !== 200)?.body));
+    assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);
+    const details = (await api.details('ch-0')).body;
+    assert.equal((details.mergedCustomerIds as string[]).length, 100);
+    assert.equal(Object.keys((details.customerAttributes as { custom: object }).custom).length, 100);
+  });
+
+  test('50 overlapping creates with one referrer code across both nodes record 50 referrals', async () => {
+    const keys = await newAccount([]);
+    const api = alternate(keys);
+    await api.upsert(0, { customerId: 'referrer' });
+    const code = (await api.get('referrer')).body.referralCode;
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => api.upsert(i, { customerId: `f-${i}`, referrerCode: code })));
+    assert.deepEqual(answers.map((a) => a.status), Array(50).fill(200));
+    for (let i = 0; i < 50; i++) assert.equal((await api.get(`f-${i}`)).body.isReferred, true);
+    const codes = await Promise.all(Array.from({ length: 50 }, async (_, i) => (await api.get(`f-${i}`)).body.referralCode));
+    assert.equal(new Set(codes).size, 50, 'every new profile got its own code');
+  });
+
+  test('overlapping creates of one new customerId across both nodes make one profile', async () => {
+    const api = alternate(await newAccount([]));
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => api.upsert(i, { customerId: 'fresh', customerAttributes: { totalOrders: i } })));
+    assert.deepEqual(answers.map((a) => a.status), Array(60).fill(200));
+    assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);
+  });
+});
