@@ -100,7 +100,7 @@ async function resolveAndLock(
   for (let attempt = 0; ; attempt++) {
     if (resolution.kind === 'new') return { resolution, current: undefined };
     const gameballId = resolution.gameballId;
-    await store.dialect.lockKeys(trx, [`profile:${gameballId}`]);
+    await store.dialect.lockKeys(trx, [`${account.id}:profile:${gameballId}`]);
     if (!store.dialect.serialisesWriters && attempt < 3) {
       const again = await resolve(trx, account, input);
       if (again.kind === 'new' || again.kind !== resolution.kind || again.gameballId !== gameballId) {
