@@ -9,6 +9,8 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
 import { validatorCompiler } from './http/validation.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
+import { registerReferralRoutes } from './modules/referrals/referrals.routes.js';
+import { registerTagRoutes } from './modules/tags/tags.routes.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -39,6 +41,14 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   app.decorateRequest('account', null as never);
   // The API speaks JSON only; without this Fastify would accept text/plain bodies as strings.
   app.removeContentTypeParser('text/plain');
+  // Many HTTP clients send Content-Type: application/json on a DELETE without a body; that is
+  // no body, not malformed JSON. Everything else goes through Fastify's own (safe) parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.method === 'DELETE') return done(null, undefined);
+    return parseJson(request, body.toString(), done);
+  });
 
   registerRequestLogging(app);
   registerErrorHandler(app, store.dialect);
@@ -59,5 +69,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   );
 
   registerCustomerRoutes(app, store);
+  registerTagRoutes(app, store);
+  registerReferralRoutes(app, store);
   return app;
 }

@@ -39,6 +39,7 @@ export interface ProfilesTable {
   is_active: Bool;
   referral_code: string | null;
   is_referred: Bool;
+  tags: Json;
   created_at: string;
   updated_at: string;
 }
@@ -60,11 +61,18 @@ export interface ReferralsTable {
   completed_at: string | null;
 }
 
+export interface RetiredReferralCodesTable {
+  account_id: string;
+  code: string;
+  retired_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   profiles: ProfilesTable;
   customer_ids: CustomerIdsTable;
   referrals: ReferralsTable;
+  retired_referral_codes: RetiredReferralCodesTable;
 }
 
 export type Db = Kysely<Database>;
@@ -74,3 +82,9 @@ export type Db = Kysely<Database>;
  * text '1'/'0' as a boolean.
  */
 export const dbBool = (value: boolean): number => (value ? 1 : 0);
+
+/** JSON columns arrive as text from SQLite and as values from PostgreSQL's jsonb. */
+export function readJson<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined) return fallback;
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

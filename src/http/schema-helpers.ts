@@ -26,3 +26,11 @@ export const ErrorResponse = Type.Object(
   },
   { $id: 'ErrorResponse', description: 'Every non-2xx answer has this shape.' },
 );
+
+/** The error answers every operation may give, for the OpenAPI document. */
+export const errorResponses = { '4xx': ErrorResponse, '5xx': ErrorResponse };
+
+export const SuccessResponse = Type.Object({
+  success: Type.Boolean(),
+  message: Type.String(),
+});

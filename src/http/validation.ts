@@ -52,6 +52,10 @@ function describe(error: ErrorObject): string {
       return error.params.format === 'iso-date' ? 'must be an ISO 8601 date such as 2024-05-01 or 2024-05-01T10:00:00Z' : `must be a valid ${error.params.format}`;
     case 'minimum':
       return `must be ${error.params.limit} or more`;
+    case 'maximum':
+      return `must be ${error.params.limit} or less`;
+    case 'minLength':
+      return `must not be empty`;
     case 'maxLength':
       return `must be at most ${error.params.limit} characters`;
     case 'maxProperties':

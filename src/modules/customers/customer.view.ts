@@ -35,10 +35,10 @@ function common(profile: Profile, customerId: string, account: AccountRecord) {
   };
 }
 
-export function customerView(profile: Profile, customerId: string, account: AccountRecord, tags: string[] = []) {
+export function customerView(profile: Profile, customerId: string, account: AccountRecord) {
   return {
     ...common(profile, customerId, account),
-    customerAttributes: withUtmAlias({ ...pick(profile.attributes, PUBLIC_ATTRIBUTES), custom: profile.custom, tags }),
+    customerAttributes: withUtmAlias({ ...pick(profile.attributes, PUBLIC_ATTRIBUTES), custom: profile.custom, tags: profile.tags }),
   };
 }
 
@@ -47,7 +47,6 @@ export function customerDetailsView(
   customerId: string,
   account: AccountRecord,
   customerIds: string[],
-  tags: string[] = [],
 ) {
   const [latestDevice] = profile.pushDevices;
   return {
@@ -60,7 +59,7 @@ export function customerDetailsView(
       ...(profile.email !== null && { email: profile.email }),
       ...(profile.mobile !== null && { mobile: profile.mobile }),
       custom: profile.custom,
-      tags,
+      tags: profile.tags,
     }),
     mergedCustomerIds: customerIds,
     ...(latestDevice && {

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Store } from '../../db/connect.js';
-import { ErrorResponse } from '../../http/schema-helpers.js';
+import { Type } from 'typebox';
+import { errorResponses as errors, SuccessResponse } from '../../http/schema-helpers.js';
+import { issueCustomerHash, verifyCustomerHash, HASH_WINDOW_SECONDS } from './customer-hash.js';
 import {
+  CUSTOMERS_PATH as BASE,
   CustomerDetailsResponse,
   CustomerIdParams,
   CustomerResponse,
@@ -10,10 +13,7 @@ import {
   UpsertCustomerResponse,
 } from './customers.schemas.js';
 import { customerDetailsView, customerView } from './customer.view.js';
-import { getCustomer, getCustomerWithIds, upsertCustomer } from './customers.service.js';
-
-const BASE = '/api/v4.0/integrations/customers';
-const errors = { '4xx': ErrorResponse, '5xx': ErrorResponse };
+import { deleteCustomer, getCustomer, getCustomerWithIds, setCustomerActive, upsertCustomer } from './customers.service.js';
 
 export function registerCustomerRoutes(app: FastifyInstance, store: Store): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -67,6 +67,83 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
     async (request) => {
       const { profile, customerId, customerIds } = await getCustomerWithIds(store.db, request.account, request.params.customerId.trim());
       return customerDetailsView(profile, customerId, request.account, customerIds);
+    },
+  );
+
+  const deleteSchema = {
+    summary: 'Delete a customer',
+    description: 'Removes the profile with every merged customerId, its personal data, devices and tags. Its gameballId and referral code are never reused; friends it referred stay referred.',
+    tags: ['customers'],
+    params: CustomerIdParams,
+    response: { 200: SuccessResponse, ...errors },
+  };
+  const remove = async (customerId: string, request: { account: Parameters<typeof deleteCustomer>[1] }) => {
+    const { gameballId } = await deleteCustomer(store, request.account, customerId.trim());
+    return { success: true, message: `Customer deleted (gameballId ${gameballId}).` };
+  };
+  routes.delete(`${BASE}/:customerId`, { config: { auth: 'apiKey+secretKey' }, schema: deleteSchema }, (request) =>
+    remove(request.params.customerId, request),
+  );
+  routes.post(`${BASE}/:customerId/delete`, { config: { auth: 'apiKey+secretKey' }, schema: { ...deleteSchema, summary: 'Delete a customer (POST form)' } }, (request) =>
+    remove(request.params.customerId, request),
+  );
+
+  routes.put(
+    `${BASE}/:customerId/activate`,
+    {
+      config: { auth: 'apiKey+secretKey' },
+      schema: {
+        summary: 'Opt a customer in or out',
+        description: 'Idempotent. An inactive customer stays readable and updatable, shows isActive false, and its referral code does not validate.',
+        tags: ['customers'],
+        params: CustomerIdParams,
+        body: Type.Object({ isActive: Type.Boolean() }),
+        response: {
+          200: Type.Object({ customerId: Type.String(), isActive: Type.Boolean(), stateChanged: Type.Boolean() }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const customerId = request.params.customerId.trim();
+      const result = await setCustomerActive(store, request.account, customerId, request.body.isActive);
+      return { customerId, ...result };
+    },
+  );
+
+  routes.get(
+    `${BASE}/:customerId/hash`,
+    {
+      config: { auth: 'apiKey+secretKey' },
+      schema: {
+        summary: "Get the customer's rotating hash",
+        description: `HMAC-SHA256 of the gameballId and the current ${HASH_WINDOW_SECONDS / 3600}-hour window under the account's hash secret; accepted until expiresAt (1 to 2 hours).`,
+        tags: ['customers'],
+        params: CustomerIdParams,
+        response: { 200: Type.Object({ hash: Type.String(), expiresAt: Type.String() }), ...errors },
+      },
+    },
+    async (request) => {
+      const { profile } = await getCustomer(store.db, request.account, request.params.customerId.trim());
+      return issueCustomerHash(request.account.hashSecret, profile.gameballId);
+    },
+  );
+
+  routes.post(
+    `${BASE}/:customerId/hash/verify`,
+    {
+      config: { auth: 'apiKey+secretKey' },
+      schema: {
+        summary: 'Check a customer hash (Patron extension)',
+        tags: ['customers'],
+        params: CustomerIdParams,
+        body: Type.Object({ hash: Type.String({ minLength: 1 }) }),
+        response: { 200: Type.Object({ isValid: Type.Boolean() }), ...errors },
+      },
+    },
+    async (request) => {
+      const { profile } = await getCustomer(store.db, request.account, request.params.customerId.trim());
+      return { isValid: verifyCustomerHash(request.account.hashSecret, profile.gameballId, request.body.hash) };
     },
   );
 }

@@ -4,6 +4,8 @@ import { Patchable } from '../../http/schema-helpers.js';
 const text = (description: string, maxLength = 200) => Patchable(Type.String({ maxLength, description }));
 const date = (description: string) => Patchable(Type.String({ format: 'iso-date', description: `${description} ISO 8601 date or date-time.` }));
 
+export const CUSTOMERS_PATH = '/api/v4.0/integrations/customers';
+
 export const CHANNELS = ['mobile', 'pos', 'web', 'callcenter'] as const;
 
 export const MAX_CUSTOM_KEYS = 100;

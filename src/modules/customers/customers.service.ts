@@ -8,13 +8,16 @@ import { findReferralOfReferee, insertReferral, markReferralActive, type Referra
 import type { UpsertCustomerRequest } from './customers.schemas.js';
 import {
   attachCustomerId,
+  deleteProfile,
   findGameballId,
   findGameballIdByMergeKey,
   findProfileByCustomerId,
   findProfileByReferralCode,
   getProfile,
   insertProfile,
+  isReferralCodeTaken,
   listCustomerIds,
+  retireReferralCode,
   updateProfile,
 } from './customers.store.js';
 import type { Profile, ProfileState } from './customers.types.js';
@@ -65,7 +68,7 @@ function mergeKeysOf(account: AccountRecord, state: ProfileState): Pick<Profile,
 async function uniqueReferralCode(trx: Db, accountId: string): Promise<string> {
   for (;;) {
     const code = generateReferralCode();
-    if (!(await findProfileByReferralCode(trx, accountId, code))) return code;
+    if (!(await isReferralCodeTaken(trx, accountId, code))) return code;
   }
 }
 
@@ -169,9 +172,69 @@ export interface CustomerRecord {
   customerId: string;
 }
 
+function notFound(customerId: string): AppError {
+  return new AppError('notFound', `No customer with customerId "${customerId}" in this account.`);
+}
+
+/** The profile a customerId reaches, locked for the rest of the transaction. */
+async function lockedProfile(store: Store, trx: Db, account: AccountRecord, customerId: string): Promise<Profile> {
+  const gameballId = await findGameballId(trx, account.id, customerId);
+  if (gameballId === undefined) throw notFound(customerId);
+  await store.dialect.lockKeys(trx, [`${account.id}:profile:${gameballId}`]);
+  // Read after the lock: a concurrent delete may have removed it meanwhile.
+  const profile = await getProfile(trx, gameballId);
+  if (!profile) throw notFound(customerId);
+  return profile;
+}
+
+/**
+ * A read-modify-write of one profile reached by any of its customerIds, for operations other
+ * than the upsert (activation, tags). Writes only when `change` alters something.
+ */
+export async function changeProfile(
+  store: Store,
+  account: AccountRecord,
+  customerId: string,
+  change: (profile: Profile) => ProfileState,
+): Promise<{ before: Profile; after: Profile; changed: boolean }> {
+  return store.dialect.transaction(store.db, async (trx) => {
+    const before = await lockedProfile(store, trx, account, customerId);
+    const next = change(before);
+    if (!profileChanged(before, next)) return { before, after: before, changed: false };
+    const after: Profile = { ...before, ...next, updatedAt: new Date().toISOString() };
+    await updateProfile(trx, after);
+    return { before, after, changed: true };
+  });
+}
+
+/** Opts a customer in or out; idempotent. */
+export async function setCustomerActive(
+  store: Store,
+  account: AccountRecord,
+  customerId: string,
+  isActive: boolean,
+): Promise<{ isActive: boolean; stateChanged: boolean }> {
+  const { after, changed } = await changeProfile(store, account, customerId, (p) => ({ ...p, isActive }));
+  return { isActive: after.isActive, stateChanged: changed };
+}
+
+/**
+ * Deletes the profile reached by any of its customerIds, with all its customerIds, PII,
+ * devices and tags. Its gameballId is never reused (the sequence only grows) and its referral
+ * code is retired so it is never handed out again.
+ */
+export async function deleteCustomer(store: Store, account: AccountRecord, customerId: string): Promise<{ gameballId: number }> {
+  return store.dialect.transaction(store.db, async (trx) => {
+    const profile = await lockedProfile(store, trx, account, customerId);
+    if (profile.referralCode) await retireReferralCode(trx, account.id, profile.referralCode, new Date().toISOString());
+    await deleteProfile(trx, profile.gameballId);
+    return { gameballId: profile.gameballId };
+  });
+}
+
 export async function getCustomer(db: Db, account: AccountRecord, customerId: string): Promise<CustomerRecord> {
   const profile = await findProfileByCustomerId(db, account.id, customerId);
-  if (!profile) throw new AppError('notFound', `No customer with customerId "${customerId}" in this account.`);
+  if (!profile) throw notFound(customerId);
   return { profile, customerId };
 }
 

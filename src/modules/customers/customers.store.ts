@@ -1,11 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
-import { dbBool, type Db, type ProfilesTable } from '../../db/database.js';
+import { dbBool, readJson, type Db, type ProfilesTable } from '../../db/database.js';
 import type { MergeKind, Profile, PushDevice } from './customers.types.js';
-
-function json<T>(value: unknown, fallback: T): T {
-  if (value === null || value === undefined) return fallback;
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
 
 function toProfile(row: Selectable<ProfilesTable>): Profile {
   return {
@@ -15,13 +10,14 @@ function toProfile(row: Selectable<ProfilesTable>): Profile {
     mobile: row.mobile,
     emailKey: row.email_key,
     mobileKey: row.mobile_key,
-    attributes: json<Record<string, unknown>>(row.attributes, {}),
-    custom: json<Record<string, unknown>>(row.custom, {}),
-    pushDevices: json<PushDevice[]>(row.push_devices, []),
+    attributes: readJson<Record<string, unknown>>(row.attributes, {}),
+    custom: readJson<Record<string, unknown>>(row.custom, {}),
+    pushDevices: readJson<PushDevice[]>(row.push_devices, []),
     guest: Boolean(row.guest),
     isActive: Boolean(row.is_active),
     referralCode: row.referral_code,
     isReferred: Boolean(row.is_referred),
+    tags: readJson<string[]>(row.tags, []),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -41,6 +37,7 @@ function toRow(profile: Omit<Profile, 'gameballId'>): Insertable<ProfilesTable> 
     is_active: dbBool(profile.isActive),
     referral_code: profile.referralCode,
     is_referred: dbBool(profile.isReferred),
+    tags: JSON.stringify(profile.tags),
     created_at: profile.createdAt,
     updated_at: profile.updatedAt,
   };
@@ -124,4 +121,27 @@ export async function findProfileByReferralCode(
     .where('referral_code', '=', code)
     .executeTakeFirst();
   return row && { gameballId: Number(row.gameball_id), isActive: Boolean(row.is_active) };
+}
+
+/** Removes the profile; its customerIds and the referrals it gave or received go with it. */
+export async function deleteProfile(db: Db, gameballId: number): Promise<void> {
+  await db.deleteFrom('profiles').where('gameball_id', '=', gameballId).execute();
+}
+
+export async function retireReferralCode(db: Db, accountId: string, code: string, now: string): Promise<void> {
+  await db.insertInto('retired_referral_codes').values({ account_id: accountId, code, retired_at: now }).execute();
+}
+
+/** Whether a code is held by a profile or was held by a deleted one. */
+export async function isReferralCodeTaken(db: Db, accountId: string, code: string): Promise<boolean> {
+  const held = await db
+    .selectFrom('profiles')
+    .select('gameball_id')
+    .where('account_id', '=', accountId)
+    .where('referral_code', '=', code)
+    .unionAll(
+      db.selectFrom('retired_referral_codes').select((eb) => eb.lit(0).as('gameball_id')).where('account_id', '=', accountId).where('code', '=', code),
+    )
+    .executeTakeFirst();
+  return held !== undefined;
 }

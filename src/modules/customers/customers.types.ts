@@ -17,6 +17,8 @@ export interface ProfileState {
   isActive: boolean;
   referralCode: string | null;
   isReferred: boolean;
+  /** Case preserved, unique case-insensitively, in the order they were attached. */
+  tags: string[];
 }
 
 export interface Profile extends ProfileState {

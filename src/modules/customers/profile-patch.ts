@@ -16,6 +16,7 @@ export const EMPTY_PROFILE: ProfileState = {
   isActive: true,
   referralCode: null,
   isReferred: false,
+  tags: [],
 };
 
 function applyChange<T>(current: T, change: Change<T>, cleared: T): T {
