@@ -16,7 +16,7 @@ export interface OpenApiDocument {
 
 export const reference = JSON.parse(readFileSync(REFERENCE_PATH, 'utf8')) as OpenApiDocument;
 
-const ajv = new Ajv({ strict: false, allErrors: true });
+export const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats.default(ajv);
 ajv.addSchema(reference as unknown as object, 'reference');
 
@@ -31,5 +31,22 @@ export function assertConforms(name: string, value: unknown): void {
   const validate = referenceSchema(name);
   if (!validate(value)) {
     throw new Error(`${name} does not conform: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`);
+  }
+}
+
+interface MediaSchema {
+  $ref?: string;
+}
+
+/** Checks a 200 answer against the response schema the reference publishes for that operation. */
+export function assertOperationConforms(path: string, method: string, value: unknown): void {
+  const operation = reference.paths[path]?.[method];
+  if (!operation) throw new Error(`no ${method} ${path} in the reference`);
+  const ok = operation.responses['200'] as { content?: { 'application/json'?: { schema?: MediaSchema } } } | undefined;
+  const schema = ok?.content?.['application/json']?.schema;
+  if (!schema) return; // the reference publishes no body for this answer (e.g. delete)
+  const validate = schema.$ref ? referenceSchema(schema.$ref.split('/').at(-1)!) : ajv.compile(schema);
+  if (!validate(value)) {
+    throw new Error(`${method} ${path} answer does not conform: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`);
   }
 }
