@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureChromium } from './ensure-chromium.mjs';
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -22,7 +23,8 @@ const filters = args.filter((a, i) => a !== '--store' && i !== storeFlag + 1);
 const all = findTests('test').sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 // Files under test/unit/ never open a store: run once. Files under test/postgres/ are about
 // PostgreSQL itself (stopping and restarting the server): run with the postgres store only.
-const once = all.filter((f) => f.includes('/unit/'));
+// Browser tests look at pages, not at the store: run once too.
+const once = all.filter((f) => f.includes('/unit/') || f.includes('/browser/'));
 const postgresOnly = all.filter((f) => f.includes('/postgres/'));
 const perStore = all.filter((f) => !once.includes(f) && !postgresOnly.includes(f));
 
@@ -54,7 +56,8 @@ function run(label, files, env) {
   });
 }
 
-await run('unit', once, {});
+if (once.some((f) => f.includes('/browser/'))) ensureChromium();
+await run('unit and browser', once, {});
 for (const store of stores) {
   await run(`integration on ${store}`, store === 'postgres' ? [...perStore, ...postgresOnly] : perStore, { TEST_STORE: store });
 }

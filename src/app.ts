@@ -7,12 +7,14 @@ import { authHook } from './http/auth.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
+import { registerOpenApi } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerReferralRoutes } from './modules/referrals/referrals.routes.js';
 import { registerTagRoutes } from './modules/tags/tags.routes.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
+export const PATRON_VERSION = '0.1.0';
 
 export interface AppOptions {
   store: Store;
@@ -55,8 +57,10 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
   app.addHook('onRequest', authHook(store.db));
 
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async (_request, reply) => {
+  await registerOpenApi(app, PATRON_VERSION);
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
     try {
       await sql`select 1`.execute(store.db);
       return { status: 'ready', store: store.dialect.name };
@@ -64,7 +68,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
       return reply.code(503).send({ status: 'not ready', store: store.dialect.name });
     }
   });
-  app.get(ERRORS_DOC_PATH, async () =>
+  app.get(ERRORS_DOC_PATH, { schema: { hide: true } }, async () =>
     Object.values(errorCatalogue).map(({ status, code, type, description }) => ({ status, code, type, description })),
   );
 

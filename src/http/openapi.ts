@@ -1,0 +1,47 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { AuthLevel } from './auth.js';
+
+const SECURITY: Record<AuthLevel, Array<Record<string, string[]>>> = {
+  apiKey: [{ apiKey: [] }],
+  'apiKey+secretKey': [{ apiKey: [], secretKey: [] }],
+};
+
+/**
+ * Patron's own OpenAPI 3.1 document, generated from the route schemas (so it cannot drift from
+ * what the routes validate), at /openapi.json; human docs at /docs, served from the package's
+ * bundled assets with nothing loaded from elsewhere.
+ */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Patron API',
+        version,
+        description:
+          'Customer identity and profiles for loyalty programs, wire-compatible with the customer endpoints of the Gameball REST API v4.0. '
+          + 'Every non-2xx answer is an ErrorResponse; its requestId is also the x-request-id header.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'apikey', description: "The account's public key." },
+          secretKey: { type: 'apiKey', in: 'header', name: 'secretkey', description: "The account's server-side key." },
+        },
+      },
+      tags: [
+        { name: 'customers', description: 'Create, update, read, delete and opt customers in or out.' },
+        { name: 'referrals', description: 'Referral codes and referred friends.' },
+        { name: 'tags', description: 'Free-form customer tags.' },
+      ],
+    },
+    // Every route states its keys in config.auth; the document shows them as security.
+    transform: ({ schema, url, route }) => {
+      const auth = route.config?.auth as AuthLevel | undefined;
+      return { schema: auth ? { ...schema, security: SECURITY[auth] } : schema, url } as never;
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
