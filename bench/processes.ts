@@ -1,0 +1,225 @@
+// Child processes of the bench: Patron, the bare Fastify baseline, the patron CLI and the
+// forked load/store-loop children. Every child is tracked so that a failure, Ctrl-C or a
+// crash of the orchestrator never leaves a server running.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BENCH_DIR = path.join(PROJECT_ROOT, 'bench');
+
+const live = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+function killAll(): void {
+  for (const child of live) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+}
+
+/** On any exit of ours, children die with us; Ctrl-C / SIGTERM exit through the same path. */
+export function installCleanupHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      console.error(`\nbench: ${signal}, stopping children`);
+      process.exit(130); // 'exit' kills the children; startTestPostgres's hook stops postgres
+    });
+  }
+}
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Asks a child to stop and waits; SIGKILL if it has not exited after `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The environment minus Patron's own settings, so the caller's shell cannot skew a run. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const dropped = new Set(['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TEST_DATABASE_URL', 'NODE_OPTIONS']);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PATRON_') && !dropped.has(k)));
+  return { ...env, ...extra };
+}
+
+/** How Patron is run: from the sources through tsx, or compiled JS (what `npm start` runs). */
+export type PatronEntry = { kind: 'tsx' } | { kind: 'build'; dir: string };
+
+function cliArgs(entry: PatronEntry): string[] {
+  return entry.kind === 'tsx' ? ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/cli/main.ts')] : [path.join(entry.dir, 'cli/main.js')];
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  url: string;
+  /** Everything the process has written so far (stdout and stderr go to one log file). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a server whose output goes to a file rather than a pipe: Patron logs a line per
+ * request, and draining a pipe would cost the orchestrator CPU on a 2-core machine.
+ */
+async function spawnServer(args: string[], env: Record<string, string>, logFile: string, ready: RegExp): Promise<ServerProcess> {
+  const fd = openSync(logFile, 'w');
+  let child: ChildProcess;
+  try {
+    child = track(spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: cleanEnv(env), stdio: ['ignore', fd, fd] }));
+  } finally {
+    closeSync(fd);
+  }
+  const log = () => readFileSync(logFile, 'utf8');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const match = ready.exec(log());
+    if (match?.[1]) {
+      return { child, pid: child.pid ?? 0, url: match[1], log, stop: () => stopChild(child) };
+    }
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`${args.join(' ')} did not start (exit ${child.exitCode ?? child.signalCode}):\n${log().slice(-3000)}`);
+    }
+    await sleep(50);
+  }
+}
+
+export interface PatronOptions {
+  entry: PatronEntry;
+  databaseUrl: string;
+  logFile: string;
+  /** Directory for a V8 CPU profile of this process (`node --cpu-prof`), written on exit. */
+  cpuProfDir?: string;
+}
+
+export function startPatron({ entry, databaseUrl, logFile, cpuProfDir }: PatronOptions): Promise<ServerProcess> {
+  const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  return spawnServer(
+    [...prof, ...cliArgs(entry), 'serve'],
+    // LOG_LEVEL stays at the production default (info): a request line per request is part of the cost.
+    { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
+    logFile,
+    /Patron listening on (http:\/\/\S+)/,
+  );
+}
+
+export function startBaseline(logFile: string): Promise<ServerProcess> {
+  return spawnServer(['--import', 'tsx', path.join(BENCH_DIR, 'baseline-fastify.ts')], { PORT: '0' }, logFile, /baseline listening on (http:\/\/\S+)/);
+}
+
+/** Runs `patron <args>` to completion and returns its stdout; throws on a non-zero exit. */
+export function runPatronCli(entry: PatronEntry, databaseUrl: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(process.execPath, [...cliArgs(entry), ...args], {
+      cwd: PROJECT_ROOT,
+      env: cleanEnv({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }));
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`patron ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+/** A forked TypeScript child speaking one request/response message at a time over IPC. */
+export interface IpcChild<Req, Res> {
+  request(message: Req): Promise<Res>;
+  close(): Promise<void>;
+}
+
+export function forkTs<Req, Res>(entry: string): IpcChild<Req, Res> {
+  const child = track(fork(path.join(BENCH_DIR, entry), [], {
+    cwd: PROJECT_ROOT,
+    execArgv: ['--import', 'tsx'],
+    env: cleanEnv({}),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  }));
+  let exitReason: string | undefined;
+  child.once('exit', (code, signal) => (exitReason = `${entry} exited (${code ?? signal})`));
+  return {
+    request: (message) =>
+      new Promise<Res>((resolve, reject) => {
+        if (exitReason) return reject(new Error(exitReason));
+        const onExit = () => reject(new Error(exitReason ?? `${entry} exited`));
+        child.once('exit', onExit);
+        child.once('message', (reply) => {
+          child.off('exit', onExit);
+          const r = reply as { error?: string; result?: Res };
+          if (r.error !== undefined) reject(new Error(`${entry}: ${r.error}`));
+          else resolve(r.result as Res);
+        });
+        child.send(message as object);
+      }),
+    close: async () => {
+      child.disconnect();
+      await stopChild(child, 5_000);
+    },
+  };
+}
+
+/** Serves requests in a forked child: one message in, `{result}` or `{error}` out. */
+export function serveIpc<Req, Res>(handle: (message: Req) => Promise<Res>): void {
+  process.on('message', (message) => {
+    handle(message as Req).then(
+      (result) => process.send?.({ result }),
+      (error: unknown) => process.send?.({ error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+    );
+  });
+  // The parent went away (it finished or crashed): nothing left to do.
+  process.on('disconnect', () => process.exit(0));
+}
+
+export interface MemorySample {
+  /** Largest VmRSS seen by the sampler, MiB. */
+  maxRssMb: number;
+  /** VmHWM: the kernel's peak resident set of the process lifetime, MiB. */
+  hwmMb: number;
+}
+
+function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a process's resident set every 250 ms until stopped. */
+export function sampleMemory(pid: number): { stop(): MemorySample } {
+  let maxKb = statusKb(pid, 'VmRSS');
+  const timer = setInterval(() => (maxKb = Math.max(maxKb, statusKb(pid, 'VmRSS'))), 250);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      maxKb = Math.max(maxKb, statusKb(pid, 'VmRSS'));
+      return { maxRssMb: Math.round(maxKb / 102.4) / 10, hwmMb: Math.round(statusKb(pid, 'VmHWM') / 102.4) / 10 };
+    },
+  };
+}

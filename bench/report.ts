@@ -1,0 +1,232 @@
+// Result shapes, the targets of the issue, the printed table and the saved JSON.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { BenchConfig, StoreName } from './config.js';
+import type { LoadResult } from './load.js';
+import type { ProfileSummary } from './profile-summary.js';
+import type { MemorySample } from './processes.js';
+import type { LoopStats, StoreLoopResult } from './store-loop.js';
+import type { WorkloadKind } from './workloads.js';
+
+export interface WorkloadResult extends LoadResult {
+  kind: WorkloadKind;
+  /** Patron's 2xx/s divided by the bare-Fastify baseline's (POST for writes, GET for reads). */
+  ratio: number;
+}
+
+export interface LevelResult {
+  seeded: number;
+  /** Profiles of the default account when Patron started (seeded plus those earlier runs created). */
+  profilesAtStart: number;
+  workloads: WorkloadResult[];
+  memory: MemorySample;
+  profile?: ProfileSummary;
+}
+
+export interface StoreResult {
+  store: StoreName;
+  levels: LevelResult[];
+  /** Levels asked for but not run on this store (see --pg-levels). */
+  skippedLevels: number[];
+  storeLoop?: StoreLoopResult;
+  seedSec: Record<string, number>;
+}
+
+export interface Machine {
+  nproc: number;
+  cpuModel: string;
+  ramGiB: number;
+  node: string;
+  kernel: string;
+  loadAvgAtStart: number[];
+  /** The commit measured, and whether src/ had uncommitted changes (other work in progress). */
+  commit: string;
+  srcDirty: boolean;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  /** undefined: the level or store the target needs was not run. */
+  met: boolean | undefined;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  elapsedSec: number;
+  config: BenchConfig;
+  machine: Machine;
+  baseline: { post: LoadResult; get: LoadResult };
+  stores: StoreResult[];
+  targets: Target[];
+  /** Harness checks that failed (wrong status codes, row counts that do not add up). */
+  failures: string[];
+}
+
+export function machineInfo(): Machine {
+  let cpuModel = os.cpus()[0]?.model ?? 'unknown';
+  try {
+    cpuModel = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpuModel;
+  } catch {
+    // not Linux: os.cpus() it is
+  }
+  let nproc = os.availableParallelism();
+  try {
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || nproc;
+  } catch {
+    // keep Node's count
+  }
+  const git = (args: string[]): string => {
+    try {
+      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  return {
+    commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
+    srcDirty: git(['status', '--porcelain', '--', 'src']) !== '',
+    nproc,
+    cpuModel,
+    ramGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: os.release(),
+    loadAvgAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+const r2 = (n: number): number => Math.round(n * 100) / 100;
+
+function find(results: BenchResults, store: StoreName, seeded: number | 'first' | 'last', kind: WorkloadKind): WorkloadResult | undefined {
+  const levels = results.stores.find((s) => s.store === store)?.levels ?? [];
+  const level = seeded === 'first' ? levels[0] : seeded === 'last' ? levels[levels.length - 1] : levels.find((l) => l.seeded === seeded);
+  return level?.workloads.find((w) => w.kind === kind);
+}
+
+/** The targets of the issue, each met or missed with the figure behind it. */
+export function evaluateTargets(results: BenchResults): Target[] {
+  const targets: Target[] = [];
+  const ratioTarget = (store: StoreName, kind: WorkloadKind, min: number, label: string) => {
+    const w = find(results, store, 'first', kind);
+    const base = kind === 'read' ? 'GET' : 'POST';
+    targets.push({
+      name: `${label} ${kind} vs bare Fastify ${base}`,
+      goal: `≥ ${min}`,
+      measured: w ? `${r2(w.ratio)} (${w.rps} vs ${kind === 'read' ? results.baseline.get.rps : results.baseline.post.rps} req/s)` : 'not run',
+      met: w ? w.ratio >= min : undefined,
+    });
+  };
+  ratioTarget('sqlite', 'create', 0.5, 'embedded');
+  ratioTarget('sqlite', 'update', 0.5, 'embedded');
+  ratioTarget('sqlite', 'read', 0.7, 'embedded');
+
+  const pg = results.stores.find((s) => s.store === 'postgres');
+  const rawCreate = pg?.storeLoop?.raw.create;
+  const pgCreate = find(results, 'postgres', 'first', 'create');
+  targets.push({
+    name: 'PostgreSQL create over HTTP vs raw pg upsert loop',
+    goal: '≥ 0.6',
+    measured: pgCreate && rawCreate ? `${r2(pgCreate.rps / rawCreate.opsPerSec)} (${pgCreate.rps} vs ${rawCreate.opsPerSec} op/s)` : 'not run',
+    met: pgCreate && rawCreate ? pgCreate.rps / rawCreate.opsPerSec >= 0.6 : undefined,
+  });
+  const svcCreate = pg?.storeLoop?.service.create;
+  targets.push({
+    name: 'PostgreSQL create, service layer vs raw pg upsert loop',
+    goal: '≥ 0.6',
+    measured: svcCreate && rawCreate ? `${r2(svcCreate.opsPerSec / rawCreate.opsPerSec)} (${svcCreate.opsPerSec} vs ${rawCreate.opsPerSec} op/s)` : 'not run',
+    met: svcCreate && rawCreate ? svcCreate.opsPerSec / rawCreate.opsPerSec >= 0.6 : undefined,
+  });
+
+  const MILLION = 1_000_000;
+  for (const store of results.config.stores) {
+    const label = store === 'sqlite' ? 'embedded' : 'PostgreSQL';
+    for (const kind of ['create', 'read'] as const) {
+      const small = find(results, store, 'first', kind);
+      const big = find(results, store, MILLION, kind);
+      const ran = small && big && results.stores.find((s) => s.store === store)?.levels[0]?.seeded !== MILLION;
+      targets.push({
+        name: `${label} ${kind} p99 at 1M vs p99 at ${results.stores.find((s) => s.store === store)?.levels[0]?.seeded ?? '10k'}`,
+        goal: '≤ 1.5×',
+        measured: ran ? `${r2(big.latencyMs.p99 / Math.max(1, small.latencyMs.p99))}× (${big.latencyMs.p99} vs ${small.latencyMs.p99} ms)` : 'not run (no 1M level)',
+        met: ran ? big.latencyMs.p99 <= 1.5 * Math.max(1, small.latencyMs.p99) : undefined,
+      });
+    }
+    const million = results.stores.find((s) => s.store === store)?.levels.find((l) => l.seeded === MILLION);
+    targets.push({
+      name: `${label} Patron peak RSS under load at 1M profiles`,
+      goal: '≤ 300 MB',
+      measured: million ? `${million.memory.hwmMb} MiB (VmHWM)` : 'not run (no 1M level)',
+      met: million ? million.memory.hwmMb <= 300 : undefined,
+    });
+  }
+  return targets;
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+const fmtCount = (n: number): string => (n >= 1_000_000 ? `${r2(n / 1_000_000)}M` : n >= 1000 ? `${r2(n / 1000)}k` : String(n));
+const loopRow = (store: string, path: string, op: string, s: LoopStats, ratio: string) => [store, path, op, s.opsPerSec, s.p50Ms, s.p99Ms, ratio];
+
+/** The Markdown tables printed to stdout and pasted into the README. */
+export function formatResults(results: BenchResults): string {
+  const { baseline } = results;
+  const http = table(
+    ['store', 'profiles', 'workload', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'non-2xx/err', 'Patron RSS peak MiB'],
+    [
+      ['bare Fastify', '-', 'POST (validate only)', baseline.post.rps, '1', baseline.post.latencyMs.p50, baseline.post.latencyMs.p99, `${baseline.post.non2xx}/${baseline.post.errors}`, '-'],
+      ['bare Fastify', '-', 'GET (canned body)', baseline.get.rps, '1', baseline.get.latencyMs.p50, baseline.get.latencyMs.p99, `${baseline.get.non2xx}/${baseline.get.errors}`, '-'],
+      ...results.stores.flatMap((s) =>
+        s.levels.flatMap((l) =>
+          l.workloads.map((w) => [s.store, fmtCount(l.profilesAtStart), w.kind, w.rps, r2(w.ratio), w.latencyMs.p50, w.latencyMs.p99, `${w.non2xx}/${w.errors}`, l.memory.hwmMb]),
+        ),
+      ),
+    ],
+  );
+  const loops = table(
+    ['store', 'path (no HTTP)', 'op', 'op/s', 'p50 ms', 'p99 ms', 'service ÷ raw'],
+    results.stores.flatMap((s) => {
+      const l = s.storeLoop;
+      if (!l) return [];
+      return [
+        loopRow(s.store, 'Patron upsertCustomer', 'create', l.service.create, String(r2(l.service.create.opsPerSec / Math.max(1, l.raw.create.opsPerSec)))),
+        loopRow(s.store, 'Patron upsertCustomer', 'update', l.service.update, String(r2(l.service.update.opsPerSec / Math.max(1, l.raw.update.opsPerSec)))),
+        loopRow(s.store, 'raw INSERT … ON CONFLICT', 'create', l.raw.create, '1'),
+        loopRow(s.store, 'raw INSERT … ON CONFLICT', 'update', l.raw.update, '1'),
+      ];
+    }),
+  );
+  const targets = table(
+    ['target', 'goal', 'measured', 'result'],
+    results.targets.map((t) => [t.name, t.goal, t.measured, t.met === undefined ? 'not run' : t.met ? 'met' : 'MISSED']),
+  );
+  const skipped = results.stores.filter((s) => s.skippedLevels.length).map((s) => `${s.store}: levels not run: ${s.skippedLevels.map(fmtCount).join(', ')}`);
+  return [
+    `HTTP: autocannon, ${results.config.connections} connections, ${results.config.durationSec} s after ${results.config.warmupSec} s warm-up; ratio = Patron ÷ bare Fastify (POST for writes, GET for reads)`,
+    http,
+    '',
+    `Store alone: ${results.config.connections} concurrent callers for ${results.config.storeLoopSec} s each, at the first level`,
+    loops,
+    '',
+    'Targets',
+    targets,
+    ...skipped,
+  ].join('\n');
+}
+
+/** Writes bench/results/<timestamp>.json and latest.json; returns the file written. */
+export function saveResults(dir: string, results: BenchResults): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  const json = `${JSON.stringify(results, null, 2)}\n`;
+  writeFileSync(file, json);
+  writeFileSync(path.join(dir, 'latest.json'), json);
+  return file;
+}

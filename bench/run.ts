@@ -1,0 +1,299 @@
+// `npm run bench`: the orchestrator. Starts the bare-Fastify baseline, then for each store a
+// real `patron serve` process, seeds it level by level, drives the workloads from a separate
+// autocannon process, runs the store-alone loop, and prints and saves the results.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres-server.js';
+import { parseConfig, type BenchConfig, type StoreName } from './config.js';
+import type { LoadResult } from './load.js';
+import {
+  BENCH_DIR,
+  PROJECT_ROOT,
+  forkTs,
+  installCleanupHooks,
+  runPatronCli,
+  sampleMemory,
+  startBaseline,
+  startPatron,
+  type IpcChild,
+  type PatronEntry,
+  type ServerProcess,
+} from './processes.js';
+import { formatProfile, summariseProfile } from './profile-summary.js';
+import { evaluateTargets, formatResults, machineInfo, saveResults, type BenchResults, type LevelResult, type StoreResult, type WorkloadResult } from './report.js';
+import { defaultSet, mergeSet, pgSeeder, sqliteSeeder, type Seeder } from './seed.js';
+import type { StoreLoopRequest, StoreLoopResult } from './store-loop.js';
+import type { LoadSpec, LoadTarget, WorkloadKind } from './workloads.js';
+
+type Load = IpcChild<LoadSpec, LoadResult>;
+
+interface Context {
+  config: BenchConfig;
+  entry: PatronEntry;
+  load: Load;
+  baseline: BenchResults['baseline'];
+  workDir: string;
+  failures: string[];
+  profileDir: string | undefined;
+  /** One store-loop child for every store (its start-up is a second of the smoke budget). */
+  storeLoop: () => IpcChild<StoreLoopRequest, StoreLoopResult>;
+  /** The smoke run starts PostgreSQL while the SQLite part runs; the full run never overlaps work. */
+  earlyPostgres: Promise<TestPostgres> | undefined;
+}
+
+const tag = () => randomBytes(3).toString('hex');
+const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+/** Compiles src/ to bench/.build, so the full run measures what `npm start` runs (not tsx). */
+function buildPatron(): PatronEntry {
+  const dir = path.join(BENCH_DIR, '.build');
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dir], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
+  return { kind: 'build', dir };
+}
+
+function checkLoad(failures: string[], what: string, r: LoadResult): void {
+  if (r.non2xx > 0 || r.errors > 0) failures.push(`${what}: ${r.non2xx} non-2xx answers and ${r.errors} errors (${r.timeouts} timeouts)`);
+  if (r.ok === 0) failures.push(`${what}: no successful request`);
+}
+
+async function runBaseline(config: BenchConfig, load: Load, workDir: string, failures: string[]): Promise<BenchResults['baseline']> {
+  const server = await startBaseline(path.join(workDir, 'baseline.log'));
+  try {
+    const target: LoadTarget = { baseUrl: server.url, apiKey: 'none', seeded: config.levels[0] ?? 1, tag: tag() };
+    const spec = (kind: WorkloadKind): LoadSpec => ({ kind, target, connections: config.connections, warmupSec: config.warmupSec, durationSec: config.durationSec });
+    log('baseline: bare Fastify POST');
+    const post = await load.request(spec('create'));
+    log('baseline: bare Fastify GET');
+    const get = await load.request(spec('read'));
+    checkLoad(failures, 'baseline POST', post);
+    checkLoad(failures, 'baseline GET', get);
+    return { post, get };
+  } finally {
+    await server.stop();
+  }
+}
+
+interface StoreHandle {
+  databaseUrl: string;
+  seeder: () => Seeder;
+  close(): Promise<void>;
+}
+
+async function openStore(name: StoreName, ctx: Context): Promise<StoreHandle> {
+  if (name === 'sqlite') {
+    const file = path.join(ctx.workDir, 'patron.sqlite');
+    return { databaseUrl: `sqlite:${file}`, seeder: () => sqliteSeeder(file), close: async () => undefined };
+  }
+  const server: TestPostgres = await (ctx.earlyPostgres ?? startTestPostgres({ own: true }));
+  try {
+    const databaseUrl = await server.createDatabase('patron_bench');
+    return { databaseUrl, seeder: () => pgSeeder(databaseUrl), close: () => server.destroy() };
+  } catch (error) {
+    await server.destroy();
+    throw error;
+  }
+}
+
+/** First start: migrates, creates the `default` account and prints its keys once. */
+function readDefaultAccount(server: ServerProcess): { apiKey: string; accountId: string } {
+  const out = server.log();
+  const apiKey = /^apiKey: (\S+)$/m.exec(out)?.[1];
+  const accountId = /created account "default" \((\S+)\)/.exec(out)?.[1];
+  if (!apiKey || !accountId) throw new Error(`patron serve printed no default account keys:\n${out.slice(0, 2000)}`);
+  return { apiKey, accountId };
+}
+
+/** Patron for one level; the profile dir is per level so each process leaves its own profile. */
+function startLevelServer(ctx: Context, store: StoreName, handle: StoreHandle, seeded: number): Promise<ServerProcess> {
+  return startPatron({
+    entry: ctx.entry,
+    databaseUrl: handle.databaseUrl,
+    logFile: path.join(ctx.workDir, `patron-${store}-${seeded}.log`),
+    cpuProfDir: ctx.profileDir ? path.join(ctx.profileDir, `${store}-${seeded}`) : undefined,
+  });
+}
+
+/** Runs the level's workloads against `server` (already started on the seeded store), then stops it. */
+async function runLevel(
+  ctx: Context,
+  store: StoreName,
+  server: ServerProcess,
+  seeded: number,
+  first: boolean,
+  accounts: { apiKey: string; accountId: string; mergeApiKey: string; mergeAccountId: string },
+  seeder: Seeder,
+): Promise<LevelResult> {
+  const { config } = ctx;
+  const before = await seeder.counts(accounts.accountId);
+  const mergeBefore = await seeder.counts(accounts.mergeAccountId);
+  const profDir = ctx.profileDir ? path.join(ctx.profileDir, `${store}-${seeded}`) : undefined;
+  const memory = sampleMemory(server.pid);
+  const workloads: WorkloadResult[] = [];
+  let level: LevelResult;
+  try {
+    const kinds: WorkloadKind[] = first ? ['create', 'update', 'merge', 'read'] : ['create', 'read'];
+    for (const kind of kinds) {
+      const merge = kind === 'merge';
+      const target: LoadTarget = {
+        baseUrl: server.url,
+        apiKey: merge ? accounts.mergeApiKey : accounts.apiKey,
+        seeded: merge ? config.mergeSeed : seeded,
+        tag: tag(),
+      };
+      log(`${store} @ ${seeded}: ${kind}`);
+      const r = await ctx.load.request({ kind, target, connections: config.connections, warmupSec: config.warmupSec, durationSec: config.durationSec });
+      checkLoad(ctx.failures, `${store} @ ${seeded} ${kind}`, r);
+      const base = kind === 'read' ? ctx.baseline.get.rps : ctx.baseline.post.rps;
+      workloads.push({ kind, ...r, ratio: r.rps / Math.max(1, base) });
+    }
+    level = { seeded, profilesAtStart: before.profiles, workloads, memory: memory.stop() };
+  } finally {
+    memory.stop();
+    await server.stop();
+  }
+
+  // The rows must add up, or the workloads did not do what they claim. Requests in flight when
+  // autocannon stopped may have committed without being counted: allow one per connection.
+  const slack = 2 * config.connections; // warm-up and measured run each stop with requests in flight
+  const written = (kind: WorkloadKind) => {
+    const w = workloads.find((x) => x.kind === kind);
+    return w ? w.ok + w.warmupOk : 0;
+  };
+  const after = await seeder.counts(accounts.accountId);
+  const grew = after.profiles - before.profiles;
+  if (grew < written('create') || grew > written('create') + slack) {
+    ctx.failures.push(`${store} @ ${seeded}: ${grew} profiles created, expected ${written('create')} (+ up to ${slack} in flight)`);
+  }
+  if (first) {
+    const mergeAfter = await seeder.counts(accounts.mergeAccountId);
+    const joined = mergeAfter.customerIds - mergeBefore.customerIds;
+    if (mergeAfter.profiles !== mergeBefore.profiles) ctx.failures.push(`${store}: merge created ${mergeAfter.profiles - mergeBefore.profiles} profiles, expected none`);
+    if (joined < written('merge') || joined > written('merge') + slack) ctx.failures.push(`${store}: merge attached ${joined} customerIds, expected ${written('merge')}`);
+  }
+
+  if (profDir) {
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      level.profile = summariseProfile(path.join(profDir, file));
+      console.log(`\nCPU profile, ${store} @ ${seeded}:\n${formatProfile(level.profile)}\n`);
+    }
+  }
+  return level;
+}
+
+async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
+  const { config } = ctx;
+  const levels = name === 'postgres' ? config.pgLevels : config.levels;
+  const result: StoreResult = { store: name, levels: [], skippedLevels: config.levels.filter((l) => !levels.includes(l)), seedSec: {} };
+  log(`${name}: starting store`);
+  const handle = await openStore(name, ctx);
+  let seeder: Seeder | undefined;
+  try {
+    // The first level's server also does the first start: it migrates the store and prints the
+    // default account's keys. Seeding that level happens beside it (it is idle); later levels
+    // seed with Patron stopped, so its memory and caches start fresh at each level.
+    const [firstLevel] = levels;
+    if (firstLevel === undefined) return result;
+    let server: ServerProcess | undefined = await startLevelServer(ctx, name, handle, firstLevel);
+    try {
+      const defaults = readDefaultAccount(server);
+      const merge = JSON.parse(await runPatronCli(ctx.entry, handle.databaseUrl, ['accounts', 'create', '--name', 'bench-merge', '--merge-by', 'email', '--json'])) as { id: string; apiKey: string };
+      const accounts = { ...defaults, mergeApiKey: merge.apiKey, mergeAccountId: merge.id };
+
+      seeder = handle.seeder();
+      await seeder.seed(mergeSet(accounts.mergeAccountId, config.mergeSeed), 0, false);
+      let seeded = 0;
+      for (const [i, level] of levels.entries()) {
+        const t = performance.now();
+        log(`${name}: seeding to ${level} profiles`);
+        await seeder.seed(defaultSet(accounts.accountId, level), seeded, server === undefined);
+        result.seedSec[String(level)] = Math.round((performance.now() - t) / 100) / 10;
+        seeded = level;
+        const running: ServerProcess = server ?? (await startLevelServer(ctx, name, handle, level));
+        server = undefined; // runLevel stops it
+        result.levels.push(await runLevel(ctx, name, running, level, i === 0, accounts, seeder));
+        if (i === 0) {
+          log(`${name}: store loop (service layer vs raw driver)`);
+          result.storeLoop = await ctx.storeLoop().request({
+            databaseUrl: handle.databaseUrl,
+            accountId: accounts.accountId,
+            seeded: level,
+            concurrency: config.connections,
+            durationSec: config.storeLoopSec,
+            poolSize: 10, // PATRON_DB_POOL_SIZE default
+            tag: tag(),
+          });
+        }
+      }
+    } finally {
+      await server?.stop();
+    }
+  } finally {
+    await seeder?.close();
+    await handle.close();
+  }
+  return result;
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const config = parseConfig(process.argv.slice(2));
+  installCleanupHooks();
+  const machine = machineInfo();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'patron-bench-'));
+  const failures: string[] = [];
+  let load: Load | undefined;
+  let storeLoop: IpcChild<StoreLoopRequest, StoreLoopResult> | undefined;
+  const earlyPostgres = config.smoke && config.stores.includes('postgres') ? startTestPostgres({ own: true }) : undefined;
+  try {
+    log(`mode ${config.smoke ? 'smoke' : 'full'}, stores ${config.stores.join('+')}, levels ${config.levels.join('/')}, pg levels ${config.pgLevels.join('/')}`);
+    const entry = config.entry === 'build' ? buildPatron() : ({ kind: 'tsx' } as const);
+    load = forkTs<LoadSpec, LoadResult>('load.ts');
+    const baseline = await runBaseline(config, load, workDir, failures);
+    const ctx: Context = {
+      config,
+      entry,
+      load,
+      baseline,
+      workDir,
+      failures,
+      profileDir: config.cpuProf ? path.join(BENCH_DIR, 'results/profiles', startedAt.replace(/[:.]/g, '-')) : undefined,
+      storeLoop: () => (storeLoop ??= forkTs<StoreLoopRequest, StoreLoopResult>('store-loop.ts')),
+      earlyPostgres,
+    };
+    const stores: StoreResult[] = [];
+    for (const store of config.stores) stores.push(await runStore(ctx, store));
+
+    const results: BenchResults = { startedAt, elapsedSec: 0, config, machine, baseline, stores, targets: [], failures };
+    results.targets = evaluateTargets(results);
+    results.elapsedSec = Math.round((performance.now() - started) / 1000);
+    console.log(`\n${formatResults(results)}\n`);
+    const dir = config.resultsDir ? path.join(PROJECT_ROOT, config.resultsDir) : path.join(workDir, 'results');
+    const file = saveResults(dir, results);
+    console.log(`results: ${config.resultsDir ? path.relative(PROJECT_ROOT, file) : file} (${results.elapsedSec} s)`);
+    for (const f of failures) console.error(`bench check failed: ${f}`);
+    return failures.length > 0 ? 1 : 0;
+  } finally {
+    await load?.close();
+    await storeLoop?.close();
+    await (await earlyPostgres?.catch(() => undefined))?.destroy();
+    // The smoke run keeps nothing; a full run's temp dir holds only logs and the SQLite file.
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('bench failed:', error instanceof Error ? error.stack ?? error.message : error);
+    process.exit(1);
+  },
+);
