@@ -12,6 +12,9 @@ export interface Config {
   dbStatementTimeoutMs: number;
   /** Requests per minute per apiKey on each node; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  webhookRetryDelays: number[];
+  webhookPollMs: number;
+  webhookTimeoutMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,6 +38,9 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'LOG_LEVEL', description: LOG_LEVELS.join(' | '), default: 'info' },
   { env: 'PATRON_DB_POOL_SIZE', description: 'PostgreSQL connections per node', default: '10' },
   { env: 'PATRON_DB_STATEMENT_TIMEOUT_MS', description: 'PostgreSQL statement timeout (0 = none)', default: '5000' },
+  { env: 'PATRON_WEBHOOK_RETRY_DELAYS', description: 'seconds before each webhook retry, comma-separated; then the delivery is dead', default: '300,1200,3600' },
+  { env: 'PATRON_WEBHOOK_POLL_MS', description: 'how often a node looks for due webhook deliveries', default: '1000' },
+  { env: 'PATRON_WEBHOOK_TIMEOUT_MS', description: 'how long a webhook receiver has to answer', default: '10000' },
   { env: 'PATRON_RATE_LIMIT_PER_MINUTE', description: 'requests per minute per apiKey on each node (0 = no limit)', default: '0' },
 ];
 
@@ -45,6 +51,12 @@ function integer(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function delays(name: string, raw: string): number[] {
+  const parts = raw.split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d+$/.test(p))) throw new ConfigError(`${name} must be whole seconds separated by commas, e.g. 300,1200,3600; got "${raw}"`);
+  return parts.map(Number);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
@@ -82,5 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     dbPoolSize: integer('PATRON_DB_POOL_SIZE', read('PATRON_DB_POOL_SIZE'), 1, 1000),
     dbStatementTimeoutMs: integer('PATRON_DB_STATEMENT_TIMEOUT_MS', read('PATRON_DB_STATEMENT_TIMEOUT_MS'), 0, 3_600_000),
     rateLimitPerMinute: integer('PATRON_RATE_LIMIT_PER_MINUTE', read('PATRON_RATE_LIMIT_PER_MINUTE'), 0, 100_000_000),
+    webhookRetryDelays: delays('PATRON_WEBHOOK_RETRY_DELAYS', read('PATRON_WEBHOOK_RETRY_DELAYS')),
+    webhookPollMs: integer('PATRON_WEBHOOK_POLL_MS', read('PATRON_WEBHOOK_POLL_MS'), 10, 3_600_000),
+    webhookTimeoutMs: integer('PATRON_WEBHOOK_TIMEOUT_MS', read('PATRON_WEBHOOK_TIMEOUT_MS'), 100, 600_000),
   };
 }

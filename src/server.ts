@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { connect, type Store } from './db/connect.js';
 import { migrateToLatest } from './db/migrator.js';
 import { ensureDefaultAccount } from './modules/accounts/accounts.service.js';
+import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -38,11 +39,18 @@ export async function startServer(config: Config, print: (line: string) => void 
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   app.log.info({ store: store.location, url }, 'Patron is listening');
+  const worker = new WebhookWorker(
+    store,
+    { retryDelays: config.webhookRetryDelays, pollMs: config.webhookPollMs, timeoutMs: config.webhookTimeoutMs },
+    app.log,
+  );
+  worker.start();
   return {
     app,
     store,
     url,
     close: async () => {
+      await worker.stop();
       await app.close();
       await store.close();
     },

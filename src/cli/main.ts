@@ -8,6 +8,8 @@ import type { Store } from '../db/connect.js';
 import { connect } from '../db/connect.js';
 import { changeAccount, createAccount, getAccount, getAccounts, rotateAccountKeys } from '../modules/accounts/accounts.service.js';
 import { describeAccount, settingsFrom, withSettingsFlags, type AccountFlags } from './account-flags.js';
+import { addSubscription, getDeliveries, getSubscriptions, removeSubscription, replayDelivery } from '../modules/webhooks/webhooks.service.js';
+import { TOPICS } from '../modules/webhooks/webhooks.types.js';
 
 const program = new Command();
 program
@@ -115,6 +117,64 @@ accounts
   .action(async (id: string, flags: { json?: boolean }) => {
     const { account, keys } = await withStore((store) => rotateAccountKeys(store.db, id));
     console.log(flags.json ? JSON.stringify({ ...account, ...keys }) : describeAccount(account, keys));
+  });
+
+const webhooks = program.command('webhooks').description('webhook subscriptions and deliveries');
+
+webhooks
+  .command('add')
+  .description('subscribe a URL to topics; prints the signing secret once')
+  .requiredOption('--account <id>', 'account id')
+  .requiredOption('--url <url>', 'receiver URL (http or https)')
+  .requiredOption('--topics <t1,t2>', `comma-separated: ${TOPICS.join(', ')}`)
+  .option('--json', 'print one JSON object {id, url, topics, secret}')
+  .action(async (flags: { account: string; url: string; topics: string; json?: boolean }) => {
+    const added = await withStore((store) => addSubscription(store.db, flags.account, flags.url, flags.topics.split(',')));
+    if (flags.json) return console.log(JSON.stringify({ id: added.id, url: added.url, topics: added.topics, secret: added.secret }));
+    console.log(`id: ${added.id}\nurl: ${added.url}\ntopics: ${added.topics.join(', ')}\nsecret: ${added.secret}\nVerify X-GB-Signature (hex HMAC-SHA256 of the raw body) with this secret; it is shown once.`);
+  });
+
+webhooks
+  .command('list')
+  .description("list an account's subscriptions (never their secrets)")
+  .requiredOption('--account <id>', 'account id')
+  .option('--json', 'print a JSON array')
+  .action(async (flags: { account: string; json?: boolean }) => {
+    const all = await withStore((store) => getSubscriptions(store.db, flags.account));
+    if (flags.json) return console.log(JSON.stringify(all));
+    if (all.length === 0) return console.log('No subscriptions.');
+    for (const s of all) console.log([s.id, s.url, s.topics.join(',')].join('\t'));
+  });
+
+webhooks
+  .command('remove <id>')
+  .description('remove a subscription and its queued deliveries')
+  .action(async (id: string) => {
+    await withStore((store) => removeSubscription(store.db, id));
+    console.log(`Removed ${id}.`);
+  });
+
+webhooks
+  .command('deliveries')
+  .description('recent deliveries of an account, newest first')
+  .requiredOption('--account <id>', 'account id')
+  .option('--dead', 'only deliveries that ran out of retries')
+  .option('--limit <n>', 'how many', '100')
+  .option('--json', 'print a JSON array')
+  .action(async (flags: { account: string; dead?: boolean; limit: string; json?: boolean }) => {
+    const rows = await withStore((store) => getDeliveries(store.db, flags.account, flags.dead === true, Number(flags.limit)));
+    if (flags.json) return console.log(JSON.stringify(rows));
+    if (rows.length === 0) return console.log('No deliveries.');
+    console.log(['id', 'topic', 'status', 'attempts', 'lastStatus', 'lastError', 'nextAttemptAt', 'eventId'].join('\t'));
+    for (const r of rows) console.log([r.id, r.topic, r.status, r.attempts, r.lastStatus ?? '-', r.lastError ?? '-', r.nextAttemptAt, r.eventId].join('\t'));
+  });
+
+webhooks
+  .command('replay <deliveryId>')
+  .description('send a delivery again (a running patron serve picks it up at once)')
+  .action(async (deliveryId: string) => {
+    await withStore((store) => replayDelivery(store.db, Number(deliveryId)));
+    console.log(`Delivery ${deliveryId} is queued again.`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

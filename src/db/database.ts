@@ -67,12 +67,63 @@ export interface RetiredReferralCodesTable {
   retired_at: string;
 }
 
+export interface WebhookSubscriptionsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  topics: Json;
+  secret: string;
+  created_at: string;
+}
+
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  event_id: string;
+  account_id: string;
+  topic: string;
+  gameball_id: number | null;
+  payload: string;
+  created_at: string;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  event_id: number;
+  subscription_id: string;
+  account_id: string;
+  ordering_key: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   profiles: ProfilesTable;
   customer_ids: CustomerIdsTable;
   referrals: ReferralsTable;
   retired_referral_codes: RetiredReferralCodesTable;
+  webhook_subscriptions: WebhookSubscriptionsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,4 +1,4 @@
-import { sql, SqliteAdapter, SqliteDialect, type DialectAdapter, type Kysely } from 'kysely';
+import { sql, SqliteAdapter, SqliteDialect, type ColumnDefinitionBuilder, type DialectAdapter, type Kysely } from 'kysely';
 import type { Database, Db } from './database.js';
 
 /**
@@ -14,6 +14,12 @@ export interface Dialect {
   readonly jsonType: 'text' | 'jsonb';
   readonly boolType: 'integer' | 'boolean';
   readonly timestampType: 'text' | 'timestamptz';
+  /** Column type of a column that references a serialKey. */
+  readonly serialRefType: 'integer' | 'bigint';
+  /** Primary-key constraint of a serialKey column: AUTOINCREMENT on SQLite, so ids are never reused. */
+  serialPrimaryKey(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** FOR UPDATE SKIP LOCKED exists (PostgreSQL); SQLite's write lock already excludes other claimers. */
+  readonly supportsSkipLocked: boolean;
   /** True when a transaction excludes every other writer (SQLite's database lock). */
   readonly serialisesWriters: boolean;
   /** Runs `work` in one transaction, retrying when the database reports a transient conflict. */
@@ -44,6 +50,9 @@ export const sqliteDialect: Dialect = {
   jsonType: 'text',
   boolType: 'integer',
   timestampType: 'text',
+  serialRefType: 'integer',
+  serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
+  supportsSkipLocked: false,
   serialisesWriters: true,
   async transaction(db, work) {
     // One connection behind Kysely's mutex already serialises this process; BEGIN IMMEDIATE
@@ -88,6 +97,9 @@ export const postgresDialect: Dialect = {
   jsonType: 'jsonb',
   boolType: 'boolean',
   timestampType: 'timestamptz',
+  serialRefType: 'bigint',
+  serialPrimaryKey: (column) => column.primaryKey(),
+  supportsSkipLocked: true,
   serialisesWriters: false,
   async transaction(db, work) {
     // Key locks make conflicting writers wait rather than fail; the retry covers what remains

@@ -22,6 +22,8 @@ import {
 } from './customers.store.js';
 import type { Profile, ProfileState } from './customers.types.js';
 import { applyUpsert, EMPTY_PROFILE, profileChanged } from './profile-patch.js';
+import { customerDeleted, customerMerged, profileUpdated, referralCompleted } from '../webhooks/webhook-payloads.js';
+import { notifyQueued, openOutbox } from '../webhooks/webhooks.outbox.js';
 import { missingIdentifier, readUpsertInput, type UpsertInput } from './upsert-input.js';
 
 export interface UpsertResult {
@@ -72,7 +74,7 @@ async function uniqueReferralCode(trx: Db, accountId: string): Promise<string> {
   }
 }
 
-function referralCompleted(account: AccountRecord, state: ProfileState): boolean {
+function referralIsComplete(account: AccountRecord, state: ProfileState): boolean {
   if (account.referralCompletion === 'signup') return !state.guest;
   const orders = state.attributes.totalOrders;
   return typeof orders === 'number' && orders >= 1;
@@ -127,7 +129,7 @@ export async function upsertCustomer(store: Store, account: AccountRecord, body:
   const keys = [`${account.id}:customerId:${input.customerId}`];
   if (input.identifier) keys.push(`${account.id}:${input.identifier.kind}:${input.identifier.key}`);
 
-  return store.dialect.transaction(store.db, async (trx) => {
+  const result = await store.dialect.transaction(store.db, async (trx) => {
     await store.dialect.lockKeys(trx, keys);
     const { resolution, current } = await resolveAndLock(store, trx, account, input);
     const now = new Date().toISOString();
@@ -142,28 +144,51 @@ export async function upsertCustomer(store: Store, account: AccountRecord, body:
     if (!next.guest && !next.referralCode) next.referralCode = await uniqueReferralCode(trx, account.id);
     if (referrerId !== undefined) next.isReferred = true;
 
-    let gameballId: number;
+    // A merge changes the profile even when no field does: it gains a customerId.
+    const changed = creating || resolution.kind === 'merge' || profileChanged(before, next);
+    let stored: Profile;
     if (current === undefined) {
-      gameballId = await insertProfile(trx, { ...next, ...mergeKeysOf(account, next), accountId: account.id, createdAt: now, updatedAt: now });
-      await attachCustomerId(trx, account.id, input.customerId, gameballId, now);
+      const fresh = { ...next, ...mergeKeysOf(account, next), accountId: account.id, createdAt: now, updatedAt: now };
+      stored = { ...fresh, gameballId: await insertProfile(trx, fresh) };
+      await attachCustomerId(trx, account.id, input.customerId, stored.gameballId, now);
     } else {
-      gameballId = current.gameballId;
-      if (resolution.kind === 'merge') await attachCustomerId(trx, account.id, input.customerId, gameballId, now);
-      if (profileChanged(before, next) || resolution.kind === 'merge') {
-        await updateProfile(trx, { ...current, ...next, ...mergeKeysOf(account, next), updatedAt: now });
-      }
+      stored = { ...current, ...next, ...mergeKeysOf(account, next), updatedAt: now };
+      if (resolution.kind === 'merge') await attachCustomerId(trx, account.id, input.customerId, stored.gameballId, now);
+      if (changed) await updateProfile(trx, stored);
+    }
+    const gameballId = stored.gameballId;
+
+    const outbox = await openOutbox(trx, account);
+    if (changed && outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, stored, input.customerId));
+    if (resolution.kind === 'merge' && outbox.wants('customer.merged')) {
+      outbox.add(customerMerged(stored, input.customerId, account.mergeBy, await listCustomerIds(trx, gameballId)));
     }
 
-    const completed = referralCompleted(account, next);
+    const completed = referralIsComplete(account, next);
+    let completedReferrer: number | undefined;
     if (referrerId !== undefined) {
       const status: ReferralStatus = completed ? 'Active' : 'Pending';
       await insertReferral(trx, { accountId: account.id, referrerGameballId: referrerId, refereeGameballId: gameballId, status, now });
+      if (completed) completedReferrer = referrerId;
     } else if (completed && current?.isReferred) {
       const referral = await findReferralOfReferee(trx, gameballId);
-      if (referral?.status === 'Pending') await markReferralActive(trx, referral.id, now);
+      if (referral?.status === 'Pending') {
+        await markReferralActive(trx, referral.id, now);
+        completedReferrer = referral.referrerGameballId;
+      }
     }
-    return { gameballId, created: creating, merged: resolution.kind === 'merge' };
+    if (completedReferrer !== undefined && outbox.wants('referral.completed')) {
+      const referrer = await getProfile(trx, completedReferrer);
+      const [referrerCustomerId] = await listCustomerIds(trx, completedReferrer);
+      if (referrer && referrerCustomerId !== undefined) {
+        outbox.add(referralCompleted({ gameballId: referrer.gameballId, customerId: referrerCustomerId, referralCode: referrer.referralCode }, { gameballId, customerId: input.customerId }, now));
+      }
+    }
+    const queued = await outbox.flush(now);
+    return { gameballId, created: creating, merged: resolution.kind === 'merge', queued };
   });
+  notifyQueued(result.queued);
+  return { gameballId: result.gameballId, created: result.created, merged: result.merged };
 }
 
 export interface CustomerRecord {
@@ -197,14 +222,19 @@ export async function changeProfile(
   customerId: string,
   change: (profile: Profile) => ProfileState,
 ): Promise<{ before: Profile; after: Profile; changed: boolean }> {
-  return store.dialect.transaction(store.db, async (trx) => {
+  const result = await store.dialect.transaction(store.db, async (trx) => {
     const before = await lockedProfile(store, trx, account, customerId);
     const next = change(before);
-    if (!profileChanged(before, next)) return { before, after: before, changed: false };
-    const after: Profile = { ...before, ...next, updatedAt: new Date().toISOString() };
+    if (!profileChanged(before, next)) return { before, after: before, changed: false, queued: 0 };
+    const now = new Date().toISOString();
+    const after: Profile = { ...before, ...next, updatedAt: now };
     await updateProfile(trx, after);
-    return { before, after, changed: true };
+    const outbox = await openOutbox(trx, account);
+    if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, after, customerId));
+    return { before, after, changed: true, queued: await outbox.flush(now) };
   });
+  notifyQueued(result.queued);
+  return result;
 }
 
 /** Opts a customer in or out; idempotent. */
@@ -224,12 +254,17 @@ export async function setCustomerActive(
  * code is retired so it is never handed out again.
  */
 export async function deleteCustomer(store: Store, account: AccountRecord, customerId: string): Promise<{ gameballId: number }> {
-  return store.dialect.transaction(store.db, async (trx) => {
+  const result = await store.dialect.transaction(store.db, async (trx) => {
     const profile = await lockedProfile(store, trx, account, customerId);
-    if (profile.referralCode) await retireReferralCode(trx, account.id, profile.referralCode, new Date().toISOString());
+    const now = new Date().toISOString();
+    const outbox = await openOutbox(trx, account);
+    if (outbox.wants('customer.deleted')) outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(trx, profile.gameballId)));
+    if (profile.referralCode) await retireReferralCode(trx, account.id, profile.referralCode, now);
     await deleteProfile(trx, profile.gameballId);
-    return { gameballId: profile.gameballId };
+    return { gameballId: profile.gameballId, queued: await outbox.flush(now) };
   });
+  notifyQueued(result.queued);
+  return { gameballId: result.gameballId };
 }
 
 export async function getCustomer(db: Db, account: AccountRecord, customerId: string): Promise<CustomerRecord> {

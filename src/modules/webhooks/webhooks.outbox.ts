@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Db } from '../../db/database.js';
+import type { AccountRecord } from '../accounts/accounts.types.js';
+import { insertDeliveries, insertEvent, listSubscriptions } from './webhooks.store.js';
+import type { OutboxEvent, Topic, WebhookPayload } from './webhooks.types.js';
+
+/** Tells this process's delivery worker that a committed transaction queued deliveries. */
+export const outboxSignal = new EventEmitter();
+
+/** Call after the commit (not before: the worker would find nothing yet). */
+export function notifyQueued(queued: number): void {
+  if (queued > 0) outboxSignal.emit('queued');
+}
+
+/**
+ * The outbox of one transaction. Events are written in the caller's transaction, so a change and
+ * its events commit together or not at all. Opening it reads the account's subscriptions once;
+ * callers ask `wants(topic)` before building an event, so an account without subscriptions pays
+ * that one indexed read per change and nothing more.
+ */
+export interface Outbox {
+  wants(topic: Topic): boolean;
+  add(event: OutboxEvent): void;
+  /** Writes the added events and their deliveries; returns how many deliveries were queued. */
+  flush(now: string): Promise<number>;
+}
+
+export async function openOutbox(trx: Db, account: AccountRecord): Promise<Outbox> {
+  const subscriptions = await listSubscriptions(trx, account.id);
+  const events: OutboxEvent[] = [];
+  return {
+    wants: (topic) => subscriptions.some((s) => s.topics.includes(topic)),
+    add: (event) => void events.push(event),
+    async flush(now) {
+      let queued = 0;
+      for (const event of events) {
+        const targets = subscriptions.filter((s) => s.topics.includes(event.topic));
+        if (targets.length === 0) continue;
+        const payload: WebhookPayload = {
+          event: event.topic,
+          client_id: account.id,
+          customer_id: event.customerId,
+          gb_customer_id: event.gameballId,
+          created_at: now,
+          data: event.data,
+        };
+        const id = await insertEvent(trx, {
+          eventId: randomUUID(),
+          accountId: account.id,
+          topic: event.topic,
+          gameballId: event.gameballId,
+          payload: JSON.stringify(payload),
+          now,
+        });
+        await insertDeliveries(
+          trx,
+          targets.map((s) => ({ eventId: id, subscriptionId: s.id, accountId: account.id, orderingKey: String(event.gameballId), now })),
+        );
+        queued += targets.length;
+      }
+      events.length = 0;
+      return queued;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../../db/database.js';
+import { AppError, invalid } from '../../errors.js';
+import { getAccount } from '../accounts/accounts.service.js';
+import { generateWebhookSecret } from './webhook-signature.js';
+import { deleteSubscription, insertSubscription, listDeliveries, listSubscriptions, requeueDelivery, type DeliveryRow } from './webhooks.store.js';
+import { TOPICS, type Subscription, type Topic } from './webhooks.types.js';
+
+function checkUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid('url', 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('url', 'must be an absolute http(s) URL');
+  return url.toString();
+}
+
+function checkTopics(raw: string[]): Topic[] {
+  const topics = [...new Set(raw.map((t) => t.trim()).filter((t) => t !== ''))];
+  if (topics.length === 0) throw invalid('topics', `name at least one of ${TOPICS.join(', ')}`);
+  const unknown = topics.find((t) => !(TOPICS as readonly string[]).includes(t));
+  if (unknown) throw invalid('topics', `"${unknown}" is not a topic; topics are ${TOPICS.join(', ')}`);
+  return topics as Topic[];
+}
+
+/** Subscribes a URL to topics; the signing secret is returned once. */
+export async function addSubscription(db: Db, accountId: string, url: string, topics: string[]): Promise<Subscription & { secret: string }> {
+  await getAccount(db, accountId);
+  const subscription: Subscription = {
+    id: `wh_${randomBytes(9).toString('base64url')}`,
+    accountId,
+    url: checkUrl(url),
+    topics: checkTopics(topics),
+    createdAt: new Date().toISOString(),
+  };
+  const secret = generateWebhookSecret();
+  await insertSubscription(db, subscription, secret);
+  return { ...subscription, secret };
+}
+
+export async function getSubscriptions(db: Db, accountId: string): Promise<Subscription[]> {
+  await getAccount(db, accountId);
+  return listSubscriptions(db, accountId);
+}
+
+/** Removes a subscription; its queued deliveries go with it. */
+export async function removeSubscription(db: Db, id: string): Promise<void> {
+  if (!(await deleteSubscription(db, id))) throw new AppError('notFound', `No webhook subscription with id "${id}".`);
+}
+
+export async function getDeliveries(db: Db, accountId: string, onlyDead: boolean, limit = 100): Promise<DeliveryRow[]> {
+  await getAccount(db, accountId);
+  return listDeliveries(db, accountId, { ...(onlyDead && { status: 'dead' as const }), limit });
+}
+
+/** Queues a delivery again, due now, with a fresh retry schedule; a running node sends it. */
+export async function replayDelivery(db: Db, deliveryId: number): Promise<void> {
+  if (!Number.isInteger(deliveryId) || !(await requeueDelivery(db, deliveryId, new Date().toISOString()))) {
+    throw new AppError('notFound', `No webhook delivery with id "${deliveryId}".`);
+  }
+}

@@ -1,0 +1,227 @@
+import { sql } from 'kysely';
+import type { Db, DeliveryStatus } from '../../db/database.js';
+import { readJson } from '../../db/database.js';
+import type { Subscription, Topic } from './webhooks.types.js';
+
+interface SubscriptionRow {
+  id: string;
+  account_id: string;
+  url: string;
+  topics: unknown;
+  created_at: string;
+}
+
+function toSubscription(row: SubscriptionRow): Subscription {
+  return { id: row.id, accountId: row.account_id, url: row.url, topics: readJson<Topic[]>(row.topics, []), createdAt: row.created_at };
+}
+
+export async function insertSubscription(db: Db, subscription: Subscription, secret: string): Promise<void> {
+  await db
+    .insertInto('webhook_subscriptions')
+    .values({
+      id: subscription.id,
+      account_id: subscription.accountId,
+      url: subscription.url,
+      topics: JSON.stringify(subscription.topics),
+      secret,
+      created_at: subscription.createdAt,
+    })
+    .execute();
+}
+
+export async function listSubscriptions(db: Db, accountId: string): Promise<Subscription[]> {
+  const rows = await db.selectFrom('webhook_subscriptions').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+  return rows.map(toSubscription);
+}
+
+export async function deleteSubscription(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('webhook_subscriptions').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+export async function insertEvent(
+  db: Db,
+  event: { eventId: string; accountId: string; topic: Topic; gameballId: number; payload: string; now: string },
+): Promise<number> {
+  const row = await db
+    .insertInto('webhook_events')
+    .values({ event_id: event.eventId, account_id: event.accountId, topic: event.topic, gameball_id: event.gameballId, payload: event.payload, created_at: event.now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function insertDeliveries(
+  db: Db,
+  deliveries: Array<{ eventId: number; subscriptionId: string; accountId: string; orderingKey: string; now: string }>,
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  await db
+    .insertInto('webhook_deliveries')
+    .values(
+      deliveries.map((d) => ({
+        event_id: d.eventId,
+        subscription_id: d.subscriptionId,
+        account_id: d.accountId,
+        ordering_key: d.orderingKey,
+        status: 'pending' as const,
+        attempts: 0,
+        next_attempt_at: d.now,
+        claimed_until: null,
+        last_status: null,
+        last_error: null,
+        created_at: d.now,
+        delivered_at: null,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * Claims up to `limit` due deliveries until `leaseUntil`. A delivery is due when it is pending,
+ * its time has come, nobody holds an unexpired claim on it, and no earlier delivery of the same
+ * subscription and profile is still pending — which is what keeps one profile's events in order.
+ * With SKIP LOCKED, nodes claiming at once take different rows instead of waiting.
+ */
+export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string, limit: number, skipLocked: boolean): Promise<number[]> {
+  const due = db
+    .selectFrom('webhook_deliveries as d')
+    .select('d.id')
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', now)]))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('webhook_deliveries as e')
+            .select(sql`1`.as('one'))
+            .whereRef('e.subscription_id', '=', 'd.subscription_id')
+            .whereRef('e.ordering_key', '=', 'd.ordering_key')
+            .where('e.status', '=', 'pending')
+            .whereRef('e.id', '<', 'd.id'),
+        ),
+      ),
+    )
+    .orderBy('d.id')
+    .limit(limit)
+    .$if(skipLocked, (qb) => qb.forUpdate().skipLocked());
+  const rows = await db
+    .updateTable('webhook_deliveries')
+    .set({ claimed_until: leaseUntil })
+    .where('id', 'in', due)
+    .returning('id')
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+export interface DeliveryJob {
+  id: number;
+  attempts: number;
+  eventId: string;
+  topic: string;
+  payload: string;
+  url: string;
+  secret: string;
+}
+
+export async function loadDeliveryJobs(db: Db, ids: number[]): Promise<DeliveryJob[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as ev', 'ev.id', 'd.event_id')
+    .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+    .select(['d.id', 'd.attempts', 'ev.event_id', 'ev.topic', 'ev.payload', 's.url', 's.secret'])
+    .where('d.id', 'in', ids)
+    .orderBy('d.id')
+    .execute();
+  return rows.map((r) => ({ id: Number(r.id), attempts: r.attempts, eventId: r.event_id, topic: r.topic, payload: r.payload, url: r.url, secret: r.secret }));
+}
+
+export interface AttemptOutcome {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export async function recordAttempt(
+  db: Db,
+  deliveryId: number,
+  outcome: AttemptOutcome,
+  next: { status: DeliveryStatus; nextAttemptAt: string; deliveredAt: string | null },
+): Promise<void> {
+  await db
+    .insertInto('webhook_attempts')
+    .values({
+      delivery_id: deliveryId,
+      attempt: outcome.attempt,
+      started_at: outcome.startedAt,
+      duration_ms: outcome.durationMs,
+      status_code: outcome.statusCode,
+      error: outcome.error,
+    })
+    .execute();
+  await db
+    .updateTable('webhook_deliveries')
+    .set({
+      status: next.status,
+      attempts: outcome.attempt,
+      next_attempt_at: next.nextAttemptAt,
+      claimed_until: null,
+      last_status: outcome.statusCode,
+      last_error: outcome.error,
+      delivered_at: next.deliveredAt,
+    })
+    .where('id', '=', deliveryId)
+    .execute();
+}
+
+export interface DeliveryRow {
+  id: number;
+  eventId: string;
+  topic: string;
+  subscriptionId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export async function listDeliveries(db: Db, accountId: string, options: { status?: DeliveryStatus; limit: number }): Promise<DeliveryRow[]> {
+  const rows = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as ev', 'ev.id', 'd.event_id')
+    .select(['d.id', 'ev.event_id', 'ev.topic', 'd.subscription_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.created_at', 'd.delivered_at'])
+    .where('d.account_id', '=', accountId)
+    .$if(options.status !== undefined, (qb) => qb.where('d.status', '=', options.status!))
+    .orderBy('d.id', 'desc')
+    .limit(options.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    eventId: r.event_id,
+    topic: r.topic,
+    subscriptionId: r.subscription_id,
+    status: r.status,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+  }));
+}
+
+/** Puts a delivery back in the queue, due now, with a fresh retry schedule. */
+export async function requeueDelivery(db: Db, id: number, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, claimed_until: null, delivered_at: null })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -1,0 +1,131 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Store } from '../../db/connect.js';
+import type { DeliveryStatus } from '../../db/database.js';
+import { outboxSignal } from './webhooks.outbox.js';
+import { claimDueDeliveries, loadDeliveryJobs, recordAttempt, type DeliveryJob } from './webhooks.store.js';
+import { signBody } from './webhook-signature.js';
+
+export interface WorkerOptions {
+  /** Seconds to wait before each retry; after the last one the delivery is dead. */
+  retryDelays: number[];
+  pollMs: number;
+  timeoutMs: number;
+  /** Deliveries claimed per round. */
+  batchSize?: number;
+}
+
+/**
+ * Sends queued webhook deliveries. Every `patron serve` runs one; several nodes share the work
+ * through claims with a lease (a node that dies mid-send loses its claim when the lease runs
+ * out, and the delivery is sent again: at least once, never lost).
+ */
+export class WebhookWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private readonly onQueued = () => this.kick();
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: WorkerOptions,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  start(): void {
+    outboxSignal.on('queued', this.onQueued);
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    outboxSignal.off('queued', this.onQueued);
+    if (this.timer) clearTimeout(this.timer);
+    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  /** Runs a round now (or right after the current one). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.round(), delayMs);
+  }
+
+  private async round(): Promise<void> {
+    this.running = true;
+    let busy = false;
+    try {
+      busy = (await this.deliverDue()) > 0;
+    } catch (error) {
+      this.log.warn({ err: error }, 'webhook round failed; will retry');
+    } finally {
+      this.running = false;
+    }
+    const more = busy || this.again;
+    this.again = false;
+    this.schedule(more ? 0 : this.options.pollMs);
+  }
+
+  /** One round: claim what is due, send it, record each outcome. Returns how many were sent. */
+  async deliverDue(): Promise<number> {
+    const now = new Date();
+    const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + 5_000).toISOString();
+    const ids = await this.store.dialect.transaction(this.store.db, (trx) =>
+      claimDueDeliveries(trx, now.toISOString(), leaseUntil, this.options.batchSize ?? 50, this.store.dialect.supportsSkipLocked),
+    );
+    if (ids.length === 0) return 0;
+    const jobs = await loadDeliveryJobs(this.store.db, ids);
+    // Claims never hold two deliveries of one profile, so these may go out side by side.
+    await Promise.all(jobs.map((job) => this.deliver(job)));
+    return jobs.length;
+  }
+
+  private async deliver(job: DeliveryJob): Promise<void> {
+    const attempt = job.attempts + 1;
+    const startedAt = new Date();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(job.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-gb-signature': signBody(job.secret, job.payload),
+          'x-gb-webhook-version': 'v4',
+          'x-patron-event-id': job.eventId,
+          'user-agent': 'Patron-Webhooks/1',
+        },
+        body: job.payload,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      statusCode = response.status;
+      await response.body?.cancel();
+      if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
+    } catch (cause) {
+      error = cause instanceof Error ? (cause.name === 'TimeoutError' ? `timeout after ${this.options.timeoutMs} ms` : cause.message) : String(cause);
+    }
+    const finished = new Date();
+    const delays = this.options.retryDelays;
+    let status: DeliveryStatus = 'delivered';
+    let nextAttemptAt = finished.toISOString();
+    if (error !== null) {
+      const delay = delays[attempt - 1];
+      status = delay === undefined ? 'dead' : 'pending';
+      if (delay !== undefined) nextAttemptAt = new Date(finished.getTime() + delay * 1000).toISOString();
+    }
+    await this.store.dialect.transaction(this.store.db, (trx) => recordAttempt(
+      trx,
+      job.id,
+      { attempt, startedAt: startedAt.toISOString(), durationMs: finished.getTime() - startedAt.getTime(), statusCode, error },
+      { status, nextAttemptAt, deliveredAt: status === 'delivered' ? finished.toISOString() : null },
+    ));
+    if (error !== null) this.log.info({ delivery: job.id, topic: job.topic, attempt, status, error }, 'webhook delivery failed');
+  }
+}

@@ -1,0 +1,48 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after } from 'node:test';
+
+export interface Received {
+  headers: IncomingHttpHeaders;
+  raw: string;
+  body: Record<string, unknown> & { data: Record<string, unknown> };
+  at: number;
+}
+
+/** A webhook receiver on 127.0.0.1 that records every request and answers as told. */
+export async function startReceiver() {
+  const received: Received[] = [];
+  let respond: (request: Received) => number | Promise<number> = () => 200;
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (chunk) => (raw += chunk));
+    req.on('end', async () => {
+      const entry: Received = { headers: req.headers, raw, body: JSON.parse(raw), at: Date.now() };
+      const status = await respond(entry);
+      if (status >= 200 && status < 300) received.push(entry);
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  after(close);
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    port,
+    /** Accepted (2xx) requests, in arrival order. */
+    received,
+    /** Every request, accepted or not. */
+    respondWith(fn: (request: Received) => number | Promise<number>) {
+      respond = fn;
+    },
+    close,
+    async waitFor(predicate: (all: Received[]) => boolean, timeoutMs = 20_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(received)) {
+        if (Date.now() > deadline) throw new Error(`receiver: condition not met in ${timeoutMs} ms; got ${received.length} requests`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+import { runCli, startServe } from '../helpers/cli.js';
+import { startReceiver, type Received } from '../helpers/receiver.js';
+import { http } from '../helpers/server.js';
+import { CUSTOMERS } from '../helpers/app.js';
+import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
+
+const database = await freshDatabaseUrl();
+after(() => database.cleanup());
+const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WEBHOOK_RETRY_DELAYS: '1,1', PATRON_WEBHOOK_POLL_MS: '100', PATRON_WEBHOOK_TIMEOUT_MS: '2000' };
+
+async function cli(args: string[]) {
+  const res = await runCli(args, env);
+  assert.equal(res.code, 0, res.stderr);
+  return res.stdout;
+}
+
+async function newAccount(flags: string[] = []) {
+  return JSON.parse(await cli(['accounts', 'create', '--name', 'hooks', ...flags, '--json'])) as { id: string; apiKey: string; secretKey: string };
+}
+
+async function subscribe(accountId: string, url: string, topics: string) {
+  return JSON.parse(await cli(['webhooks', 'add', '--account', accountId, '--url', url, '--topics', topics, '--json'])) as { id: string; secret: string };
+}
+
+const node = await startServe(env);
+const upsert = (apiKey: string, body: unknown) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: apiKey }, body);
+const ofCustomer = (id: string) => (r: Received) => r.body.customer_id === id;
+
+describe(`webhooks through the outbox (${TEST_STORE})`, () => {
+  test('a change is delivered, signed with the subscription secret, with the published envelope and headers', async () => {
+    const receiver = await startReceiver();
+    const account = await newAccount(['--referral-link-base', 'https://shop.io/r']);
+    const sub = await subscribe(account.id, receiver.url, 'customer.profile.updated');
+    const res = await upsert(account.apiKey, { customerId: 'w-1', email: 'w1@x.io', mobile: '+201001234567', customerAttributes: { displayName: 'W', totalOrders: 2 } });
+    await receiver.waitFor((all) => all.some(ofCustomer('w-1')));
+    const hit = receiver.received.find(ofCustomer('w-1'))!;
+    assert.equal(hit.headers['x-gb-signature'], createHmac('sha256', sub.secret).update(hit.raw).digest('hex'));
+    assert.equal(hit.headers['x-gb-webhook-version'], 'v4');
+    assert.match(String(hit.headers['x-patron-event-id']), /^[0-9a-f-]{36}$/);
+    assert.equal(hit.body.event, 'customer.profile.updated');
+    assert.equal(hit.body.client_id, account.id);
+    assert.equal(hit.body.gb_customer_id, res.body.gameballId);
+    assert.ok(Date.parse(String(hit.body.created_at)));
+    assert.equal(hit.body.data.email, 'w1@x.io');
+    assert.equal(hit.body.data.mobile_number, '+201001234567');
+    assert.match(String(hit.body.data.referral_code), /^[2-9A-HJ-NP-Z]{8}$/);
+    assert.equal(hit.body.data.referral_link, `https://shop.io/r?referralCode=${hit.body.data.referral_code}`);
+    assert.equal(hit.body.data.display_name, 'W');
+    for (const invented of ['tier', 'points', 'level']) assert.equal(invented in hit.body.data, false);
+  });
+
+  test('an update that changes nothing sends nothing', async () => {
+    const receiver = await startReceiver();
+    const account = await newAccount();
+    await subscribe(account.id, receiver.url, 'customer.profile.updated');
+    await upsert(account.apiKey, { customerId: 'same', customerAttributes: { city: 'Cairo', custom: { a: 1 } } });
+    await receiver.waitFor((all) => all.length === 1);
+    await upsert(account.apiKey, { customerId: 'same', customerAttributes: { city: 'Cairo', custom: { a: 1 } } });
+    await upsert(account.apiKey, { customerId: 'same' });
+    await upsert(account.apiKey, { customerId: 'same', customerAttributes: { city: 'Giza' } });
+    await receiver.waitFor((all) => all.length >= 2);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(receiver.received.length, 2, 'create and the one real change only');
+    assert.equal(receiver.received[1]!.body.data.city, 'Giza');
+  });
+
+  test('a non-2xx answer is retried after the configured delay, then succeeds; attempts are recorded', async () => {
+    const receiver = await startReceiver();
+    const account = await newAccount();
+    await subscribe(account.id, receiver.url, 'customer.profile.updated');
+    let calls = 0;
+    receiver.respondWith(() => (++calls === 1 ? 500 : 200));
+    await upsert(account.apiKey, { customerId: 'flaky' });
+    await receiver.waitFor((all) => all.length === 1);
+    assert.equal(calls, 2);
+    const deliveries = JSON.parse(await cli(['webhooks', 'deliveries', '--account', account.id, '--json']));
+    assert.equal(deliveries[0].status, 'delivered');
+    assert.equal(deliveries[0].attempts, 2);
+  });
+
+  test('after the last retry the delivery is dead, listed by --dead, and replay sends it again', async () => {
+    const receiver = await startReceiver();
+    const account = await newAccount();
+    await subscribe(account.id, receiver.url, 'customer.profile.updated');
+    let calls = 0;
+    receiver.respondWith(() => (++calls, 503));
+    await upsert(account.apiKey, { customerId: 'doomed' });
+    const deadline = Date.now() + 15_000;
+    let dead: Array<{ id: number; attempts: number; lastStatus: number }> = [];
+    while (dead.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      dead = JSON.parse(await cli(['webhooks', 'deliveries', '--account', account.id, '--dead', '--json']));
+    }
+    assert.equal(dead.length, 1);
+    assert.equal(dead[0]!.attempts, 3, 'first try and two retries');
+    assert.equal(dead[0]!.lastStatus, 503);
+    assert.equal(calls, 3);
+    receiver.respondWith(() => 200);
+    await cli(['webhooks', 'replay', String(dead[0]!.id)]);
+    await receiver.waitFor((all) => all.length === 1);
+  });
+
+  test('one profile\'s events arrive in order, even with a slow receiver', async () => {
+    const receiver = await startReceiver();
+    receiver.respondWith(async () => {
+      await new Promise((r) => setTimeout(r, Math.random() * 30));
+      return 200;
+    });
+    const account = await newAccount();
+    await subscribe(account.id, receiver.url, 'customer.profile.updated');
+    for (let i = 1; i <= 15; i++) {
+      await upsert(account.apiKey, { customerId: 'ordered-a', customerAttributes: { totalOrders: i } });
+      await upsert(account.apiKey, { customerId: 'ordered-b', customerAttributes: { totalOrders: i } });
+    }
+    await receiver.waitFor((all) => all.length === 30);
+    for (const id of ['ordered-a', 'ordered-b']) {
+      const orders = receiver.received.filter(ofCustomer(id)).map((r) => r.body.data.total_orders);
+      assert.deepEqual(orders, Array.from({ length: 15 }, (_, i) => i + 1), id);
+    }
+  });
+
+  test('merge, delete and referral completion have their own topics', async () => {
+    const receiver = await startReceiver();
+    const account = await newAccount(['--merge-by', 'email', '--referral-completion', 'firstOrder']);
+    await subscribe(account.id, receiver.url, 'customer.merged,customer.deleted,referral.completed');
+    await upsert(account.apiKey, { customerId: 'm-web', email: 'm@x.io' });
+    const code = (await http(node.baseUrl, 'GET', `${CUSTOMERS}/m-web`, { apikey: account.apiKey })).body.referralCode;
+    await upsert(account.apiKey, { customerId: 'm-app', email: 'M@x.io' });
+    await upsert(account.apiKey, { customerId: 'friend', email: 'f@x.io', referrerCode: code });
+    await upsert(account.apiKey, { customerId: 'friend', customerAttributes: { totalOrders: 1 } });
+    await http(node.baseUrl, 'DELETE', `${CUSTOMERS}/friend`, { apikey: account.apiKey, secretkey: account.secretKey });
+    await receiver.waitFor((all) => all.length === 3);
+    const byTopic = Object.fromEntries(receiver.received.map((r) => [r.body.event, r.body]));
+    assert.deepEqual(byTopic['customer.merged']!.data, { merged_customer_id: 'm-app', merged_by: 'email', customer_ids: ['m-web', 'm-app'] });
+    assert.equal(byTopic['referral.completed']!.customer_id, 'm-web');
+    assert.equal(byTopic['referral.completed']!.data.referee_customer_id, 'friend');
+    assert.equal(byTopic['referral.completed']!.data.status, 'Active');
+    assert.deepEqual(byTopic['customer.deleted']!.data, { customer_ids: ['friend'] });
+    assert.equal(receiver.received.some((r) => r.body.event === 'customer.profile.updated'), false, 'unsubscribed topics are not sent');
+  });
+});
+
+describe(`webhooks survive kill -9 while the receiver is down (${TEST_STORE})`, () => {
+  test('every acknowledged change is delivered after the restart, at least once, none lost', async () => {
+    const receiver = await startReceiver();
+    receiver.respondWith(() => 503);
+    const account = await newAccount();
+    await subscribe(account.id, receiver.url, 'customer.profile.updated');
+    const crashing = await startServe(env);
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const res = await http(crashing.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: `k-${i}` });
+      if (res.status === 200) acknowledged.push(`k-${i}`);
+    }
+    crashing.child.kill('SIGKILL');
+    await crashing.stop();
+    await node.stop(); // no node runs: nothing can be delivered meanwhile
+
+    receiver.respondWith(() => 200);
+    const restarted = await startServe({ ...env, PATRON_WEBHOOK_RETRY_DELAYS: '0,1,1' });
+    // Deliveries that already failed wait out their retry delay (1 s here), then go.
+    await receiver.waitFor((all) => acknowledged.every((id) => all.some(ofCustomer(id))), 30_000);
+    await restarted.stop();
+  });
+});
