@@ -9,6 +9,7 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
 import { registerOpenApi } from './http/openapi.js';
 import { validatorCompiler } from './http/validation.js';
+import { registerBatchRoutes } from './modules/batches/batches.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerReferralRoutes } from './modules/referrals/referrals.routes.js';
 import { registerTagRoutes } from './modules/tags/tags.routes.js';
@@ -75,5 +76,6 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   registerCustomerRoutes(app, store);
   registerTagRoutes(app, store);
   registerReferralRoutes(app, store);
+  registerBatchRoutes(app, store);
   return app;
 }

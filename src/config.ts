@@ -13,7 +13,7 @@ export interface Config {
   /** Requests per minute per apiKey on each node; 0 turns the limit off. */
   rateLimitPerMinute: number;
   webhookRetryDelays: number[];
-  webhookPollMs: number;
+  workerPollMs: number;
   webhookTimeoutMs: number;
 }
 
@@ -39,7 +39,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'PATRON_DB_POOL_SIZE', description: 'PostgreSQL connections per node', default: '10' },
   { env: 'PATRON_DB_STATEMENT_TIMEOUT_MS', description: 'PostgreSQL statement timeout (0 = none)', default: '5000' },
   { env: 'PATRON_WEBHOOK_RETRY_DELAYS', description: 'seconds before each webhook retry, comma-separated; then the delivery is dead', default: '300,1200,3600' },
-  { env: 'PATRON_WEBHOOK_POLL_MS', description: 'how often a node looks for due webhook deliveries', default: '1000' },
+  { env: 'PATRON_WORKER_POLL_MS', description: 'how often a node looks for due webhook deliveries and waiting batch jobs', default: '1000' },
   { env: 'PATRON_WEBHOOK_TIMEOUT_MS', description: 'how long a webhook receiver has to answer', default: '10000' },
   { env: 'PATRON_RATE_LIMIT_PER_MINUTE', description: 'requests per minute per apiKey on each node (0 = no limit)', default: '0' },
 ];
@@ -95,7 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     dbStatementTimeoutMs: integer('PATRON_DB_STATEMENT_TIMEOUT_MS', read('PATRON_DB_STATEMENT_TIMEOUT_MS'), 0, 3_600_000),
     rateLimitPerMinute: integer('PATRON_RATE_LIMIT_PER_MINUTE', read('PATRON_RATE_LIMIT_PER_MINUTE'), 0, 100_000_000),
     webhookRetryDelays: delays('PATRON_WEBHOOK_RETRY_DELAYS', read('PATRON_WEBHOOK_RETRY_DELAYS')),
-    webhookPollMs: integer('PATRON_WEBHOOK_POLL_MS', read('PATRON_WEBHOOK_POLL_MS'), 10, 3_600_000),
+    workerPollMs: integer('PATRON_WORKER_POLL_MS', read('PATRON_WORKER_POLL_MS'), 10, 3_600_000),
     webhookTimeoutMs: integer('PATRON_WEBHOOK_TIMEOUT_MS', read('PATRON_WEBHOOK_TIMEOUT_MS'), 100, 600_000),
   };
 }

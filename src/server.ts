@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { connect, type Store } from './db/connect.js';
 import { migrateToLatest } from './db/migrator.js';
 import { ensureDefaultAccount } from './modules/accounts/accounts.service.js';
+import { BatchWorker } from './modules/batches/batches.worker.js';
 import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
 
 export interface RunningServer {
@@ -41,16 +42,18 @@ export async function startServer(config: Config, print: (line: string) => void 
   app.log.info({ store: store.location, url }, 'Patron is listening');
   const worker = new WebhookWorker(
     store,
-    { retryDelays: config.webhookRetryDelays, pollMs: config.webhookPollMs, timeoutMs: config.webhookTimeoutMs },
+    { retryDelays: config.webhookRetryDelays, pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs },
     app.log,
   );
   worker.start();
+  const batchWorker = new BatchWorker(store, config.workerPollMs, app.log);
+  batchWorker.start();
   return {
     app,
     store,
     url,
     close: async () => {
-      await worker.stop();
+      await Promise.all([worker.stop(), batchWorker.stop()]);
       await app.close();
       await store.close();
     },

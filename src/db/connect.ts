@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
 import { LockingSqliteDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
@@ -36,6 +36,32 @@ export function connect(databaseUrl: string, options: ConnectOptions = {}): Stor
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
 }
 
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew, and preparing costs better-sqlite3 more than running a
+ * simple statement. Our queries come from a small fixed set of shapes, so prepared statements
+ * are kept by SQL text (least recently used dropped past the limit). Statements run
+ * synchronously, so one can never be in use twice at once.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = database.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 function connectSqlite(path: string): Store {
   const inMemory = path === ':memory:' || path === '';
   const file = inMemory ? ':memory:' : resolve(path);
@@ -47,7 +73,7 @@ function connectSqlite(path: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new LockingSqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new LockingSqliteDialect({ database: withStatementCache(database) }) });
   return {
     db,
     dialect: sqliteDialect,

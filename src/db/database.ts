@@ -114,6 +114,33 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+export type BatchStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+export interface BatchJobsTable {
+  id: Generated<number>;
+  account_id: string;
+  status: BatchStatus;
+  total_items: number;
+  processed_items: number;
+  failed_items: number;
+  stop_requested: Bool;
+  claimed_until: string | null;
+  message: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface BatchItemsTable {
+  job_id: number;
+  idx: number;
+  body: string;
+  status: 'pending' | 'done' | 'failed';
+  gameball_id: number | null;
+  error_code: number | null;
+  error_message: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   profiles: ProfilesTable;
@@ -124,6 +151,8 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  batch_jobs: BatchJobsTable;
+  batch_items: BatchItemsTable;
 }
 
 export type Db = Kysely<Database>;

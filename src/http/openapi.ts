@@ -34,6 +34,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'customers', description: 'Create, update, read, delete and opt customers in or out.' },
         { name: 'referrals', description: 'Referral codes and referred friends.' },
         { name: 'tags', description: 'Free-form customer tags.' },
+        { name: 'batches', description: 'Many upserts in one stored, background job.' },
       ],
     },
     // Every route states its keys in config.auth; the document shows them as security.

@@ -25,6 +25,11 @@ function buildAjv(coerceTypes: boolean): Ajv {
 const bodyAjv = buildAjv(false);
 const textAjv = buildAjv('array' as unknown as boolean);
 
+/** A body validator exactly like the routes' own, for items that arrive inside another body. */
+export function compileBodyValidator(schema: object): ValidateFunction {
+  return bodyAjv.compile(schema);
+}
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? bodyAjv : textAjv;
   return ajv.compile(schema as object) as ValidateFunction;

@@ -9,7 +9,7 @@ import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
 
 const database = await freshDatabaseUrl();
 after(() => database.cleanup());
-const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WEBHOOK_RETRY_DELAYS: '1,1', PATRON_WEBHOOK_POLL_MS: '100', PATRON_WEBHOOK_TIMEOUT_MS: '2000' };
+const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WEBHOOK_RETRY_DELAYS: '1,1', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_TIMEOUT_MS: '2000' };
 
 async function cli(args: string[]) {
   const res = await runCli(args, env);

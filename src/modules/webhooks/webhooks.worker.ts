@@ -4,6 +4,7 @@ import type { DeliveryStatus } from '../../db/database.js';
 import { outboxSignal } from './webhooks.outbox.js';
 import { claimDueDeliveries, loadDeliveryJobs, recordAttempt, type DeliveryJob } from './webhooks.store.js';
 import { signBody } from './webhook-signature.js';
+import { PollingWorker } from '../../workers/polling-worker.js';
 
 export interface WorkerOptions {
   /** Seconds to wait before each retry; after the last one the delivery is dead. */
@@ -19,57 +20,29 @@ export interface WorkerOptions {
  * through claims with a lease (a node that dies mid-send loses its claim when the lease runs
  * out, and the delivery is sent again: at least once, never lost).
  */
-export class WebhookWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private again = false;
-  private stopped = false;
+export class WebhookWorker extends PollingWorker {
   private readonly onQueued = () => this.kick();
 
   constructor(
     private readonly store: Store,
     private readonly options: WorkerOptions,
-    private readonly log: FastifyBaseLogger,
-  ) {}
+    log: FastifyBaseLogger,
+  ) {
+    super('webhooks', options.pollMs, log);
+  }
 
-  start(): void {
+  override start(): void {
     outboxSignal.on('queued', this.onQueued);
-    this.schedule(0);
+    super.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
+  override async stop(): Promise<void> {
     outboxSignal.off('queued', this.onQueued);
-    if (this.timer) clearTimeout(this.timer);
-    while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));
+    await super.stop();
   }
 
-  /** Runs a round now (or right after the current one). */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.round(), delayMs);
-  }
-
-  private async round(): Promise<void> {
-    this.running = true;
-    let busy = false;
-    try {
-      busy = (await this.deliverDue()) > 0;
-    } catch (error) {
-      this.log.warn({ err: error }, 'webhook round failed; will retry');
-    } finally {
-      this.running = false;
-    }
-    const more = busy || this.again;
-    this.again = false;
-    this.schedule(more ? 0 : this.options.pollMs);
+  protected round(): Promise<number> {
+    return this.deliverDue();
   }
 
   /** One round: claim what is due, send it, record each outcome. Returns how many were sent. */

@@ -1,0 +1,91 @@
+import { EventEmitter } from 'node:events';
+import type { Store } from '../../db/connect.js';
+import type { Db } from '../../db/database.js';
+import { AppError } from '../../errors.js';
+import { compileBodyValidator, validationError } from '../../http/validation.js';
+import type { AccountRecord } from '../accounts/accounts.types.js';
+import { UpsertCustomerRequest } from '../customers/customers.schemas.js';
+import { upsertCustomer } from '../customers/customers.service.js';
+import { findJob, insertJob, listOutcomes, requestStop, type ItemOutcome } from './batches.store.js';
+
+export const MAX_BATCH_ITEMS = 10_000;
+
+/** Tells this process's batch worker that a job was stored. */
+export const batchSignal = new EventEmitter();
+
+const validateUpsert = compileBodyValidator(UpsertCustomerRequest);
+
+/**
+ * One item, exactly as POST /customers would take it: the same schema, the same service. A bad
+ * item yields its error; only a fault of the store itself (not the item) is thrown.
+ */
+export async function upsertItem(store: Store, account: AccountRecord, raw: unknown): Promise<Omit<ItemOutcome, 'idx'>> {
+  try {
+    if (!validateUpsert(raw)) throw validationError(validateUpsert.errors ?? [], 'body');
+    const { gameballId } = await upsertCustomer(store, account, raw as UpsertCustomerRequest);
+    return { gameballId, errorCode: null, errorMessage: null };
+  } catch (error) {
+    if (error instanceof AppError && error.status < 500) return { gameballId: null, errorCode: error.code, errorMessage: error.message };
+    throw error;
+  }
+}
+
+export async function submitBatch(store: Store, account: AccountRecord, items: unknown[]): Promise<{ jobId: number }> {
+  const jobId = await store.dialect.transaction(store.db, (trx) => insertJob(trx, account.id, items, new Date().toISOString()));
+  batchSignal.emit('queued');
+  return { jobId };
+}
+
+function parseBatchId(batchId: string): number {
+  const id = Number(batchId);
+  if (!/^\d+$/.test(batchId) || !Number.isSafeInteger(id)) throw new AppError('notFound', `No batch with id "${batchId}".`);
+  return id;
+}
+
+async function jobOf(db: Db, account: AccountRecord, batchId: string) {
+  const job = await findJob(db, account.id, parseBatchId(batchId));
+  if (!job) throw new AppError('notFound', `No batch with id "${batchId}" in this account.`);
+  return job;
+}
+
+function customerIdOf(body: string | null): string | undefined {
+  if (!body) return undefined;
+  const parsed: unknown = JSON.parse(body);
+  const id = typeof parsed === 'object' && parsed !== null ? (parsed as { customerId?: unknown }).customerId : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
+export async function getBatchStatus(db: Db, account: AccountRecord, batchId: string) {
+  const job = await jobOf(db, account, batchId);
+  const outcomes = await listOutcomes(db, job.id);
+  return {
+    batchId: String(job.id),
+    jobId: job.id,
+    status: job.status,
+    progress: job.totalItems === 0 ? 100 : Math.floor((job.processedItems / job.totalItems) * 10000) / 100,
+    totalItems: job.totalItems,
+    processedItems: job.processedItems,
+    failedItems: job.failedItems,
+    results: outcomes.map((o) => o.gameballId),
+    errors: outcomes
+      .filter((o) => o.status === 'failed')
+      .map((o) => ({ index: o.idx, customerId: customerIdOf(o.body) ?? null, code: o.errorCode, message: o.errorMessage })),
+    ...(job.message !== null && { message: job.message }),
+    createdAt: job.createdAt,
+    ...(job.finishedAt !== null && { finishedAt: job.finishedAt }),
+  };
+}
+
+export async function stopBatch(db: Db, account: AccountRecord, batchId: string): Promise<{ batchId: string; status: string; message: string }> {
+  const job = await jobOf(db, account, batchId);
+  if (job.status === 'completed' || job.status === 'failed') {
+    return { batchId: String(job.id), status: job.status, message: `The batch has already ended (${job.status}); nothing to stop.` };
+  }
+  await requestStop(db, job.id, new Date().toISOString());
+  const after = await jobOf(db, account, batchId);
+  return {
+    batchId: String(job.id),
+    status: after.status,
+    message: after.status === 'failed' ? 'Stopped before processing started.' : 'Stopping: items already processed stay; the rest are not processed.',
+  };
+}

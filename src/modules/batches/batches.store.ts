@@ -1,0 +1,181 @@
+import type { Db, BatchStatus } from '../../db/database.js';
+import { dbBool } from '../../db/database.js';
+
+export interface BatchJob {
+  id: number;
+  accountId: string;
+  status: BatchStatus;
+  totalItems: number;
+  processedItems: number;
+  failedItems: number;
+  stopRequested: boolean;
+  message: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface ItemOutcome {
+  idx: number;
+  gameballId: number | null;
+  errorCode: number | null;
+  errorMessage: string | null;
+}
+
+const ITEM_CHUNK = 500;
+
+export async function insertJob(db: Db, accountId: string, items: unknown[], now: string): Promise<number> {
+  const row = await db
+    .insertInto('batch_jobs')
+    .values({
+      account_id: accountId,
+      status: 'pending',
+      total_items: items.length,
+      processed_items: 0,
+      failed_items: 0,
+      stop_requested: dbBool(false),
+      claimed_until: null,
+      message: null,
+      created_at: now,
+      updated_at: now,
+      finished_at: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const jobId = Number(row.id);
+  for (let start = 0; start < items.length; start += ITEM_CHUNK) {
+    await db
+      .insertInto('batch_items')
+      .values(items.slice(start, start + ITEM_CHUNK).map((body, i) => ({
+        job_id: jobId,
+        idx: start + i,
+        body: JSON.stringify(body),
+        status: 'pending' as const,
+        gameball_id: null,
+        error_code: null,
+        error_message: null,
+      })))
+      .execute();
+  }
+  return jobId;
+}
+
+export async function findJob(db: Db, accountId: string, id: number): Promise<BatchJob | undefined> {
+  const row = await db.selectFrom('batch_jobs').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  return (
+    row && {
+      id: Number(row.id),
+      accountId: row.account_id,
+      status: row.status,
+      totalItems: row.total_items,
+      processedItems: row.processed_items,
+      failedItems: row.failed_items,
+      stopRequested: Boolean(row.stop_requested),
+      message: row.message,
+      createdAt: row.created_at,
+      finishedAt: row.finished_at,
+    }
+  );
+}
+
+export async function listOutcomes(db: Db, jobId: number): Promise<Array<ItemOutcome & { status: string; body: string | null }>> {
+  const rows = await db
+    .selectFrom('batch_items')
+    .select(['idx', 'status', 'gameball_id', 'error_code', 'error_message'])
+    // Bodies only of failed items, to name their customerId.
+    .select((eb) => eb.case().when('status', '=', 'failed').then(eb.ref('body')).else(null).end().as('body'))
+    .where('job_id', '=', jobId)
+    .orderBy('idx')
+    .execute();
+  return rows.map((r) => ({
+    idx: r.idx,
+    status: r.status,
+    gameballId: r.gameball_id === null ? null : Number(r.gameball_id),
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    body: r.body,
+  }));
+}
+
+/** Takes the oldest job that is waiting, or whose node stopped renewing its claim. */
+export async function claimJob(db: Db, now: string, leaseUntil: string, skipLocked: boolean): Promise<{ id: number; accountId: string } | undefined> {
+  const next = db
+    .selectFrom('batch_jobs')
+    .select('id')
+    .where('status', 'in', ['pending', 'processing'])
+    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+    .orderBy('id')
+    .limit(1)
+    .$if(skipLocked, (qb) => qb.forUpdate().skipLocked());
+  const row = await db
+    .updateTable('batch_jobs')
+    .set({ status: 'processing', claimed_until: leaseUntil, updated_at: now })
+    .where('id', 'in', next)
+    .returning(['id', 'account_id'])
+    .executeTakeFirst();
+  return row && { id: Number(row.id), accountId: row.account_id };
+}
+
+export async function pendingItems(db: Db, jobId: number, limit: number): Promise<Array<{ idx: number; body: string }>> {
+  return db.selectFrom('batch_items').select(['idx', 'body']).where('job_id', '=', jobId).where('status', '=', 'pending').orderBy('idx').limit(limit).execute();
+}
+
+/** Records a chunk of outcomes and moves the job's counters and claim forward, in one go. */
+export async function recordOutcomes(db: Db, jobId: number, outcomes: ItemOutcome[], leaseUntil: string, now: string): Promise<void> {
+  if (outcomes.length === 0) return;
+  // One statement for the chunk: every row exists, so each "insert" becomes an update of it.
+  await db
+    .insertInto('batch_items')
+    .values(outcomes.map((o) => ({
+      job_id: jobId,
+      idx: o.idx,
+      body: '',
+      status: o.errorCode === null ? ('done' as const) : ('failed' as const),
+      gameball_id: o.gameballId,
+      error_code: o.errorCode,
+      error_message: o.errorMessage,
+    })))
+    .onConflict((oc) =>
+      oc.columns(['job_id', 'idx']).doUpdateSet((eb) => ({
+        status: eb.ref('excluded.status'),
+        gameball_id: eb.ref('excluded.gameball_id'),
+        error_code: eb.ref('excluded.error_code'),
+        error_message: eb.ref('excluded.error_message'),
+      })),
+    )
+    .execute();
+  const failed = outcomes.filter((o) => o.errorCode !== null).length;
+  await db
+    .updateTable('batch_jobs')
+    .set((eb) => ({
+      processed_items: eb('processed_items', '+', outcomes.length),
+      failed_items: eb('failed_items', '+', failed),
+      claimed_until: leaseUntil,
+      updated_at: now,
+    }))
+    .where('id', '=', jobId)
+    .execute();
+}
+
+export async function isStopRequested(db: Db, jobId: number): Promise<boolean> {
+  const row = await db.selectFrom('batch_jobs').select('stop_requested').where('id', '=', jobId).executeTakeFirst();
+  return Boolean(row?.stop_requested);
+}
+
+export async function finishJob(db: Db, jobId: number, status: 'completed' | 'failed', message: string | null, now: string): Promise<void> {
+  await db
+    .updateTable('batch_jobs')
+    .set({ status, message, claimed_until: null, updated_at: now, finished_at: now })
+    .where('id', '=', jobId)
+    .execute();
+}
+
+/** Asks a job to stop; a job nobody works on yet stops at once. */
+export async function requestStop(db: Db, jobId: number, now: string): Promise<void> {
+  await db.updateTable('batch_jobs').set({ stop_requested: dbBool(true), updated_at: now }).where('id', '=', jobId).execute();
+  await db
+    .updateTable('batch_jobs')
+    .set({ status: 'failed', message: 'Stopped by request before processing started.', finished_at: now })
+    .where('id', '=', jobId)
+    .where('status', '=', 'pending')
+    .execute();
+}

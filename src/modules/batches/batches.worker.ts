@@ -1,0 +1,74 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Store } from '../../db/connect.js';
+import { findAccountById } from '../accounts/accounts.store.js';
+import { PollingWorker } from '../../workers/polling-worker.js';
+import { batchSignal, upsertItem } from './batches.service.js';
+import { claimJob, finishJob, isStopRequested, pendingItems, recordOutcomes, type ItemOutcome } from './batches.store.js';
+
+const CHUNK = 200;
+const LEASE_MS = 10_000;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+const lease = () => new Date(Date.now() + LEASE_MS).toISOString();
+
+/**
+ * Runs stored batch jobs. A node claims one job and renews the claim after every chunk, so a
+ * job runs on one node at a time; if that node dies, the claim lapses and another node (or the
+ * same one restarted) carries on from the first unprocessed item.
+ */
+export class BatchWorker extends PollingWorker {
+  private readonly onQueued = () => this.kick();
+
+  constructor(
+    private readonly store: Store,
+    pollMs: number,
+    log: FastifyBaseLogger,
+  ) {
+    super('batches', pollMs, log);
+  }
+
+  override start(): void {
+    batchSignal.on('queued', this.onQueued);
+    super.start();
+  }
+
+  override async stop(): Promise<void> {
+    batchSignal.off('queued', this.onQueued);
+    await super.stop();
+  }
+
+  protected async round(): Promise<number> {
+    const now = new Date().toISOString();
+    const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, now, lease(), this.store.dialect.supportsSkipLocked));
+    if (!job) return 0;
+    const account = await findAccountById(this.store.db, job.accountId);
+    if (!account) {
+      await finishJob(this.store.db, job.id, 'failed', 'The account no longer exists.', now);
+      return 1;
+    }
+    for (;;) {
+      if (await isStopRequested(this.store.db, job.id)) {
+        await finishJob(this.store.db, job.id, 'failed', 'Stopped by request; the remaining items were not processed.', new Date().toISOString());
+        return 1;
+      }
+      const items = await pendingItems(this.store.db, job.id, CHUNK);
+      if (items.length === 0) {
+        await finishJob(this.store.db, job.id, 'completed', null, new Date().toISOString());
+        return 1;
+      }
+      const outcomes: ItemOutcome[] = [];
+      try {
+        for (const item of items) {
+          outcomes.push({ idx: item.idx, ...(await upsertItem(this.store, account, JSON.parse(item.body))) });
+          // better-sqlite3 answers synchronously, so without this the loop would never leave the
+          // microtask queue and HTTP requests would wait for the whole chunk.
+          await yieldToEventLoop();
+        }
+      } finally {
+        // Whatever was done is recorded, even when the store failed half way through a chunk.
+        await this.store.dialect.transaction(this.store.db, (trx) => recordOutcomes(trx, job.id, outcomes, lease(), new Date().toISOString()));
+      }
+    }
+  }
+}
