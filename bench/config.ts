@@ -26,7 +26,7 @@ export interface BenchConfig {
 }
 
 const USAGE = `npm run bench -- [--smoke] [--stores sqlite,postgres] [--levels 10000,100000,1000000]
-  [--pg-levels …] [--duration 10] [--warmup 3] [--connections 50] [--store-loop 5] [--cpu-prof] [--entry build|tsx]`;
+  [--pg-levels …] [--duration 10] [--warmup 3] [--connections 50] [--store-loop 5] [--cpu-prof] [--entry build|tsx] [--out dir]`;
 
 const list = (raw: string): number[] => raw.split(',').map((s) => {
   const n = Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'));
@@ -55,6 +55,7 @@ export function parseConfig(argv: string[]): BenchConfig {
       'store-loop': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       entry: { type: 'string' },
+      out: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +87,6 @@ export function parseConfig(argv: string[]): BenchConfig {
     storeLoopSec: seconds(values['store-loop'], smoke ? 0.2 : 5),
     cpuProf: values['cpu-prof'] ?? false,
     entry,
-    resultsDir: smoke ? undefined : 'bench/results',
+    resultsDir: values.out ?? (smoke ? undefined : 'bench/results'),
   };
 }

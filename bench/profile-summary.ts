@@ -33,10 +33,13 @@ export interface ProfileSummary {
 /** node_modules/<pkg> or src/… : the unit a fix would touch. */
 function moduleOf(url: string): string {
   if (!url) return '(native/V8)';
+  // The full run's compiled Patron (bench/run.ts BUILD_DIR) is src/.
+  const built = /\/patron-bench\/build\/(.*)$/.exec(url);
+  if (built?.[1]) return `src/${built[1]}`;
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm?.[1]) return nm[1];
   if (url.startsWith('node:')) return url;
-  const src = /\/(src|bench|\.build)\/(.*)$/.exec(url);
+  const src = /\/(src|bench)\/(.*)$/.exec(url);
   return src ? `${src[1]}/${src[2]}` : path.basename(url);
 }
 

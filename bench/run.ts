@@ -47,9 +47,13 @@ interface Context {
 const tag = () => randomBytes(3).toString('hex');
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-/** Compiles src/ to bench/.build, so the full run measures what `npm start` runs (not tsx). */
+/**
+ * Compiles src/ so the full run measures what `npm start` runs (not tsx). Under
+ * node_modules/.cache: packages still resolve from there, and linters and git ignore it.
+ */
+const BUILD_DIR = path.join(PROJECT_ROOT, 'node_modules/.cache/patron-bench/build');
 function buildPatron(): PatronEntry {
-  const dir = path.join(BENCH_DIR, '.build');
+  const dir = BUILD_DIR;
   rmSync(dir, { recursive: true, force: true });
   execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dir], {
     cwd: PROJECT_ROOT,
@@ -276,7 +280,7 @@ async function main(): Promise<number> {
     results.targets = evaluateTargets(results);
     results.elapsedSec = Math.round((performance.now() - started) / 1000);
     console.log(`\n${formatResults(results)}\n`);
-    const dir = config.resultsDir ? path.join(PROJECT_ROOT, config.resultsDir) : path.join(workDir, 'results');
+    const dir = config.resultsDir ? path.resolve(PROJECT_ROOT, config.resultsDir) : path.join(workDir, 'results');
     const file = saveResults(dir, results);
     console.log(`results: ${config.resultsDir ? path.relative(PROJECT_ROOT, file) : file} (${results.elapsedSec} s)`);
     for (const f of failures) console.error(`bench check failed: ${f}`);
