@@ -25,8 +25,16 @@ export interface LevelResult {
   profile?: ProfileSummary;
 }
 
+export interface BaselineRun {
+  when: string;
+  post: LoadResult;
+  get: LoadResult;
+}
+
 export interface StoreResult {
   store: StoreName;
+  /** Mean bare-Fastify req/s of the baseline runs just before and after this store. */
+  baseline?: { postRps: number; getRps: number };
   levels: LevelResult[];
   /** Levels asked for but not run on this store (see --pg-levels). */
   skippedLevels: number[];
@@ -41,6 +49,7 @@ export interface Machine {
   node: string;
   kernel: string;
   loadAvgAtStart: number[];
+  loadAvgAtEnd?: number[];
   /** The commit measured, and whether src/ had uncommitted changes (other work in progress). */
   commit: string;
   srcDirty: boolean;
@@ -59,11 +68,23 @@ export interface BenchResults {
   elapsedSec: number;
   config: BenchConfig;
   machine: Machine;
-  baseline: { post: LoadResult; get: LoadResult };
+  baselines: BaselineRun[];
   stores: StoreResult[];
   targets: Target[];
   /** Harness checks that failed (wrong status codes, row counts that do not add up). */
   failures: string[];
+}
+
+/** Store i is bracketed by baselines i and i+1 (the smoke run has only the first). */
+export function applyRatios(stores: StoreResult[], baselines: BaselineRun[]): void {
+  stores.forEach((store, i) => {
+    const around = [baselines[i], baselines[i + 1]].filter((b): b is BaselineRun => b !== undefined);
+    const mean = (pick: (b: BaselineRun) => number) => Math.round(around.reduce((sum, b) => sum + pick(b), 0) / Math.max(1, around.length));
+    store.baseline = { postRps: mean((b) => b.post.rps), getRps: mean((b) => b.get.rps) };
+    for (const level of store.levels) {
+      for (const w of level.workloads) w.ratio = w.rps / Math.max(1, w.kind === 'read' ? store.baseline.getRps : store.baseline.postRps);
+    }
+  });
 }
 
 export function machineInfo(): Machine {
@@ -112,10 +133,11 @@ export function evaluateTargets(results: BenchResults): Target[] {
   const ratioTarget = (store: StoreName, kind: WorkloadKind, min: number, label: string) => {
     const w = find(results, store, 'first', kind);
     const base = kind === 'read' ? 'GET' : 'POST';
+    const b = results.stores.find((s) => s.store === store)?.baseline;
     targets.push({
       name: `${label} ${kind} vs bare Fastify ${base}`,
       goal: `≥ ${min}`,
-      measured: w ? `${r2(w.ratio)} (${w.rps} vs ${kind === 'read' ? results.baseline.get.rps : results.baseline.post.rps} req/s)` : 'not run',
+      measured: w && b ? `${r2(w.ratio)} (${w.rps} vs ${kind === 'read' ? b.getRps : b.postRps} req/s)` : 'not run',
       met: w ? w.ratio >= min : undefined,
     });
   };
@@ -177,12 +199,14 @@ const loopRow = (store: string, path: string, op: string, s: LoopStats, ratio: s
 
 /** The Markdown tables printed to stdout and pasted into the README. */
 export function formatResults(results: BenchResults): string {
-  const { baseline } = results;
+  const baseRow = (b: BaselineRun, kind: 'POST' | 'GET') => {
+    const r = kind === 'POST' ? b.post : b.get;
+    return [`bare Fastify (${b.when})`, '-', kind === 'POST' ? 'POST (validate only)' : 'GET (canned body)', r.rps, '-', r.latencyMs.p50, r.latencyMs.p99, `${r.non2xx}/${r.errors}`, '-'];
+  };
   const http = table(
     ['store', 'profiles', 'workload', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'non-2xx/err', 'Patron RSS peak MiB'],
     [
-      ['bare Fastify', '-', 'POST (validate only)', baseline.post.rps, '1', baseline.post.latencyMs.p50, baseline.post.latencyMs.p99, `${baseline.post.non2xx}/${baseline.post.errors}`, '-'],
-      ['bare Fastify', '-', 'GET (canned body)', baseline.get.rps, '1', baseline.get.latencyMs.p50, baseline.get.latencyMs.p99, `${baseline.get.non2xx}/${baseline.get.errors}`, '-'],
+      ...results.baselines.flatMap((b) => [baseRow(b, 'POST'), baseRow(b, 'GET')]),
       ...results.stores.flatMap((s) =>
         s.levels.flatMap((l) =>
           l.workloads.map((w) => [s.store, fmtCount(l.profilesAtStart), w.kind, w.rps, r2(w.ratio), w.latencyMs.p50, w.latencyMs.p99, `${w.non2xx}/${w.errors}`, l.memory.hwmMb]),
@@ -209,7 +233,7 @@ export function formatResults(results: BenchResults): string {
   );
   const skipped = results.stores.filter((s) => s.skippedLevels.length).map((s) => `${s.store}: levels not run: ${s.skippedLevels.map(fmtCount).join(', ')}`);
   return [
-    `HTTP: autocannon, ${results.config.connections} connections, ${results.config.durationSec} s after ${results.config.warmupSec} s warm-up; ratio = Patron ÷ bare Fastify (POST for writes, GET for reads)`,
+    `HTTP: autocannon, ${results.config.connections} connections, ${results.config.durationSec} s after ${results.config.warmupSec} s warm-up; ratio = Patron ÷ mean of the bare-Fastify runs before and after that store (POST for writes, GET for reads); load average ${results.machine.loadAvgAtStart[0]} at start, ${results.machine.loadAvgAtEnd?.[0] ?? '?'} at end on ${results.machine.nproc} cores`,
     http,
     '',
     `Store alone: ${results.config.connections} concurrent callers for ${results.config.storeLoopSec} s each, at the first level`,

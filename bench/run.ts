@@ -23,7 +23,7 @@ import {
   type ServerProcess,
 } from './processes.js';
 import { formatProfile, summariseProfile } from './profile-summary.js';
-import { evaluateTargets, formatResults, machineInfo, saveResults, type BenchResults, type LevelResult, type StoreResult, type WorkloadResult } from './report.js';
+import { applyRatios, evaluateTargets, formatResults, machineInfo, saveResults, type BaselineRun, type BenchResults, type LevelResult, type StoreResult, type WorkloadResult } from './report.js';
 import { defaultSet, mergeSet, pgSeeder, sqliteSeeder, type Seeder } from './seed.js';
 import type { StoreLoopRequest, StoreLoopResult } from './store-loop.js';
 import type { LoadSpec, LoadTarget, WorkloadKind } from './workloads.js';
@@ -34,7 +34,6 @@ interface Context {
   config: BenchConfig;
   entry: PatronEntry;
   load: Load;
-  baseline: BenchResults['baseline'];
   workDir: string;
   failures: string[];
   profileDir: string | undefined;
@@ -67,18 +66,18 @@ function checkLoad(failures: string[], what: string, r: LoadResult): void {
   if (r.ok === 0) failures.push(`${what}: no successful request`);
 }
 
-async function runBaseline(config: BenchConfig, load: Load, workDir: string, failures: string[]): Promise<BenchResults['baseline']> {
-  const server = await startBaseline(path.join(workDir, 'baseline.log'));
+async function runBaseline(config: BenchConfig, load: Load, workDir: string, failures: string[], when: string): Promise<BaselineRun> {
+  const server = await startBaseline(path.join(workDir, `baseline-${when.replace(/\W+/g, '-')}.log`));
   try {
     const target: LoadTarget = { baseUrl: server.url, apiKey: 'none', seeded: config.levels[0] ?? 1, tag: tag() };
     const spec = (kind: WorkloadKind): LoadSpec => ({ kind, target, connections: config.connections, warmupSec: config.warmupSec, durationSec: config.durationSec });
-    log('baseline: bare Fastify POST');
+    log(`baseline (${when}): bare Fastify POST`);
     const post = await load.request(spec('create'));
-    log('baseline: bare Fastify GET');
+    log(`baseline (${when}): bare Fastify GET`);
     const get = await load.request(spec('read'));
     checkLoad(failures, 'baseline POST', post);
     checkLoad(failures, 'baseline GET', get);
-    return { post, get };
+    return { when, post, get };
   } finally {
     await server.stop();
   }
@@ -154,8 +153,7 @@ async function runLevel(
       log(`${store} @ ${seeded}: ${kind}`);
       const r = await ctx.load.request({ kind, target, connections: config.connections, warmupSec: config.warmupSec, durationSec: config.durationSec });
       checkLoad(ctx.failures, `${store} @ ${seeded} ${kind}`, r);
-      const base = kind === 'read' ? ctx.baseline.get.rps : ctx.baseline.post.rps;
-      workloads.push({ kind, ...r, ratio: r.rps / Math.max(1, base) });
+      workloads.push({ kind, ...r, ratio: 0 }); // set by applyRatios once the bracketing baseline has run
     }
     level = { seeded, profilesAtStart: before.profiles, workloads, memory: memory.stop() };
   } finally {
@@ -261,12 +259,13 @@ async function main(): Promise<number> {
     log(`mode ${config.smoke ? 'smoke' : 'full'}, stores ${config.stores.join('+')}, levels ${config.levels.join('/')}, pg levels ${config.pgLevels.join('/')}`);
     const entry = config.entry === 'build' ? buildPatron() : ({ kind: 'tsx' } as const);
     load = forkTs<LoadSpec, LoadResult>('load.ts');
-    const baseline = await runBaseline(config, load, workDir, failures);
+    // The machine is shared: the baseline runs before the first store and (full run) after each
+    // store, and each store's ratios use the mean of the two runs around it.
+    const baselines = [await runBaseline(config, load, workDir, failures, 'start')];
     const ctx: Context = {
       config,
       entry,
       load,
-      baseline,
       workDir,
       failures,
       profileDir: config.cpuProf ? path.join(BENCH_DIR, 'results/profiles', startedAt.replace(/[:.]/g, '-')) : undefined,
@@ -274,9 +273,14 @@ async function main(): Promise<number> {
       earlyPostgres,
     };
     const stores: StoreResult[] = [];
-    for (const store of config.stores) stores.push(await runStore(ctx, store));
+    for (const store of config.stores) {
+      stores.push(await runStore(ctx, store));
+      if (!config.smoke) baselines.push(await runBaseline(config, load, workDir, failures, `after ${store}`));
+    }
+    applyRatios(stores, baselines);
 
-    const results: BenchResults = { startedAt, elapsedSec: 0, config, machine, baseline, stores, targets: [], failures };
+    const results: BenchResults = { startedAt, elapsedSec: 0, config, machine, baselines, stores, targets: [], failures };
+    results.machine.loadAvgAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
     results.targets = evaluateTargets(results);
     results.elapsedSec = Math.round((performance.now() - started) / 1000);
     console.log(`\n${formatResults(results)}\n`);
