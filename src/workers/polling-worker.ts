@@ -1,29 +1,35 @@
+import type { EventEmitter } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 
 /**
  * A background loop: runs a round, then waits `pollMs` — or runs again at once when the round
- * did work or someone kicked it meanwhile. One round at a time; stop() waits for the current one.
+ * did work, or when `signal` emits 'queued' (work committed on this node). One round at a time;
+ * stop() waits for the current one.
  */
 export abstract class PollingWorker {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private again = false;
   private stopped = false;
+  private readonly onQueued = () => this.kick();
 
   protected constructor(
     protected readonly name: string,
     protected readonly pollMs: number,
     protected readonly log: FastifyBaseLogger,
+    private readonly signal?: EventEmitter,
   ) {}
 
   /** One round; returns how much it did (0 = idle, wait for the next poll). */
   protected abstract round(): Promise<number>;
 
   start(): void {
+    this.signal?.on('queued', this.onQueued);
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
+    this.signal?.off('queued', this.onQueued);
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     while (this.running) await new Promise((resolve) => setTimeout(resolve, 20));

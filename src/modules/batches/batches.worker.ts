@@ -18,24 +18,12 @@ const lease = () => new Date(Date.now() + LEASE_MS).toISOString();
  * same one restarted) carries on from the first unprocessed item.
  */
 export class BatchWorker extends PollingWorker {
-  private readonly onQueued = () => this.kick();
-
   constructor(
     private readonly store: Store,
     pollMs: number,
     log: FastifyBaseLogger,
   ) {
-    super('batches', pollMs, log);
-  }
-
-  override start(): void {
-    batchSignal.on('queued', this.onQueued);
-    super.start();
-  }
-
-  override async stop(): Promise<void> {
-    batchSignal.off('queued', this.onQueued);
-    await super.stop();
+    super('batches', pollMs, log, batchSignal);
   }
 
   protected async round(): Promise<number> {

@@ -21,24 +21,12 @@ export interface WorkerOptions {
  * out, and the delivery is sent again: at least once, never lost).
  */
 export class WebhookWorker extends PollingWorker {
-  private readonly onQueued = () => this.kick();
-
   constructor(
     private readonly store: Store,
     private readonly options: WorkerOptions,
     log: FastifyBaseLogger,
   ) {
-    super('webhooks', options.pollMs, log);
-  }
-
-  override start(): void {
-    outboxSignal.on('queued', this.onQueued);
-    super.start();
-  }
-
-  override async stop(): Promise<void> {
-    outboxSignal.off('queued', this.onQueued);
-    await super.stop();
+    super('webhooks', options.pollMs, log, outboxSignal);
   }
 
   protected round(): Promise<number> {
