@@ -50,7 +50,7 @@ describe('POST /customers — channel merging by email', async () => {
     assert.equal(res.statusCode, 422);
     const error = res.json();
     assert.equal(error.code, 3008);
-    assert.match(error.message, /email/);
+    assert.match(error.message, /email "a-owner@x\.io"/, 'the message says which identifier collides');
     assert.deepEqual(await snapshot(t.store, api.accountId), before);
   });
 

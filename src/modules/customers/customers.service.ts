@@ -45,10 +45,10 @@ async function resolve(trx: Db, account: AccountRecord, input: UpsertInput): Pro
     : undefined;
   if (byCustomerId !== undefined) {
     if (byIdentifier !== undefined && byIdentifier !== byCustomerId) {
-      const { field } = input.identifier!;
+      const { field, key } = input.identifier!;
       throw new AppError(
         'identifierConflict',
-        `The ${field} of this request already belongs to another customer profile (gameballId ${byIdentifier}); customerId "${input.customerId}" belongs to gameballId ${byCustomerId}. Use that profile's customerId, or send a different ${field}.`,
+        `The ${field} "${key}" already belongs to another customer profile (gameballId ${byIdentifier}); customerId "${input.customerId}" belongs to gameballId ${byCustomerId}. Use that profile's customerId, or send a different ${field}.`,
         field,
       );
     }
