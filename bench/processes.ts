@@ -177,7 +177,7 @@ export function forkTs<Req, Res>(entry: string): IpcChild<Req, Res> {
         child.send(message as object);
       }),
     close: async () => {
-      child.disconnect();
+      if (child.connected) child.disconnect();
       await stopChild(child, 5_000);
     },
   };

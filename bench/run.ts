@@ -37,8 +37,6 @@ interface Context {
   workDir: string;
   failures: string[];
   profileDir: string | undefined;
-  /** One store-loop child for every store (its start-up is a second of the smoke budget). */
-  storeLoop: () => IpcChild<StoreLoopRequest, StoreLoopResult>;
   /** The smoke run starts PostgreSQL while the SQLite part runs; the full run never overlaps work. */
   earlyPostgres: Promise<TestPostgres> | undefined;
 }
@@ -223,15 +221,22 @@ async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
         result.levels.push(await runLevel(ctx, name, running, level, i === 0, accounts, seeder));
         if (i === 0) {
           log(`${name}: store loop (service layer vs raw driver)`);
-          result.storeLoop = await ctx.storeLoop().request({
-            databaseUrl: handle.databaseUrl,
-            accountId: accounts.accountId,
-            seeded: level,
-            concurrency: config.connections,
-            durationSec: config.storeLoopSec,
-            poolSize: 10, // PATRON_DB_POOL_SIZE default
-            tag: tag(),
-          });
+          // A child per store, closed before the store is: it must hold no connection when
+          // PostgreSQL shuts down.
+          const loop = forkTs<StoreLoopRequest, StoreLoopResult>('store-loop.ts');
+          try {
+            result.storeLoop = await loop.request({
+              databaseUrl: handle.databaseUrl,
+              accountId: accounts.accountId,
+              seeded: level,
+              concurrency: config.connections,
+              durationSec: config.storeLoopSec,
+              poolSize: 10, // PATRON_DB_POOL_SIZE default
+              tag: tag(),
+            });
+          } finally {
+            await loop.close();
+          }
         }
       }
     } finally {
@@ -253,7 +258,6 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'patron-bench-'));
   const failures: string[] = [];
   let load: Load | undefined;
-  let storeLoop: IpcChild<StoreLoopRequest, StoreLoopResult> | undefined;
   const earlyPostgres = config.smoke && config.stores.includes('postgres') ? startTestPostgres({ own: true }) : undefined;
   try {
     log(`mode ${config.smoke ? 'smoke' : 'full'}, stores ${config.stores.join('+')}, levels ${config.levels.join('/')}, pg levels ${config.pgLevels.join('/')}`);
@@ -269,7 +273,6 @@ async function main(): Promise<number> {
       workDir,
       failures,
       profileDir: config.cpuProf ? path.join(BENCH_DIR, 'results/profiles', startedAt.replace(/[:.]/g, '-')) : undefined,
-      storeLoop: () => (storeLoop ??= forkTs<StoreLoopRequest, StoreLoopResult>('store-loop.ts')),
       earlyPostgres,
     };
     const stores: StoreResult[] = [];
@@ -291,7 +294,6 @@ async function main(): Promise<number> {
     return failures.length > 0 ? 1 : 0;
   } finally {
     await load?.close();
-    await storeLoop?.close();
     await (await earlyPostgres?.catch(() => undefined))?.destroy();
     // The smoke run keeps nothing; a full run's temp dir holds only logs and the SQLite file.
     rmSync(workDir, { recursive: true, force: true });

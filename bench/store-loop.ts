@@ -94,6 +94,8 @@ function rawSqlite(file: string): RawUpsert {
 
 async function rawPostgres(url: string, poolSize: number): Promise<RawUpsert> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // Like Patron's pool: an idle client losing its server must not crash the process.
+  pool.on('error', () => undefined);
   await pool.query(`create table if not exists ${RAW_TABLE} (account_id text not null, customer_id text not null, email text, mobile text,
     attributes jsonb not null, custom jsonb not null, created_at timestamptz not null, updated_at timestamptz not null, primary key (account_id, customer_id))`);
   const text = `insert into ${RAW_TABLE} values ($1,$2,$3,$4,$5,$6,$7,$8) ${UPSERT_TAIL}`;
