@@ -293,8 +293,9 @@ async function main(): Promise<number> {
     for (const f of failures) console.error(`bench check failed: ${f}`);
     return failures.length > 0 ? 1 : 0;
   } finally {
-    await load?.close();
-    await (await earlyPostgres?.catch(() => undefined))?.destroy();
+    // Each step on its own: one failing must not leave the next process or directory behind.
+    await load?.close().catch((error: unknown) => log(`closing the load generator: ${String(error)}`));
+    await (await earlyPostgres?.catch(() => undefined))?.destroy().catch((error: unknown) => log(`stopping PostgreSQL: ${String(error)}`));
     // The smoke run keeps nothing; a full run's temp dir holds only logs and the SQLite file.
     rmSync(workDir, { recursive: true, force: true });
   }
