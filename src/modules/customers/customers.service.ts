@@ -10,7 +10,7 @@ import {
   attachCustomerId,
   deleteProfile,
   findGameballId,
-  findGameballIdByMergeKey,
+  findProfileByMergeKey,
   findProfileByCustomerId,
   findProfileByReferralCode,
   getProfile,
@@ -34,27 +34,27 @@ export interface UpsertResult {
 
 /** Where a request lands: the rules of SPEC "Identity", in order. */
 type Resolution =
-  | { kind: 'existing'; gameballId: number }
-  | { kind: 'merge'; gameballId: number }
+  | { kind: 'existing'; profile: Profile }
+  | { kind: 'merge'; profile: Profile }
   | { kind: 'new' };
 
 async function resolve(trx: Db, account: AccountRecord, input: UpsertInput): Promise<Resolution> {
-  const byCustomerId = await findGameballId(trx, account.id, input.customerId);
+  const byCustomerId = await findProfileByCustomerId(trx, account.id, input.customerId);
   const byIdentifier = input.identifier
-    ? await findGameballIdByMergeKey(trx, account.id, input.identifier.kind, input.identifier.key)
+    ? await findProfileByMergeKey(trx, account.id, input.identifier.kind, input.identifier.key)
     : undefined;
   if (byCustomerId !== undefined) {
-    if (byIdentifier !== undefined && byIdentifier !== byCustomerId) {
+    if (byIdentifier !== undefined && byIdentifier.gameballId !== byCustomerId.gameballId) {
       const { field, key } = input.identifier!;
       throw new AppError(
         'identifierConflict',
-        `The ${field} "${key}" already belongs to another customer profile (gameballId ${byIdentifier}); customerId "${input.customerId}" belongs to gameballId ${byCustomerId}. Use that profile's customerId, or send a different ${field}.`,
+        `The ${field} "${key}" already belongs to another customer profile (gameballId ${byIdentifier.gameballId}); customerId "${input.customerId}" belongs to gameballId ${byCustomerId.gameballId}. Use that profile's customerId, or send a different ${field}.`,
         field,
       );
     }
-    return { kind: 'existing', gameballId: byCustomerId };
+    return { kind: 'existing', profile: byCustomerId };
   }
-  if (byIdentifier !== undefined) return { kind: 'merge', gameballId: byIdentifier };
+  if (byIdentifier !== undefined) return { kind: 'merge', profile: byIdentifier };
   if (input.requiredIdentifier && !input.identifier) throw missingIdentifier(input.requiredIdentifier);
   return { kind: 'new' };
 }
@@ -104,18 +104,15 @@ async function resolveAndLock(
   let resolution = await resolve(trx, account, input);
   for (let attempt = 0; ; attempt++) {
     if (resolution.kind === 'new') return { resolution, current: undefined };
-    const gameballId = resolution.gameballId;
+    // SQLite: the transaction holds the database's write lock, so what we read is current.
+    if (store.dialect.serialisesWriters) return { resolution, current: resolution.profile };
+    const { gameballId } = resolution.profile;
     await store.dialect.lockKeys(trx, [`${account.id}:profile:${gameballId}`]);
-    if (!store.dialect.serialisesWriters && attempt < 3) {
-      const again = await resolve(trx, account, input);
-      if (again.kind === 'new' || again.kind !== resolution.kind || again.gameballId !== gameballId) {
-        resolution = again;
-        continue;
-      }
-    }
-    const current = await getProfile(trx, gameballId);
-    if (!current) throw new Error(`customerId points at missing profile ${gameballId}`);
-    return { resolution, current };
+    // Read again under the lock: this read is current, and says whether the request still lands here.
+    const again = await resolve(trx, account, input);
+    if (again.kind === resolution.kind && again.profile.gameballId === gameballId) return { resolution: again, current: again.profile };
+    if (attempt >= 3) throw new Error(`customer ${input.customerId} kept moving between profiles`);
+    resolution = again;
   }
 }
 

@@ -53,15 +53,10 @@ export async function findGameballId(db: Db, accountId: string, customerId: stri
   return row && Number(row.gameball_id);
 }
 
-export async function findGameballIdByMergeKey(db: Db, accountId: string, kind: MergeKind, key: string): Promise<number | undefined> {
+export async function findProfileByMergeKey(db: Db, accountId: string, kind: MergeKind, key: string): Promise<Profile | undefined> {
   const column = kind === 'email' ? 'email_key' : 'mobile_key';
-  const row = await db
-    .selectFrom('profiles')
-    .select('gameball_id')
-    .where('account_id', '=', accountId)
-    .where(column, '=', key)
-    .executeTakeFirst();
-  return row && Number(row.gameball_id);
+  const row = await db.selectFrom('profiles').selectAll().where('account_id', '=', accountId).where(column, '=', key).executeTakeFirst();
+  return row && toProfile(row);
 }
 
 export async function getProfile(db: Db, gameballId: number): Promise<Profile | undefined> {
