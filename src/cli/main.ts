@@ -133,7 +133,7 @@ webhooks
   .requiredOption('--topics <t1,t2>', `comma-separated: ${TOPICS.join(', ')}`)
   .option('--json', 'print one JSON object {id, url, topics, secret}')
   .action(async (flags: { account: string; url: string; topics: string; json?: boolean }) => {
-    const added = await withStore((store) => addSubscription(store.db, flags.account, flags.url, flags.topics.split(',')));
+    const added = await withStore((store) => addSubscription(store, flags.account, flags.url, flags.topics.split(',')));
     if (flags.json) return console.log(JSON.stringify({ id: added.id, url: added.url, topics: added.topics, secret: added.secret }));
     console.log(`id: ${added.id}\nurl: ${added.url}\ntopics: ${added.topics.join(', ')}\nsecret: ${added.secret}\nVerify X-GB-Signature (hex HMAC-SHA256 of the raw body) with this secret; it is shown once.`);
   });
@@ -154,7 +154,7 @@ webhooks
   .command('remove <id>')
   .description('remove a subscription and its queued deliveries')
   .action(async (id: string) => {
-    await withStore((store) => removeSubscription(store.db, id));
+    await withStore((store) => removeSubscription(store, id));
     console.log(`Removed ${id}.`);
   });
 

@@ -20,6 +20,7 @@ export interface AccountsTable {
   referral_completion: 'signup' | 'firstOrder';
   high_security: Bool;
   hash_secret: string;
+  has_webhooks: Bool;
   created_at: string;
   updated_at: string;
 }

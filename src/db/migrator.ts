@@ -5,6 +5,7 @@ import { initial } from './migrations/2026-11-26T07-00-initial.js';
 import { tagsAndRetiredCodes } from './migrations/2026-11-26T08-00-tags-and-retired-codes.js';
 import { webhooks } from './migrations/2026-11-26T09-00-webhooks.js';
 import { batches } from './migrations/2026-11-26T10-00-batches.js';
+import { accountWebhookFlag } from './migrations/2026-11-26T11-00-account-webhook-flag.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T08-00-tags-and-retired-codes': tagsAndRetiredCodes,
   '2026-11-26T09-00-webhooks': webhooks,
   '2026-11-26T10-00-batches': batches,
+  '2026-11-26T11-00-account-webhook-flag': accountWebhookFlag,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

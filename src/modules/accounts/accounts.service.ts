@@ -31,7 +31,7 @@ const DEFAULT_SETTINGS: AccountSettings = {
 };
 
 function publicAccount(record: AccountRecord): Account {
-  const { apiKeyHash: _a, secretKeyHash: _s, hashSecret: _h, ...account } = record;
+  const { apiKeyHash: _a, secretKeyHash: _s, hashSecret: _h, hasWebhooks: _w, ...account } = record;
   return account;
 }
 
@@ -81,6 +81,7 @@ export async function createAccount(db: Db, name: string, settings: SettingsInpu
     apiKeyHash: hashKey(keys.apiKey),
     secretKeyHash: hashKey(keys.secretKey),
     hashSecret: generateKey('hs'),
+    hasWebhooks: false,
   };
   await insertAccount(db, record);
   return { account: publicAccount(record), keys };

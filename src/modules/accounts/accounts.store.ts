@@ -16,6 +16,7 @@ function toAccount(row: Selectable<AccountsTable>): AccountRecord {
     apiKeyHash: row.api_key_hash,
     secretKeyHash: row.secret_key_hash,
     hashSecret: row.hash_secret,
+    hasWebhooks: Boolean(row.has_webhooks),
   };
 }
 
@@ -33,6 +34,7 @@ export async function insertAccount(db: Db, account: AccountRecord): Promise<voi
       referral_completion: account.referralCompletion,
       high_security: dbBool(account.highSecurity),
       hash_secret: account.hashSecret,
+      has_webhooks: dbBool(account.hasWebhooks),
       created_at: account.createdAt,
       updated_at: account.updatedAt,
     })
@@ -80,4 +82,10 @@ export async function updateAccount(
     })
     .where('id', '=', id)
     .execute();
+}
+
+/** Kept in step with the account's subscriptions, in the transaction that changes them. */
+export async function setHasWebhooks(db: Db, accountId: string): Promise<void> {
+  const any = await db.selectFrom('webhook_subscriptions').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+  await db.updateTable('accounts').set({ has_webhooks: dbBool(any !== undefined) }).where('id', '=', accountId).execute();
 }

@@ -25,6 +25,8 @@ export interface AccountSecrets {
   apiKeyHash: string;
   secretKeyHash: string;
   hashSecret: string;
+  /** Whether any webhook subscription exists: writes skip the outbox entirely when not. */
+  hasWebhooks: boolean;
 }
 
 export type AccountRecord = Account & AccountSecrets;

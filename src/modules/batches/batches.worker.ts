@@ -30,12 +30,13 @@ export class BatchWorker extends PollingWorker {
     const now = new Date().toISOString();
     const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, now, lease(), this.store.dialect.supportsSkipLocked));
     if (!job) return 0;
-    const account = await findAccountById(this.store.db, job.accountId);
-    if (!account) {
-      await finishJob(this.store.db, job.id, 'failed', 'The account no longer exists.', now);
-      return 1;
-    }
     for (;;) {
+      // Read per chunk: settings or webhook subscriptions may change during a long job.
+      const account = await findAccountById(this.store.db, job.accountId);
+      if (!account) {
+        await finishJob(this.store.db, job.id, 'failed', 'The account no longer exists.', new Date().toISOString());
+        return 1;
+      }
       if (await isStopRequested(this.store.db, job.id)) {
         await finishJob(this.store.db, job.id, 'failed', 'Stopped by request; the remaining items were not processed.', new Date().toISOString());
         return 1;

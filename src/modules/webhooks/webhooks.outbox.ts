@@ -15,9 +15,8 @@ export function notifyQueued(queued: number): void {
 
 /**
  * The outbox of one transaction. Events are written in the caller's transaction, so a change and
- * its events commit together or not at all. Opening it reads the account's subscriptions once;
- * callers ask `wants(topic)` before building an event, so an account without subscriptions pays
- * that one indexed read per change and nothing more.
+ * its events commit together or not at all. Opening it reads the account's subscriptions once
+ * (not at all for an account without any); callers ask `wants(topic)` before building an event.
  */
 export interface Outbox {
   wants(topic: Topic): boolean;
@@ -26,7 +25,12 @@ export interface Outbox {
   flush(now: string): Promise<number>;
 }
 
+const NO_OUTBOX: Outbox = { wants: () => false, add: () => undefined, flush: async () => 0 };
+
 export async function openOutbox(trx: Db, account: AccountRecord): Promise<Outbox> {
+  // The account was read when the request was authenticated: a subscription added since then
+  // applies from the next change on.
+  if (!account.hasWebhooks) return NO_OUTBOX;
   const subscriptions = await listSubscriptions(trx, account.id);
   const events: OutboxEvent[] = [];
   return {

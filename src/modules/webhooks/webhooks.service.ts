@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
+import { setHasWebhooks } from '../accounts/accounts.store.js';
 import { AppError, invalid } from '../../errors.js';
 import { getAccount } from '../accounts/accounts.service.js';
 import { generateWebhookSecret } from './webhook-signature.js';
@@ -26,8 +28,8 @@ function checkTopics(raw: string[]): Topic[] {
 }
 
 /** Subscribes a URL to topics; the signing secret is returned once. */
-export async function addSubscription(db: Db, accountId: string, url: string, topics: string[]): Promise<Subscription & { secret: string }> {
-  await getAccount(db, accountId);
+export async function addSubscription(store: Store, accountId: string, url: string, topics: string[]): Promise<Subscription & { secret: string }> {
+  await getAccount(store.db, accountId);
   const subscription: Subscription = {
     id: `wh_${randomBytes(9).toString('base64url')}`,
     accountId,
@@ -36,7 +38,10 @@ export async function addSubscription(db: Db, accountId: string, url: string, to
     createdAt: new Date().toISOString(),
   };
   const secret = generateWebhookSecret();
-  await insertSubscription(db, subscription, secret);
+  await store.dialect.transaction(store.db, async (trx) => {
+    await insertSubscription(trx, subscription, secret);
+    await setHasWebhooks(trx, accountId);
+  });
   return { ...subscription, secret };
 }
 
@@ -46,8 +51,12 @@ export async function getSubscriptions(db: Db, accountId: string): Promise<Subsc
 }
 
 /** Removes a subscription; its queued deliveries go with it. */
-export async function removeSubscription(db: Db, id: string): Promise<void> {
-  if (!(await deleteSubscription(db, id))) throw new AppError('notFound', `No webhook subscription with id "${id}".`);
+export async function removeSubscription(store: Store, id: string): Promise<void> {
+  await store.dialect.transaction(store.db, async (trx) => {
+    const accountId = await deleteSubscription(trx, id);
+    if (accountId === undefined) throw new AppError('notFound', `No webhook subscription with id "${id}".`);
+    await setHasWebhooks(trx, accountId);
+  });
 }
 
 export async function getDeliveries(db: Db, accountId: string, onlyDead: boolean, limit = 100): Promise<DeliveryRow[]> {

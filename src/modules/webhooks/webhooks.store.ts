@@ -34,9 +34,10 @@ export async function listSubscriptions(db: Db, accountId: string): Promise<Subs
   return rows.map(toSubscription);
 }
 
-export async function deleteSubscription(db: Db, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('webhook_subscriptions').where('id', '=', id).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+/** Returns the account the subscription belonged to, or undefined when there was none. */
+export async function deleteSubscription(db: Db, id: string): Promise<string | undefined> {
+  const row = await db.deleteFrom('webhook_subscriptions').where('id', '=', id).returning('account_id').executeTakeFirst();
+  return row?.account_id;
 }
 
 export async function insertEvent(
