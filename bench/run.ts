@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres-server.js';
+import { runBatchWorkload } from './batch.js';
 import { parseConfig, type BenchConfig, type StoreName } from './config.js';
 import type { LoadResult } from './load.js';
 import {
@@ -23,7 +24,8 @@ import {
   type ServerProcess,
 } from './processes.js';
 import { formatProfile, summariseProfile } from './profile-summary.js';
-import { applyRatios, evaluateTargets, formatResults, machineInfo, saveResults, type BaselineRun, type BenchResults, type LevelResult, type StoreResult, type WorkloadResult } from './report.js';
+import { rawInsertRate, type RawInsertResult } from './raw-insert.js';
+import { applyRatios, evaluateTargets, formatResults, machineInfo, saveResults, type BaselineRun, type BenchResults, type LevelBatch, type LevelResult, type StoreResult, type WorkloadResult } from './report.js';
 import { defaultSet, mergeSet, pgSeeder, sqliteSeeder, type Seeder } from './seed.js';
 import type { StoreLoopRequest, StoreLoopResult } from './store-loop.js';
 import type { LoadSpec, LoadTarget, WorkloadKind } from './workloads.js';
@@ -102,13 +104,39 @@ async function openStore(name: StoreName, ctx: Context): Promise<StoreHandle> {
   }
 }
 
+interface DefaultAccount {
+  apiKey: string;
+  /** Batch routes need both keys. */
+  secretKey: string;
+  accountId: string;
+}
+
+interface Accounts extends DefaultAccount {
+  mergeApiKey: string;
+  mergeAccountId: string;
+}
+
 /** First start: migrates, creates the `default` account and prints its keys once. */
-function readDefaultAccount(server: ServerProcess): { apiKey: string; accountId: string } {
+function readDefaultAccount(server: ServerProcess): DefaultAccount {
   const out = server.log();
   const apiKey = /^apiKey: (\S+)$/m.exec(out)?.[1];
+  const secretKey = /^secretKey: (\S+)$/m.exec(out)?.[1];
   const accountId = /created account "default" \((\S+)\)/.exec(out)?.[1];
-  if (!apiKey || !accountId) throw new Error(`patron serve printed no default account keys:\n${out.slice(0, 2000)}`);
-  return { apiKey, accountId };
+  if (!apiKey || !secretKey || !accountId) throw new Error(`patron serve printed no default account keys:\n${out.slice(0, 2000)}`);
+  return { apiKey, secretKey, accountId };
+}
+
+/** The batch workload on the level's server; a failed item fails the run like a non-2xx does. */
+async function runBatch(ctx: Context, store: StoreName, server: ServerProcess, accounts: Accounts, batches: number, seeder: Seeder): Promise<LevelBatch> {
+  const { batchSize } = ctx.config;
+  log(`${store}: batch (${batches} × ${batchSize} new customers)`);
+  // The create workloads before it have grown the store past the level's seed.
+  const { profiles } = await seeder.counts(accounts.accountId);
+  const r = await runBatchWorkload({ baseUrl: server.url, apiKey: accounts.apiKey, secretKey: accounts.secretKey, batches, batchSize, tag: tag() });
+  if (r.failedItems > 0 || r.problems.length > 0) {
+    ctx.failures.push(`${store} batch: ${r.failedItems} failed items of ${r.items}; ${r.problems.slice(0, 5).join('; ')}`);
+  }
+  return { ...r, profilesAtStart: profiles };
 }
 
 /** Patron for one level; the profile dir is per level so each process leaves its own profile. */
@@ -128,7 +156,7 @@ async function runLevel(
   server: ServerProcess,
   seeded: number,
   first: boolean,
-  accounts: { apiKey: string; accountId: string; mergeApiKey: string; mergeAccountId: string },
+  accounts: Accounts,
   seeder: Seeder,
 ): Promise<LevelResult> {
   const { config } = ctx;
@@ -153,7 +181,10 @@ async function runLevel(
       checkLoad(ctx.failures, `${store} @ ${seeded} ${kind}`, r);
       workloads.push({ kind, ...r, ratio: 0 }); // set by applyRatios once the bracketing baseline has run
     }
-    level = { seeded, profilesAtStart: before.profiles, workloads, memory: memory.stop() };
+    // Last, so a job still running cannot overlap the HTTP workloads; it ends before we go on.
+    const batches = store === 'postgres' ? config.pgBatches : config.batches;
+    const batch = first && batches > 0 ? await runBatch(ctx, store, server, accounts, batches, seeder) : undefined;
+    level = { seeded, profilesAtStart: before.profiles, workloads, memory: memory.stop(), ...(batch && { batch }) };
   } finally {
     memory.stop();
     await server.stop();
@@ -168,8 +199,10 @@ async function runLevel(
   };
   const after = await seeder.counts(accounts.accountId);
   const grew = after.profiles - before.profiles;
-  if (grew < written('create') || grew > written('create') + slack) {
-    ctx.failures.push(`${store} @ ${seeded}: ${grew} profiles created, expected ${written('create')} (+ up to ${slack} in flight)`);
+  // Batch items are new customerIds of the same account, each counted exactly.
+  const expected = written('create') + (level.batch ? level.batch.processedItems - level.batch.failedItems : 0);
+  if (grew < expected || grew > expected + slack) {
+    ctx.failures.push(`${store} @ ${seeded}: ${grew} profiles created, expected ${expected} (+ up to ${slack} in flight)`);
   }
   if (first) {
     const mergeAfter = await seeder.counts(accounts.mergeAccountId);
@@ -186,6 +219,13 @@ async function runLevel(
     }
   }
   return level;
+}
+
+/** The batch workload's ceiling, with no Patron running: a fresh file, as many rows, same chunks. */
+async function runRawInsert(ctx: Context): Promise<RawInsertResult> {
+  const { batches, batchSize } = ctx.config;
+  log(`sqlite: raw better-sqlite3 insert (${batches * batchSize} rows, ${batchSize} per transaction)`);
+  return rawInsertRate(path.join(ctx.workDir, 'raw-insert.sqlite'), batches * batchSize, batchSize, tag());
 }
 
 async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
@@ -205,7 +245,7 @@ async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
     try {
       const defaults = readDefaultAccount(server);
       const merge = JSON.parse(await runPatronCli(ctx.entry, handle.databaseUrl, ['accounts', 'create', '--name', 'bench-merge', '--merge-by', 'email', '--json'])) as { id: string; apiKey: string };
-      const accounts = { ...defaults, mergeApiKey: merge.apiKey, mergeAccountId: merge.id };
+      const accounts: Accounts = { ...defaults, mergeApiKey: merge.apiKey, mergeAccountId: merge.id };
 
       seeder = handle.seeder();
       await seeder.seed(mergeSet(accounts.mergeAccountId, config.mergeSeed), 0, false);
@@ -237,6 +277,7 @@ async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
           } finally {
             await loop.close();
           }
+          if (name === 'sqlite') result.rawInsert = await runRawInsert(ctx);
         }
       }
     } finally {
