@@ -20,6 +20,11 @@ export abstract class PollingWorker {
     private readonly signal?: EventEmitter,
   ) {}
 
+  /** True once stop() was called: long rounds should end at their next safe point. */
+  protected get stopping(): boolean {
+    return this.stopped;
+  }
+
   /** One round; returns how much it did (0 = idle, wait for the next poll). */
   protected abstract round(): Promise<number>;
 

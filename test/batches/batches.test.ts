@@ -117,6 +117,23 @@ describe(`customer batches (${TEST_STORE})`, () => {
     assert.equal((await mine.status('abc')).body.code, 4004);
   });
 
+  test('SIGTERM of the node running a batch exits promptly and another node carries on', async () => {
+    const keys = await newAccount();
+    const leaving = await startServe(env);
+    const api = batchApi(leaving.baseUrl, keys);
+    const submitted = await api.submit(Array.from({ length: 4000 }, (_, i) => ({ customerId: `t-${i}` })));
+    for (let i = 0; i < 100 && ((await api.status(submitted.body.jobId)).body.processedItems as number) < 200; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const started = Date.now();
+    assert.equal(await leaving.stop('SIGTERM'), 0);
+    assert.ok(Date.now() - started < 5000, `shutdown took ${Date.now() - started} ms`);
+    // The node still running takes the released job over without waiting out a lease.
+    const ended = await batchApi(node.baseUrl, keys).waitUntilEnded(submitted.body.jobId, 120_000);
+    assert.equal(ended.status, 'completed');
+    assert.equal(new Set(ended.results as number[]).size, 4000);
+  });
+
   test('a batch survives kill -9 of the node running it and finishes after a restart, each item once', async () => {
     const keys = await newAccount();
     const doomed = await startServe(env);

@@ -179,3 +179,8 @@ export async function requestStop(db: Db, jobId: number, now: string): Promise<v
     .where('status', '=', 'pending')
     .execute();
 }
+
+/** Gives up this node's claim; the job stays processing and the next claimer continues it. */
+export async function releaseJob(db: Db, jobId: number, now: string): Promise<void> {
+  await db.updateTable('batch_jobs').set({ claimed_until: null, updated_at: now }).where('id', '=', jobId).where('status', '=', 'processing').execute();
+}

@@ -3,7 +3,7 @@ import type { Store } from '../../db/connect.js';
 import { findAccountById } from '../accounts/accounts.store.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 import { batchSignal, upsertItem } from './batches.service.js';
-import { claimJob, finishJob, isStopRequested, pendingItems, recordOutcomes, type ItemOutcome } from './batches.store.js';
+import { claimJob, finishJob, isStopRequested, pendingItems, recordOutcomes, releaseJob, type ItemOutcome } from './batches.store.js';
 
 const CHUNK = 200;
 const LEASE_MS = 10_000;
@@ -31,6 +31,11 @@ export class BatchWorker extends PollingWorker {
     const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, now, lease(), this.store.dialect.supportsSkipLocked));
     if (!job) return 0;
     for (;;) {
+      if (this.stopping) {
+        // Shutting down: hand the job back at once rather than make another node wait out the lease.
+        await releaseJob(this.store.db, job.id, new Date().toISOString());
+        return 1;
+      }
       // Read per chunk: settings or webhook subscriptions may change during a long job.
       const account = await findAccountById(this.store.db, job.accountId);
       if (!account) {
