@@ -67,6 +67,24 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     assert.equal(receiver.received[1]!.body.data.city, 'Giza');
   });
 
+  test('activation and tags send customer.profile.updated; an activation that changes nothing does not', async () => {
+    const receiver = await startReceiver();
+    const account = await newAccount();
+    await subscribe(account.id, receiver.url, 'customer.profile.updated');
+    const auth = { apikey: account.apiKey, secretkey: account.secretKey };
+    await upsert(account.apiKey, { customerId: 'act-tag' });
+    await http(node.baseUrl, 'PUT', `${CUSTOMERS}/act-tag/activate`, auth, { isActive: false });
+    await http(node.baseUrl, 'PUT', `${CUSTOMERS}/act-tag/activate`, auth, { isActive: false });
+    await http(node.baseUrl, 'POST', `${CUSTOMERS}/act-tag/tags`, auth, { tags: 'vip' });
+    await http(node.baseUrl, 'POST', `${CUSTOMERS}/act-tag/tags`, auth, { tags: 'VIP' });
+    await receiver.waitFor((all) => all.length >= 3);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(
+      receiver.received.map((r) => [r.body.data.is_active, r.body.data.tags]),
+      [[true, []], [false, []], [false, ['vip']]],
+    );
+  });
+
   test('a non-2xx answer is retried after the configured delay, then succeeds; attempts are recorded', async () => {
     const receiver = await startReceiver();
     const account = await newAccount();
