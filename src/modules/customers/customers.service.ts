@@ -9,7 +9,6 @@ import type { UpsertCustomerRequest } from './customers.schemas.js';
 import {
   attachCustomerId,
   deleteProfile,
-  findGameballId,
   findProfileByMergeKey,
   findProfileByCustomerId,
   findProfileByReferralCode,
@@ -198,15 +197,22 @@ function notFound(customerId: string): AppError {
   return new AppError('notFound', `No customer with customerId "${customerId}" in this account.`);
 }
 
-/** The profile a customerId reaches, locked for the rest of the transaction. */
+/**
+ * The profile a customerId reaches, locked for the rest of the transaction. Same discipline as
+ * the upsert's resolution: on SQLite the first read is current; elsewhere the profile is locked
+ * and read again, following the customerId if a concurrent delete and re-create moved it.
+ */
 async function lockedProfile(store: Store, trx: Db, account: AccountRecord, customerId: string): Promise<Profile> {
-  const gameballId = await findGameballId(trx, account.id, customerId);
-  if (gameballId === undefined) throw notFound(customerId);
-  await store.dialect.lockKeys(trx, [`${account.id}:profile:${gameballId}`]);
-  // Read after the lock: a concurrent delete may have removed it meanwhile.
-  const profile = await getProfile(trx, gameballId);
-  if (!profile) throw notFound(customerId);
-  return profile;
+  let found = await findProfileByCustomerId(trx, account.id, customerId);
+  for (let attempt = 0; ; attempt++) {
+    if (!found) throw notFound(customerId);
+    if (store.dialect.serialisesWriters) return found;
+    await store.dialect.lockKeys(trx, [`${account.id}:profile:${found.gameballId}`]);
+    const current = await findProfileByCustomerId(trx, account.id, customerId);
+    if (current && current.gameballId === found.gameballId) return current;
+    if (attempt >= 3) throw new Error(`customer ${customerId} kept moving between profiles`);
+    found = current;
+  }
 }
 
 /**
