@@ -12,6 +12,8 @@ const TagsBody = Type.Object({
 
 const plural = (n: number) => `${n} tag${n === 1 ? '' : 's'}`;
 
+const removedReply = (removed: number) => ({ success: true, message: `${plural(removed)} removed.` });
+
 export function registerTagRoutes(app: FastifyInstance, store: Store): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
   const common = { config: { auth: 'apiKey+secretKey' as const } };
@@ -29,8 +31,7 @@ export function registerTagRoutes(app: FastifyInstance, store: Store): void {
     `${CUSTOMERS_PATH}/:customerId/tags`,
     { ...common, schema: { summary: 'Remove tags from a customer', tags: ['tags'], params: CustomerIdParams, body: TagsBody, response: { 200: SuccessResponse, ...errorResponses } } },
     async (request) => {
-      const removed = await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.body.tags));
-      return { success: true, message: `${plural(removed)} removed.` };
+      return removedReply(await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.body.tags)));
     },
   );
 
@@ -46,8 +47,7 @@ export function registerTagRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (request) => {
-      const removed = await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.params.tag, 'tag'));
-      return { success: true, message: `${plural(removed)} removed.` };
+      return removedReply(await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.params.tag, 'tag')));
     },
   );
 }
