@@ -100,9 +100,11 @@ describe('patron serve and the CLI, as a user runs them', () => {
     const created = JSON.parse((await runCli(['accounts', 'create', '--name', 'Logs', '--merge-by', 'email', '--json'], env)).stdout);
     const server = await startServe(env);
     const api = httpClient(server.baseUrl, { apiKey: created.apiKey, secretKey: created.secretKey, account: created });
-    await api.upsert({ customerId: 'log-1', email: 'private.person@mail.io', mobile: '+201009998877', customerAttributes: { displayName: 'Private Person', firstName: 'Privata' } });
-    await api.details('log-1');
-    await api.upsert({ customerId: 'log-1', email: 'broken' });
+    const answers = [
+      await api.upsert({ customerId: 'log-1', email: 'private.person@mail.io', mobile: '+201009998877', customerAttributes: { displayName: 'Private Person', firstName: 'Privata' } }),
+      await api.details('log-1'),
+      await api.upsert({ customerId: 'log-1', email: 'broken' }),
+    ];
     await server.stop();
     const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = lines.filter((l) => l.msg === 'request');
@@ -113,6 +115,7 @@ describe('patron serve and the CLI, as a user runs them', () => {
       assert.equal(typeof line.durationMs, 'number');
     }
     assert.deepEqual(requests.map((l) => l.status), [200, 200, 422]);
+    assert.deepEqual(requests.map((l) => l.requestId), answers.map((a) => a.headers['x-request-id']), 'the logged requestId is the one sent back');
     const text = server.output();
     for (const secret of [created.apiKey, created.secretKey, 'private.person', '1009998877', 'Private Person', 'Privata', 'broken']) {
       assert.equal(text.includes(secret), false, `log leaks ${secret}`);
