@@ -143,8 +143,7 @@ describe(`customer batches (${TEST_STORE})`, () => {
     for (let i = 0; i < 100 && ((await api.status(submitted.body.jobId)).body.processedItems as number) < 200; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    doomed.child.kill('SIGKILL');
-    await doomed.stop();
+    await doomed.stop('SIGKILL');
     await node.stop();
     const revived = await startServe(env);
     const ended = await batchApi(revived.baseUrl, keys).waitUntilEnded(submitted.body.jobId, 120_000);

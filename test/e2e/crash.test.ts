@@ -29,8 +29,7 @@ describe(`kill -9 of patron serve (${TEST_STORE})`, () => {
       }
     });
     while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 10));
-    first.child.kill('SIGKILL');
-    await first.stop();
+    await first.stop('SIGKILL');
     stop = true;
     await Promise.all(writers);
 

@@ -66,7 +66,13 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
       reject(new Error(`patron serve exited with ${code}: ${stdout}\n${stderr}`));
     });
   });
+  let stopping = false;
+  // A node that dies on its own is a finding: say how, so a failing test shows why.
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.log(`# patron serve (${baseUrl}) exited on its own: code ${code}, signal ${signal}\n# ${stderr.slice(-2000).replace(/\n/g, '\n# ')}`);
+  });
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     return exited;
   };

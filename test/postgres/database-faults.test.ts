@@ -51,8 +51,7 @@ describe('PostgreSQL faults', () => {
       if (res.status === 200) acknowledged.push(`durable-${i}`);
     }
     assert.equal(acknowledged.length, 60);
-    patron.child.kill('SIGKILL');
-    await patron.stop();
+    await patron.stop('SIGKILL');
     await server.kill();
     await server.start();
 

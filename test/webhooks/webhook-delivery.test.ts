@@ -173,8 +173,7 @@ describe(`webhooks survive kill -9 while the receiver is down (${TEST_STORE})`, 
       const res = await http(crashing.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: `k-${i}` });
       if (res.status === 200) acknowledged.push(`k-${i}`);
     }
-    crashing.child.kill('SIGKILL');
-    await crashing.stop();
+    await crashing.stop('SIGKILL');
     await node.stop(); // no node runs: nothing can be delivered meanwhile
 
     receiver.respondWith(() => 200);
