@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CustomerAttributes, UpsertCustomerRequest } from '../../src/modules/customers/customers.schemas.js';
-import { assertConforms, reference } from '../helpers/reference.js';
+import { assertConforms, assertOperationConforms, reference } from '../helpers/reference.js';
 import { http, httpClient, startTestServer } from '../helpers/server.js';
 
 const server = await startTestServer();
 const keys = await server.newAccount({ mergeBy: 'email', referralLinkBase: 'https://shop.example/r' });
 const api = httpClient(server.baseUrl, keys);
+const base = '/api/v4.0/integrations/customers';
 
 const full = {
   customerId: 'conf-1',
@@ -32,7 +33,7 @@ describe('answers conform to the published reference schemas', () => {
   test('POST /customers → UpsertCustomerResponse', async () => {
     const res = await api.upsert(full);
     assert.equal(res.status, 200);
-    assertConforms('UpsertCustomerResponse', res.body);
+    assertOperationConforms(base, 'post', res.body);
   });
 
   test('GET /customers/{id} → CustomerResponse, for a full and a bare profile', async () => {
@@ -40,7 +41,7 @@ describe('answers conform to the published reference schemas', () => {
     for (const id of ['conf-1', 'conf-bare']) {
       const res = await api.get(id);
       assert.equal(res.status, 200);
-      assertConforms('CustomerResponse', res.body);
+      assertOperationConforms(`${base}/{customerId}`, 'get', res.body);
     }
   });
 
@@ -48,7 +49,7 @@ describe('answers conform to the published reference schemas', () => {
     for (const id of ['conf-1', 'conf-bare']) {
       const res = await api.details(id);
       assert.equal(res.status, 200);
-      assertConforms('CustomerDetailsResponse', res.body);
+      assertOperationConforms(`${base}/{customerId}/details`, 'get', res.body);
     }
   });
 
@@ -62,7 +63,6 @@ describe('answers conform to the published reference schemas', () => {
   });
 
   test('each operation asks for exactly the keys the reference declares', async () => {
-    const base = '/api/v4.0/integrations/customers';
     const operations: Array<[string, 'get' | 'post', string, unknown]> = [
       [base, 'post', base, { customerId: 'conf-1' }],
       [`${base}/{customerId}`, 'get', `${base}/conf-1`, undefined],
