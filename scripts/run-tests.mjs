@@ -2,10 +2,18 @@
 // Runs every test file with node's test runner (TypeScript through tsx), once per store:
 // the embedded SQLite store, then PostgreSQL. Suites that do not touch a store run once.
 // Usage: npm test [-- --store sqlite|postgres] [-- <file filter>]
+//
+// What is expensive is done once per run: the CLI is compiled to dist/ (tests spawn it as users
+// do), and one disposable PostgreSQL server is started — while the SQLite files run — with a
+// migrated template database that each PostgreSQL test file copies.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { register } from 'tsx/esm/api';
+import { build } from './build.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
+
+const started = Date.now();
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -29,9 +37,9 @@ const postgresOnly = all.filter((f) => f.includes('/postgres/'));
 const perStore = all.filter((f) => !once.includes(f) && !postgresOnly.includes(f));
 
 let failed = false;
-const totals = { passed: 0, failed: 0 };
+const totals = { passed: 0, failed: 0, skipped: 0, todo: 0 };
 
-/** Streams the runner's TAP output and adds up its closing `# pass` / `# fail` lines. */
+/** Streams the runner's TAP output and adds up its closing `# pass` / `# fail` / `# skipped` lines. */
 function run(label, files, env) {
   if (files.length === 0) return Promise.resolve();
   console.log(`\n=== ${label}: ${files.length} files ===`);
@@ -50,17 +58,62 @@ function run(label, files, env) {
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
       totals.passed += count('pass');
       totals.failed += count('fail');
+      totals.skipped += count('skipped');
+      totals.todo += count('todo');
       if (code !== 0) failed = true;
       resolve();
     });
   });
 }
 
-if (once.some((f) => f.includes('/browser/'))) ensureChromium();
-await run('unit and browser', once, {});
-for (const store of stores) {
-  await run(`integration on ${store}`, store === 'postgres' ? [...perStore, ...postgresOnly] : perStore, { TEST_STORE: store });
+/** One PostgreSQL server for the whole run, and a migrated template database on it. */
+async function startPostgres() {
+  register();
+  const { startTestPostgres } = await import('../test/helpers/postgres-server.ts');
+  const { connect } = await import('../src/db/connect.ts');
+  const { migrateToLatest } = await import('../src/db/migrator.ts');
+  const server = await startTestPostgres({ own: true });
+  const template = 'patron_template';
+  const store = connect(await server.createDatabase(template), { poolSize: 1 });
+  try {
+    await migrateToLatest(store);
+  } finally {
+    await store.close(); // CREATE DATABASE … TEMPLATE needs the template without connections
+  }
+  return { server, env: { TEST_DATABASE_URL: server.url, TEST_DATABASE_TEMPLATE: template } };
 }
+
+console.log('building dist/ (the CLI that tests spawn)');
+build();
+
+// Started now, awaited when the PostgreSQL files run: the server boots while SQLite files run.
+const postgres = stores.includes('postgres') && (perStore.length > 0 || postgresOnly.length > 0) ? startPostgres() : undefined;
+postgres?.catch(() => undefined); // reported where it is awaited
+
+try {
+  if (once.some((f) => f.includes('/browser/'))) ensureChromium();
+  await run('unit and browser', once, {});
+  for (const store of stores) {
+    const files = store === 'postgres' ? [...perStore, ...postgresOnly] : perStore;
+    if (files.length === 0) continue;
+    const env = store === 'postgres' ? (await postgres).env : {};
+    await run(`integration on ${store}`, files, { TEST_STORE: store, ...env });
+  }
+} catch (err) {
+  console.error(err);
+  failed = true;
+} finally {
+  await postgres?.then((pg) => pg.server.destroy(), () => undefined);
+}
+
 if (failed && totals.failed === 0) totals.failed = 1; // a runner that crashed still fails the run
-console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed`);
+// A skipped or todo test is a test that did not run: it fails the run unless it is expected.
+const unexpectedSkips = totals.skipped + totals.todo;
+if (unexpectedSkips > 0) {
+  console.log(`\n${unexpectedSkips} test(s) skipped or todo: every test must run (see the "# SKIP" lines above for why)`);
+  failed = true;
+}
+const seconds = ((Date.now() - started) / 1000).toFixed(0);
+console.log(`\nwall time: ${seconds} s`);
+console.log(`tests: ${totals.passed} passed, ${totals.failed} failed`);
 process.exit(failed ? 1 : 0);

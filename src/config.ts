@@ -14,6 +14,8 @@ export interface Config {
   rateLimitPerMinute: number;
   webhookRetryDelays: number[];
   workerPollMs: number;
+  /** How long a node's claim on a batch job lasts unless renewed (after every chunk). */
+  batchLeaseMs: number;
   webhookTimeoutMs: number;
 }
 
@@ -40,6 +42,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'PATRON_DB_STATEMENT_TIMEOUT_MS', description: 'PostgreSQL statement timeout (0 = none)', default: '5000' },
   { env: 'PATRON_WEBHOOK_RETRY_DELAYS', description: 'seconds before each webhook retry, comma-separated; then the delivery is dead', default: '300,1200,3600' },
   { env: 'PATRON_WORKER_POLL_MS', description: 'how often a node looks for due webhook deliveries and waiting batch jobs', default: '1000' },
+  { env: 'PATRON_BATCH_LEASE_MS', description: "how long a node's claim on a batch job lasts unless renewed: another node takes over a dead node's job after this", default: '10000' },
   { env: 'PATRON_WEBHOOK_TIMEOUT_MS', description: 'how long a webhook receiver has to answer', default: '10000' },
   { env: 'PATRON_RATE_LIMIT_PER_MINUTE', description: 'requests per minute per apiKey on each node (0 = no limit)', default: '0' },
 ];
@@ -96,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     rateLimitPerMinute: integer('PATRON_RATE_LIMIT_PER_MINUTE', read('PATRON_RATE_LIMIT_PER_MINUTE'), 0, 100_000_000),
     webhookRetryDelays: delays('PATRON_WEBHOOK_RETRY_DELAYS', read('PATRON_WEBHOOK_RETRY_DELAYS')),
     workerPollMs: integer('PATRON_WORKER_POLL_MS', read('PATRON_WORKER_POLL_MS'), 10, 3_600_000),
+    batchLeaseMs: integer('PATRON_BATCH_LEASE_MS', read('PATRON_BATCH_LEASE_MS'), 1_000, 3_600_000),
     webhookTimeoutMs: integer('PATRON_WEBHOOK_TIMEOUT_MS', read('PATRON_WEBHOOK_TIMEOUT_MS'), 100, 600_000),
   };
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { connect, type Store } from './db/connect.js';
-import { migrateToLatest } from './db/migrator.js';
+import type { Store } from './db/connect.js';
+import { openStore } from './db/open-store.js';
 import { ensureDefaultAccount } from './modules/accounts/accounts.service.js';
 import { BatchWorker } from './modules/batches/batches.worker.js';
 import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
@@ -12,17 +12,6 @@ export interface RunningServer {
   store: Store;
   url: string;
   close(): Promise<void>;
-}
-
-export async function openStore(config: Config): Promise<Store> {
-  const store = connect(config.databaseUrl, { poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs });
-  try {
-    await migrateToLatest(store);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
 }
 
 /** Migrates, makes sure an account exists (printing its keys once), then listens. */
@@ -46,7 +35,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     app.log,
   );
   worker.start();
-  const batchWorker = new BatchWorker(store, config.workerPollMs, app.log);
+  const batchWorker = new BatchWorker(store, config.workerPollMs, config.batchLeaseMs, app.log);
   batchWorker.start();
   return {
     app,

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig, type ConfigOverrides } from '../config.js';
 import { AppError } from '../errors.js';
 import { migrateToLatest } from '../db/migrator.js';
-import { openStore, startServer } from '../server.js';
+import { openStore } from '../db/open-store.js';
 import type { Store } from '../db/connect.js';
 import { connect } from '../db/connect.js';
 import { changeAccount, createAccount, getAccount, getAccounts, rotateAccountKeys } from '../modules/accounts/accounts.service.js';
@@ -12,8 +12,6 @@ import { addSubscription, getDeliveries, getSubscriptions, removeSubscription, r
 import { TOPICS } from '../modules/webhooks/webhooks.types.js';
 import { SingleBar, Presets } from 'cli-progress';
 import { findAccountById } from '../modules/accounts/accounts.store.js';
-import { countRows } from '../modules/batches/import-rows.js';
-import { importFile } from '../modules/batches/import.service.js';
 
 const program = new Command();
 program
@@ -45,6 +43,8 @@ program
   .option('--log-level <level>', 'overrides LOG_LEVEL')
   .action(async (flags: { port?: string; host?: string; logLevel?: string }) => {
     const config = loadConfig(process.env, overrides({ PORT: flags.port, HOST: flags.host, LOG_LEVEL: flags.logLevel }));
+    // Loaded here so that the other commands do not pay for the HTTP stack at every start.
+    const { startServer } = await import('../server.js');
     const server = await startServer(config);
     console.log(`Patron listening on ${server.url} (store: ${server.store.location})`);
     let closing = false;
@@ -188,6 +188,8 @@ program
   .option('--rejected <path>', 'where rejected rows go (default: <file>.rejected.jsonl)')
   .action(async (file: string, flags: { account: string; rejected?: string }) => {
     const rejectedFile = flags.rejected ?? `${file}.rejected.jsonl`;
+    // Loaded here: the upsert rules are the heaviest modules, and only this command needs them.
+    const [{ countRows }, { importFile }] = await Promise.all([import('../modules/batches/import-rows.js'), import('../modules/batches/import.service.js')]);
     const summary = await withStore(async (store) => {
       const account = await findAccountById(store.db, flags.account);
       if (!account) throw new AppError('notFound', `No account with id "${flags.account}".`);

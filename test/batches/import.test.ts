@@ -4,26 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { connect } from '../../src/db/connect.js';
 import { readJson } from '../../src/db/database.js';
-import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
+import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
 
-const database = await freshDatabaseUrl();
+const database = await sharedTestDatabase();
 const dir = mkdtempSync(join(tmpdir(), 'patron-import-'));
-after(() => {
-  database.cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(dir, { recursive: true, force: true }));
 const env = { DATABASE_URL: database.url };
-const account = JSON.parse((await runCli(['accounts', 'create', '--name', 'imports', '--merge-by', 'email', '--json'], env)).stdout) as { id: string };
+const account = await database.newAccount({ mergeBy: 'email' }, 'imports');
 
-async function profiles() {
-  const store = connect(database.url);
-  try {
-    return await store.db.selectFrom('profiles').selectAll().where('account_id', '=', account.id).orderBy('gameball_id').execute();
-  } finally {
-    await store.close();
-  }
+function profiles() {
+  return database.store.db.selectFrom('profiles').selectAll().where('account_id', '=', account.id).orderBy('gameball_id').execute();
 }
 
 describe(`patron import (${TEST_STORE})`, () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { runCli, startServe, type ServeProcess } from '../helpers/cli.js';
+import { startServe, type ServeProcess } from '../helpers/cli.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
+import { connect } from '../../src/db/connect.js';
+import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
 
 // Two `patron serve` processes on one database, hit alternately: correctness must come from the
 // database (constraints, transactions, locks), not from anything held in one process.
@@ -15,10 +17,11 @@ const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
 const nodes: ServeProcess[] = await Promise.all([startServe(env), startServe(env)]);
 const printed = nodes.map((n) => /^apiKey: (\S+)$/m.exec(n.output())?.[1]).filter(Boolean);
 
-async function newAccount(flags: string[]): Promise<{ apiKey: string; secretKey: string }> {
-  const res = await runCli(['accounts', 'create', '--name', 'multi', ...flags, '--json'], env);
-  assert.equal(res.code, 0, res.stderr);
-  return JSON.parse(res.stdout);
+/** Accounts are made in-process, on the database the nodes share, through the CLI's own service. */
+const accounts = connect(database.url, { poolSize: 1 });
+after(() => accounts.close());
+async function newAccount(settings: SettingsInput): Promise<{ apiKey: string; secretKey: string }> {
+  return (await createAccount(accounts.db, 'multi', settings)).keys;
 }
 
 /** Request i goes to node i % 2. */
@@ -36,7 +39,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('100 overlapping updates of one customerId across both nodes lose nothing', async () => {
-    const api = alternate(await newAccount([]));
+    const api = alternate(await newAccount({}));
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) => api.upsert(i, { customerId: 'shared', customerAttributes: { custom: { [`k${i}`]: i } } })),
     );
@@ -47,7 +50,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('100 overlapping creates sharing one email across both nodes make one profile', async () => {
-    const api = alternate(await newAccount(['--merge-by', 'email']));
+    const api = alternate(await newAccount({ mergeBy: 'email' }));
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) => api.upsert(i, { customerId: `ch-${i}`, email: 'someone@shop.io', customerAttributes: { custom: { [`c${i}`]: true } } })),
     );
@@ -59,7 +62,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('50 overlapping creates with one referrer code across both nodes record 50 referrals', async () => {
-    const keys = await newAccount([]);
+    const keys = await newAccount({});
     const api = alternate(keys);
     await api.upsert(0, { customerId: 'referrer' });
     const code = (await api.get('referrer')).body.referralCode;
@@ -71,7 +74,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('overlapping creates of one new customerId across both nodes make one profile', async () => {
-    const api = alternate(await newAccount([]));
+    const api = alternate(await newAccount({}));
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => api.upsert(i, { customerId: 'fresh', customerAttributes: { totalOrders: i } })));
     assert.deepEqual(answers.map((a) => a.status), Array(60).fill(200));
     assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);

@@ -78,20 +78,23 @@ describe('patron serve and the CLI, as a user runs them', () => {
   });
 
   test('bad settings and flags stop with a clear message', async () => {
-    const badPort = await runCli(['serve'], { ...env, PORT: 'eighty' });
+    // Independent processes: started together, so the test pays one process start, not six.
+    const [badPort, unknown, badUrl, badLevel, badCountry, badMerge] = await Promise.all([
+      runCli(['serve'], { ...env, PORT: 'eighty' }),
+      runCli(['serve'], { ...env, PATRON_DB_POOLSIZE: '3' }),
+      runCli(['serve'], { ...env, DATABASE_URL: 'mysql://x' }),
+      runCli(['accounts', 'list'], { ...env, LOG_LEVEL: 'loud' }),
+      runCli(['accounts', 'create', '--name', 'x', '--default-country', 'XX'], env),
+      runCli(['accounts', 'create', '--name', 'x', '--merge-by', 'phone'], env),
+    ]);
     assert.notEqual(badPort.code, 0);
     assert.match(badPort.stderr, /PORT/);
-    const unknown = await runCli(['serve'], { ...env, PATRON_DB_POOLSIZE: '3' });
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /PATRON_DB_POOLSIZE/);
-    const badUrl = await runCli(['serve'], { ...env, DATABASE_URL: 'mysql://x' });
     assert.match(badUrl.stderr, /DATABASE_URL/);
-    const badLevel = await runCli(['accounts', 'list'], { ...env, LOG_LEVEL: 'loud' });
     assert.match(badLevel.stderr, /LOG_LEVEL/);
-    const badCountry = await runCli(['accounts', 'create', '--name', 'x', '--default-country', 'XX'], env);
     assert.notEqual(badCountry.code, 0);
     assert.match(badCountry.stderr, /defaultCountry/);
-    const badMerge = await runCli(['accounts', 'create', '--name', 'x', '--merge-by', 'phone'], env);
     assert.notEqual(badMerge.code, 0);
     assert.match(badMerge.stderr, /merge-by/);
   });

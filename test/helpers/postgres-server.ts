@@ -19,7 +19,8 @@ export interface TestPostgres {
   start(): Promise<void>; // start again on same port and data dir
   kill(): Promise<void>; // SIGKILL the postgres server process(es) (simulated crash), keep data
   destroy(): Promise<void>; // stop if running and remove all temp dirs
-  createDatabase(name: string): Promise<string>; // creates a fresh database, returns its URL
+  /** Creates a database (empty, or a copy of `template`) and returns its URL. */
+  createDatabase(name: string, template?: string): Promise<string>;
 }
 
 const USER = 'postgres';
@@ -27,11 +28,12 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 
 /** Runs `CREATE DATABASE` through `url` and returns the URL of the new database. */
-async function createDatabaseAt(url: string, name: string): Promise<string> {
+async function createDatabaseAt(url: string, name: string, template?: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    const from = template ? ` TEMPLATE ${client.escapeIdentifier(template)}` : '';
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}${from}`);
   } finally {
     await client.end();
   }
@@ -51,7 +53,7 @@ function externalServer(url: string): TestPostgres {
     stop: unsupported('stop'),
     kill: unsupported('kill'),
     destroy: () => Promise.resolve(), // nothing of ours to clean up
-    createDatabase: (name) => createDatabaseAt(url, name),
+    createDatabase: (name, template) => createDatabaseAt(url, name, template),
   };
 }
 
@@ -263,6 +265,25 @@ function killTree(pid: number): number[] {
   return [pid, ...pids];
 }
 
+/**
+ * Whether `pid` is still the postmaster we started on `dataDir`. A pid is reused once its process
+ * is reaped, and pid_max can be as low as 32768 while tests spawn processes by the thousand: a
+ * kill by a remembered pid alone may hit an innocent process (another test's server or node).
+ */
+function isPostmasterOf(pid: number, dataDir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dataDir);
+  } catch {
+    // No /proc (not Linux): fall back to the data dir's own record of its postmaster.
+    if (existsSync('/proc/self')) return false;
+    try {
+      return Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]) === pid;
+    } catch {
+      return false;
+    }
+  }
+}
+
 function isGone(pid: number): boolean {
   if (!signal(pid, 0)) return true;
   // Orphans are reaped by init, which may be slow (or absent in containers): a zombie is gone too.
@@ -300,7 +321,7 @@ function trackRunning(pid: number, dataDir: string): void {
     exitHookInstalled = true;
     process.on('exit', () => {
       for (const [p, dir] of running) {
-        killTree(p);
+        if (isPostmasterOf(p, dir)) killTree(p);
         removeSysvSegment(dir);
         // The server's temp folder (data dir and log) goes with it.
         rmSync(path.dirname(dir), { recursive: true, force: true });
@@ -314,11 +335,14 @@ function trackRunning(pid: number, dataDir: string): void {
  * 'exit' never fires when the test process dies from a signal (e.g. the test runner's timeout
  * SIGTERM or SIGKILL). This tiny detached shell holds a pipe from us and, when the pipe closes
  * (we died by any means), kills the postmaster (its children then exit on their own) and drops
- * its SysV segment.
+ * its SysV segment — but only if that pid is still a postmaster on our data dir: the exit hook
+ * may have killed it already, and its pid may belong to someone else by now.
  */
 function spawnWatchdog(postmasterPid: number, dataDir: string): ChildProcess {
   const script = [
     'cat >/dev/null',
+    '[ -d "$2" ] || exit 0',
+    'tr "\\0" "\\n" < "/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$2" || exit 0',
     'id=$(sed -n 7p "$2/postmaster.pid" 2>/dev/null | awk \'{print $2}\')',
     'kill -KILL "$1" 2>/dev/null',
     '[ -n "$id" ] && ipcrm -m "$id" 2>/dev/null',
@@ -508,8 +532,8 @@ class LocalServer implements TestPostgres {
     await fs.rm(this.root, { recursive: true, force: true });
   }
 
-  createDatabase(name: string): Promise<string> {
-    return createDatabaseAt(this.url, name);
+  createDatabase(name: string, template?: string): Promise<string> {
+    return createDatabaseAt(this.url, name, template);
   }
 
   private stopWatchdog(): void {

@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { connect, type Store } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
+import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
 import { testPostgres } from './postgres.js';
 
 export type TestStoreKind = 'sqlite' | 'postgres';
@@ -10,30 +13,67 @@ export type TestStoreKind = 'sqlite' | 'postgres';
 /** Which database this test process runs on (`npm test` runs the suite once per store). */
 export const TEST_STORE: TestStoreKind = process.env.TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
+/**
+ * On PostgreSQL, `npm test` migrates one template database per run and names it here, so a test
+ * database is a copy of it (CREATE DATABASE … TEMPLATE) instead of a migration of its own.
+ */
+const TEMPLATE = process.env.TEST_DATABASE_TEMPLATE;
+
 let counter = 0;
 
-/** A DATABASE_URL for a brand-new, empty database of the current kind. */
-export async function freshDatabaseUrl(): Promise<{ url: string; cleanup(): void }> {
+async function newDatabase(migrated: boolean): Promise<{ url: string; cleanup(): void }> {
   if (TEST_STORE === 'postgres') {
     const server = await testPostgres();
     const name = `patron_test_${process.pid}_${Date.now()}_${counter++}`;
-    return { url: await server.createDatabase(name), cleanup: () => undefined };
+    return { url: await server.createDatabase(name, migrated ? TEMPLATE : undefined), cleanup: () => undefined };
   }
   const dir = mkdtempSync(join(tmpdir(), 'patron-test-'));
   return { url: `sqlite:${join(dir, 'patron.sqlite')}`, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A connected, migrated store on a fresh database; close() also removes it. */
+/** A DATABASE_URL for a brand-new, empty database of the current kind (no tables). */
+export function freshDatabaseUrl(): Promise<{ url: string; cleanup(): void }> {
+  return newDatabase(false);
+}
+
+/** A connected, migrated store on a new database; close() also removes it. */
 export async function openTestStore(): Promise<Store & { url: string }> {
-  const { url, cleanup } = await freshDatabaseUrl();
+  const { url, cleanup } = await newDatabase(true);
   const store = connect(url, { poolSize: 20 });
-  await migrateToLatest(store);
+  await migrateToLatest(store); // a no-op on a copy of the migrated template
   return {
     ...store,
     url,
     close: async () => {
       await store.close();
       cleanup();
+    },
+  };
+}
+
+export interface SharedAccount {
+  id: string;
+  apiKey: string;
+  secretKey: string;
+}
+
+/**
+ * A migrated database that `patron serve` processes of the test share, closed when the file
+ * ends. Accounts and webhook subscriptions are made in-process through the services the CLI
+ * calls, so a test that only needs one pays no process start for it.
+ */
+export async function sharedTestDatabase() {
+  const store = await openTestStore();
+  after(() => store.close());
+  return {
+    url: store.url,
+    store,
+    async newAccount(settings: SettingsInput = {}, name = 'test'): Promise<SharedAccount> {
+      const { account, keys } = await createAccount(store.db, name, settings);
+      return { id: account.id, ...keys };
+    },
+    subscribe(accountId: string, receiverUrl: string, topics: string[]) {
+      return addSubscription(store, accountId, receiverUrl, topics);
     },
   };
 }

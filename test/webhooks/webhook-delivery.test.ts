@@ -1,29 +1,26 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { runCli, startServe } from '../helpers/cli.js';
 import { startReceiver, type Received } from '../helpers/receiver.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
-import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
+import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
+import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import { getDeliveries } from '../../src/modules/webhooks/webhooks.service.js';
 
-const database = await freshDatabaseUrl();
-after(() => database.cleanup());
+const database = await sharedTestDatabase();
 const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WEBHOOK_RETRY_DELAYS: '1,1', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_TIMEOUT_MS: '2000' };
 
+/** The `patron webhooks …` commands themselves are tested here; set-up goes in-process. */
 async function cli(args: string[]) {
   const res = await runCli(args, env);
   assert.equal(res.code, 0, res.stderr);
   return res.stdout;
 }
 
-async function newAccount(flags: string[] = []) {
-  return JSON.parse(await cli(['accounts', 'create', '--name', 'hooks', ...flags, '--json'])) as { id: string; apiKey: string; secretKey: string };
-}
-
-async function subscribe(accountId: string, url: string, topics: string) {
-  return JSON.parse(await cli(['webhooks', 'add', '--account', accountId, '--url', url, '--topics', topics, '--json'])) as { id: string; secret: string };
-}
+const newAccount = (settings: SettingsInput = {}) => database.newAccount(settings, 'hooks');
+const subscribe = (accountId: string, url: string, topics: string) => database.subscribe(accountId, url, topics.split(','));
 
 const node = await startServe(env);
 const upsert = (apiKey: string, body: unknown) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: apiKey }, body);
@@ -32,7 +29,7 @@ const ofCustomer = (id: string) => (r: Received) => r.body.customer_id === id;
 describe(`webhooks through the outbox (${TEST_STORE})`, () => {
   test('a change is delivered, signed with the subscription secret, with the published envelope and headers', async () => {
     const receiver = await startReceiver();
-    const account = await newAccount(['--referral-link-base', 'https://shop.io/r']);
+    const account = await newAccount({ referralLinkBase: 'https://shop.io/r' });
     const sub = await subscribe(account.id, receiver.url, 'customer.profile.updated');
     const res = await upsert(account.apiKey, { customerId: 'w-1', email: 'w1@x.io', mobile: '+201001234567', customerAttributes: { displayName: 'W', totalOrders: 2 } });
     await receiver.waitFor((all) => all.some(ofCustomer('w-1')));
@@ -107,12 +104,14 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     receiver.respondWith(() => (++calls, 503));
     await upsert(account.apiKey, { customerId: 'doomed' });
     const deadline = Date.now() + 15_000;
-    let dead: Array<{ id: number; attempts: number; lastStatus: number }> = [];
+    let dead = await getDeliveries(database.store.db, account.id, true);
     while (dead.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      dead = JSON.parse(await cli(['webhooks', 'deliveries', '--account', account.id, '--dead', '--json']));
+      await new Promise((r) => setTimeout(r, 100));
+      dead = await getDeliveries(database.store.db, account.id, true);
     }
     assert.equal(dead.length, 1);
+    const listed = JSON.parse(await cli(['webhooks', 'deliveries', '--account', account.id, '--dead', '--json'])) as Array<{ id: number }>;
+    assert.deepEqual(listed.map((d) => d.id), [dead[0]!.id], '--dead lists it');
     assert.equal(dead[0]!.attempts, 3, 'first try and two retries');
     assert.equal(dead[0]!.lastStatus, 503);
     assert.equal(calls, 3);
@@ -142,7 +141,7 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
 
   test('merge, delete and referral completion have their own topics', async () => {
     const receiver = await startReceiver();
-    const account = await newAccount(['--merge-by', 'email', '--referral-completion', 'firstOrder']);
+    const account = await newAccount({ mergeBy: 'email', referralCompletion: 'firstOrder' });
     await subscribe(account.id, receiver.url, 'customer.merged,customer.deleted,referral.completed');
     await upsert(account.apiKey, { customerId: 'm-web', email: 'm@x.io' });
     const code = (await http(node.baseUrl, 'GET', `${CUSTOMERS}/m-web`, { apikey: account.apiKey })).body.referralCode;

@@ -6,11 +6,8 @@ import { batchSignal, upsertItem } from './batches.service.js';
 import { claimJob, finishJob, isStopRequested, pendingItems, recordOutcomes, releaseJob, type ItemOutcome } from './batches.store.js';
 
 const CHUNK = 200;
-const LEASE_MS = 10_000;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-const lease = () => new Date(Date.now() + LEASE_MS).toISOString();
 
 /**
  * Runs stored batch jobs. A node claims one job and renews the claim after every chunk, so a
@@ -21,14 +18,20 @@ export class BatchWorker extends PollingWorker {
   constructor(
     private readonly store: Store,
     pollMs: number,
+    private readonly leaseMs: number,
     log: FastifyBaseLogger,
   ) {
     super('batches', pollMs, log, batchSignal);
   }
 
+  /** A chunk takes well under a second, so a lease of seconds is renewed long before it lapses. */
+  private lease(): string {
+    return new Date(Date.now() + this.leaseMs).toISOString();
+  }
+
   protected async round(): Promise<number> {
     const now = new Date().toISOString();
-    const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, now, lease(), this.store.dialect.supportsSkipLocked));
+    const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, now, this.lease(), this.store.dialect.supportsSkipLocked));
     if (!job) return 0;
     for (;;) {
       if (this.stopping) {
@@ -61,7 +64,7 @@ export class BatchWorker extends PollingWorker {
         }
       } finally {
         // Whatever was done is recorded, even when the store failed half way through a chunk.
-        await this.store.dialect.transaction(this.store.db, (trx) => recordOutcomes(trx, job.id, outcomes, lease(), new Date().toISOString()));
+        await this.store.dialect.transaction(this.store.db, (trx) => recordOutcomes(trx, job.id, outcomes, this.lease(), new Date().toISOString()));
       }
     }
   }

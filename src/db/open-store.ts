@@ -1,0 +1,15 @@
+import type { Config } from '../config.js';
+import { connect, type Store } from './connect.js';
+import { migrateToLatest } from './migrator.js';
+
+/** Connects to the configured store and brings its schema up to date. */
+export async function openStore(config: Config): Promise<Store> {
+  const store = connect(config.databaseUrl, { poolSize: config.dbPoolSize, statementTimeoutMs: config.dbStatementTimeoutMs });
+  try {
+    await migrateToLatest(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
