@@ -6,6 +6,7 @@ import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
 import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import { claimJob, insertJob, recordOutcomes } from '../../src/modules/batches/batches.store.js';
 
 const database = await sharedTestDatabase();
 // A short lease so the kill -9 test's restarted node takes the job over without a long wait.
@@ -114,6 +115,23 @@ describe(`customer batches (${TEST_STORE})`, () => {
     assert.ok((ended.processedItems as number) < ACROSS_CHUNKS, `processed ${ended.processedItems}`);
     const again = await api.stop(submitted.body.jobId);
     assert.match(String(again.body.message), /already ended/);
+  });
+
+  test('a node whose lease lapsed mid-chunk counts nothing twice and gives the job up', async () => {
+    const { db, dialect } = database.store;
+    const account = await newAccount();
+    const jobId = await insertJob(db, account.id, [{ customerId: 'l-0' }, { customerId: 'l-1' }], new Date().toISOString());
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const slowLease = at(-1); // already lapsed: the slow node is still working on its chunk
+    await db.updateTable('batch_jobs').set({ status: 'processing', claimed_until: slowLease }).where('id', '=', jobId).execute();
+    const fastLease = at(60_000);
+    const taken = await dialect.transaction(db, (trx) => claimJob(trx, new Date().toISOString(), fastLease, dialect.supportsSkipLocked));
+    assert.equal(taken?.id, jobId, 'another node takes the lapsed job over');
+    const outcomes = [{ idx: 0, gameballId: 1, errorCode: null, errorMessage: null }, { idx: 1, gameballId: null, errorCode: 3003, errorMessage: 'x' }];
+    assert.equal(await recordOutcomes(db, jobId, outcomes, fastLease, at(60_000), new Date().toISOString()), true);
+    assert.equal(await recordOutcomes(db, jobId, outcomes, slowLease, at(60_000), new Date().toISOString()), false, 'the slow node learns it lost the job');
+    const job = await db.selectFrom('batch_jobs').select(['processed_items', 'failed_items']).where('id', '=', jobId).executeTakeFirstOrThrow();
+    assert.deepEqual([Number(job.processed_items), Number(job.failed_items)], [2, 1]);
   });
 
   test("unknown batches and another account's batches → 404", async () => {

@@ -119,41 +119,55 @@ export async function pendingItems(db: Db, jobId: number, limit: number): Promis
   return db.selectFrom('batch_items').select(['idx', 'body']).where('job_id', '=', jobId).where('status', '=', 'pending').orderBy('idx').limit(limit).execute();
 }
 
-/** Records a chunk of outcomes and moves the job's counters and claim forward, in one go. */
-export async function recordOutcomes(db: Db, jobId: number, outcomes: ItemOutcome[], leaseUntil: string, now: string): Promise<void> {
-  if (outcomes.length === 0) return;
-  // One statement for the chunk: every row exists, so each "insert" becomes an update of it.
-  await db
-    .insertInto('batch_items')
-    .values(outcomes.map((o) => ({
-      job_id: jobId,
-      idx: o.idx,
-      body: '',
-      status: o.errorCode === null ? ('done' as const) : ('failed' as const),
-      gameball_id: o.gameballId,
-      error_code: o.errorCode,
-      error_message: o.errorMessage,
-    })))
-    .onConflict((oc) =>
-      oc.columns(['job_id', 'idx']).doUpdateSet((eb) => ({
-        status: eb.ref('excluded.status'),
-        gameball_id: eb.ref('excluded.gameball_id'),
-        error_code: eb.ref('excluded.error_code'),
-        error_message: eb.ref('excluded.error_message'),
-      })),
-    )
-    .execute();
-  const failed = outcomes.filter((o) => o.errorCode !== null).length;
+/**
+ * Records a chunk of outcomes and moves the job's counters and claim forward. Only items still
+ * pending are recorded and counted: if this node's lease lapsed (a chunk slower than the lease)
+ * and another node took the job over, an item both processed is counted once. Answers whether
+ * this node still holds the job (its lease is the one stored), so it can stop if not.
+ */
+export async function recordOutcomes(db: Db, jobId: number, outcomes: ItemOutcome[], heldLease: string, leaseUntil: string, now: string): Promise<boolean> {
+  const record = async (chunk: ItemOutcome[]): Promise<number> => {
+    if (chunk.length === 0) return 0;
+    // One statement per chunk: every row exists, so each "insert" becomes an update of it.
+    const result = await db
+      .insertInto('batch_items')
+      .values(chunk.map((o) => ({
+        job_id: jobId,
+        idx: o.idx,
+        body: '',
+        status: o.errorCode === null ? ('done' as const) : ('failed' as const),
+        gameball_id: o.gameballId,
+        error_code: o.errorCode,
+        error_message: o.errorMessage,
+      })))
+      .onConflict((oc) =>
+        oc
+          .columns(['job_id', 'idx'])
+          .doUpdateSet((eb) => ({
+            status: eb.ref('excluded.status'),
+            gameball_id: eb.ref('excluded.gameball_id'),
+            error_code: eb.ref('excluded.error_code'),
+            error_message: eb.ref('excluded.error_message'),
+          }))
+          .where('batch_items.status', '=', 'pending'),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  };
+  const done = await record(outcomes.filter((o) => o.errorCode === null));
+  const failed = await record(outcomes.filter((o) => o.errorCode !== null));
   await db
     .updateTable('batch_jobs')
-    .set((eb) => ({
-      processed_items: eb('processed_items', '+', outcomes.length),
-      failed_items: eb('failed_items', '+', failed),
-      claimed_until: leaseUntil,
-      updated_at: now,
-    }))
+    .set((eb) => ({ processed_items: eb('processed_items', '+', done + failed), failed_items: eb('failed_items', '+', failed), updated_at: now }))
     .where('id', '=', jobId)
     .execute();
+  const renewed = await db
+    .updateTable('batch_jobs')
+    .set({ claimed_until: leaseUntil })
+    .where('id', '=', jobId)
+    .where('claimed_until', '=', heldLease)
+    .executeTakeFirst();
+  return Number(renewed.numUpdatedRows) === 1;
 }
 
 export async function isStopRequested(db: Db, jobId: number): Promise<boolean> {

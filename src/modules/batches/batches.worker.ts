@@ -31,7 +31,8 @@ export class BatchWorker extends PollingWorker {
 
   protected async round(): Promise<number> {
     const now = new Date().toISOString();
-    const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, now, this.lease(), this.store.dialect.supportsSkipLocked));
+    let held = this.lease();
+    const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, now, held, this.store.dialect.supportsSkipLocked));
     if (!job) return 0;
     for (;;) {
       if (this.stopping) {
@@ -55,6 +56,7 @@ export class BatchWorker extends PollingWorker {
         return 1;
       }
       const outcomes: ItemOutcome[] = [];
+      let stillOurs = true;
       try {
         for (const item of items) {
           outcomes.push({ idx: item.idx, ...(await upsertItem(this.store, account, JSON.parse(item.body))) });
@@ -64,8 +66,12 @@ export class BatchWorker extends PollingWorker {
         }
       } finally {
         // Whatever was done is recorded, even when the store failed half way through a chunk.
-        await this.store.dialect.transaction(this.store.db, (trx) => recordOutcomes(trx, job.id, outcomes, this.lease(), new Date().toISOString()));
+        const next = this.lease();
+        stillOurs = await this.store.dialect.transaction(this.store.db, (trx) => recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()));
+        held = next;
       }
+      // Our lease lapsed and another node claimed the job: it carries on, we stop.
+      if (!stillOurs) return 1;
     }
   }
 }
