@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after } from 'node:test';
+import { PROJECT_ROOT } from './project-root.js';
 
-export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+export { PROJECT_ROOT };
 const ENTRY = join(PROJECT_ROOT, 'dist/cli/main.js');
 /** Touched by every `npm run build` (see package.json), even when tsc had nothing to rewrite. */
 const BUILD_STAMP = join(PROJECT_ROOT, 'dist/.built');

@@ -414,6 +414,7 @@ class LocalServer implements TestPostgres {
     private readonly ids: Ids | undefined,
     password: string,
     port: number,
+    private readonly durable: boolean,
   ) {
     this.port = port;
     this.url = `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`;
@@ -442,7 +443,11 @@ class LocalServer implements TestPostgres {
         dynamic_shared_memory_type: 'mmap', // segments live in the data dir, so a crash leaves nothing in /dev/shm
         huge_pages: 'off',
         jit: 'off',
-        fsync: 'on', // crash tests rely on real durability
+        // Crash tests of PostgreSQL itself rely on real durability; a server that is never
+        // killed skips the flushes (a commit then costs no disk wait), as the run's shared one.
+        fsync: this.durable ? 'on' : 'off',
+        synchronous_commit: this.durable ? 'on' : 'off',
+        full_page_writes: this.durable ? 'on' : 'off',
       };
       const args = ['-D', this.dataDir, '-p', String(this.port)];
       for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
@@ -568,8 +573,9 @@ class LocalServer implements TestPostgres {
  * Starts a fresh PostgreSQL server on 127.0.0.1 with its own temp data dir, or, when
  * TEST_DATABASE_URL is set, returns a handle on that server instead. Fault tests, which must
  * stop and kill their server, pass `{ own: true }` to always get a server of their own.
+ * `durable: false` turns off the flushes that only matter if the server itself crashes.
  */
-export async function startTestPostgres(options: { own?: boolean } = {}): Promise<TestPostgres> {
+export async function startTestPostgres(options: { own?: boolean; durable?: boolean } = {}): Promise<TestPostgres> {
   const external = process.env.TEST_DATABASE_URL;
   if (external && !options.own) return externalServer(external);
 
@@ -598,7 +604,7 @@ export async function startTestPostgres(options: { own?: boolean } = {}): Promis
 
     // The port is free when we look but may be taken before postgres binds it; try a few.
     for (let attempt = 1; ; attempt++) {
-      const server = new LocalServer(root, binDir, ids, password, await freePort());
+      const server = new LocalServer(root, binDir, ids, password, await freePort(), options.durable ?? true);
       try {
         await server.start();
         return server;

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { PROJECT_ROOT } from './project-root.js';
 
 /** The published reference document, copied into the repository (see reference/README.md). */
-export const REFERENCE_PATH = join(here, '../../reference/gameball-v4-customers.openapi.json');
+export const REFERENCE_PATH = join(PROJECT_ROOT, 'reference/gameball-v4-customers.openapi.json');
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, { operationId?: string; security?: Array<Record<string, unknown>>; responses: Record<string, unknown> }>>;
