@@ -90,8 +90,14 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
     connectionTimeoutMillis: 5000,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
-  // An idle client losing its server must not crash the process; the next query reconnects.
+  // A client losing its server (a restart, a failover: "terminating connection due to
+  // administrator command") must not crash the process. pg-pool listens for that only while a
+  // client is idle; a client checked out between two statements (a transaction, a worker
+  // awaiting something) emits 'error' with no listener, and Node then exits the process. The
+  // query in flight, if any, still fails and is answered 503; the pool drops the dead client
+  // and the next request reconnects.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
   return {
