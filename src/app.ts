@@ -1,10 +1,11 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { LogLevel } from './config.js';
 import type { Store } from './db/connect.js';
-import { errorCatalogue, ERRORS_DOC_PATH } from './errors.js';
+import { AppError, errorCatalogue, ERRORS_DOC_PATH, invalid } from './errors.js';
+import { isStorableText, unsafeJson } from './safe-json.js';
 import { authHook } from './http/auth.js';
-import { registerErrorHandler } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './http/error-handler.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -16,6 +17,28 @@ import { registerTagRoutes } from './modules/tags/tags.routes.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PATRON_VERSION = '0.1.0';
+
+/** Whether the route reads a body at all: a bodiless POST (delete, stop) may say JSON and send nothing. */
+function hasBodySchema(request: FastifyRequest): boolean {
+  return request.routeOptions.schema?.body !== undefined;
+}
+
+/**
+ * A path id or query value with a NUL (%00) can name nothing that is stored, and PostgreSQL
+ * cannot even compare it: a path id is then not found, a query value is invalid.
+ */
+function rejectUnstorableText(request: FastifyRequest): void {
+  for (const value of Object.values((request.params ?? {}) as Record<string, unknown>)) {
+    if (typeof value === 'string' && !isStorableText(value)) {
+      throw new AppError('notFound', 'Nothing has that id: it contains a NUL character or invalid text.');
+    }
+  }
+  for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    for (const text of Array.isArray(value) ? value : [value]) {
+      if (typeof text === 'string' && !isStorableText(text)) throw invalid(name, 'contains a NUL character or invalid text');
+    }
+  }
+}
 
 export interface AppOptions {
   store: Store;
@@ -36,6 +59,9 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
     // One line per request comes from our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     routerOptions: { ignoreTrailingSlash: true },
+    // Every answer Patron can shape carries the documented error body, even before routing.
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; replies are plain JSON.stringify so no value is ever
@@ -44,19 +70,26 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   app.decorateRequest('account', null as never);
   // The API speaks JSON only; without this Fastify would accept text/plain bodies as strings.
   app.removeContentTypeParser('text/plain');
-  // Many HTTP clients send Content-Type: application/json on a DELETE without a body; that is
-  // no body, not malformed JSON. Everything else goes through Fastify's own (safe) parser.
+  // Many HTTP clients send Content-Type: application/json on a DELETE, or on a POST that takes no
+  // body (delete, stop a batch), with nothing after it; that is no body, not malformed JSON.
+  // Everything else goes through Fastify's own (safe) parser.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '' && request.method === 'DELETE') return done(null, undefined);
-    return parseJson(request, body.toString(), done);
+    if (body === '' && (request.method === 'DELETE' || request.method === 'POST' && !hasBodySchema(request))) return done(null, undefined);
+    return parseJson(request, body.toString(), (error, parsed) => {
+      if (error) return done(error, undefined);
+      // Before any rule reads it: bounded depth, storable text, finite numbers (src/safe-json.ts).
+      const unsafe = unsafeJson(parsed);
+      return unsafe ? done(unsafe, undefined) : done(null, parsed);
+    });
   });
 
   registerRequestLogging(app);
   registerErrorHandler(app, store.dialect);
   if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
   app.addHook('onRequest', authHook(store.db));
+  app.addHook('preValidation', async (request) => rejectUnstorableText(request));
 
   await registerOpenApi(app, PATRON_VERSION);
 

@@ -10,8 +10,10 @@ export const errorCatalogue = {
   nullField: { status: 422, code: 3001, type: 'Payload Error', description: 'A required field is null.' },
   invalidValue: { status: 422, code: 3003, type: 'Payload Error', description: 'A field has the wrong type or an invalid value; the message names the field.' },
   identifierConflict: { status: 422, code: 3008, type: 'Payload Error', description: 'The email or mobile already belongs to another customer profile.' },
+  malformedRequest: { status: 400, code: 3012, type: 'Payload Error', description: 'The HTTP request itself could not be read (bad framing or header syntax).' },
   unsupportedMediaType: { status: 415, code: 3013, type: 'Payload Error', description: 'The body is not JSON (send Content-Type: application/json).' },
   payloadTooLarge: { status: 413, code: 3014, type: 'Payload Error', description: 'The body is larger than 64 KiB.' },
+  headersTooLarge: { status: 431, code: 3015, type: 'Payload Error', description: 'The request headers are larger than 16 KiB in all.' },
   malformedJson: { status: 400, code: 3016, type: 'Payload Error', description: 'The body is not well-formed JSON.' },
   notFound: { status: 404, code: 4004, type: 'General Error', description: 'No customer (or other resource) with that id.' },
   rateLimited: { status: 429, code: 4029, type: 'Request Error', description: 'Too many requests; retry after the Retry-After header.' },
@@ -30,6 +32,11 @@ export class AppError extends Error {
   readonly type: string;
   /** The request field the error is about, when there is one (dotted path). */
   readonly field: string | undefined;
+  /**
+   * More about the error that names other customers' data: told only to a caller who also
+   * proved the account's secretKey, since the apiKey alone ships inside mobile apps.
+   */
+  secretDetail: string | undefined;
 
   constructor(name: ErrorName, message: string, field?: string) {
     super(message);

@@ -1,8 +1,11 @@
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorObject } from 'ajv';
 import { AppError, ERRORS_DOC_PATH, type ErrorBody } from '../errors.js';
 import type { Dialect } from '../db/dialect.js';
 import { validationError } from './validation.js';
+import { holdsSecretKey } from '../modules/accounts/accounts.service.js';
 
 const FASTIFY_ERRORS: Record<string, () => AppError> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
@@ -26,18 +29,26 @@ function toAppError(error: FastifyError, dialect: Dialect): AppError | undefined
   return undefined;
 }
 
+/** Details about other customers go only to callers who proved the secretKey. */
+function messageFor(request: FastifyRequest, error: AppError): string {
+  if (!error.secretDetail || !request.account) return error.message;
+  const secretKey = request.headers.secretkey;
+  return holdsSecretKey(request.account, typeof secretKey === 'string' ? secretKey.trim() : undefined) ? `${error.message} ${error.secretDetail}` : error.message;
+}
+
 export function errorBody(request: FastifyRequest, error: AppError): ErrorBody {
   return {
     code: error.code,
     type: error.type,
-    message: error.message,
+    message: messageFor(request, error),
     documentationUrl: `${request.protocol}://${request.host}${ERRORS_DOC_PATH}#${error.code}`,
     requestId: String(request.id),
   };
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
-  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(request, error));
+  // Set here too: errors raised before routing (frameworkErrors) skip the onRequest hook that sets it.
+  return reply.code(error.status).header('x-request-id', request.id).type('application/json; charset=utf-8').send(errorBody(request, error));
 }
 
 export function registerErrorHandler(app: FastifyInstance, dialect: Dialect): void {
@@ -53,5 +64,46 @@ export function registerErrorHandler(app: FastifyInstance, dialect: Dialect): vo
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new AppError('notFound', `No operation at ${request.method} ${request.url.split('?')[0]}. See /openapi.json for the operations Patron serves.`)),
+  );
+}
+
+/**
+ * Errors Fastify raises before routing (a path that is not valid percent-encoded UTF-8, such
+ * as %FF or a bare %): no customer or operation can have that path, so it is not found.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const notFound = error.code === 'FST_ERR_BAD_URL';
+  void sendError(
+    request,
+    reply,
+    notFound
+      ? new AppError('notFound', 'The path is not valid percent-encoded UTF-8, so no customer or operation has it.')
+      : new AppError('malformedRequest', 'The request could not be read.'),
+  );
+}
+
+/**
+ * Errors of the HTTP parser itself (headers over the limit, broken framing) come before any
+ * request exists; they still get the documented error body, written straight to the socket.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const entry = new AppError(tooLarge ? 'headersTooLarge' : 'malformedRequest', tooLarge ? 'The request headers are larger than 16 KiB in all; send only the headers the API needs.' : 'The HTTP request could not be read.');
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    code: entry.code,
+    type: entry.type,
+    message: entry.message,
+    documentationUrl: `http://${socket.localAddress ?? 'localhost'}:${socket.localPort ?? 80}${ERRORS_DOC_PATH}#${entry.code}`,
+    requestId,
+  } satisfies ErrorBody);
+  socket.end(
+    `HTTP/1.1 ${entry.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

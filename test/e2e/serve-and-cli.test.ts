@@ -79,14 +79,20 @@ describe('patron serve and the CLI, as a user runs them', () => {
 
   test('bad settings and flags stop with a clear message', async () => {
     // Independent processes: started together, so the test pays one process start, not six.
-    const [badPort, unknown, badUrl, badLevel, badCountry, badMerge] = await Promise.all([
+    const [badPort, unknown, badUrl, badLevel, badCountry, badMerge, createHelp, list] = await Promise.all([
       runCli(['serve'], { ...env, PORT: 'eighty' }),
       runCli(['serve'], { ...env, PATRON_DB_POOLSIZE: '3' }),
       runCli(['serve'], { ...env, DATABASE_URL: 'mysql://x' }),
       runCli(['accounts', 'list'], { ...env, LOG_LEVEL: 'loud' }),
       runCli(['accounts', 'create', '--name', 'x', '--default-country', 'XX'], env),
       runCli(['accounts', 'create', '--name', 'x', '--merge-by', 'phone'], env),
+      runCli(['accounts', 'create', '--help'], env),
+      runCli(['accounts', 'list'], env),
     ]);
+    for (const option of ['--json', '--name', '--merge-by']) {
+      assert.equal(createHelp.stdout.split(option + ' ').length - 1, 1, `help lists ${option} once`);
+    }
+    assert.ok(list.stdout.endsWith('\n'), 'accounts list ends its last line');
     assert.notEqual(badPort.code, 0);
     assert.match(badPort.stderr, /PORT/);
     assert.notEqual(unknown.code, 0);

@@ -146,3 +146,8 @@ export async function authenticate(db: Db, credentials: Credentials, needsSecret
   }
   return account;
 }
+
+/** Whether a request also proved the account's secretKey (for details only such callers see). */
+export function holdsSecretKey(account: AccountRecord, secretKey: string | undefined): boolean {
+  return secretKey !== undefined && keyMatches(secretKey, account.secretKeyHash);
+}

@@ -45,11 +45,13 @@ async function resolve(trx: Db, account: AccountRecord, input: UpsertInput): Pro
   if (byCustomerId !== undefined) {
     if (byIdentifier !== undefined && byIdentifier.gameballId !== byCustomerId.gameballId) {
       const { field, key } = input.identifier!;
-      throw new AppError(
+      const conflict = new AppError(
         'identifierConflict',
-        `The ${field} "${key}" already belongs to another customer profile (gameballId ${byIdentifier.gameballId}); customerId "${input.customerId}" belongs to gameballId ${byCustomerId.gameballId}. Use that profile's customerId, or send a different ${field}.`,
+        `The ${field} "${key}" already belongs to another customer profile than customerId "${input.customerId}". Use that profile's customerId, or send a different ${field}.`,
         field,
       );
+      conflict.secretDetail = `(${field} of gameballId ${byIdentifier.gameballId}; customerId "${input.customerId}" is gameballId ${byCustomerId.gameballId}.)`;
+      throw conflict;
     }
     return { kind: 'existing', profile: byCustomerId };
   }

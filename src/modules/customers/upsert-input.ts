@@ -79,6 +79,11 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
   let attributes: Record<string, unknown> | null | undefined = rawAttributes === null ? null : undefined;
   let custom: Change<Record<string, unknown>> = rawAttributes === null ? { kind: 'clear' } : absent;
   if (rawAttributes) {
+    if (Object.hasOwn(rawAttributes, 'tags')) {
+      // Answers show the tag list at customerAttributes.tags (as the reference publishes), so an
+      // attribute of that name could never be returned as sent: refuse it rather than lose it.
+      throw invalid('customerAttributes.tags', "is where answers show the customer's tag list; change tags with POST or DELETE /customers/{customerId}/tags, and keep an attribute of your own under another name or in custom");
+    }
     attributes = {};
     for (const [key, value] of Object.entries(rawAttributes as CustomerAttributesInput & Record<string, unknown>)) {
       if (!IDENTITY_ATTRIBUTES.has(key)) attributes[key] = value;
