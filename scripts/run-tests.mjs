@@ -52,7 +52,7 @@ function run(label, files, env) {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--enable-source-maps', '--test', '--test-reporter=tap', '--test-concurrency=2', '--test-timeout=180000', ...files.map(compiled)],
+      ['--enable-source-maps', '--test', '--test-reporter=tap', '--test-concurrency=2', `--test-timeout=${process.env.PATRON_TEST_TIMEOUT_MS ?? 180000}`, ...files.map(compiled)],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
     );
     let output = '';
