@@ -54,13 +54,18 @@ describe(`patron import (${TEST_STORE})`, () => {
       JSON.stringify({ customerId: 'j2', email: 'j2@x.io' }),
       '',
       JSON.stringify([1, 2]),
+      // What the API refuses, an import refuses too (it never reaches the store as a 5xx).
+      '{"customerId":"j3","email":"j3@x.io","customerAttributes":{"displayName":"a\\u0000b"}}',
+      '{"customerId":"j4","email":"j4@x.io","customerAttributes":{"totalOrders":1e309}}',
     ].join('\n'));
     const rejectedFile = join(dir, 'bad-rows.jsonl');
     const res = await runCli(['import', file, '--account', account.id, '--rejected', rejectedFile], env);
     assert.equal(res.code, 3);
-    assert.match(res.stdout, /Imported 2 of 4 rows/);
+    assert.match(res.stdout, /Imported 2 of 6 rows/);
     const rejected = readFileSync(rejectedFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(rejected.map((r) => r.row), [2, 5]);
+    assert.deepEqual(rejected.map((r) => r.row), [2, 5, 6, 7]);
+    assert.match(JSON.stringify(rejected[2]), /customerAttributes\.displayName/);
+    assert.match(JSON.stringify(rejected[3]), /customerAttributes\.totalOrders/);
   });
 
   test('all rows imported → exit 0; an unknown column stops before anything is written', async () => {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
+import { unsafeJson } from '../../safe-json.js';
 import { compileBodyValidator, validationError } from '../../http/validation.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { UpsertCustomerRequest } from '../customers/customers.schemas.js';
@@ -21,6 +22,9 @@ const validateUpsert = compileBodyValidator(UpsertCustomerRequest);
  */
 export async function upsertItem(store: Store, account: AccountRecord, raw: unknown): Promise<Omit<ItemOutcome, 'idx'>> {
   try {
+    // Import rows reach here without the HTTP body check: the same bounds apply to them.
+    const unsafe = unsafeJson(raw);
+    if (unsafe) throw unsafe;
     if (!validateUpsert(raw)) throw validationError(validateUpsert.errors ?? [], 'body');
     const { gameballId } = await upsertCustomer(store, account, raw as UpsertCustomerRequest);
     return { gameballId, errorCode: null, errorMessage: null };
