@@ -223,6 +223,13 @@ async function fingerprint(): Promise<string> {
   return JSON.stringify([profiles.n, ids.n, referrals.n, latest.t]).replace(/"/g, '');
 }
 
+/**
+ * customerIds "." and ".." are valid, but no WHATWG-URL client (browsers, fetch, undici) can put
+ * them in a path: "." and "%2E" segments are resolved away before sending. The model still
+ * tracks them; they are only not read back by path.
+ */
+const addressable = (id: string) => id !== '.' && id !== '..';
+
 async function details(id: string): Promise<Record<string, unknown> | undefined> {
   const answer = await send('GET', `${CUSTOMERS}/${encodeURIComponent(id)}/details`, auth);
   return answer.status === 200 ? answer.body : undefined;
@@ -252,7 +259,8 @@ const ROUTES: Array<[string, (seg: string) => string]> = [
   ['GET', (s) => `/api/v4.0/${s}`],
 ];
 
-const params = { numRuns: RUNS, ...(SEED !== undefined && { seed: SEED }), endOnFailure: true };
+// includeErrorInReport: a failure says which assertion failed, not only the counterexample.
+const params = { numRuns: RUNS, ...(SEED !== undefined && { seed: SEED }), endOnFailure: true, includeErrorInReport: true };
 
 describe(`fuzzed requests over HTTP (${TEST_STORE})`, () => {
   test('upserts: no 5xx, documented errors, rejected changes nothing, accepted stores what the rules say', async () => {
@@ -261,7 +269,7 @@ describe(`fuzzed requests over HTTP (${TEST_STORE})`, () => {
         const sent = deliver(toJsonText(body));
         const before = await fingerprint();
         const id = body !== null && typeof body === 'object' && typeof (body as { customerId?: unknown }).customerId === 'string' ? String((body as { customerId: string }).customerId).trim() : undefined;
-        const profileBefore = id && model.has(id) ? await details(id) : undefined;
+        const profileBefore = id && model.has(id) && addressable(id) ? await details(id) : undefined;
         const answer = await send('POST', CUSTOMERS, { apikey: keys.apiKey }, sent);
         checkAnswer(answer, `POST ${sent.text.slice(0, 200)}`);
         if (answer.status !== 200) {
@@ -274,6 +282,7 @@ describe(`fuzzed requests over HTTP (${TEST_STORE})`, () => {
         tally.accepted += 1;
         assert.equal(typeof answer.body?.gameballId, 'number');
         const modelled = model.get(applyToModel(JSON.parse(sent.text) as Record<string, unknown>))!;
+        if (!addressable(id!)) return;
         const profile = await details(id!);
         assert.ok(profile, `the accepted customer ${JSON.stringify(id)} is readable`);
         const shown = profile.customerAttributes as Record<string, unknown>;
