@@ -54,22 +54,24 @@ describe('patron serve and the CLI, as a user runs them', () => {
     assert.match(account.secretKey, /^sk_/);
     assert.match(account.id, /^acc_/);
 
-    const list = await runCli(['accounts', 'list'], env);
+    // Independent of each other once the account exists: started together (a process start each).
+    const [list, show, update, rotated, server] = await Promise.all([
+      runCli(['accounts', 'list'], env),
+      runCli(['accounts', 'show', account.id, '--json'], env),
+      runCli(['accounts', 'update', account.id, '--merge-by', 'email', '--no-high-security', '--json'], env),
+      runCli(['accounts', 'rotate-keys', account.id, '--json'], env),
+      startServe(env),
+    ]);
     assert.match(list.stdout, new RegExp(account.id));
-    const show = await runCli(['accounts', 'show', account.id, '--json'], env);
     assert.equal(JSON.parse(show.stdout).name, 'Shop');
     assert.doesNotMatch(show.stdout, /pk_|sk_/, 'show never prints keys');
-
-    const update = await runCli(['accounts', 'update', account.id, '--merge-by', 'email', '--no-high-security', '--json'], env);
     assert.equal(update.code, 0, update.stderr);
     assert.equal(JSON.parse(update.stdout).mergeBy, 'email');
     assert.equal(JSON.parse(update.stdout).highSecurity, false);
-
-    const rotated = await runCli(['accounts', 'rotate-keys', account.id, '--json'], env);
+    assert.equal(rotated.code, 0, rotated.stderr);
     const fresh = JSON.parse(rotated.stdout);
     assert.notEqual(fresh.apiKey, account.apiKey);
 
-    const server = await startServe(env);
     const oldKey = await http(server.baseUrl, 'GET', '/api/v4.0/integrations/customers/x', { apikey: account.apiKey });
     assert.equal(oldKey.body.code, 1000);
     const newKey = await http(server.baseUrl, 'GET', '/api/v4.0/integrations/customers/x', { apikey: fresh.apiKey });
