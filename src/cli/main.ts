@@ -116,7 +116,7 @@ withSettingsFlags(accounts.command('update <id>').description('change an account
 
 accounts
   .command('rotate-keys <id>')
-  .description('issue a new apiKey and secretKey; the old ones stop working at once')
+  .description('issue a new apiKey and secretKey; the old ones stop working within 1 s on every running node')
   .option('--json', 'print one JSON object')
   .action(async (id: string, flags: { json?: boolean }) => {
     const { account, keys } = await withStore((store) => rotateAccountKeys(store.db, id));

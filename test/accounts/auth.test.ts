@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildTestApp, client, CUSTOMERS, snapshot } from '../helpers/app.js';
-import { changeAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
+import { ACCOUNT_CACHE_MS, changeAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
+import { generateKey, hashKey } from '../../src/modules/accounts/account-keys.js';
+import { updateAccount } from '../../src/modules/accounts/accounts.store.js';
 
 const t = await buildTestApp();
 const keys = await t.newAccount();
@@ -70,6 +72,7 @@ describe('keys', () => {
 
   test('rotating keys: the new ones work and the old ones stop at once', async () => {
     const mine = await t.newAccount();
+    assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).statusCode, 404, 'the old key in use (and cached)');
     const rotated = await rotateAccountKeys(t.store.db, mine.account.id);
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).json().code, 1000);
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: rotated.keys.apiKey })).statusCode, 404);
@@ -113,5 +116,27 @@ describe('account isolation', async () => {
     assert.notEqual(mine.json().gameballId, theirs.json().gameballId);
     assert.equal((await api.profile('shared-id')).customerAttributes.city, 'Cairo');
     assert.equal((await otherApi.profile('shared-id')).customerAttributes.city, 'Paris');
+  });
+});
+
+describe('the account cache', () => {
+  test('a change made by another process (the CLI, another node) applies here within ACCOUNT_CACHE_MS', async () => {
+    const other = await t.newAccount();
+    assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: other.apiKey })).statusCode, 404, 'authenticated, and now cached');
+    // Written to the store directly, as another process would: nothing tells this process.
+    await updateAccount(t.store.db, other.account.id, { highSecurity: true }, new Date().toISOString());
+    const changed = Date.now();
+    while ((await inject(`${CUSTOMERS}/x`, { apikey: other.apiKey })).statusCode !== 401) {
+      assert.ok(Date.now() - changed <= ACCOUNT_CACHE_MS + 500, `still the old settings after ${Date.now() - changed} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  test('an unknown key is not remembered: once it names an account, it works at once', async () => {
+    const other = await t.newAccount();
+    const next = generateKey('pk');
+    assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: next })).json().code, 1000);
+    await updateAccount(t.store.db, other.account.id, { apiKeyHash: hashKey(next) }, new Date().toISOString());
+    assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: next })).statusCode, 404, 'found, not a remembered miss');
   });
 });

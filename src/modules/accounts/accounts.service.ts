@@ -22,6 +22,36 @@ import {
 
 export type SettingsInput = Partial<AccountSettings>;
 
+/**
+ * Authentication answers from memory for this long: the account lookup was a statement on
+ * every request. A change made through another process (the CLI, another node) reaches this
+ * node within this bound; one made in this process is seen at once (forgetAccount).
+ */
+export const ACCOUNT_CACHE_MS = 1_000;
+/** Only keys that match an account are kept, so unknown keys cannot fill it; bounded anyway. */
+const MAX_CACHED_ACCOUNTS = 10_000;
+const cachedAccounts = new Map<string, { account: AccountRecord; until: number }>();
+
+async function accountOfApiKey(db: Db, apiKey: string): Promise<AccountRecord | undefined> {
+  const hash = hashKey(apiKey);
+  const now = Date.now();
+  const hit = cachedAccounts.get(hash);
+  if (hit && hit.until > now) return hit.account;
+  const account = await findAccountByApiKeyHash(db, hash);
+  cachedAccounts.delete(hash);
+  if (account) {
+    // Oldest first out: a Map iterates in insertion order.
+    if (cachedAccounts.size >= MAX_CACHED_ACCOUNTS) cachedAccounts.delete(cachedAccounts.keys().next().value!);
+    cachedAccounts.set(hash, { account, until: now + ACCOUNT_CACHE_MS });
+  }
+  return account;
+}
+
+/** Drops an account from this process's cache: its keys or settings just changed here. */
+export function forgetAccount(accountId: string): void {
+  for (const [hash, entry] of cachedAccounts) if (entry.account.id === accountId) cachedAccounts.delete(hash);
+}
+
 const DEFAULT_SETTINGS: AccountSettings = {
   mergeBy: 'none',
   defaultCountry: null,
@@ -101,6 +131,7 @@ export async function changeAccount(db: Db, id: string, changes: SettingsInput &
   await getAccount(db, id);
   const checked = { ...checkSettings(changes), ...(changes.name !== undefined && { name: checkName(changes.name) }) };
   await updateAccount(db, id, checked, new Date().toISOString());
+  forgetAccount(id);
   return getAccount(db, id);
 }
 
@@ -109,6 +140,7 @@ export async function rotateAccountKeys(db: Db, id: string): Promise<{ account: 
   await getAccount(db, id);
   const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateKey('sk') };
   await updateAccount(db, id, { apiKeyHash: hashKey(keys.apiKey), secretKeyHash: hashKey(keys.secretKey) }, new Date().toISOString());
+  forgetAccount(id);
   return { account: await getAccount(db, id), keys };
 }
 
@@ -135,7 +167,7 @@ export interface Credentials {
  */
 export async function authenticate(db: Db, credentials: Credentials, needsSecret: boolean): Promise<AccountRecord> {
   if (!credentials.apiKey) throw new AppError('missingApiKey', 'The apikey header is missing. Send your account\'s apiKey in the apikey header.');
-  const account = await findAccountByApiKeyHash(db, hashKey(credentials.apiKey));
+  const account = await accountOfApiKey(db, credentials.apiKey);
   if (!account) throw new AppError('missingApiKey', 'The apikey header does not match any account. Check the key, or rotate it with `patron accounts rotate-keys`.');
   if (needsSecret || account.highSecurity) {
     const why = needsSecret ? 'This operation needs' : 'This account is in high-security mode: every operation needs';

@@ -3,7 +3,7 @@ import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
 import { setHasWebhooks } from '../accounts/accounts.store.js';
 import { AppError, invalid } from '../../errors.js';
-import { getAccount } from '../accounts/accounts.service.js';
+import { forgetAccount, getAccount } from '../accounts/accounts.service.js';
 import { generateWebhookSecret } from './webhook-signature.js';
 import { deleteSubscription, insertSubscription, listDeliveries, listSubscriptions, requeueDelivery, type DeliveryRow } from './webhooks.store.js';
 import { TOPICS, type Subscription, type Topic } from './webhooks.types.js';
@@ -42,6 +42,8 @@ export async function addSubscription(store: Store, accountId: string, url: stri
     await insertSubscription(trx, subscription, secret);
     await setHasWebhooks(trx, accountId);
   });
+  // The account's webhook flag changed: this node applies it from the next request.
+  forgetAccount(accountId);
   return { ...subscription, secret };
 }
 
@@ -52,11 +54,13 @@ export async function getSubscriptions(db: Db, accountId: string): Promise<Subsc
 
 /** Removes a subscription; its queued deliveries go with it. */
 export async function removeSubscription(store: Store, id: string): Promise<void> {
-  await store.dialect.transaction(store.db, async (trx) => {
-    const accountId = await deleteSubscription(trx, id);
-    if (accountId === undefined) throw new AppError('notFound', `No webhook subscription with id "${id}".`);
-    await setHasWebhooks(trx, accountId);
+  const accountId = await store.dialect.transaction(store.db, async (trx) => {
+    const owner = await deleteSubscription(trx, id);
+    if (owner === undefined) throw new AppError('notFound', `No webhook subscription with id "${id}".`);
+    await setHasWebhooks(trx, owner);
+    return owner;
   });
+  forgetAccount(accountId);
 }
 
 export async function getDeliveries(db: Db, accountId: string, onlyDead: boolean, limit = 100): Promise<DeliveryRow[]> {
