@@ -3,7 +3,8 @@
 // bodies near 64 KiB, malformed JSON, wrong content types, fuzzed path segments on every route.
 // Properties: never a 5xx; every error has the documented shape and names a field where one is
 // at fault; a rejected request leaves everything as it was; an accepted upsert stores exactly
-// what a model of the rules says; the node is healthy afterwards.
+// what a model of the rules says (on an account without merging; on one merging by email, the
+// answer's gameballId is the profile the customerId then reaches); the node is healthy afterwards.
 // FUZZ_RUNS sets the cases per property (npm test: a bounded number; `npm run fuzz` runs long);
 // FUZZ_SEED replays a run; FUZZ_DEBUG=1 prints why each rejected upsert was rejected.
 import assert from 'node:assert/strict';
@@ -19,6 +20,8 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 const server = await startTestServer();
 const keys = await server.newAccount();
+/** A second account that merges channels by email: identity rules on top of the field rules. */
+const merging = await server.newAccount({ mergeBy: 'email' });
 const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
 const I = '/api/v4.0/integrations';
 
@@ -211,9 +214,8 @@ function checkAnswer(answer: Answer, what: string): void {
 }
 
 /** Everything a write would change in the account, cheaply: row counts and the newest update. */
-async function fingerprint(): Promise<string> {
+async function fingerprint(account = keys.account.id): Promise<string> {
   const { db } = server.store;
-  const account = keys.account.id;
   const [profiles, ids, referrals, latest] = await Promise.all([
     db.selectFrom('profiles').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', account).executeTakeFirstOrThrow(),
     db.selectFrom('customer_ids').select((eb) => eb.fn.countAll().as('n')).where('account_id', '=', account).executeTakeFirstOrThrow(),
@@ -289,6 +291,45 @@ describe(`fuzzed requests over HTTP (${TEST_STORE})`, () => {
         assert.deepEqual(shown.custom, stored(modelled.custom), 'custom is merged key by key');
         const attributes = Object.fromEntries(Object.entries(shown).filter(([name]) => !NOT_MODELLED.has(name)));
         assert.deepEqual(attributes, stored(modelled.attributes), 'attributes are stored as sent');
+      }),
+      params,
+    );
+  });
+
+  test('upserts on an account that merges by email: no 5xx, documented errors, rejected changes nothing', async () => {
+    const email = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('ann@x.io', 'ANN@x.io ', 'bob@x.io', 'cy@x.io') },
+      { weight: 2, arbitrary: fc.oneof(edgeString, fc.emailAddress()) },
+      { weight: 1, arbitrary: fc.oneof(anyValue, fc.constant(null)) },
+    );
+    const body = fc.record(
+      {
+        customerId: fc.oneof({ weight: 5, arbitrary: fc.constantFrom('m-1', 'm-2', 'm-3', 'm-4', 'm-5') }, { weight: 1, arbitrary: customerId }),
+        email,
+        customerAttributes: fc.oneof(
+          { weight: 4, arbitrary: attributesOf(goodField, plain) },
+          { weight: 1, arbitrary: fc.record({ email, displayName: fc.string({ maxLength: 8 }) }, { requiredKeys: [] }) },
+          { weight: 1, arbitrary: fc.oneof(fc.constant(null), anyValue) },
+        ),
+      },
+      { requiredKeys: ['customerId'] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, async (sentBody) => {
+        const text = toJsonText(sentBody);
+        const before = await fingerprint(merging.account.id);
+        const answer = await send('POST', CUSTOMERS, { apikey: merging.apiKey }, { text, type: 'application/json' });
+        checkAnswer(answer, `POST (merging) ${text.slice(0, 200)}`);
+        if (answer.status !== 200) {
+          assert.equal(await fingerprint(merging.account.id), before, `a rejected upsert wrote nothing: ${text.slice(0, 200)}`);
+          return;
+        }
+        // Accepted: the customerId now reaches one profile, and that profile is found by its email.
+        const id = String((sentBody as { customerId: string }).customerId).trim();
+        if (!addressable(id)) return;
+        const shown = await send('GET', `${CUSTOMERS}/${encodeURIComponent(id)}/details`, { apikey: merging.apiKey, secretkey: merging.secretKey });
+        assert.equal(shown.status, 200);
+        assert.equal(shown.body?.gameballId, answer.body?.gameballId, 'the answer names the profile the customerId reaches');
       }),
       params,
     );
