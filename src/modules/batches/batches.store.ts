@@ -1,4 +1,5 @@
-import type { Db, BatchStatus } from '../../db/database.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, Db, BatchStatus } from '../../db/database.js';
 import { dbBool } from '../../db/database.js';
 
 export interface BatchJob {
@@ -156,18 +157,18 @@ export async function recordOutcomes(db: Db, jobId: number, outcomes: ItemOutcom
   };
   const done = await record(outcomes.filter((o) => o.errorCode === null));
   const failed = await record(outcomes.filter((o) => o.errorCode !== null));
-  await db
-    .updateTable('batch_jobs')
-    .set((eb) => ({ processed_items: eb('processed_items', '+', done + failed), failed_items: eb('failed_items', '+', failed), updated_at: now }))
-    .where('id', '=', jobId)
-    .execute();
-  const renewed = await db
-    .updateTable('batch_jobs')
-    .set({ claimed_until: leaseUntil })
-    .where('id', '=', jobId)
-    .where('claimed_until', '=', heldLease)
-    .executeTakeFirst();
-  return Number(renewed.numUpdatedRows) === 1;
+  const job = db.updateTable('batch_jobs').where('id', '=', jobId);
+  const counters = (eb: ExpressionBuilder<Database, 'batch_jobs'>) => ({
+    processed_items: eb('processed_items', '+', done + failed),
+    failed_items: eb('failed_items', '+', failed),
+    updated_at: now,
+  });
+  // Counters and the renewed lease in one statement while we hold the job (the usual case);
+  // counters alone when another node took it over.
+  const renewed = await job.set((eb) => ({ ...counters(eb), claimed_until: leaseUntil })).where('claimed_until', '=', heldLease).executeTakeFirst();
+  if (Number(renewed.numUpdatedRows) === 1) return true;
+  await job.set(counters).execute();
+  return false;
 }
 
 export async function isStopRequested(db: Db, jobId: number): Promise<boolean> {
