@@ -14,7 +14,7 @@ declare module 'fastify' {
   }
 }
 
-function header(request: FastifyRequest, name: string): string | undefined {
+export function header(request: FastifyRequest, name: string): string | undefined {
   // Node lower-cases header names, so the mobile SDK's `APIKey` arrives as `apikey`.
   const value = request.headers[name];
   const first = Array.isArray(value) ? value[0] : value;

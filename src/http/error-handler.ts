@@ -6,6 +6,7 @@ import { AppError, ERRORS_DOC_PATH, type ErrorBody } from '../errors.js';
 import type { Dialect } from '../db/dialect.js';
 import { validationError } from './validation.js';
 import { holdsSecretKey } from '../modules/accounts/accounts.service.js';
+import { header } from './auth.js';
 
 const FASTIFY_ERRORS: Record<string, () => AppError> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
@@ -32,18 +33,16 @@ function toAppError(error: FastifyError, dialect: Dialect): AppError | undefined
 /** Details about other customers go only to callers who proved the secretKey. */
 function messageFor(request: FastifyRequest, error: AppError): string {
   if (!error.secretDetail || !request.account) return error.message;
-  const secretKey = request.headers.secretkey;
-  return holdsSecretKey(request.account, typeof secretKey === 'string' ? secretKey.trim() : undefined) ? `${error.message} ${error.secretDetail}` : error.message;
+  return holdsSecretKey(request.account, header(request, 'secretkey')) ? `${error.message} ${error.secretDetail}` : error.message;
+}
+
+/** The documented error shape; `origin` is where this node's /errors catalogue is served. */
+function shapeError(error: AppError, message: string, origin: string, requestId: string): ErrorBody {
+  return { code: error.code, type: error.type, message, documentationUrl: `${origin}${ERRORS_DOC_PATH}#${error.code}`, requestId };
 }
 
 export function errorBody(request: FastifyRequest, error: AppError): ErrorBody {
-  return {
-    code: error.code,
-    type: error.type,
-    message: messageFor(request, error),
-    documentationUrl: `${request.protocol}://${request.host}${ERRORS_DOC_PATH}#${error.code}`,
-    requestId: String(request.id),
-  };
+  return shapeError(error, messageFor(request, error), `${request.protocol}://${request.host}`, String(request.id));
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
@@ -94,13 +93,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
   const entry = new AppError(tooLarge ? 'headersTooLarge' : 'malformedRequest', tooLarge ? 'The request headers are larger than 16 KiB in all; send only the headers the API needs.' : 'The HTTP request could not be read.');
   const requestId = randomUUID();
-  const body = JSON.stringify({
-    code: entry.code,
-    type: entry.type,
-    message: entry.message,
-    documentationUrl: `http://${socket.localAddress ?? 'localhost'}:${socket.localPort ?? 80}${ERRORS_DOC_PATH}#${entry.code}`,
-    requestId,
-  } satisfies ErrorBody);
+  const body = JSON.stringify(shapeError(entry, entry.message, `http://${socket.localAddress ?? 'localhost'}:${socket.localPort ?? 80}`, requestId));
   socket.end(
     `HTTP/1.1 ${entry.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
       `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

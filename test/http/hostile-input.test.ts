@@ -3,6 +3,7 @@
 // error that names the field, and must write nothing.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { connect } from 'node:net';
 import { request } from 'undici';
 import { CUSTOMERS, snapshot } from '../helpers/app.js';
 import { http, httpClient, startTestServer, type HttpResult } from '../helpers/server.js';
@@ -110,6 +111,18 @@ describe(`hostile input (${TEST_STORE})`, () => {
     const res = await request(`${server.baseUrl}${CUSTOMERS}/x`, { headers: { apikey: 'k'.repeat(40_000) } });
     const body = JSON.parse(await res.body.text()) as Record<string, unknown>;
     assertDocumentedError({ status: res.statusCode, headers: res.headers, body }, 431, 3015);
+
+    // A header line no HTTP parser can read: no request exists yet, the socket still gets the shape.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(server.baseUrl).port), '127.0.0.1', () => socket.end(`GET ${CUSTOMERS}/x HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head = '', text = ''] = raw.split('\r\n\r\n');
+    const requestId = /^x-request-id: (.+)$/im.exec(head)?.[1];
+    assertDocumentedError({ status: Number(head.split(' ')[1]), headers: { 'x-request-id': requestId }, body: JSON.parse(text) as Record<string, unknown> }, 400, 3012);
   });
 
   test('customerAttributes.tags is where answers show the tag list: an attribute of that name is refused, not lost', async () => {

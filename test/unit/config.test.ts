@@ -9,6 +9,7 @@ describe('configuration', () => {
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.databaseUrl, 'sqlite:./data/patron.sqlite');
     assert.equal(config.logLevel, 'info');
+    assert.equal(config.batchLeaseMs, 10_000);
   });
 
   test('environment, then flags over it', () => {
@@ -26,6 +27,7 @@ describe('configuration', () => {
       [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL/],
       [{ PATRON_POOL: '1' }, /PATRON_POOL/],
       [{ PATRON_DB_POOL_SIZE: '0' }, /PATRON_DB_POOL_SIZE/],
+      [{ PATRON_BATCH_LEASE_MS: '999' }, /PATRON_BATCH_LEASE_MS/],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message));
   });
