@@ -2,7 +2,7 @@
 // compiler, but no auth, no logging and no storage. Patron's HTTP figures are ratios to this,
 // so what is left is the cost Patron itself adds on this machine.
 import Fastify from 'fastify';
-import { validatorCompiler } from '../src/http/validation.js';
+import { validatorCompiler } from '../src/validation.js';
 import { UpsertCustomerRequest } from '../src/modules/customers/customers.schemas.js';
 import { CUSTOMERS_PATH, attributesFor, customFor } from './workloads.js';
 

@@ -9,7 +9,7 @@ import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './htt
 import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
 import { registerOpenApi } from './http/openapi.js';
-import { validatorCompiler } from './http/validation.js';
+import { validatorCompiler } from './validation.js';
 import { registerBatchRoutes } from './modules/batches/batches.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerReferralRoutes } from './modules/referrals/referrals.routes.js';

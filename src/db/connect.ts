@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
 import { LockingSqliteDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
+import type { SqlRunner, WriteTx } from './sql-runner.js';
+import { SqliteGroupWriter, sqliteRunner } from './sqlite-writer.js';
 
 /** The only module that knows the drivers. */
 export interface Store {
@@ -12,12 +14,23 @@ export interface Store {
   readonly dialect: Dialect;
   /** A human-readable location without credentials, for logs. */
   readonly location: string;
+  /**
+   * A write transaction. On the embedded store, writes that arrive together share one
+   * transaction (group commit), each in its own savepoint; the promise settles after the commit.
+   */
+  write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T>;
+  /** Reads committed data with prepared statements, outside any open write. */
+  read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
+  /** Statements sent so far (BEGIN and COMMIT included), when connected with `countStatements`. */
+  statementCount(): number;
   close(): Promise<void>;
 }
 
 export interface ConnectOptions {
   poolSize?: number;
   statementTimeoutMs?: number;
+  /** Count every statement (tests hold the write path to its round trips with it). */
+  countStatements?: boolean;
 }
 
 let pgTypesSet = false;
@@ -31,7 +44,7 @@ function setPgTypeParsers(): void {
 }
 
 export function connect(databaseUrl: string, options: ConnectOptions = {}): Store {
-  if (databaseUrl.startsWith('sqlite:')) return connectSqlite(databaseUrl.slice('sqlite:'.length));
+  if (databaseUrl.startsWith('sqlite:')) return connectSqlite(databaseUrl.slice('sqlite:'.length), options);
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return connectPostgres(databaseUrl, options);
   throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${databaseUrl}"`);
 }
@@ -44,25 +57,32 @@ const STATEMENT_CACHE_SIZE = 256;
  * are kept by SQL text (least recently used dropped past the limit). Statements run
  * synchronously, so one can never be in use twice at once.
  */
-function withStatementCache(database: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
-  return {
-    close: () => database.close(),
-    prepare(sql) {
-      let statement = cache.get(sql);
-      if (statement) {
-        cache.delete(sql);
-      } else {
-        statement = database.prepare(sql);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(sql, statement);
-      return statement;
-    },
+function statementCache(database: SQLite.Database): (sql: string) => SQLite.Statement {
+  const cache = new Map<string, SQLite.Statement>();
+  return (sql) => {
+    let statement = cache.get(sql);
+    if (statement) {
+      cache.delete(sql);
+    } else {
+      statement = database.prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, statement);
+    return statement;
   };
 }
 
-function connectSqlite(path: string): Store {
+/** Kysely's statements are counted through its query log, which costs nothing when off. */
+function counter(enabled: boolean) {
+  let count = 0;
+  return {
+    count: () => void count++,
+    total: () => count,
+    log: enabled ? (event: { level: string }) => void (event.level === 'query' && count++) : undefined,
+  };
+}
+
+function connectSqlite(path: string, options: ConnectOptions): Store {
   const inMemory = path === ':memory:' || path === '';
   const file = inMemory ? ':memory:' : resolve(path);
   if (!inMemory) mkdirSync(dirname(file), { recursive: true });
@@ -73,11 +93,20 @@ function connectSqlite(path: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new LockingSqliteDialect({ database: withStatementCache(database) }) });
+  const prepare = statementCache(database);
+  const cached: SqliteDatabase = { close: () => database.close(), prepare: (sql) => prepare(sql) as unknown as SqliteStatement };
+  const statements = counter(options.countStatements ?? false);
+  const db = new Kysely<Database>({ dialect: new LockingSqliteDialect({ database: cached }), ...(statements.log && { log: statements.log }) });
+  const runner = sqliteRunner(prepare, statements.count);
+  const writer = new SqliteGroupWriter(db, prepare, statements.count, () => database.inTransaction);
   return {
     db,
     dialect: sqliteDialect,
     location: `sqlite:${file}`,
+    write: (work) => writer.write(work),
+    // Under Kysely's connection mutex, so a read never sees another transaction half done.
+    read: (work) => db.connection().execute(() => work(runner)),
+    statementCount: statements.total,
     close: () => db.destroy(),
   };
 }
@@ -98,12 +127,30 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
   // and the next request reconnects.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const statements = counter(options.countStatements ?? false);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(statements.log && { log: statements.log }) });
   const parsed = new URL(url);
   return {
     db,
     dialect: postgresDialect,
     location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
+    write: (work) =>
+      postgresDialect.transaction(db, (trx) => work({ sql: kyselyRunner(trx, postgresDialect), db: trx, isolated: false, isolate: (w) => w() })),
+    read: (work) => work(kyselyRunner(db, postgresDialect)),
+    statementCount: statements.total,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * Prepared statements through Kysely's connection, without its query builder: the text is
+ * rewritten for the dialect once and sent with its parameters.
+ */
+function kyselyRunner(db: Db, dialect: Dialect): SqlRunner {
+  const execute = <T>(text: string, params: readonly unknown[]) => db.executeQuery<T>(CompiledQuery.raw(dialect.statementText(text), [...params]));
+  return {
+    all: async <T>(text: string, params: readonly unknown[]) => (await execute<T>(text, params)).rows,
+    get: async <T>(text: string, params: readonly unknown[]) => (await execute<T>(text, params)).rows[0],
+    run: async (text, params) => Number((await execute(text, params)).numAffectedRows ?? 0),
   };
 }

@@ -1,5 +1,6 @@
 import { sql, SqliteAdapter, SqliteDialect, type ColumnDefinitionBuilder, type DialectAdapter, type Kysely } from 'kysely';
 import type { Database, Db } from './database.js';
+import type { SqlRunner } from './sql-runner.js';
 
 /**
  * Every difference between the embedded SQLite store and PostgreSQL lives here:
@@ -29,7 +30,15 @@ export interface Dialect {
    * Callers pass every key of the request at once; they are taken in sorted order, so two
    * requests can never wait on each other in a cycle.
    */
-  lockKeys(trx: Kysely<Database>, keys: string[]): Promise<void>;
+  lockKeys(sql: SqlRunner, keys: string[]): Promise<void>;
+  /** A statement written with `?` placeholders, in the form this dialect's driver takes. */
+  statementText(text: string): string;
+  /** Appended to a SELECT that locks the rows it reads, for the rest of the transaction (`OF` a table). */
+  lockRows(table: string): string;
+  /** Cast of a parameter where the driver cannot infer its column type (INSERT … SELECT). */
+  cast(type: 'json' | 'bool' | 'timestamp'): string;
+  /** Appended to a SELECT that takes a row another claimer has not locked (job and delivery claims). */
+  readonly skipLocked: string;
   isUniqueViolation(error: unknown): boolean;
   isConnectionError(error: unknown): boolean;
 }
@@ -73,6 +82,11 @@ export const sqliteDialect: Dialect = {
   async lockKeys() {
     // The transaction above already holds the database write lock.
   },
+  statementText: (text) => text,
+  // The write transaction holds the database lock: every row it reads is already its own.
+  lockRows: () => '',
+  cast: () => '',
+  skipLocked: '',
   isUniqueViolation(error) {
     const code = errorCode(error);
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -82,6 +96,19 @@ export const sqliteDialect: Dialect = {
     return code === 'SQLITE_CANTOPEN' || code === 'SQLITE_BUSY';
   },
 };
+
+const pgTexts = new Map<string, string>();
+
+/** `?` → `$1`, `$2`…, once per statement text (the texts are a small fixed set). */
+function numberedPlaceholders(text: string): string {
+  let numbered = pgTexts.get(text);
+  if (numbered === undefined) {
+    let n = 0;
+    numbered = text.replace(/\?/g, () => `$${++n}`);
+    pgTexts.set(text, numbered);
+  }
+  return numbered;
+}
 
 const PG_RETRYABLE = new Set(['40001', '40P01', '23505']);
 // 57014: statement timeout — the database is too slow to answer, which callers treat like down.
@@ -113,12 +140,19 @@ export const postgresDialect: Dialect = {
       }
     }
   },
-  async lockKeys(trx, keys) {
+  async lockKeys(runner, keys) {
+    // One round trip: the keys are locked in the order given, which is sorted.
     const sorted = [...new Set(keys)].sort();
-    for (const key of sorted) {
-      await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(trx);
-    }
+    if (sorted.length === 0) return;
+    await runner.run(
+      'select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest(?::text[]) as k',
+      [sorted],
+    );
   },
+  statementText: (text) => numberedPlaceholders(text),
+  lockRows: (table) => ` for update of ${table}`,
+  cast: (type) => ({ json: '::jsonb', bool: '::boolean', timestamp: '::timestamptz' })[type],
+  skipLocked: ' for update skip locked',
   isUniqueViolation(error) {
     return errorCode(error) === '23505';
   },

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { ErrorObject } from 'ajv';
 import { AppError, ERRORS_DOC_PATH, type ErrorBody } from '../errors.js';
 import type { Dialect } from '../db/dialect.js';
-import { validationError } from './validation.js';
+import { validationError } from '../validation.js';
 import { holdsSecretKey } from '../modules/accounts/accounts.service.js';
 import { header } from './auth.js';
 

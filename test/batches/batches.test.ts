@@ -7,6 +7,7 @@ import { CUSTOMERS } from '../helpers/app.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
 import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
 import { claimJob, insertJob, recordOutcomes } from '../../src/modules/batches/batches.store.js';
+import { MAX_BATCH_ITEMS } from '../../src/modules/batches/batches.service.js';
 
 const database = await sharedTestDatabase();
 // A short lease so the kill -9 test's restarted node takes the job over without a long wait.
@@ -16,8 +17,8 @@ const I = '/api/v4.0/integrations';
 const ACROSS_CHUNKS = 501;
 
 const newAccount = (settings: SettingsInput = {}) => database.newAccount(settings, 'batches');
-/** Big enough that a node stopped after the first chunks leaves most of the job undone. */
-const INTERRUPTED = 1_000;
+/** The largest batch: a node stopped after its first chunks leaves most of the job undone. */
+const INTERRUPTED = MAX_BATCH_ITEMS;
 
 /** How far a job got, read from the store itself (no node needs to be up). */
 async function processedInStore(jobId: unknown): Promise<number> {

@@ -3,10 +3,10 @@ import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { unsafeJson } from '../../safe-json.js';
-import { compileBodyValidator, validationError } from '../../http/validation.js';
+import { compileBodyValidator, validationError } from '../../validation.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { UpsertCustomerRequest } from '../customers/customers.schemas.js';
-import { upsertCustomer } from '../customers/customers.service.js';
+import { upsertCustomers } from '../customers/customers.service.js';
 import { findJob, insertJob, listOutcomes, requestStop, type ItemOutcome } from './batches.store.js';
 
 export const MAX_BATCH_ITEMS = 10_000;
@@ -16,22 +16,35 @@ export const batchSignal = new EventEmitter();
 
 const validateUpsert = compileBodyValidator(UpsertCustomerRequest);
 
+function itemFailure(error: unknown, isConnectionError: (error: unknown) => boolean): Omit<ItemOutcome, 'idx'> {
+  if (error instanceof AppError && error.status < 500) return { gameballId: null, errorCode: error.code, errorMessage: error.message };
+  // The store itself is gone: nothing of the chunk is known to be done, so the caller stops.
+  if (isConnectionError(error)) throw error;
+  // Anything else was isolated to this item: it fails, the others stand.
+  const internal = new AppError('internal', 'The item could not be stored because of an unexpected error; it was not applied.');
+  return { gameballId: null, errorCode: internal.code, errorMessage: internal.message };
+}
+
 /**
- * One item, exactly as POST /customers would take it: the same schema, the same service. A bad
- * item yields its error; only a fault of the store itself (not the item) is thrown.
+ * Items exactly as POST /customers would take them: the same schema, then the same write core,
+ * the whole list at once. A bad item yields its error; only a fault of the store is thrown.
  */
-export async function upsertItem(store: Store, account: AccountRecord, raw: unknown): Promise<Omit<ItemOutcome, 'idx'>> {
-  try {
+export async function upsertItems(store: Store, account: AccountRecord, raws: readonly unknown[]): Promise<Array<Omit<ItemOutcome, 'idx'>>> {
+  const outcomes: Array<Omit<ItemOutcome, 'idx'> | undefined> = raws.map((raw) => {
     // Import rows reach here without the HTTP body check: the same bounds apply to them.
     const unsafe = unsafeJson(raw);
-    if (unsafe) throw unsafe;
-    if (!validateUpsert(raw)) throw validationError(validateUpsert.errors ?? [], 'body');
-    const { gameballId } = await upsertCustomer(store, account, raw as UpsertCustomerRequest);
-    return { gameballId, errorCode: null, errorMessage: null };
-  } catch (error) {
-    if (error instanceof AppError && error.status < 500) return { gameballId: null, errorCode: error.code, errorMessage: error.message };
-    throw error;
-  }
+    if (unsafe) return itemFailure(unsafe, store.dialect.isConnectionError);
+    if (!validateUpsert(raw)) return itemFailure(validationError(validateUpsert.errors ?? [], 'body'), store.dialect.isConnectionError);
+    return undefined;
+  });
+  const valid = raws.filter((_, i) => outcomes[i] === undefined) as UpsertCustomerRequest[];
+  const results = valid.length > 0 ? await upsertCustomers(store, account, valid) : [];
+  let next = 0;
+  return outcomes.map((outcome) => {
+    if (outcome) return outcome;
+    const result = results[next++]!;
+    return result.ok ? { gameballId: result.result.gameballId, errorCode: null, errorMessage: null } : itemFailure(result.error, store.dialect.isConnectionError);
+  });
 }
 
 export async function submitBatch(store: Store, account: AccountRecord, items: unknown[]): Promise<{ jobId: number }> {

@@ -2,10 +2,10 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../../db/connect.js';
 import { findAccountById } from '../accounts/accounts.store.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
-import { batchSignal, upsertItem } from './batches.service.js';
+import { batchSignal, upsertItems } from './batches.service.js';
 import { claimJob, finishJob, isStopRequested, pendingItems, recordOutcomes, releaseJob, type ItemOutcome } from './batches.store.js';
 
-const CHUNK = 200;
+const CHUNK = 250;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -55,21 +55,14 @@ export class BatchWorker extends PollingWorker {
         await finishJob(this.store.db, job.id, 'completed', null, new Date().toISOString());
         return 1;
       }
-      const outcomes: ItemOutcome[] = [];
-      let stillOurs = true;
-      try {
-        for (const item of items) {
-          outcomes.push({ idx: item.idx, ...(await upsertItem(this.store, account, JSON.parse(item.body))) });
-          // better-sqlite3 answers synchronously, so without this the loop would never leave the
-          // microtask queue and HTTP requests would wait for the whole chunk.
-          await yieldToEventLoop();
-        }
-      } finally {
-        // Whatever was done is recorded, even when the store failed half way through a chunk.
-        const next = this.lease();
-        stillOurs = await this.store.dialect.transaction(this.store.db, (trx) => recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()));
-        held = next;
-      }
+      // The chunk goes through the write core as one list: one transaction, one commit.
+      const results = await upsertItems(this.store, account, items.map((item) => JSON.parse(item.body) as unknown));
+      const outcomes: ItemOutcome[] = items.map((item, i) => ({ idx: item.idx, ...results[i]! }));
+      const next = this.lease();
+      const stillOurs = await this.store.dialect.transaction(this.store.db, (trx) => recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()));
+      held = next;
+      // better-sqlite3 answers synchronously: let HTTP requests in between two chunks.
+      await yieldToEventLoop();
       // Our lease lapsed and another node claimed the job: it carries on, we stop.
       if (!stillOurs) return 1;
     }

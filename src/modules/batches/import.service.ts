@@ -1,8 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import type { Store } from '../../db/connect.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import { upsertItem } from './batches.service.js';
-import { readImportRows } from './import-rows.js';
+import { upsertItems } from './batches.service.js';
+import { readImportRows, type ImportRow } from './import-rows.js';
+
+/** Rows go to the write core in lists of this many: one transaction each. */
+const CHUNK = 500;
 
 export interface ImportSummary {
   rows: number;
@@ -30,17 +33,32 @@ export async function importFile(
     summary.rejected++;
     rejected.write(`${JSON.stringify({ row, code, reason, input: source })}\n`);
   };
+  let chunk: ImportRow[] = [];
+  // Rejections are written in row order, unreadable rows included.
+  const flush = async () => {
+    const requests = chunk.flatMap((row) => ('request' in row ? [row.request] : []));
+    const outcomes = await upsertItems(store, account, requests);
+    let next = 0;
+    for (const row of chunk) {
+      if ('problem' in row) {
+        reject(row.row, row.source, null, row.problem);
+        continue;
+      }
+      const outcome = outcomes[next++]!;
+      if (outcome.errorCode === null) summary.imported++;
+      else reject(row.row, row.source, outcome.errorCode, outcome.errorMessage ?? 'rejected');
+    }
+    chunk = [];
+    onRow(summary.rows);
+  };
   try {
     for await (const row of readImportRows(file)) {
       summary.rows++;
-      if ('problem' in row) reject(row.row, row.source, null, row.problem);
-      else {
-        const outcome = await upsertItem(store, account, row.request);
-        if (outcome.errorCode === null) summary.imported++;
-        else reject(row.row, row.source, outcome.errorCode, outcome.errorMessage ?? 'rejected');
-      }
-      onRow(summary.rows);
+      chunk.push(row);
+      if (chunk.length >= CHUNK) await flush();
     }
+    if (chunk.length > 0) await flush();
+    onRow(summary.rows);
   } finally {
     await new Promise<void>((resolve) => rejected.end(resolve));
   }

@@ -48,7 +48,7 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       },
     },
     async (request) => {
-      const { profile, customerId } = await getCustomer(store.db, request.account, request.params.customerId.trim());
+      const { profile, customerId } = await getCustomer(store, request.account, request.params.customerId.trim());
       return customerView(profile, customerId, request.account);
     },
   );
@@ -65,7 +65,7 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       },
     },
     async (request) => {
-      const { profile, customerId, customerIds } = await getCustomerWithIds(store.db, request.account, request.params.customerId.trim());
+      const { profile, customerId, customerIds } = await getCustomerWithIds(store, request.account, request.params.customerId.trim());
       return customerDetailsView(profile, customerId, request.account, customerIds);
     },
   );
@@ -124,7 +124,7 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       },
     },
     async (request) => {
-      const { profile } = await getCustomer(store.db, request.account, request.params.customerId.trim());
+      const { profile } = await getCustomer(store, request.account, request.params.customerId.trim());
       return issueCustomerHash(request.account.hashSecret, profile.gameballId);
     },
   );
@@ -142,7 +142,7 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       },
     },
     async (request) => {
-      const { profile } = await getCustomer(store.db, request.account, request.params.customerId.trim());
+      const { profile } = await getCustomer(store, request.account, request.params.customerId.trim());
       return { isValid: verifyCustomerHash(request.account.hashSecret, profile.gameballId, request.body.hash) };
     },
   );

@@ -1,28 +1,35 @@
-import type { Db } from '../../db/database.js';
 import type { Store } from '../../db/connect.js';
+import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError, invalid } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { emailKey, mobileKey } from '../identity/merge-keys.js';
 import { generateReferralCode } from '../referrals/referral-code.js';
-import { findReferralOfReferee, insertReferral, markReferralActive, type ReferralStatus } from '../referrals/referrals.store.js';
+import {
+  findProfileByReferralCode,
+  findReferralOfReferee,
+  insertReferral,
+  isReferralCodeTaken,
+  markReferralActive,
+  retireReferralCode,
+  type ReferralStatus,
+} from '../referrals/referrals.store.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
 import {
   attachCustomerId,
   deleteProfile,
-  findProfileByMergeKey,
+  findGameballId,
   findProfileByCustomerId,
-  findProfileByReferralCode,
   getProfile,
   insertProfile,
-  isReferralCodeTaken,
   listCustomerIds,
-  retireReferralCode,
+  lockProfileByCustomerId,
+  resolveProfiles,
   updateProfile,
 } from './customers.store.js';
 import type { Profile, ProfileState } from './customers.types.js';
 import { applyUpsert, EMPTY_PROFILE, profileChanged } from './profile-patch.js';
 import { customerDeleted, customerMerged, profileUpdated, referralCompleted } from '../webhooks/webhook-payloads.js';
-import { notifyQueued, openOutbox } from '../webhooks/webhooks.outbox.js';
+import { notifyQueued, openOutbox, type Outbox } from '../webhooks/webhooks.outbox.js';
 import { missingIdentifier, readUpsertInput, type UpsertInput } from './upsert-input.js';
 
 export interface UpsertResult {
@@ -31,17 +38,17 @@ export interface UpsertResult {
   merged: boolean;
 }
 
+/** One request's outcome in a list: its result, or the error it would have been answered. */
+export type UpsertOutcome = { ok: true; result: UpsertResult } | { ok: false; error: unknown };
+
 /** Where a request lands: the rules of SPEC "Identity", in order. */
 type Resolution =
   | { kind: 'existing'; profile: Profile }
   | { kind: 'merge'; profile: Profile }
   | { kind: 'new' };
 
-async function resolve(trx: Db, account: AccountRecord, input: UpsertInput): Promise<Resolution> {
-  const byCustomerId = await findProfileByCustomerId(trx, account.id, input.customerId);
-  const byIdentifier = input.identifier
-    ? await findProfileByMergeKey(trx, account.id, input.identifier.kind, input.identifier.key)
-    : undefined;
+async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input: UpsertInput): Promise<Resolution> {
+  const { byCustomerId, byIdentifier } = await resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifier);
   if (byCustomerId !== undefined) {
     if (byIdentifier !== undefined && byIdentifier.gameballId !== byCustomerId.gameballId) {
       const { field, key } = input.identifier!;
@@ -68,13 +75,6 @@ function mergeKeysOf(account: AccountRecord, state: ProfileState): Pick<Profile,
   };
 }
 
-async function uniqueReferralCode(trx: Db, accountId: string): Promise<string> {
-  for (;;) {
-    const code = generateReferralCode();
-    if (!(await isReferralCodeTaken(trx, accountId, code))) return code;
-  }
-}
-
 function referralIsComplete(account: AccountRecord, state: ProfileState): boolean {
   if (account.referralCompletion === 'signup') return !state.guest;
   const orders = state.attributes.totalOrders;
@@ -82,111 +82,175 @@ function referralIsComplete(account: AccountRecord, state: ProfileState): boolea
 }
 
 /** The referrer a request's referrerCode names, or the 422 the SPEC asks for. */
-async function findReferrer(trx: Db, account: AccountRecord, code: string, selfId: number | undefined): Promise<number> {
-  const referrer = await findProfileByReferralCode(trx, account.id, code);
+async function findReferrer(tx: WriteTx, account: AccountRecord, code: string, selfId: number | undefined): Promise<number> {
+  const referrer = await findProfileByReferralCode(tx.sql, account.id, code);
   if (!referrer) throw invalid('referrerCode', `no customer of this account has referral code "${code}"`);
   if (referrer.gameballId === selfId) throw invalid('referrerCode', 'a customer cannot refer themselves');
   if (!referrer.isActive) throw invalid('referrerCode', `referral code "${code}" belongs to an inactive customer`);
   return referrer.gameballId;
 }
 
-/**
- * Resolves the request's profile and locks it. The profile lock comes after the key locks and
- * never before another key lock, so no two requests wait on each other in a cycle. Where other
- * writers run beside us (PostgreSQL), the resolution is checked again under the profile lock:
- * a concurrent request may have moved the identifier off that profile meanwhile.
- */
-async function resolveAndLock(
-  store: Store,
-  trx: Db,
-  account: AccountRecord,
-  input: UpsertInput,
-): Promise<{ resolution: Resolution; current: Profile | undefined }> {
-  let resolution = await resolve(trx, account, input);
-  for (let attempt = 0; ; attempt++) {
-    if (resolution.kind === 'new') return { resolution, current: undefined };
-    // SQLite: the transaction holds the database's write lock, so what we read is current.
-    if (store.dialect.serialisesWriters) return { resolution, current: resolution.profile };
-    const { gameballId } = resolution.profile;
-    await store.dialect.lockKeys(trx, [`${account.id}:profile:${gameballId}`]);
-    // Read again under the lock: this read is current, and says whether the request still lands here.
-    const again = await resolve(trx, account, input);
-    if (again.kind === resolution.kind && again.profile.gameballId === gameballId) return { resolution: again, current: again.profile };
-    if (attempt >= 3) throw new Error(`customer ${input.customerId} kept moving between profiles`);
-    resolution = again;
+/** A new profile, with a fresh referral code unless it is a guest's. */
+async function insertNewProfile(store: Store, tx: WriteTx, fresh: Omit<Profile, 'gameballId'>): Promise<Profile> {
+  for (;;) {
+    const candidate = fresh.guest ? fresh : { ...fresh, referralCode: generateReferralCode() };
+    const gameballId = await insertProfile(tx.sql, store.dialect, candidate);
+    // No id: the code drawn is held or retired (one chance in billions); draw again.
+    if (gameballId !== undefined) return { ...candidate, gameballId };
   }
 }
 
-/**
- * Create/Update Customer. One transaction: key locks (customerId, merge identifier), then the
- * profile's own lock, then reads and writes. Everything is checked before the first write,
- * so a rejected request changes nothing.
- */
-export async function upsertCustomer(store: Store, account: AccountRecord, body: UpsertCustomerRequest): Promise<UpsertResult> {
-  const input = readUpsertInput(account, body);
+async function uniqueReferralCode(tx: WriteTx, accountId: string): Promise<string> {
+  for (;;) {
+    const code = generateReferralCode();
+    if (!(await isReferralCodeTaken(tx.sql, accountId, code))) return code;
+  }
+}
+
+/** The key locks of one request: its customerId and its merge identifier. */
+function lockKeysOf(account: AccountRecord, input: UpsertInput): string[] {
   const keys = [`${account.id}:customerId:${input.customerId}`];
   if (input.identifier) keys.push(`${account.id}:${input.identifier.kind}:${input.identifier.key}`);
+  return keys;
+}
 
-  const result = await store.dialect.transaction(store.db, async (trx) => {
-    await store.dialect.lockKeys(trx, keys);
-    const { resolution, current } = await resolveAndLock(store, trx, account, input);
-    const now = new Date().toISOString();
-    const before = current ?? EMPTY_PROFILE;
-    const next = applyUpsert(before, input, now);
+/**
+ * One Create/Update Customer inside the caller's transaction, after its key locks. Everything
+ * is checked before the first write, so a rejected request changes nothing.
+ */
+async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, account: AccountRecord, input: UpsertInput): Promise<UpsertResult> {
+  const resolution = await resolve(store, tx, account, input);
+  const current = resolution.kind === 'new' ? undefined : resolution.profile;
+  const now = new Date().toISOString();
+  const before = current ?? EMPTY_PROFILE;
+  const next = applyUpsert(before, input, now);
 
-    const creating = current === undefined;
-    const registering = current !== undefined && current.guest && !next.guest;
-    const honourReferrer = input.referrerCode !== undefined && (creating || (registering && !current!.isReferred));
-    const referrerId = honourReferrer ? await findReferrer(trx, account, input.referrerCode!, current?.gameballId) : undefined;
+  const creating = current === undefined;
+  const registering = current !== undefined && current.guest && !next.guest;
+  const honourReferrer = input.referrerCode !== undefined && (creating || (registering && !current!.isReferred));
+  const referrerId = honourReferrer ? await findReferrer(tx, account, input.referrerCode!, current?.gameballId) : undefined;
+  if (referrerId !== undefined) next.isReferred = true;
+  // A guest who registers gets a referral code (a new profile draws one as it is inserted).
+  if (current !== undefined && !next.guest && !next.referralCode) next.referralCode = await uniqueReferralCode(tx, account.id);
 
-    if (!next.guest && !next.referralCode) next.referralCode = await uniqueReferralCode(trx, account.id);
-    if (referrerId !== undefined) next.isReferred = true;
+  // A merge changes the profile even when no field does: it gains a customerId.
+  const changed = creating || resolution.kind === 'merge' || profileChanged(before, next);
+  let stored: Profile;
+  if (current === undefined) {
+    stored = await insertNewProfile(store, tx, { ...next, ...mergeKeysOf(account, next), accountId: account.id, createdAt: now, updatedAt: now });
+    await attachCustomerId(tx.sql, account.id, input.customerId, stored.gameballId, now);
+  } else {
+    stored = { ...current, ...next, ...mergeKeysOf(account, next), updatedAt: now };
+    if (resolution.kind === 'merge') await attachCustomerId(tx.sql, account.id, input.customerId, stored.gameballId, now);
+    if (changed) await updateProfile(tx.sql, store.dialect, stored);
+  }
+  const gameballId = stored.gameballId;
 
-    // A merge changes the profile even when no field does: it gains a customerId.
-    const changed = creating || resolution.kind === 'merge' || profileChanged(before, next);
-    let stored: Profile;
-    if (current === undefined) {
-      const fresh = { ...next, ...mergeKeysOf(account, next), accountId: account.id, createdAt: now, updatedAt: now };
-      stored = { ...fresh, gameballId: await insertProfile(trx, fresh) };
-      await attachCustomerId(trx, account.id, input.customerId, stored.gameballId, now);
-    } else {
-      stored = { ...current, ...next, ...mergeKeysOf(account, next), updatedAt: now };
-      if (resolution.kind === 'merge') await attachCustomerId(trx, account.id, input.customerId, stored.gameballId, now);
-      if (changed) await updateProfile(trx, stored);
+  if (changed && outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, stored, input.customerId));
+  if (resolution.kind === 'merge' && outbox.wants('customer.merged')) {
+    outbox.add(customerMerged(stored, input.customerId, account.mergeBy, await listCustomerIds(tx.sql, gameballId)));
+  }
+
+  const completed = referralIsComplete(account, next);
+  let completedReferrer: number | undefined;
+  if (referrerId !== undefined) {
+    const status: ReferralStatus = completed ? 'Active' : 'Pending';
+    await insertReferral(tx.sql, { accountId: account.id, referrerGameballId: referrerId, refereeGameballId: gameballId, status, now });
+    if (completed) completedReferrer = referrerId;
+  } else if (completed && current?.isReferred) {
+    const referral = await findReferralOfReferee(tx.sql, gameballId);
+    if (referral?.status === 'Pending') {
+      await markReferralActive(tx.sql, referral.id, now);
+      completedReferrer = referral.referrerGameballId;
     }
-    const gameballId = stored.gameballId;
+  }
+  if (completedReferrer !== undefined && outbox.wants('referral.completed')) {
+    const referrer = await getProfile(tx.sql, completedReferrer);
+    const [referrerCustomerId] = await listCustomerIds(tx.sql, completedReferrer);
+    if (referrer && referrerCustomerId !== undefined) {
+      outbox.add(referralCompleted({ gameballId: referrer.gameballId, customerId: referrerCustomerId, referralCode: referrer.referralCode }, { gameballId, customerId: input.customerId }, now));
+    }
+  }
+  return { gameballId, created: creating, merged: resolution.kind === 'merge' };
+}
 
-    const outbox = await openOutbox(trx, account);
-    if (changed && outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, stored, input.customerId));
-    if (resolution.kind === 'merge' && outbox.wants('customer.merged')) {
-      outbox.add(customerMerged(stored, input.customerId, account.mergeBy, await listCustomerIds(trx, gameballId)));
+/** Reads every body before any I/O; a body that cannot be read is that item's error. */
+function readInputs(account: AccountRecord, bodies: readonly UpsertCustomerRequest[]): Array<UpsertInput | AppError> {
+  return bodies.map((body) => {
+    try {
+      return readUpsertInput(account, body);
+    } catch (error) {
+      if (error instanceof AppError) return error;
+      throw error;
     }
-
-    const completed = referralIsComplete(account, next);
-    let completedReferrer: number | undefined;
-    if (referrerId !== undefined) {
-      const status: ReferralStatus = completed ? 'Active' : 'Pending';
-      await insertReferral(trx, { accountId: account.id, referrerGameballId: referrerId, refereeGameballId: gameballId, status, now });
-      if (completed) completedReferrer = referrerId;
-    } else if (completed && current?.isReferred) {
-      const referral = await findReferralOfReferee(trx, gameballId);
-      if (referral?.status === 'Pending') {
-        await markReferralActive(trx, referral.id, now);
-        completedReferrer = referral.referrerGameballId;
-      }
-    }
-    if (completedReferrer !== undefined && outbox.wants('referral.completed')) {
-      const referrer = await getProfile(trx, completedReferrer);
-      const [referrerCustomerId] = await listCustomerIds(trx, completedReferrer);
-      if (referrer && referrerCustomerId !== undefined) {
-        outbox.add(referralCompleted({ gameballId: referrer.gameballId, customerId: referrerCustomerId, referralCode: referrer.referralCode }, { gameballId, customerId: input.customerId }, now));
-      }
-    }
-    const queued = await outbox.flush(now);
-    return { gameballId, created: creating, merged: resolution.kind === 'merge', queued };
   });
-  notifyQueued(result.queued);
-  return { gameballId: result.gameballId, created: result.created, merged: result.merged };
+}
+
+/** Runs a list of upserts in the caller's transaction, in order, each isolated from the others' failures. */
+async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<{ outcomes: UpsertOutcome[]; queued: number }> {
+  const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
+  // Every key of the list in one sorted acquisition: no two lists wait on each other in a cycle.
+  await store.dialect.lockKeys(tx.sql, valid.flatMap((input) => lockKeysOf(account, input)));
+  const outbox = await openOutbox(tx.db, account);
+  const outcomes: UpsertOutcome[] = [];
+  let queued = 0;
+  for (const input of inputs) {
+    if (input instanceof AppError) {
+      outcomes.push({ ok: false, error: input });
+      continue;
+    }
+    const one = async () => {
+      const result = await applyUpsertInput(store, tx, outbox, account, input);
+      queued += await outbox.flush(new Date().toISOString());
+      return result;
+    };
+    try {
+      outcomes.push({ ok: true, result: inputs.length === 1 ? await one() : await tx.isolate(one) });
+    } catch (error) {
+      outbox.discard();
+      // A rejected request wrote nothing; any other failure is isolated only where savepoints are cheap.
+      if (!(error instanceof AppError) && !tx.isolated) throw error;
+      outcomes.push({ ok: false, error });
+    }
+  }
+  return { outcomes, queued };
+}
+
+/**
+ * The write core of Create/Update Customer: a list of requests for one account, one outcome
+ * per request, applied in order. The single request is a list of one; batches and imports pass
+ * chunks. Where a failure of the store cannot be isolated to one item (PostgreSQL: a failed
+ * statement ends the transaction), the list is redone one item per transaction.
+ */
+export async function upsertCustomers(store: Store, account: AccountRecord, bodies: readonly UpsertCustomerRequest[]): Promise<UpsertOutcome[]> {
+  const inputs = readInputs(account, bodies);
+  if (inputs.every((i) => i instanceof AppError)) return inputs.map((error) => ({ ok: false, error }));
+  try {
+    const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs));
+    notifyQueued(queued);
+    return outcomes;
+  } catch (error) {
+    if (inputs.length === 1 || store.dialect.isConnectionError(error)) throw error;
+    const outcomes: UpsertOutcome[] = [];
+    for (const input of inputs) {
+      try {
+        const { outcomes: [outcome], queued } = await store.write((tx) => applyAll(store, tx, account, [input]));
+        notifyQueued(queued);
+        outcomes.push(outcome!);
+      } catch (itemError) {
+        if (store.dialect.isConnectionError(itemError)) throw itemError;
+        outcomes.push({ ok: false, error: itemError });
+      }
+    }
+    return outcomes;
+  }
+}
+
+/** Create/Update Customer for one request. */
+export async function upsertCustomer(store: Store, account: AccountRecord, body: UpsertCustomerRequest): Promise<UpsertResult> {
+  const [outcome] = await upsertCustomers(store, account, [body]);
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.result;
 }
 
 export interface CustomerRecord {
@@ -199,22 +263,11 @@ function notFound(customerId: string): AppError {
   return new AppError('notFound', `No customer with customerId "${customerId}" in this account.`);
 }
 
-/**
- * The profile a customerId reaches, locked for the rest of the transaction. Same discipline as
- * the upsert's resolution: on SQLite the first read is current; elsewhere the profile is locked
- * and read again, following the customerId if a concurrent delete and re-create moved it.
- */
-async function lockedProfile(store: Store, trx: Db, account: AccountRecord, customerId: string): Promise<Profile> {
-  let found = await findProfileByCustomerId(trx, account.id, customerId);
-  for (let attempt = 0; ; attempt++) {
-    if (!found) throw notFound(customerId);
-    if (store.dialect.serialisesWriters) return found;
-    await store.dialect.lockKeys(trx, [`${account.id}:profile:${found.gameballId}`]);
-    const current = await findProfileByCustomerId(trx, account.id, customerId);
-    if (current && current.gameballId === found.gameballId) return current;
-    if (attempt >= 3) throw new Error(`customer ${customerId} kept moving between profiles`);
-    found = current;
-  }
+/** The profile a customerId reaches, locked for the rest of the transaction, or the 404. */
+async function lockedProfile(store: Store, tx: WriteTx, account: AccountRecord, customerId: string): Promise<Profile> {
+  const profile = await lockProfileByCustomerId(tx.sql, store.dialect, account.id, customerId);
+  if (!profile) throw notFound(customerId);
+  return profile;
 }
 
 /**
@@ -227,14 +280,14 @@ export async function changeProfile(
   customerId: string,
   change: (profile: Profile) => ProfileState,
 ): Promise<{ before: Profile; after: Profile; changed: boolean }> {
-  const result = await store.dialect.transaction(store.db, async (trx) => {
-    const before = await lockedProfile(store, trx, account, customerId);
+  const result = await store.write(async (tx) => {
+    const before = await lockedProfile(store, tx, account, customerId);
     const next = change(before);
     if (!profileChanged(before, next)) return { before, after: before, changed: false, queued: 0 };
     const now = new Date().toISOString();
     const after: Profile = { ...before, ...next, updatedAt: now };
-    await updateProfile(trx, after);
-    const outbox = await openOutbox(trx, account);
+    await updateProfile(tx.sql, store.dialect, after);
+    const outbox = await openOutbox(tx.db, account);
     if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, after, customerId));
     return { before, after, changed: true, queued: await outbox.flush(now) };
   });
@@ -259,26 +312,34 @@ export async function setCustomerActive(
  * code is retired so it is never handed out again.
  */
 export async function deleteCustomer(store: Store, account: AccountRecord, customerId: string): Promise<{ gameballId: number }> {
-  const result = await store.dialect.transaction(store.db, async (trx) => {
-    const profile = await lockedProfile(store, trx, account, customerId);
+  const result = await store.write(async (tx) => {
+    const profile = await lockedProfile(store, tx, account, customerId);
     const now = new Date().toISOString();
-    const outbox = await openOutbox(trx, account);
-    if (outbox.wants('customer.deleted')) outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(trx, profile.gameballId)));
-    if (profile.referralCode) await retireReferralCode(trx, account.id, profile.referralCode, now);
-    await deleteProfile(trx, profile.gameballId);
+    const outbox = await openOutbox(tx.db, account);
+    if (outbox.wants('customer.deleted')) outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
+    if (profile.referralCode) await retireReferralCode(tx.sql, account.id, profile.referralCode, now);
+    await deleteProfile(tx.sql, profile.gameballId);
     return { gameballId: profile.gameballId, queued: await outbox.flush(now) };
   });
   notifyQueued(result.queued);
   return { gameballId: result.gameballId };
 }
 
-export async function getCustomer(db: Db, account: AccountRecord, customerId: string): Promise<CustomerRecord> {
-  const profile = await findProfileByCustomerId(db, account.id, customerId);
+export async function getCustomer(store: Store, account: AccountRecord, customerId: string): Promise<CustomerRecord> {
+  const profile = await store.read((sql) => findProfileByCustomerId(sql, store.dialect, account.id, customerId));
   if (!profile) throw notFound(customerId);
   return { profile, customerId };
 }
 
-export async function getCustomerWithIds(db: Db, account: AccountRecord, customerId: string): Promise<CustomerRecord & { customerIds: string[] }> {
-  const record = await getCustomer(db, account, customerId);
-  return { ...record, customerIds: await listCustomerIds(db, record.profile.gameballId) };
+/** The gameballId a customerId reaches, if any. */
+export async function gameballIdOf(store: Store, account: AccountRecord, customerId: string): Promise<number | undefined> {
+  return store.read((sql) => findGameballId(sql, account.id, customerId));
+}
+
+export async function getCustomerWithIds(store: Store, account: AccountRecord, customerId: string): Promise<CustomerRecord & { customerIds: string[] }> {
+  return store.read(async (sql) => {
+    const profile = await findProfileByCustomerId(sql, store.dialect, account.id, customerId);
+    if (!profile) throw notFound(customerId);
+    return { profile, customerId, customerIds: await listCustomerIds(sql, profile.gameballId) };
+  });
 }

@@ -1,8 +1,39 @@
-import type { Insertable, Selectable } from 'kysely';
-import { dbBool, readJson, type Db, type ProfilesTable } from '../../db/database.js';
+import { dbBool, readJson } from '../../db/database.js';
+import type { Dialect } from '../../db/dialect.js';
+import type { SqlRunner } from '../../db/sql-runner.js';
 import type { MergeKind, Profile, PushDevice } from './customers.types.js';
 
-function toProfile(row: Selectable<ProfilesTable>): Profile {
+/**
+ * The SQL of customer profiles and their customerIds. Statements are fixed texts, prepared once
+ * per connection; the dialect supplies the few fragments that differ (row locks, casts).
+ */
+
+interface ProfileRow {
+  gameball_id: number;
+  account_id: string;
+  email: string | null;
+  mobile: string | null;
+  email_key: string | null;
+  mobile_key: string | null;
+  attributes: unknown;
+  custom: unknown;
+  push_devices: unknown;
+  guest: boolean | number;
+  is_active: boolean | number;
+  referral_code: string | null;
+  is_referred: boolean | number;
+  tags: unknown;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = [
+  'gameball_id', 'account_id', 'email', 'mobile', 'email_key', 'mobile_key', 'attributes', 'custom', 'push_devices',
+  'guest', 'is_active', 'referral_code', 'is_referred', 'tags', 'created_at', 'updated_at',
+];
+const P_COLUMNS = COLUMNS.map((c) => `p.${c}`).join(', ');
+
+function toProfile(row: ProfileRow): Profile {
   return {
     gameballId: Number(row.gameball_id),
     accountId: row.account_id,
@@ -23,120 +54,138 @@ function toProfile(row: Selectable<ProfilesTable>): Profile {
   };
 }
 
-function toRow(profile: Omit<Profile, 'gameballId'>): Insertable<ProfilesTable> {
-  return {
-    account_id: profile.accountId,
-    email: profile.email,
-    mobile: profile.mobile,
-    email_key: profile.emailKey,
-    mobile_key: profile.mobileKey,
-    attributes: JSON.stringify(profile.attributes),
-    custom: JSON.stringify(profile.custom),
-    push_devices: JSON.stringify(profile.pushDevices),
-    guest: dbBool(profile.guest),
-    is_active: dbBool(profile.isActive),
-    referral_code: profile.referralCode,
-    is_referred: dbBool(profile.isReferred),
-    tags: JSON.stringify(profile.tags),
-    created_at: profile.createdAt,
-    updated_at: profile.updatedAt,
+/** The values a write sets, in the order of the statements below (gameball_id and account_id aside). */
+function writtenValues(profile: Omit<Profile, 'gameballId' | 'accountId' | 'createdAt'>): unknown[] {
+  return [
+    profile.email, profile.mobile, profile.emailKey, profile.mobileKey,
+    JSON.stringify(profile.attributes), JSON.stringify(profile.custom), JSON.stringify(profile.pushDevices),
+    dbBool(profile.guest), dbBool(profile.isActive), profile.referralCode, dbBool(profile.isReferred),
+    JSON.stringify(profile.tags), profile.updatedAt,
+  ];
+}
+
+interface Statements {
+  byCustomerId: string;
+  byCustomerIdLocked: string;
+  resolve: Record<MergeKind, string>;
+  insertProfile: string;
+  updateProfile: string;
+}
+
+const statementsByDialect = new Map<string, Statements>();
+
+function statements(dialect: Dialect): Statements {
+  let texts = statementsByDialect.get(dialect.name);
+  if (texts) return texts;
+  const json = dialect.cast('json');
+  const bool = dialect.cast('bool');
+  const time = dialect.cast('timestamp');
+  const byCustomerId = `select ${P_COLUMNS} from customer_ids c join profiles p on p.gameball_id = c.gameball_id where c.account_id = ? and c.customer_id = ?`;
+  // The profile a customerId reaches and the one holding the merge key, in one read: 0 to 2 rows.
+  const resolve = (column: string) =>
+    `select ${P_COLUMNS}, p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?) as via_customer_id from profiles p ` +
+    `where p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?) or (p.account_id = ? and p.${column} = ?)` +
+    dialect.lockRows('p');
+  texts = {
+    byCustomerId,
+    byCustomerIdLocked: byCustomerId + dialect.lockRows('p'),
+    resolve: { email: resolve('email_key'), mobile: resolve('mobile_key') },
+    // A referral code held by another profile (the unique index) or retired by a deleted one
+    // answers no row, and the caller draws another code: no read beforehand.
+    insertProfile:
+      'insert into profiles (account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices, guest, is_active, referral_code, is_referred, tags, updated_at, created_at) ' +
+      `select ?, ?, ?, ?, ?, ?${json}, ?${json}, ?${json}, ?${bool}, ?${bool}, ?, ?${bool}, ?${json}, ?${time}, ?${time} ` +
+      'where not exists (select 1 from retired_referral_codes where account_id = ? and code = ?) ' +
+      'on conflict (account_id, referral_code) do nothing returning gameball_id',
+    updateProfile:
+      'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
+      'guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ? where gameball_id = ?',
   };
+  statementsByDialect.set(dialect.name, texts);
+  return texts;
 }
 
-export async function findGameballId(db: Db, accountId: string, customerId: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('customer_ids')
-    .select('gameball_id')
-    .where('account_id', '=', accountId)
-    .where('customer_id', '=', customerId)
-    .executeTakeFirst();
-  return row && Number(row.gameball_id);
+export interface Resolved {
+  /** The profile the request's customerId reaches. */
+  byCustomerId: Profile | undefined;
+  /** The profile holding the request's merge key. */
+  byIdentifier: Profile | undefined;
 }
 
-export async function findProfileByMergeKey(db: Db, accountId: string, kind: MergeKind, key: string): Promise<Profile | undefined> {
-  const column = kind === 'email' ? 'email_key' : 'mobile_key';
-  const row = await db.selectFrom('profiles').selectAll().where('account_id', '=', accountId).where(column, '=', key).executeTakeFirst();
-  return row && toProfile(row);
+/**
+ * Where a request lands, read in one statement and, where other writers run beside us
+ * (PostgreSQL), with the rows locked: the caller holds the key locks of the customerId and the
+ * merge key, so no other row can start to match while we wait, and a row that changed or went
+ * while we waited is read again as it is now.
+ */
+export async function resolveProfiles(
+  sql: SqlRunner,
+  dialect: Dialect,
+  accountId: string,
+  customerId: string,
+  identifier: { kind: MergeKind; key: string } | undefined,
+): Promise<Resolved> {
+  const texts = statements(dialect);
+  if (!identifier) {
+    const row = await sql.get<ProfileRow>(texts.byCustomerIdLocked, [accountId, customerId]);
+    return { byCustomerId: row && toProfile(row), byIdentifier: undefined };
+  }
+  const rows = await sql.all<ProfileRow & { via_customer_id: unknown }>(texts.resolve[identifier.kind], [
+    accountId, customerId, accountId, customerId, accountId, identifier.key,
+  ]);
+  const keyColumn = identifier.kind === 'email' ? 'email_key' : 'mobile_key';
+  const byCustomerId = rows.find((r) => Boolean(r.via_customer_id));
+  const byIdentifier = rows.find((r) => r[keyColumn] === identifier.key);
+  return { byCustomerId: byCustomerId && toProfile(byCustomerId), byIdentifier: byIdentifier && toProfile(byIdentifier) };
 }
 
-export async function getProfile(db: Db, gameballId: number): Promise<Profile | undefined> {
-  const row = await db.selectFrom('profiles').selectAll().where('gameball_id', '=', gameballId).executeTakeFirst();
+/** The profile a customerId reaches, locked for the rest of the transaction where that means anything. */
+export async function lockProfileByCustomerId(sql: SqlRunner, dialect: Dialect, accountId: string, customerId: string): Promise<Profile | undefined> {
+  const row = await sql.get<ProfileRow>(statements(dialect).byCustomerIdLocked, [accountId, customerId]);
   return row && toProfile(row);
 }
 
 /** The profile a customerId reaches, in one query. */
-export async function findProfileByCustomerId(db: Db, accountId: string, customerId: string): Promise<Profile | undefined> {
-  const row = await db
-    .selectFrom('customer_ids')
-    .innerJoin('profiles', 'profiles.gameball_id', 'customer_ids.gameball_id')
-    .selectAll('profiles')
-    .where('customer_ids.account_id', '=', accountId)
-    .where('customer_ids.customer_id', '=', customerId)
-    .executeTakeFirst();
+export async function findProfileByCustomerId(sql: SqlRunner, dialect: Dialect, accountId: string, customerId: string): Promise<Profile | undefined> {
+  const row = await sql.get<ProfileRow>(statements(dialect).byCustomerId, [accountId, customerId]);
   return row && toProfile(row);
 }
 
-export async function insertProfile(db: Db, profile: Omit<Profile, 'gameballId'>): Promise<number> {
-  const row = await db.insertInto('profiles').values(toRow(profile)).returning('gameball_id').executeTakeFirstOrThrow();
-  return Number(row.gameball_id);
+export async function findGameballId(sql: SqlRunner, accountId: string, customerId: string): Promise<number | undefined> {
+  const row = await sql.get<{ gameball_id: number }>('select gameball_id from customer_ids where account_id = ? and customer_id = ?', [accountId, customerId]);
+  return row && Number(row.gameball_id);
 }
 
-export async function updateProfile(db: Db, profile: Profile): Promise<void> {
-  const { account_id: _account, created_at: _created, ...changes } = toRow(profile);
-  await db.updateTable('profiles').set(changes).where('gameball_id', '=', profile.gameballId).execute();
+export async function getProfile(sql: SqlRunner, gameballId: number): Promise<Profile | undefined> {
+  const row = await sql.get<ProfileRow>(`select ${COLUMNS.join(', ')} from profiles where gameball_id = ?`, [gameballId]);
+  return row && toProfile(row);
 }
 
-export async function attachCustomerId(db: Db, accountId: string, customerId: string, gameballId: number, now: string): Promise<void> {
-  await db
-    .insertInto('customer_ids')
-    .values({ account_id: accountId, customer_id: customerId, gameball_id: gameballId, created_at: now })
-    .execute();
+/**
+ * Inserts a profile; undefined when its referral code is held or retired (draw another).
+ * Any other unique violation is a real conflict and is thrown.
+ */
+export async function insertProfile(sql: SqlRunner, dialect: Dialect, profile: Omit<Profile, 'gameballId'>): Promise<number | undefined> {
+  const row = await sql.get<{ gameball_id: number }>(statements(dialect).insertProfile, [
+    profile.accountId, ...writtenValues(profile), profile.createdAt, profile.accountId, profile.referralCode,
+  ]);
+  return row && Number(row.gameball_id);
 }
 
-export async function listCustomerIds(db: Db, gameballId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('customer_ids')
-    .select('customer_id')
-    .where('gameball_id', '=', gameballId)
-    .orderBy('created_at')
-    .orderBy('customer_id')
-    .execute();
+export async function updateProfile(sql: SqlRunner, dialect: Dialect, profile: Profile): Promise<void> {
+  await sql.run(statements(dialect).updateProfile, [...writtenValues(profile), profile.gameballId]);
+}
+
+export async function attachCustomerId(sql: SqlRunner, accountId: string, customerId: string, gameballId: number, now: string): Promise<void> {
+  await sql.run('insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)', [accountId, customerId, gameballId, now]);
+}
+
+export async function listCustomerIds(sql: SqlRunner, gameballId: number): Promise<string[]> {
+  const rows = await sql.all<{ customer_id: string }>('select customer_id from customer_ids where gameball_id = ? order by created_at, customer_id', [gameballId]);
   return rows.map((r) => r.customer_id);
 }
 
-export async function findProfileByReferralCode(
-  db: Db,
-  accountId: string,
-  code: string,
-): Promise<{ gameballId: number; isActive: boolean } | undefined> {
-  const row = await db
-    .selectFrom('profiles')
-    .select(['gameball_id', 'is_active'])
-    .where('account_id', '=', accountId)
-    .where('referral_code', '=', code)
-    .executeTakeFirst();
-  return row && { gameballId: Number(row.gameball_id), isActive: Boolean(row.is_active) };
-}
-
 /** Removes the profile; its customerIds and the referrals it gave or received go with it. */
-export async function deleteProfile(db: Db, gameballId: number): Promise<void> {
-  await db.deleteFrom('profiles').where('gameball_id', '=', gameballId).execute();
-}
-
-export async function retireReferralCode(db: Db, accountId: string, code: string, now: string): Promise<void> {
-  await db.insertInto('retired_referral_codes').values({ account_id: accountId, code, retired_at: now }).execute();
-}
-
-/** Whether a code is held by a profile or was held by a deleted one. */
-export async function isReferralCodeTaken(db: Db, accountId: string, code: string): Promise<boolean> {
-  const held = await db
-    .selectFrom('profiles')
-    .select('gameball_id')
-    .where('account_id', '=', accountId)
-    .where('referral_code', '=', code)
-    .unionAll(
-      db.selectFrom('retired_referral_codes').select((eb) => eb.lit(0).as('gameball_id')).where('account_id', '=', accountId).where('code', '=', code),
-    )
-    .executeTakeFirst();
-  return held !== undefined;
+export async function deleteProfile(sql: SqlRunner, gameballId: number): Promise<void> {
+  await sql.run('delete from profiles where gameball_id = ?', [gameballId]);
 }

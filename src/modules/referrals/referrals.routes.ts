@@ -35,7 +35,7 @@ export function registerReferralRoutes(app: FastifyInstance, store: Store): void
       },
     },
     async (request) => ({
-      isValid: await isReferrerCodeValid(store.db, request.account, request.query.referrerCode, request.query.forCustomerId),
+      isValid: await isReferrerCodeValid(store, request.account, request.query.referrerCode, request.query.forCustomerId),
     }),
   );
 
@@ -58,7 +58,7 @@ export function registerReferralRoutes(app: FastifyInstance, store: Store): void
         },
       },
     },
-    async (request) => listReferrals(store.db, request.account, request.params.customerId.trim(), request.query),
+    async (request) => listReferrals(store, request.account, request.params.customerId.trim(), request.query),
   );
 
   routes.get(
@@ -72,6 +72,6 @@ export function registerReferralRoutes(app: FastifyInstance, store: Store): void
         response: { 200: Type.Object({ count: Type.Integer(), totalPending: Type.Integer(), totalActive: Type.Integer() }), ...errorResponses },
       },
     },
-    async (request) => countReferrals(store.db, request.account, request.params.customerId.trim()),
+    async (request) => countReferrals(store, request.account, request.params.customerId.trim()),
   );
 }

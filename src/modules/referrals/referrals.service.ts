@@ -1,9 +1,8 @@
-import type { Db } from '../../db/database.js';
+import type { Store } from '../../db/connect.js';
 import { invalid } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import { getCustomer } from '../customers/customers.service.js';
-import { findGameballId, findProfileByReferralCode } from '../customers/customers.store.js';
-import { countReferralsByStatus, listReferredFriends, type ReferralStatus } from './referrals.store.js';
+import { getCustomer, gameballIdOf } from '../customers/customers.service.js';
+import { countReferralsByStatus, findProfileByReferralCode, listReferredFriends, type ReferralStatus } from './referrals.store.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -12,11 +11,11 @@ export const MAX_PAGE_SIZE = 200;
  * Whether a code may be used as referrerCode: it belongs to an active profile of this account
  * and, given forCustomerId, not to that customer's own profile (any of its customerIds).
  */
-export async function isReferrerCodeValid(db: Db, account: AccountRecord, code: string, forCustomerId?: string): Promise<boolean> {
-  const referrer = await findProfileByReferralCode(db, account.id, code.trim().toUpperCase());
+export async function isReferrerCodeValid(store: Store, account: AccountRecord, code: string, forCustomerId?: string): Promise<boolean> {
+  const referrer = await store.read((sql) => findProfileByReferralCode(sql, account.id, code.trim().toUpperCase()));
   if (!referrer || !referrer.isActive) return false;
   if (forCustomerId === undefined || forCustomerId.trim() === '') return true;
-  return (await findGameballId(db, account.id, forCustomerId.trim())) !== referrer.gameballId;
+  return (await gameballIdOf(store, account, forCustomerId.trim())) !== referrer.gameballId;
 }
 
 export interface ReferredFriend {
@@ -30,7 +29,7 @@ export interface ReferredFriend {
 }
 
 export async function listReferrals(
-  db: Db,
+  store: Store,
   account: AccountRecord,
   customerId: string,
   page: { startAfter?: number; limit?: number },
@@ -39,9 +38,9 @@ export async function listReferrals(
   if (limit < 1 || limit > MAX_PAGE_SIZE) throw invalid('limit', `must be between 1 and ${MAX_PAGE_SIZE}`);
   const startAfter = page.startAfter ?? 0;
   if (startAfter < 0) throw invalid('startAfter', 'must be 0 or a gameballId');
-  const { profile } = await getCustomer(db, account, customerId);
+  const { profile } = await getCustomer(store, account, customerId);
   // One row more than asked tells whether another page exists without a count query.
-  const rows = await listReferredFriends(db, profile.gameballId, startAfter, limit + 1);
+  const rows = await listReferredFriends(store.db, profile.gameballId, startAfter, limit + 1);
   const friends = rows.slice(0, limit).map((row): ReferredFriend => {
     const displayName = row.attributes.displayName;
     const joinDate = row.attributes.joinDate;
@@ -59,11 +58,11 @@ export async function listReferrals(
 }
 
 export async function countReferrals(
-  db: Db,
+  store: Store,
   account: AccountRecord,
   customerId: string,
 ): Promise<{ count: number; totalPending: number; totalActive: number }> {
-  const { profile } = await getCustomer(db, account, customerId);
-  const counts = await countReferralsByStatus(db, profile.gameballId);
+  const { profile } = await getCustomer(store, account, customerId);
+  const counts = await countReferralsByStatus(store.db, profile.gameballId);
   return { count: counts.Pending + counts.Active, totalPending: counts.Pending, totalActive: counts.Active };
 }

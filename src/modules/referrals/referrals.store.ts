@@ -1,4 +1,5 @@
 import { readJson, type Db } from '../../db/database.js';
+import type { SqlRunner } from '../../db/sql-runner.js';
 
 export type ReferralStatus = 'Pending' | 'Active';
 
@@ -9,29 +10,23 @@ export interface Referral {
   status: ReferralStatus;
 }
 
+/** The SQL of referral codes and referrals. The write path's statements run prepared (SqlRunner). */
+
 export async function insertReferral(
-  db: Db,
+  sql: SqlRunner,
   referral: { accountId: string; referrerGameballId: number; refereeGameballId: number; status: ReferralStatus; now: string },
 ): Promise<void> {
-  await db
-    .insertInto('referrals')
-    .values({
-      account_id: referral.accountId,
-      referrer_gameball_id: referral.referrerGameballId,
-      referee_gameball_id: referral.refereeGameballId,
-      status: referral.status,
-      created_at: referral.now,
-      completed_at: referral.status === 'Active' ? referral.now : null,
-    })
-    .execute();
+  await sql.run(
+    'insert into referrals (account_id, referrer_gameball_id, referee_gameball_id, status, created_at, completed_at) values (?, ?, ?, ?, ?, ?)',
+    [referral.accountId, referral.referrerGameballId, referral.refereeGameballId, referral.status, referral.now, referral.status === 'Active' ? referral.now : null],
+  );
 }
 
-export async function findReferralOfReferee(db: Db, refereeGameballId: number): Promise<Referral | undefined> {
-  const row = await db
-    .selectFrom('referrals')
-    .select(['id', 'referrer_gameball_id', 'referee_gameball_id', 'status'])
-    .where('referee_gameball_id', '=', refereeGameballId)
-    .executeTakeFirst();
+export async function findReferralOfReferee(sql: SqlRunner, refereeGameballId: number): Promise<Referral | undefined> {
+  const row = await sql.get<{ id: number; referrer_gameball_id: number; referee_gameball_id: number; status: ReferralStatus }>(
+    'select id, referrer_gameball_id, referee_gameball_id, status from referrals where referee_gameball_id = ?',
+    [refereeGameballId],
+  );
   return (
     row && {
       id: Number(row.id),
@@ -42,8 +37,26 @@ export async function findReferralOfReferee(db: Db, refereeGameballId: number): 
   );
 }
 
-export async function markReferralActive(db: Db, id: number, now: string): Promise<void> {
-  await db.updateTable('referrals').set({ status: 'Active', completed_at: now }).where('id', '=', id).where('status', '=', 'Pending').execute();
+export async function markReferralActive(sql: SqlRunner, id: number, now: string): Promise<void> {
+  await sql.run("update referrals set status = 'Active', completed_at = ? where id = ? and status = 'Pending'", [now, id]);
+}
+
+export async function findProfileByReferralCode(sql: SqlRunner, accountId: string, code: string): Promise<{ gameballId: number; isActive: boolean } | undefined> {
+  const row = await sql.get<{ gameball_id: number; is_active: unknown }>('select gameball_id, is_active from profiles where account_id = ? and referral_code = ?', [accountId, code]);
+  return row && { gameballId: Number(row.gameball_id), isActive: Boolean(row.is_active) };
+}
+
+export async function retireReferralCode(sql: SqlRunner, accountId: string, code: string, now: string): Promise<void> {
+  await sql.run('insert into retired_referral_codes (account_id, code, retired_at) values (?, ?, ?)', [accountId, code, now]);
+}
+
+/** Whether a code is held by a profile or was held by a deleted one. */
+export async function isReferralCodeTaken(sql: SqlRunner, accountId: string, code: string): Promise<boolean> {
+  const held = await sql.get(
+    'select 1 as taken from profiles where account_id = ? and referral_code = ? union all select 1 from retired_referral_codes where account_id = ? and code = ?',
+    [accountId, code, accountId, code],
+  );
+  return held !== undefined;
 }
 
 export interface ReferredFriendRow {

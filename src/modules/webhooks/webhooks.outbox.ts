@@ -23,9 +23,11 @@ export interface Outbox {
   add(event: OutboxEvent): void;
   /** Writes the added events and their deliveries; returns how many deliveries were queued. */
   flush(now: string): Promise<number>;
+  /** Drops events added since the last flush (their change was rolled back). */
+  discard(): void;
 }
 
-const NO_OUTBOX: Outbox = { wants: () => false, add: () => undefined, flush: async () => 0 };
+const NO_OUTBOX: Outbox = { wants: () => false, add: () => undefined, flush: async () => 0, discard: () => undefined };
 
 export async function openOutbox(trx: Db, account: AccountRecord): Promise<Outbox> {
   // The account was read when the request was authenticated: a subscription added since then
@@ -36,6 +38,7 @@ export async function openOutbox(trx: Db, account: AccountRecord): Promise<Outbo
   return {
     wants: (topic) => subscriptions.some((s) => s.topics.includes(topic)),
     add: (event) => void events.push(event),
+    discard: () => void (events.length = 0),
     async flush(now) {
       let queued = 0;
       for (const event of events) {

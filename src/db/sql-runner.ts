@@ -1,0 +1,27 @@
+import type { Db } from './database.js';
+
+/**
+ * The hot path's statements: SQL text written once with `?` placeholders, prepared once per
+ * connection and run with parameters — no query building per request. The dialect rewrites the
+ * placeholders where its driver needs another form. Rows come back as the driver gives them;
+ * each store's row → domain function evens out the dialects.
+ */
+export interface SqlRunner {
+  all<T>(text: string, params: readonly unknown[]): Promise<T[]>;
+  get<T>(text: string, params: readonly unknown[]): Promise<T | undefined>;
+  /** Runs a statement that returns no rows; answers how many rows it changed. */
+  run(text: string, params: readonly unknown[]): Promise<number>;
+}
+
+/** One write transaction: the prepared-statement runner and, for the colder paths, Kysely on the same connection. */
+export interface WriteTx {
+  readonly sql: SqlRunner;
+  readonly db: Db;
+  /**
+   * Runs `work` so that a failure undoes only what `work` wrote (a savepoint where that is cheap).
+   * Where it is not (a server round trip per savepoint), `isolated` is false and the work runs as
+   * is: callers then check everything before the first write, and redo a failed group one by one.
+   */
+  readonly isolated: boolean;
+  isolate<T>(work: () => Promise<T>): Promise<T>;
+}

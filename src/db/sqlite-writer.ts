@@ -1,0 +1,126 @@
+import type SQLite from 'better-sqlite3';
+import type { Db } from './database.js';
+import type { SqlRunner, WriteTx } from './sql-runner.js';
+
+type Prepare = (text: string) => SQLite.Statement;
+
+/** Runs prepared statements synchronously on the one connection this process holds. */
+export function sqliteRunner(prepare: Prepare, count: () => void): SqlRunner {
+  return {
+    async all<T>(text: string, params: readonly unknown[]) {
+      count();
+      return prepare(text).all(...params) as T[];
+    },
+    async get<T>(text: string, params: readonly unknown[]) {
+      count();
+      return prepare(text).get(...params) as T | undefined;
+    },
+    async run(text, params) {
+      count();
+      return prepare(text).run(...params).changes;
+    },
+  };
+}
+
+interface Pending {
+  work: (tx: WriteTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Past this many writes one transaction is long enough; the rest wait for the next group. */
+const MAX_GROUP = 256;
+
+/**
+ * Group commit. SQLite has one writer, and a commit costs more than a simple statement: writes
+ * that arrive while the writer is busy (or in the same turn of the event loop) are gathered and
+ * run in one transaction, in arrival order, each inside its own savepoint so a failure undoes
+ * that write only. Every caller is answered after the commit: a resolved write is durable.
+ * A request waits for company at most one turn of the event loop.
+ */
+export class SqliteGroupWriter {
+  private queue: Pending[] = [];
+  private running = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly prepare: Prepare,
+    private readonly count: () => void,
+    private readonly inTransaction: () => boolean,
+  ) {}
+
+  write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.running) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private exec(text: string): void {
+    this.count();
+    this.prepare(text).run();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue.splice(0, MAX_GROUP);
+      await this.runGroup(group);
+    }
+    this.running = false;
+  }
+
+  private async runGroup(group: Pending[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      // Kysely's connection mutex: no other transaction of this process is open while we write.
+      await this.db.connection().execute(async (conn) => {
+        // IMMEDIATE takes the write lock up front, so another process (a CLI command) makes us
+        // wait on busy_timeout instead of failing a read→write upgrade half way through.
+        this.exec('begin immediate');
+        try {
+          const tx: WriteTx = { sql: sqliteRunner(this.prepare, this.count), db: conn, isolated: true, isolate: (w) => this.savepoint('item', w) };
+          for (const pending of group) {
+            try {
+              outcomes.push({ ok: true, value: await this.savepoint('request', () => pending.work(tx)) });
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+            }
+            // Some failures (disk full, I/O) make SQLite roll back the whole transaction itself:
+            // the writes before were undone too, and what follows must not run outside one.
+            const last = outcomes.at(-1)!;
+            if (!this.inTransaction()) throw last.ok ? new Error('the embedded store ended the transaction') : last.error;
+          }
+          this.exec('commit');
+        } catch (error) {
+          if (this.inTransaction()) this.exec('rollback');
+          throw error;
+        }
+      });
+    } catch (error) {
+      // Nothing of the group committed: every caller hears the store's error.
+      for (const pending of group) pending.reject(error);
+      return;
+    }
+    group.forEach((pending, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) pending.resolve(outcome.value);
+      else pending.reject(outcome.error);
+    });
+  }
+
+  private async savepoint<T>(name: string, work: () => Promise<T>): Promise<T> {
+    this.exec(`savepoint ${name}`);
+    try {
+      const result = await work();
+      this.exec(`release ${name}`);
+      return result;
+    } catch (error) {
+      this.exec(`rollback to ${name}`);
+      this.exec(`release ${name}`);
+      throw error;
+    }
+  }
+}
