@@ -1,7 +1,9 @@
 // The bare-Fastify baseline: the same routes, the same body schema and Patron's own validator
-// compiler, but no auth, no logging and no storage. Patron's HTTP figures are ratios to this,
+// compiler, and one log line per request at info exactly as Patron writes it (same logger
+// options, same hook), but no auth and no storage. Patron's HTTP figures are ratios to this,
 // so what is left is the cost Patron itself adds on this machine.
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
+import { genRequestId, loggerOptions, registerRequestLogging } from '../src/http/observability.js';
 import { validatorCompiler } from '../src/validation.js';
 import { UpsertCustomerRequest } from '../src/modules/customers/customers.schemas.js';
 import { CUSTOMERS_PATH, attributesFor, customFor } from './workloads.js';
@@ -17,8 +19,14 @@ const READ_BODY = {
   customerAttributes: { ...publicAttributes, custom: customFor(7), tags: [] },
 };
 
-const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+const app = Fastify({
+  logger: loggerOptions('info'),
+  bodyLimit: 64 * 1024,
+  genReqId: genRequestId,
+  logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+});
 app.setValidatorCompiler(validatorCompiler);
+registerRequestLogging(app);
 app.post(CUSTOMERS_PATH, { schema: { body: UpsertCustomerRequest } }, async () => ({ gameballId: 1 }));
 app.get<{ Params: { customerId: string } }>(`${CUSTOMERS_PATH}/:customerId`, async (request) => ({
   ...READ_BODY,

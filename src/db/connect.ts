@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -6,7 +7,7 @@ import pg from 'pg';
 import type { Database, Db } from './database.js';
 import { LockingSqliteDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
 import type { SqlRunner, WriteTx } from './sql-runner.js';
-import { SqliteGroupWriter, sqliteRunner } from './sqlite-writer.js';
+import { SqliteGroups, sqliteRunner } from './sqlite-groups.js';
 
 /** The only module that knows the drivers. */
 export interface Store {
@@ -93,21 +94,61 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
+  // Checkpoints (copying the WAL into the database file, then a sync) run in a thread of their
+  // own; the writer checkpoints only as a backstop, past ~80 MB of WAL.
+  database.pragma('wal_autocheckpoint = 20000');
+  const checkpointer = inMemory ? undefined : startCheckpointer(file);
+  // Savepoints (one per grouped write) keep their undo pages in a statement journal: in memory,
+  // not in a temporary file written page by page.
+  database.pragma('temp_store = MEMORY');
+  // Index pages of a few hundred thousand profiles stay in memory (32 MiB, SQLite's own cache).
+  database.pragma('cache_size = -32768');
   const prepare = statementCache(database);
   const cached: SqliteDatabase = { close: () => database.close(), prepare: (sql) => prepare(sql) as unknown as SqliteStatement };
   const statements = counter(options.countStatements ?? false);
   const db = new Kysely<Database>({ dialect: new LockingSqliteDialect({ database: cached }), ...(statements.log && { log: statements.log }) });
   const runner = sqliteRunner(prepare, statements.count);
-  const writer = new SqliteGroupWriter(db, prepare, statements.count, () => database.inTransaction);
+  const inTransaction = () => database.inTransaction;
+  const writes = new SqliteGroups<WriteTx>(db, prepare, statements.count, inTransaction, {
+    begin: 'begin immediate',
+    savepoints: true,
+    tx: (conn) => ({ sql: runner, db: conn }),
+  });
+  const reads = new SqliteGroups<SqlRunner>(db, prepare, statements.count, inTransaction, { begin: 'begin', savepoints: false, tx: () => runner });
   return {
     db,
     dialect: sqliteDialect,
     location: `sqlite:${file}`,
-    write: (work) => writer.write(work),
-    // Under Kysely's connection mutex, so a read never sees another transaction half done.
-    read: (work) => db.connection().execute(() => work(runner)),
+    write: (work) => writes.run(work),
+    // Under Kysely's connection mutex like the writes, so a read never sees a write half done.
+    read: (work) => reads.run(work),
     statementCount: statements.total,
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
+}
+
+const CHECKPOINT_INTERVAL_MS = 250;
+
+function startCheckpointer(file: string): { stop(): Promise<void> } {
+  // Compiled, this module is .js beside the worker's .js; run through tsx, both are .ts.
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const worker = new Worker(new URL(`./sqlite-checkpointer${extension}`, import.meta.url), {
+    workerData: { file, intervalMs: CHECKPOINT_INTERVAL_MS },
+  });
+  worker.unref();
+  // A checkpointer that cannot run leaves the backstop: the writer checkpoints itself.
+  worker.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    async stop() {
+      // Held again so the process waits for the thread to close its connection.
+      worker.ref();
+      worker.postMessage('close');
+      await exited;
+    },
   };
 }
 
@@ -135,7 +176,7 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
     dialect: postgresDialect,
     location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
     write: (work) =>
-      postgresDialect.transaction(db, (trx) => work({ sql: kyselyRunner(trx, postgresDialect), db: trx, isolated: false, isolate: (w) => w() })),
+      postgresDialect.transaction(db, (trx) => work({ sql: kyselyRunner(trx, postgresDialect), db: trx })),
     read: (work) => work(kyselyRunner(db, postgresDialect)),
     statementCount: statements.total,
     close: () => db.destroy(),

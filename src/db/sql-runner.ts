@@ -17,11 +17,4 @@ export interface SqlRunner {
 export interface WriteTx {
   readonly sql: SqlRunner;
   readonly db: Db;
-  /**
-   * Runs `work` so that a failure undoes only what `work` wrote (a savepoint where that is cheap).
-   * Where it is not (a server round trip per savepoint), `isolated` is false and the work runs as
-   * is: callers then check everything before the first write, and redo a failed group one by one.
-   */
-  readonly isolated: boolean;
-  isolate<T>(work: () => Promise<T>): Promise<T>;
 }

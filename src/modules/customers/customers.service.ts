@@ -186,7 +186,11 @@ function readInputs(account: AccountRecord, bodies: readonly UpsertCustomerReque
   });
 }
 
-/** Runs a list of upserts in the caller's transaction, in order, each isolated from the others' failures. */
+/**
+ * Runs a list of upserts in the caller's transaction, in order. A rejected request wrote nothing
+ * (everything is checked before the first write) and the others go on; any other failure ends
+ * the transaction and is thrown.
+ */
 async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<{ outcomes: UpsertOutcome[]; queued: number }> {
   const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
   // Every key of the list in one sorted acquisition: no two lists wait on each other in a cycle.
@@ -199,49 +203,54 @@ async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, input
       outcomes.push({ ok: false, error: input });
       continue;
     }
-    const one = async () => {
+    try {
       const result = await applyUpsertInput(store, tx, outbox, account, input);
       queued += await outbox.flush(new Date().toISOString());
-      return result;
-    };
-    try {
-      outcomes.push({ ok: true, result: inputs.length === 1 ? await one() : await tx.isolate(one) });
+      outcomes.push({ ok: true, result });
     } catch (error) {
       outbox.discard();
-      // A rejected request wrote nothing; any other failure is isolated only where savepoints are cheap.
-      if (!(error instanceof AppError) && !tx.isolated) throw error;
+      if (!(error instanceof AppError)) throw error;
       outcomes.push({ ok: false, error });
     }
   }
   return { outcomes, queued };
 }
 
+async function writeList(store: Store, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<UpsertOutcome[]> {
+  const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs));
+  notifyQueued(queued);
+  return outcomes;
+}
+
+/** One item in its own write; a failure of the store itself (not of the item) is thrown. */
+async function writeOne(store: Store, account: AccountRecord, input: UpsertInput | AppError): Promise<UpsertOutcome> {
+  try {
+    return (await writeList(store, account, [input]))[0]!;
+  } catch (error) {
+    if (store.dialect.isConnectionError(error)) throw error;
+    return { ok: false, error };
+  }
+}
+
 /**
  * The write core of Create/Update Customer: a list of requests for one account, one outcome
  * per request, applied in order. The single request is a list of one; batches and imports pass
- * chunks. Where a failure of the store cannot be isolated to one item (PostgreSQL: a failed
- * statement ends the transaction), the list is redone one item per transaction.
+ * chunks. On the embedded store every item is its own write and the group commit gathers them
+ * into one transaction, each in its own savepoint, so an unexpected failure stays with its item.
+ * On PostgreSQL the list is one transaction (a round trip per savepoint would cost more than it
+ * saves); if it fails for any reason but a rejected item, it is redone one item per transaction.
  */
 export async function upsertCustomers(store: Store, account: AccountRecord, bodies: readonly UpsertCustomerRequest[]): Promise<UpsertOutcome[]> {
   const inputs = readInputs(account, bodies);
   if (inputs.every((i) => i instanceof AppError)) return inputs.map((error) => ({ ok: false, error }));
+  if (inputs.length === 1) return writeList(store, account, inputs);
+  if (store.dialect.serialisesWriters) return Promise.all(inputs.map((input) => writeOne(store, account, input)));
   try {
-    const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs));
-    notifyQueued(queued);
-    return outcomes;
+    return await writeList(store, account, inputs);
   } catch (error) {
-    if (inputs.length === 1 || store.dialect.isConnectionError(error)) throw error;
+    if (store.dialect.isConnectionError(error)) throw error;
     const outcomes: UpsertOutcome[] = [];
-    for (const input of inputs) {
-      try {
-        const { outcomes: [outcome], queued } = await store.write((tx) => applyAll(store, tx, account, [input]));
-        notifyQueued(queued);
-        outcomes.push(outcome!);
-      } catch (itemError) {
-        if (store.dialect.isConnectionError(itemError)) throw itemError;
-        outcomes.push({ ok: false, error: itemError });
-      }
-    }
+    for (const input of inputs) outcomes.push(await writeOne(store, account, input));
     return outcomes;
   }
 }

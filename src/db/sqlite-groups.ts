@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3';
 import type { Db } from './database.js';
-import type { SqlRunner, WriteTx } from './sql-runner.js';
+import type { SqlRunner } from './sql-runner.js';
 
 type Prepare = (text: string) => SQLite.Statement;
 
@@ -22,14 +22,14 @@ export function sqliteRunner(prepare: Prepare, count: () => void): SqlRunner {
   };
 }
 
-interface Pending {
-  work: (tx: WriteTx) => Promise<unknown>;
+interface Pending<Tx> {
+  work: (tx: Tx) => Promise<unknown>;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
 
-/** Past this many writes one transaction is long enough; the rest wait for the next group. */
-const MAX_GROUP = 256;
+/** Past this many works one transaction is long enough; the rest wait for the next group. */
+const MAX_GROUP = 500;
 
 /**
  * Group commit. SQLite has one writer, and a commit costs more than a simple statement: writes
@@ -37,9 +37,12 @@ const MAX_GROUP = 256;
  * run in one transaction, in arrival order, each inside its own savepoint so a failure undoes
  * that write only. Every caller is answered after the commit: a resolved write is durable.
  * A request waits for company at most one turn of the event loop.
+ *
+ * Reads are grouped the same way, in a read transaction without savepoints: in WAL mode each
+ * transaction takes and drops a shared-memory lock, which costs more than a lookup by key.
  */
-export class SqliteGroupWriter {
-  private queue: Pending[] = [];
+export class SqliteGroups<Tx> {
+  private queue: Array<Pending<Tx>> = [];
   private running = false;
 
   constructor(
@@ -47,9 +50,10 @@ export class SqliteGroupWriter {
     private readonly prepare: Prepare,
     private readonly count: () => void,
     private readonly inTransaction: () => boolean,
+    private readonly mode: { begin: 'begin immediate' | 'begin'; savepoints: boolean; tx: (conn: Db) => Tx },
   ) {}
 
-  write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T> {
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (!this.running) {
@@ -72,19 +76,20 @@ export class SqliteGroupWriter {
     this.running = false;
   }
 
-  private async runGroup(group: Pending[]): Promise<void> {
+  private async runGroup(group: Array<Pending<Tx>>): Promise<void> {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       // Kysely's connection mutex: no other transaction of this process is open while we write.
       await this.db.connection().execute(async (conn) => {
-        // IMMEDIATE takes the write lock up front, so another process (a CLI command) makes us
-        // wait on busy_timeout instead of failing a read→write upgrade half way through.
-        this.exec('begin immediate');
+        // IMMEDIATE (writes) takes the write lock up front, so another process (a CLI command)
+        // makes us wait on busy_timeout instead of failing a read→write upgrade half way through.
+        this.exec(this.mode.begin);
         try {
-          const tx: WriteTx = { sql: sqliteRunner(this.prepare, this.count), db: conn, isolated: true, isolate: (w) => this.savepoint('item', w) };
+          const tx = this.mode.tx(conn);
           for (const pending of group) {
             try {
-              outcomes.push({ ok: true, value: await this.savepoint('request', () => pending.work(tx)) });
+              const value = this.mode.savepoints ? await this.savepoint(() => pending.work(tx)) : await pending.work(tx);
+              outcomes.push({ ok: true, value });
             } catch (error) {
               outcomes.push({ ok: false, error });
             }
@@ -111,15 +116,16 @@ export class SqliteGroupWriter {
     });
   }
 
-  private async savepoint<T>(name: string, work: () => Promise<T>): Promise<T> {
-    this.exec(`savepoint ${name}`);
+  /** One savepoint per work, never nested: releasing a nested savepoint costs SQLite far more. */
+  private async savepoint<T>(work: () => Promise<T>): Promise<T> {
+    this.exec('savepoint work');
     try {
       const result = await work();
-      this.exec(`release ${name}`);
+      this.exec('release work');
       return result;
     } catch (error) {
-      this.exec(`rollback to ${name}`);
-      this.exec(`release ${name}`);
+      this.exec('rollback to work');
+      this.exec('release work');
       throw error;
     }
   }
