@@ -16,6 +16,7 @@ export const errorCatalogue = {
   headersTooLarge: { status: 431, code: 3015, type: 'Payload Error', description: 'The request headers are larger than 16 KiB in all.' },
   malformedJson: { status: 400, code: 3016, type: 'Payload Error', description: 'The body is not well-formed JSON.' },
   notFound: { status: 404, code: 4004, type: 'General Error', description: 'No customer (or other resource) with that id.' },
+  writeConflict: { status: 409, code: 4009, type: 'Request Error', description: 'Concurrent writes to the same customer kept conflicting; nothing was written. Retry the request.' },
   rateLimited: { status: 429, code: 4029, type: 'Request Error', description: 'Too many requests; retry after the Retry-After header.' },
   internal: { status: 500, code: 5000, type: 'Server Error', description: 'An unexpected server error; the requestId finds it in the logs.' },
   storeUnavailable: { status: 503, code: 5003, type: 'Server Error', description: 'The database cannot be reached; retry later.' },

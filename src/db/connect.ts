@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
+import { AppError } from '../errors.js';
 import type { Database, Db } from './database.js';
 import { LockingSqliteDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
 import type { SqlRunner, WriteTx } from './sql-runner.js';
@@ -16,10 +17,12 @@ export interface Store {
   /** A human-readable location without credentials, for logs. */
   readonly location: string;
   /**
-   * A write transaction. On the embedded store, writes that arrive together share one
-   * transaction (group commit), each in its own savepoint; the promise settles after the commit.
+   * A write transaction that holds the key locks `lockKeys` (writers of the same keys wait for
+   * each other; see Dialect.beginWithLocks). On the embedded store, writes that arrive together
+   * share one transaction (group commit), each in its own savepoint; the promise settles after
+   * the commit. On PostgreSQL a transaction that meets a transient conflict is run again.
    */
-  write<T>(work: (tx: WriteTx) => Promise<T>): Promise<T>;
+  write<T>(work: (tx: WriteTx) => Promise<T>, lockKeys?: readonly string[]): Promise<T>;
   /** Reads committed data with prepared statements, outside any open write. */
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   /** Statements sent so far (BEGIN and COMMIT included), when connected with `countStatements`. */
@@ -175,12 +178,44 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
     db,
     dialect: postgresDialect,
     location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
-    write: (work) =>
-      postgresDialect.transaction(db, (trx) => work({ sql: kyselyRunner(trx, postgresDialect), db: trx })),
+    write: (work, lockKeys = []) => postgresWrite(db, work, lockKeys),
     read: (work) => work(kyselyRunner(db, postgresDialect)),
     statementCount: statements.total,
     close: () => db.destroy(),
   };
+}
+
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * One write transaction on one pooled connection: BEGIN and the key locks in one round trip,
+ * the work, COMMIT. A conflict the server reports (a unique violation a concurrent writer
+ * caused, a deadlock it broke) runs the whole transaction again: the next attempt reads what
+ * the other writer committed and ends as the serial order would. Past the attempts, the caller
+ * is told to retry (409), never a 500.
+ */
+async function postgresWrite<T>(db: Db, work: (tx: WriteTx) => Promise<T>, lockKeys: readonly string[]): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.connection().execute(async (conn) => {
+        try {
+          // Inside the try: a BEGIN whose locks timed out still leaves a transaction to roll back.
+          await conn.executeQuery(CompiledQuery.raw(postgresDialect.beginWithLocks(lockKeys)));
+          const result = await work({ sql: kyselyRunner(conn, postgresDialect), db: conn });
+          await conn.executeQuery(CompiledQuery.raw('commit'));
+          return result;
+        } catch (error) {
+          await conn.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      if (!postgresDialect.isRetryable(error)) throw error;
+      if (attempt >= WRITE_ATTEMPTS) {
+        throw new AppError('writeConflict', 'Concurrent changes to the same customer kept conflicting with this request; nothing was written. Retry it.');
+      }
+    }
+  }
 }
 
 /**

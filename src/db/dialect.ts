@@ -1,6 +1,6 @@
 import { sql, SqliteAdapter, SqliteDialect, type ColumnDefinitionBuilder, type DialectAdapter, type Kysely } from 'kysely';
 import type { Database, Db } from './database.js';
-import type { SqlRunner } from './sql-runner.js';
+import { createHash } from 'node:crypto';
 
 /**
  * Every difference between the embedded SQLite store and PostgreSQL lives here:
@@ -26,11 +26,17 @@ export interface Dialect {
   /** Runs `work` in one transaction, retrying when the database reports a transient conflict. */
   transaction<T>(db: Db, work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
-   * Serialises writers that touch the same logical keys (a customerId, a merge identifier).
-   * Callers pass every key of the request at once; they are taken in sorted order, so two
-   * requests can never wait on each other in a cycle.
+   * The statement that opens a write transaction holding the given key locks (a customerId, a
+   * merge identifier), so writers of the same keys wait for each other. Keys are taken in sorted
+   * order, so two transactions never wait on each other in a cycle. On PostgreSQL the locks are
+   * advisory locks on ids computed here, written into the text: BEGIN and the locks go in one
+   * round trip (a statement with parameters could not share it).
    */
-  lockKeys(sql: SqlRunner, keys: string[]): Promise<void>;
+  beginWithLocks(keys: readonly string[]): string;
+  /** PostgreSQL: a statement may write several tables (data-modifying WITH), saving round trips. */
+  readonly writesInWith: boolean;
+  /** Errors after which the whole write transaction is run again (a serialisation failure, a deadlock the server broke, a unique violation a concurrent writer caused). */
+  isRetryable(error: unknown): boolean;
   /** A statement written with `?` placeholders, in the form this dialect's driver takes. */
   statementText(text: string): string;
   /** Appended to a SELECT that locks the rows it reads, for the rest of the transaction (`OF` a table). */
@@ -79,9 +85,10 @@ export const sqliteDialect: Dialect = {
       }
     });
   },
-  async lockKeys() {
-    // The transaction above already holds the database write lock.
-  },
+  // The write transaction holds the database's write lock: no key lock is needed.
+  beginWithLocks: () => 'begin immediate',
+  writesInWith: false,
+  isRetryable: () => false,
   statementText: (text) => text,
   // The write transaction holds the database lock: every row it reads is already its own.
   lockRows: () => '',
@@ -96,6 +103,11 @@ export const sqliteDialect: Dialect = {
     return code === 'SQLITE_CANTOPEN' || code === 'SQLITE_BUSY';
   },
 };
+
+/** A key's advisory lock id: the first 64 bits of its SHA-256, as a signed bigint (a literal, never text). */
+export function advisoryLockId(key: string): bigint {
+  return createHash('sha256').update(key).digest().readBigInt64BE(0);
+}
 
 const pgTexts = new Map<string, string>();
 
@@ -140,15 +152,12 @@ export const postgresDialect: Dialect = {
       }
     }
   },
-  async lockKeys(runner, keys) {
-    // One round trip: the keys are locked in the order given, which is sorted.
-    const sorted = [...new Set(keys)].sort();
-    if (sorted.length === 0) return;
-    await runner.run(
-      'select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest(?::text[]) as k',
-      [sorted],
-    );
+  beginWithLocks(keys) {
+    const ids = [...new Set(keys.map(advisoryLockId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return ids.length === 0 ? 'begin' : `begin; select ${ids.map((id) => `pg_advisory_xact_lock(${id})`).join(', ')}`;
   },
+  writesInWith: true,
+  isRetryable: (error) => PG_RETRYABLE.has(errorCode(error) ?? ''),
   statementText: (text) => numberedPlaceholders(text),
   lockRows: (table) => ` for update of ${table}`,
   cast: (type) => ({ json: '::jsonb', bool: '::boolean', timestamp: '::timestamptz' })[type],

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { connect, type Store } from '../../src/db/connect.js';
+import { connect, type ConnectOptions, type Store } from '../../src/db/connect.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
 import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
@@ -37,9 +37,9 @@ export function freshDatabaseUrl(): Promise<{ url: string; cleanup(): void }> {
 }
 
 /** A connected, migrated store on a new database; close() also removes it. */
-export async function openTestStore(): Promise<Store & { url: string }> {
+export async function openTestStore(options: ConnectOptions = {}): Promise<Store & { url: string }> {
   const { url, cleanup } = await newDatabase(true);
-  const store = connect(url, { poolSize: 20 });
+  const store = connect(url, { poolSize: 20, ...options });
   await migrateToLatest(store); // a no-op on a copy of the migrated template
   return {
     ...store,

@@ -5,6 +5,7 @@ import { runCli, startServe } from '../helpers/cli.js';
 import { startTestPostgres } from '../helpers/postgres-server.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
+import { advisoryLockId } from '../../src/db/dialect.js';
 
 // A server of our own, since these tests stop, kill and restart it.
 const server = await startTestPostgres({ own: true });
@@ -81,7 +82,7 @@ describe('PostgreSQL faults', () => {
     try {
       // Hold the customerId's write lock from outside, as a stuck transaction would.
       await blocker.query('begin');
-      await blocker.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${accountId}:customerId:locked`]);
+      await blocker.query('select pg_advisory_xact_lock($1::bigint)', [String(advisoryLockId(`${accountId}:customerId:locked`))]);
       const started = Date.now();
       const res = await upsert(node.baseUrl, { customerId: 'locked' });
       assert.equal(res.status, 503);

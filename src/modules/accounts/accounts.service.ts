@@ -149,11 +149,10 @@ export async function rotateAccountKeys(db: Db, id: string): Promise<{ account: 
  * several nodes starting together on an empty database create one account, not several.
  */
 export async function ensureDefaultAccount(store: Store): Promise<{ account: Account; keys: AccountKeys } | undefined> {
-  return store.write(async ({ sql, db }) => {
-    await store.dialect.lockKeys(sql, ['accounts:first-start']);
+  return store.write(async ({ db }) => {
     if ((await countAccounts(db)) > 0) return undefined;
     return createAccount(db, 'default');
-  });
+  }, ['accounts:first-start']);
 }
 
 export interface Credentials {

@@ -15,12 +15,11 @@ import {
 } from '../referrals/referrals.store.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
 import {
-  attachCustomerId,
   deleteProfile,
   findGameballId,
   findProfileByCustomerId,
   getProfile,
-  insertProfile,
+  insertProfileWithCustomerId,
   listCustomerIds,
   lockProfileByCustomerId,
   resolveProfiles,
@@ -90,11 +89,11 @@ async function findReferrer(tx: WriteTx, account: AccountRecord, code: string, s
   return referrer.gameballId;
 }
 
-/** A new profile, with a fresh referral code unless it is a guest's. */
-async function insertNewProfile(store: Store, tx: WriteTx, fresh: Omit<Profile, 'gameballId'>): Promise<Profile> {
+/** A new profile with its first customerId, and a fresh referral code unless it is a guest's. */
+async function insertNewProfile(store: Store, tx: WriteTx, fresh: Omit<Profile, 'gameballId'>, customerId: string): Promise<Profile> {
   for (;;) {
     const candidate = fresh.guest ? fresh : { ...fresh, referralCode: generateReferralCode() };
-    const gameballId = await insertProfile(tx.sql, store.dialect, candidate);
+    const gameballId = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId);
     // No id: the code drawn is held or retired (one chance in billions); draw again.
     if (gameballId !== undefined) return { ...candidate, gameballId };
   }
@@ -137,12 +136,11 @@ async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, accou
   const changed = creating || resolution.kind === 'merge' || profileChanged(before, next);
   let stored: Profile;
   if (current === undefined) {
-    stored = await insertNewProfile(store, tx, { ...next, ...mergeKeysOf(account, next), accountId: account.id, createdAt: now, updatedAt: now });
-    await attachCustomerId(tx.sql, account.id, input.customerId, stored.gameballId, now);
+    stored = await insertNewProfile(store, tx, { ...next, ...mergeKeysOf(account, next), accountId: account.id, createdAt: now, updatedAt: now }, input.customerId);
   } else {
     stored = { ...current, ...next, ...mergeKeysOf(account, next), updatedAt: now };
-    if (resolution.kind === 'merge') await attachCustomerId(tx.sql, account.id, input.customerId, stored.gameballId, now);
-    if (changed) await updateProfile(tx.sql, store.dialect, stored);
+    const attach = resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
+    if (changed) await updateProfile(tx.sql, store.dialect, stored, attach);
   }
   const gameballId = stored.gameballId;
 
@@ -192,9 +190,6 @@ function readInputs(account: AccountRecord, bodies: readonly UpsertCustomerReque
  * the transaction and is thrown.
  */
 async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<{ outcomes: UpsertOutcome[]; queued: number }> {
-  const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
-  // Every key of the list in one sorted acquisition: no two lists wait on each other in a cycle.
-  await store.dialect.lockKeys(tx.sql, valid.flatMap((input) => lockKeysOf(account, input)));
   const outbox = await openOutbox(tx.db, account);
   const outcomes: UpsertOutcome[] = [];
   let queued = 0;
@@ -217,7 +212,9 @@ async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, input
 }
 
 async function writeList(store: Store, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<UpsertOutcome[]> {
-  const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs));
+  // Every key of the list is locked as the transaction opens, in one sorted acquisition.
+  const keys = inputs.flatMap((input) => (input instanceof AppError ? [] : lockKeysOf(account, input)));
+  const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs), keys);
   notifyQueued(queued);
   return outcomes;
 }

@@ -69,8 +69,12 @@ interface Statements {
   byCustomerIdLocked: string;
   resolve: Record<MergeKind, string>;
   insertProfile: string;
+  insertProfileAndCustomerId: string;
   updateProfile: string;
+  attachAndUpdate: string;
 }
+
+const ATTACH = 'insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)';
 
 const statementsByDialect = new Map<string, Statements>();
 
@@ -82,24 +86,32 @@ function statements(dialect: Dialect): Statements {
   const time = dialect.cast('timestamp');
   const byCustomerId = `select ${P_COLUMNS} from customer_ids c join profiles p on p.gameball_id = c.gameball_id where c.account_id = ? and c.customer_id = ?`;
   // The profile a customerId reaches and the one holding the merge key, in one read: 0 to 2 rows.
+  // Both lookups go by index into one id list, then each profile by its key (an OR of the two
+  // would make PostgreSQL scan every profile).
   const resolve = (column: string) =>
     `select ${P_COLUMNS}, p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?) as via_customer_id from profiles p ` +
-    `where p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?) or (p.account_id = ? and p.${column} = ?)` +
+    `where p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ? ` +
+    `union all select gameball_id from profiles where account_id = ? and ${column} = ?)` +
     dialect.lockRows('p');
+  // A referral code held by another profile (the unique index) or retired by a deleted one
+  // answers no row, and the caller draws another code: no read beforehand.
+  const insertProfile =
+    'insert into profiles (account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices, guest, is_active, referral_code, is_referred, tags, updated_at, created_at) ' +
+    `select ?, ?, ?, ?, ?, ?${json}, ?${json}, ?${json}, ?${bool}, ?${bool}, ?, ?${bool}, ?${json}, ?${time}, ?${time} ` +
+    'where not exists (select 1 from retired_referral_codes where account_id = ? and code = ?) ' +
+    'on conflict (account_id, referral_code) do nothing returning gameball_id';
+  const updateProfile =
+    'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
+    'guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ? where gameball_id = ?';
   texts = {
     byCustomerId,
     byCustomerIdLocked: byCustomerId + dialect.lockRows('p'),
     resolve: { email: resolve('email_key'), mobile: resolve('mobile_key') },
-    // A referral code held by another profile (the unique index) or retired by a deleted one
-    // answers no row, and the caller draws another code: no read beforehand.
-    insertProfile:
-      'insert into profiles (account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices, guest, is_active, referral_code, is_referred, tags, updated_at, created_at) ' +
-      `select ?, ?, ?, ?, ?, ?${json}, ?${json}, ?${json}, ?${bool}, ?${bool}, ?, ?${bool}, ?${json}, ?${time}, ?${time} ` +
-      'where not exists (select 1 from retired_referral_codes where account_id = ? and code = ?) ' +
-      'on conflict (account_id, referral_code) do nothing returning gameball_id',
-    updateProfile:
-      'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
-      'guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ? where gameball_id = ?',
+    insertProfile,
+    // Where the dialect allows (PostgreSQL), the profile and its first customerId in one statement.
+    insertProfileAndCustomerId: `with p as (${insertProfile}) insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?${time} from p returning gameball_id`,
+    updateProfile,
+    attachAndUpdate: `with attached as (${ATTACH}) ${updateProfile}`,
   };
   statementsByDialect.set(dialect.name, texts);
   return texts;
@@ -162,22 +174,43 @@ export async function getProfile(sql: SqlRunner, gameballId: number): Promise<Pr
 }
 
 /**
- * Inserts a profile; undefined when its referral code is held or retired (draw another).
- * Any other unique violation is a real conflict and is thrown.
+ * Inserts a profile with its first customerId; undefined when the profile's referral code is
+ * held or retired (draw another). Any other unique violation is a real conflict and is thrown.
  */
-export async function insertProfile(sql: SqlRunner, dialect: Dialect, profile: Omit<Profile, 'gameballId'>): Promise<number | undefined> {
-  const row = await sql.get<{ gameball_id: number }>(statements(dialect).insertProfile, [
-    profile.accountId, ...writtenValues(profile), profile.createdAt, profile.accountId, profile.referralCode,
-  ]);
-  return row && Number(row.gameball_id);
+export async function insertProfileWithCustomerId(
+  sql: SqlRunner,
+  dialect: Dialect,
+  profile: Omit<Profile, 'gameballId'>,
+  customerId: string,
+): Promise<number | undefined> {
+  const texts = statements(dialect);
+  const profileValues = [profile.accountId, ...writtenValues(profile), profile.createdAt, profile.accountId, profile.referralCode];
+  if (dialect.writesInWith) {
+    const row = await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [...profileValues, profile.accountId, customerId, profile.createdAt]);
+    return row && Number(row.gameball_id);
+  }
+  const row = await sql.get<{ gameball_id: number }>(texts.insertProfile, profileValues);
+  if (!row) return undefined;
+  await attachCustomerId(sql, profile.accountId, customerId, Number(row.gameball_id), profile.createdAt);
+  return Number(row.gameball_id);
 }
 
-export async function updateProfile(sql: SqlRunner, dialect: Dialect, profile: Profile): Promise<void> {
-  await sql.run(statements(dialect).updateProfile, [...writtenValues(profile), profile.gameballId]);
+/** Writes a profile's fields; with `attach`, also gives it another customerId (a merge). */
+export async function updateProfile(sql: SqlRunner, dialect: Dialect, profile: Profile, attach?: { customerId: string; now: string }): Promise<void> {
+  const texts = statements(dialect);
+  const values = [...writtenValues(profile), profile.gameballId];
+  if (!attach) {
+    await sql.run(texts.updateProfile, values);
+  } else if (dialect.writesInWith) {
+    await sql.run(texts.attachAndUpdate, [profile.accountId, attach.customerId, profile.gameballId, attach.now, ...values]);
+  } else {
+    await attachCustomerId(sql, profile.accountId, attach.customerId, profile.gameballId, attach.now);
+    await sql.run(texts.updateProfile, values);
+  }
 }
 
-export async function attachCustomerId(sql: SqlRunner, accountId: string, customerId: string, gameballId: number, now: string): Promise<void> {
-  await sql.run('insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)', [accountId, customerId, gameballId, now]);
+async function attachCustomerId(sql: SqlRunner, accountId: string, customerId: string, gameballId: number, now: string): Promise<void> {
+  await sql.run(ATTACH, [accountId, customerId, gameballId, now]);
 }
 
 export async function listCustomerIds(sql: SqlRunner, gameballId: number): Promise<string[]> {

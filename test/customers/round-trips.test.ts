@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Store } from '../../src/db/connect.js';
+import { createAccount } from '../../src/modules/accounts/accounts.service.js';
+import { findAccountById } from '../../src/modules/accounts/accounts.store.js';
+import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
+import { getCustomer, upsertCustomer } from '../../src/modules/customers/customers.service.js';
+import { openTestStore, TEST_STORE } from '../helpers/store.js';
+
+/**
+ * Statements each operation sends, BEGIN and COMMIT included: on PostgreSQL each is a round
+ * trip. A count, not a timing, so it holds on any machine; it fails if the write path grows.
+ * SQLite's figures include the group commit's own statements (begin, savepoint, release,
+ * commit), which a group of concurrent requests shares.
+ */
+const EXPECTED: Record<typeof TEST_STORE, Record<'create' | 'update' | 'merge' | 'read', number>> = {
+  // begin; savepoint; resolve; insert profile; insert customerId; release; commit
+  sqlite: { create: 7, update: 6, merge: 7, read: 3 },
+  // begin + key locks; resolve (rows locked); one write statement; commit
+  postgres: { create: 4, update: 4, merge: 4, read: 1 },
+};
+
+describe(`statements per operation (${TEST_STORE})`, () => {
+  let store: Store;
+  let plain: AccountRecord;
+  let merging: AccountRecord;
+
+  before(async () => {
+    store = await openTestStore({ countStatements: true });
+    plain = (await findAccountById(store.db, (await createAccount(store.db, 'plain')).account.id))!;
+    merging = (await findAccountById(store.db, (await createAccount(store.db, 'merging', { mergeBy: 'email' })).account.id))!;
+    await upsertCustomer(store, merging, { customerId: 'm-1', email: 'm-1@example.com' });
+  });
+  after(() => store.close());
+
+  async function counted(operation: () => Promise<unknown>): Promise<number> {
+    const before = store.statementCount();
+    await operation();
+    return store.statementCount() - before;
+  }
+
+  const body = (n: number) => ({ customerId: 'c-1', email: 'c-1@example.com', customerAttributes: { displayName: `Customer ${n}`, totalOrders: n } });
+
+  test('create', async () => {
+    assert.equal(await counted(() => upsertCustomer(store, plain, body(1))), EXPECTED[TEST_STORE].create);
+  });
+
+  test('update', async () => {
+    assert.equal(await counted(() => upsertCustomer(store, plain, body(2))), EXPECTED[TEST_STORE].update);
+  });
+
+  test('merge (a new customerId joins the profile of its email)', async () => {
+    const statements = await counted(async () => {
+      const { merged } = await upsertCustomer(store, merging, { customerId: 'm-2', email: 'M-1@example.com', customerAttributes: { totalOrders: 3 } });
+      assert.ok(merged);
+    });
+    assert.equal(statements, EXPECTED[TEST_STORE].merge);
+  });
+
+  test('read', async () => {
+    assert.equal(await counted(() => getCustomer(store, plain, 'c-1')), EXPECTED[TEST_STORE].read);
+  });
+});
