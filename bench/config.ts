@@ -22,6 +22,8 @@ export interface BenchConfig {
   batchSize: number;
   /** Batches at the first PostgreSQL level (0: none); fewer, as its single worker is far slower there. */
   pgBatches: number;
+  /** Rows of the CSV that `patron import` loads into a fresh embedded store (0: no import run). */
+  importRows: number;
   /** Write a V8 CPU profile of every Patron process and summarise it. */
   cpuProf: boolean;
   /** tsx: Patron from src/ through tsx; build: compiled to bench/.build first (like `npm start`). */
@@ -32,7 +34,7 @@ export interface BenchConfig {
 
 const USAGE = `npm run bench -- [--smoke] [--stores sqlite,postgres] [--levels 10000,100000,1000000]
   [--pg-levels …] [--duration 10] [--warmup 3] [--connections 50] [--store-loop 5]
-  [--batches 40] [--batch-size 1000] [--pg-batches 5] [--cpu-prof] [--entry build|tsx] [--out dir]`;
+  [--batches 40] [--batch-size 1000] [--pg-batches 5] [--import-rows 100000] [--cpu-prof] [--entry build|tsx] [--out dir]`;
 
 const list = (raw: string): number[] => raw.split(',').map((s) => {
   const n = Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'));
@@ -68,6 +70,7 @@ export function parseConfig(argv: string[]): BenchConfig {
       batches: { type: 'string' },
       'batch-size': { type: 'string' },
       'pg-batches': { type: 'string' },
+      'import-rows': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       entry: { type: 'string' },
       out: { type: 'string' },
@@ -108,6 +111,7 @@ export function parseConfig(argv: string[]): BenchConfig {
     batches: count(values.batches, smoke ? 2 : 40, [1, 1000], '--batches'),
     batchSize: count(values['batch-size'], smoke ? 200 : 1000, [1, 10_000], '--batch-size'), // 10,000: the API's limit
     pgBatches: count(values['pg-batches'], smoke ? 0 : 5, [0, 1000], '--pg-batches'),
+    importRows: count(values['import-rows'], smoke ? 500 : 100_000, [0, 10_000_000], '--import-rows'),
     cpuProf: values['cpu-prof'] ?? false,
     entry,
     resultsDir: values.out ?? (smoke ? undefined : 'bench/results'),

@@ -18,7 +18,7 @@ export interface RawInsertResult {
 }
 
 /** Patron's schema and an account for the rows to belong to (profiles reference accounts). */
-async function prepareFile(file: string): Promise<string> {
+export async function prepareFile(file: string): Promise<string> {
   const store = connect(`sqlite:${file}`);
   try {
     await migrateToLatest(store);

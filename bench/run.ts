@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres-server.js';
 import { runBatchWorkload } from './batch.js';
+import { runImport } from './import-run.js';
 import { parseConfig, type BenchConfig, type StoreName } from './config.js';
 import type { LoadResult } from './load.js';
 import {
@@ -279,6 +280,10 @@ async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
             await loop.close();
           }
           if (name === 'sqlite') result.rawInsert = await runRawInsert(ctx);
+          if (name === 'sqlite' && config.importRows > 0) {
+            log(`sqlite: patron import of a ${config.importRows}-row CSV into a fresh store`);
+            result.import = await runImport(ctx.entry, ctx.workDir, config.importRows, tag());
+          }
         }
       }
     } finally {

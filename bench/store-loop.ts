@@ -58,53 +58,83 @@ async function loop(concurrency: number, durationSec: number, op: (n: number) =>
 
 const randomBelow = (n: number): number => Math.floor(Math.random() * n);
 
-/** The raw side: one upsert statement, the same columns a profile row carries. */
-interface RawUpsert {
-  run(accountId: string, body: CustomerBody): Promise<void>;
+/**
+ * The raw side, fair to Patron: the same rows Patron writes for a customer (a profile row with
+ * every column, a referral code, and its customer_ids row) into Patron's own migrated tables with
+ * every index, through prepared driver statements and no rules. A create is both rows in one
+ * transaction (on PostgreSQL one statement, which is the least a create can cost); an update
+ * writes the profile row found through its customerId.
+ */
+interface RawWriter {
+  create(accountId: string, body: CustomerBody): Promise<void>;
+  update(accountId: string, body: CustomerBody): Promise<void>;
   close(): Promise<void>;
 }
 
-const RAW_TABLE = 'bench_raw_profiles';
-const rawParams = (accountId: string, b: CustomerBody, now: string) => {
+const rawCode = () => `R${Math.random().toString(36).slice(2, 12).toUpperCase()}`;
+const profileValues = (accountId: string, b: CustomerBody, now: string) => {
   const { custom, ...attributes } = b.customerAttributes;
-  return [accountId, b.customerId, b.email, b.mobile, JSON.stringify(attributes), JSON.stringify(custom), now, now];
+  return [accountId, b.email, b.mobile, JSON.stringify(attributes), JSON.stringify(custom), rawCode(), now, now];
 };
-const UPSERT_TAIL = `on conflict (account_id, customer_id) do update set email = excluded.email, mobile = excluded.mobile,
-  attributes = excluded.attributes, custom = excluded.custom, updated_at = excluded.updated_at`;
+const updateValues = (accountId: string, b: CustomerBody, now: string) => {
+  const { custom, ...attributes } = b.customerAttributes;
+  return [b.email, b.mobile, JSON.stringify(attributes), JSON.stringify(custom), now, accountId, b.customerId];
+};
+const INSERT_PROFILE = `insert into profiles (account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices, guest, is_active, referral_code, is_referred, tags, created_at, updated_at)
+  values (?, ?, ?, null, null, ?, ?, '[]', 0, 1, ?, 0, '[]', ?, ?) returning gameball_id`;
+const UPDATE_PROFILE = `update profiles set email = ?, mobile = ?, attributes = ?, custom = ?, updated_at = ?
+  where gameball_id = (select gameball_id from customer_ids where account_id = ? and customer_id = ?)`;
 
-function rawSqlite(file: string): RawUpsert {
+function rawSqlite(file: string): RawWriter {
   const db = new SQLite(file);
-  // The same settings Patron's store runs with (src/db/connect.ts).
+  // The settings Patron's store runs with (src/db/connect.ts).
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  db.exec(`create table if not exists ${RAW_TABLE} (account_id text not null, customer_id text not null, email text, mobile text,
-    attributes text not null, custom text not null, created_at text not null, updated_at text not null, primary key (account_id, customer_id))`);
-  const stmt = db.prepare(`insert into ${RAW_TABLE} values (?,?,?,?,?,?,?,?) ${UPSERT_TAIL}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -32768');
+  const insertProfile = db.prepare(INSERT_PROFILE);
+  const insertCustomerId = db.prepare('insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)');
+  const update = db.prepare(UPDATE_PROFILE);
+  const create = db.transaction((accountId: string, body: CustomerBody, now: string) => {
+    const { gameball_id } = insertProfile.get(profileValues(accountId, body, now)) as { gameball_id: number };
+    insertCustomerId.run(accountId, body.customerId, gameball_id, now);
+  });
   return {
-    async run(accountId, body) {
-      stmt.run(rawParams(accountId, body, new Date().toISOString()));
+    async create(accountId, body) {
+      create(accountId, body, new Date().toISOString());
+    },
+    async update(accountId, body) {
+      update.run(updateValues(accountId, body, new Date().toISOString()));
     },
     async close() {
-      db.exec(`drop table ${RAW_TABLE}`);
       db.close();
     },
   };
 }
 
-async function rawPostgres(url: string, poolSize: number): Promise<RawUpsert> {
+const numbered = (text: string) => {
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
+};
+
+async function rawPostgres(url: string, poolSize: number): Promise<RawWriter> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // Like Patron's pool: an idle client losing its server must not crash the process.
   pool.on('error', () => undefined);
-  await pool.query(`create table if not exists ${RAW_TABLE} (account_id text not null, customer_id text not null, email text, mobile text,
-    attributes jsonb not null, custom jsonb not null, created_at timestamptz not null, updated_at timestamptz not null, primary key (account_id, customer_id))`);
-  const text = `insert into ${RAW_TABLE} values ($1,$2,$3,$4,$5,$6,$7,$8) ${UPSERT_TAIL}`;
+  const create = numbered(`with p as (${INSERT_PROFILE.replace("'[]', 0, 1", "'[]', false, true").replace(", 0, '[]'", ", false, '[]'")})
+    insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?::timestamptz from p`);
+  const update = numbered(UPDATE_PROFILE);
   return {
-    async run(accountId, body) {
-      await pool.query(text, rawParams(accountId, body, new Date().toISOString()));
+    async create(accountId, body) {
+      const now = new Date().toISOString();
+      await pool.query({ name: 'raw-create', text: create, values: [...profileValues(accountId, body, now), accountId, body.customerId, now] });
+    },
+    async update(accountId, body) {
+      await pool.query({ name: 'raw-update', text: update, values: updateValues(accountId, body, new Date().toISOString()) });
     },
     async close() {
-      await pool.query(`drop table ${RAW_TABLE}`);
       await pool.end();
     },
   };
@@ -137,11 +167,11 @@ async function handle(req: StoreLoopRequest): Promise<StoreLoopResult> {
   const raw = req.databaseUrl.startsWith('sqlite:') ? rawSqlite(req.databaseUrl.slice('sqlite:'.length)) : await rawPostgres(req.databaseUrl, req.poolSize);
   try {
     const create = newBody('raw');
-    const created = await loop(req.concurrency, req.durationSec, (n) => raw.run(req.accountId, create(n)));
-    // Updates hit rows the create loop just wrote, picked at random like the HTTP update.
+    const created = await loop(req.concurrency, req.durationSec, (n) => raw.create(req.accountId, create(n)));
+    // Updates hit seeded customers at random, like the service loop and the HTTP update.
     const update = await loop(req.concurrency, req.durationSec, (n) => {
-      const id = `raw-${req.tag}-${randomBelow(created.ops)}`;
-      return raw.run(req.accountId, customerBody(id, `${id}@bench.example`, n));
+      const i = randomBelow(req.seeded);
+      return raw.update(req.accountId, customerBody(seedCustomerId(i), seedEmail(i), n));
     });
     return { service, raw: { create: created, update } };
   } finally {
