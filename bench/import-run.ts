@@ -25,7 +25,7 @@ const cell = (value: unknown): string => {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
-async function writeCsv(file: string, rows: number, tag: string): Promise<void> {
+export async function writeCsv(file: string, rows: number, tag: string): Promise<void> {
   const out = createWriteStream(file);
   out.write(`${HEADER.join(',')}\n`);
   for (let n = 0; n < rows; n++) {

@@ -22,7 +22,7 @@ export async function prepareFile(file: string): Promise<string> {
   const store = connect(`sqlite:${file}`);
   try {
     await migrateToLatest(store);
-    const { account } = await createAccount(store.db, 'raw-insert');
+    const { account } = await createAccount(store, 'raw-insert');
     return account.id;
   } finally {
     await store.close();

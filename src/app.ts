@@ -88,7 +88,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   registerRequestLogging(app);
   registerErrorHandler(app, store.dialect);
   if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
-  app.addHook('onRequest', authHook(store.db));
+  app.addHook('onRequest', authHook(store));
   app.addHook('preValidation', async (request) => rejectUnstorableText(request));
 
   await registerOpenApi(app, PATRON_VERSION);

@@ -6,12 +6,11 @@ import { migrateToLatest } from '../db/migrator.js';
 import { openStore } from '../db/open-store.js';
 import type { Store } from '../db/connect.js';
 import { connect } from '../db/connect.js';
-import { changeAccount, createAccount, getAccount, getAccounts, rotateAccountKeys } from '../modules/accounts/accounts.service.js';
+import { changeAccount, createAccount, findAccountRecord, getAccount, getAccounts, rotateAccountKeys } from '../modules/accounts/accounts.service.js';
 import { describeAccount, settingsFrom, withSettingsFlags, type AccountFlags } from './account-flags.js';
 import { addSubscription, getDeliveries, getSubscriptions, removeSubscription, replayDelivery } from '../modules/webhooks/webhooks.service.js';
 import { TOPICS } from '../modules/webhooks/webhooks.types.js';
 import { SingleBar, Presets } from 'cli-progress';
-import { findAccountById } from '../modules/accounts/accounts.store.js';
 
 const program = new Command();
 program
@@ -80,7 +79,7 @@ const accounts = program.command('accounts').description('manage merchant accoun
 withSettingsFlags(accounts.command('create').description('create an account and print its keys (shown once)'))
   .requiredOption('--name <name>', 'account name')
   .action(async (flags: AccountFlags & { name: string }) => {
-    const { account, keys } = await withStore((store) => createAccount(store.db, flags.name, settingsFrom(flags)));
+    const { account, keys } = await withStore((store) => createAccount(store, flags.name, settingsFrom(flags)));
     console.log(flags.json ? JSON.stringify({ ...account, ...keys }) : describeAccount(account, keys));
   });
 
@@ -89,7 +88,7 @@ accounts
   .description('list accounts')
   .option('--json', 'print a JSON array')
   .action(async (flags: { json?: boolean }) => {
-    const all = await withStore((store) => getAccounts(store.db));
+    const all = await withStore((store) => getAccounts(store));
     if (flags.json) return console.log(JSON.stringify(all));
     if (all.length === 0) return console.log('No accounts yet. Create one with: patron accounts create --name <name>');
     console.log(['id', 'name', 'mergeBy', 'referralCompletion', 'highSecurity'].join('\t'));
@@ -101,7 +100,7 @@ accounts
   .description('show one account (never its keys)')
   .option('--json', 'print one JSON object')
   .action(async (id: string, flags: { json?: boolean }) => {
-    const account = await withStore((store) => getAccount(store.db, id));
+    const account = await withStore((store) => getAccount(store, id));
     console.log(flags.json ? JSON.stringify(account) : describeAccount(account));
   });
 
@@ -109,7 +108,7 @@ withSettingsFlags(accounts.command('update <id>').description('change an account
   .option('--name <name>', 'new account name')
   .action(async (id: string, flags: AccountFlags) => {
     const account = await withStore((store) =>
-      changeAccount(store.db, id, { ...settingsFrom(flags), ...(flags.name !== undefined && { name: flags.name }) }),
+      changeAccount(store, id, { ...settingsFrom(flags), ...(flags.name !== undefined && { name: flags.name }) }),
     );
     console.log(flags.json ? JSON.stringify(account) : describeAccount(account));
   });
@@ -119,7 +118,7 @@ accounts
   .description('issue a new apiKey and secretKey; the old ones stop working within 1 s on every running node')
   .option('--json', 'print one JSON object')
   .action(async (id: string, flags: { json?: boolean }) => {
-    const { account, keys } = await withStore((store) => rotateAccountKeys(store.db, id));
+    const { account, keys } = await withStore((store) => rotateAccountKeys(store, id));
     console.log(flags.json ? JSON.stringify({ ...account, ...keys }) : describeAccount(account, keys));
   });
 
@@ -144,7 +143,7 @@ webhooks
   .requiredOption('--account <id>', 'account id')
   .option('--json', 'print a JSON array')
   .action(async (flags: { account: string; json?: boolean }) => {
-    const all = await withStore((store) => getSubscriptions(store.db, flags.account));
+    const all = await withStore((store) => getSubscriptions(store, flags.account));
     if (flags.json) return console.log(JSON.stringify(all));
     if (all.length === 0) return console.log('No subscriptions.');
     for (const s of all) console.log([s.id, s.url, s.topics.join(',')].join('\t'));
@@ -166,7 +165,7 @@ webhooks
   .option('--limit <n>', 'how many', '100')
   .option('--json', 'print a JSON array')
   .action(async (flags: { account: string; dead?: boolean; limit: string; json?: boolean }) => {
-    const rows = await withStore((store) => getDeliveries(store.db, flags.account, flags.dead === true, Number(flags.limit)));
+    const rows = await withStore((store) => getDeliveries(store, flags.account, flags.dead === true, Number(flags.limit)));
     if (flags.json) return console.log(JSON.stringify(rows));
     if (rows.length === 0) return console.log('No deliveries.');
     console.log(['id', 'topic', 'status', 'attempts', 'lastStatus', 'lastError', 'nextAttemptAt', 'eventId'].join('\t'));
@@ -177,7 +176,7 @@ webhooks
   .command('replay <deliveryId>')
   .description('send a delivery again (a running patron serve picks it up at once)')
   .action(async (deliveryId: string) => {
-    await withStore((store) => replayDelivery(store.db, Number(deliveryId)));
+    await withStore((store) => replayDelivery(store, Number(deliveryId)));
     console.log(`Delivery ${deliveryId} is queued again.`);
   });
 
@@ -191,7 +190,7 @@ program
     // Loaded here: the upsert rules are the heaviest modules, and only this command needs them.
     const [{ countRows }, { importFile }] = await Promise.all([import('../modules/batches/import-rows.js'), import('../modules/batches/import.service.js')]);
     const summary = await withStore(async (store) => {
-      const account = await findAccountById(store.db, flags.account);
+      const account = await findAccountRecord(store, flags.account);
       if (!account) throw new AppError('notFound', `No account with id "${flags.account}".`);
       const bar = new SingleBar(
         { format: 'importing [{bar}] {percentage}% | {value}/{total} rows | {eta_formatted} left', stream: process.stderr, noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 2000 },

@@ -19,8 +19,12 @@ export interface Dialect {
   readonly serialRefType: 'integer' | 'bigint';
   /** Primary-key constraint of a serialKey column: AUTOINCREMENT on SQLite, so ids are never reused. */
   serialPrimaryKey(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
-  /** FOR UPDATE SKIP LOCKED exists (PostgreSQL); SQLite's write lock already excludes other claimers. */
-  readonly supportsSkipLocked: boolean;
+  /**
+   * A claim query (jobs, deliveries): on PostgreSQL rows another claimer holds are skipped
+   * (FOR UPDATE SKIP LOCKED), so nodes claiming at once take different rows instead of waiting;
+   * SQLite's write lock already excludes other claimers.
+   */
+  claimable<QB extends { forUpdate(): QB; skipLocked(): QB }>(query: QB): QB;
   /** True when a transaction excludes every other writer (SQLite's database lock). */
   readonly serialisesWriters: boolean;
   /** Runs `work` in one transaction, retrying when the database reports a transient conflict. */
@@ -43,8 +47,6 @@ export interface Dialect {
   lockRows(table: string): string;
   /** Cast of a parameter where the driver cannot infer its column type (INSERT … SELECT). */
   cast(type: 'json' | 'bool' | 'timestamp'): string;
-  /** Appended to a SELECT that takes a row another claimer has not locked (job and delivery claims). */
-  readonly skipLocked: string;
   isUniqueViolation(error: unknown): boolean;
   isConnectionError(error: unknown): boolean;
 }
@@ -67,7 +69,7 @@ export const sqliteDialect: Dialect = {
   timestampType: 'text',
   serialRefType: 'integer',
   serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
-  supportsSkipLocked: false,
+  claimable: (query) => query,
   serialisesWriters: true,
   async transaction(db, work) {
     // One connection behind Kysely's mutex already serialises this process; BEGIN IMMEDIATE
@@ -93,7 +95,6 @@ export const sqliteDialect: Dialect = {
   // The write transaction holds the database lock: every row it reads is already its own.
   lockRows: () => '',
   cast: () => '',
-  skipLocked: '',
   isUniqueViolation(error) {
     const code = errorCode(error);
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -138,7 +139,7 @@ export const postgresDialect: Dialect = {
   timestampType: 'timestamptz',
   serialRefType: 'bigint',
   serialPrimaryKey: (column) => column.primaryKey(),
-  supportsSkipLocked: true,
+  claimable: (query) => query.forUpdate().skipLocked(),
   serialisesWriters: false,
   async transaction(db, work) {
     // Key locks make conflicting writers wait rather than fail; the retry covers what remains
@@ -161,7 +162,6 @@ export const postgresDialect: Dialect = {
   statementText: (text) => numberedPlaceholders(text),
   lockRows: (table) => ` for update of ${table}`,
   cast: (type) => ({ json: '::jsonb', bool: '::boolean', timestamp: '::timestamptz' })[type],
-  skipLocked: ' for update skip locked',
   isUniqueViolation(error) {
     return errorCode(error) === '23505';
   },

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Db } from '../db/database.js';
+import type { Store } from '../db/connect.js';
 import { authenticate } from '../modules/accounts/accounts.service.js';
 import type { AccountRecord } from '../modules/accounts/accounts.types.js';
 
@@ -22,12 +22,12 @@ export function header(request: FastifyRequest, name: string): string | undefine
 }
 
 /** A preHandler for routes whose config names an auth level; sets request.account. */
-export function authHook(db: Db) {
+export function authHook(store: Store) {
   return async (request: FastifyRequest): Promise<void> => {
     const level = request.routeOptions.config.auth;
     if (!level) return;
     request.account = await authenticate(
-      db,
+      store,
       { apiKey: header(request, 'apikey'), secretKey: header(request, 'secretkey') },
       level === 'apiKey+secretKey',
     );

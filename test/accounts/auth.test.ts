@@ -73,7 +73,7 @@ describe('keys', () => {
   test('rotating keys: the new ones work and the old ones stop at once', async () => {
     const mine = await t.newAccount();
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).statusCode, 404, 'the old key in use (and cached)');
-    const rotated = await rotateAccountKeys(t.store.db, mine.account.id);
+    const rotated = await rotateAccountKeys(t.store, mine.account.id);
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).json().code, 1000);
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: rotated.keys.apiKey })).statusCode, 404);
   });
@@ -83,7 +83,7 @@ describe('high-security mode', async () => {
   const secure = await t.newAccount();
   const secureApi = client(t.app, secure);
   await secureApi.upsert({ customerId: 'hs-1' });
-  await changeAccount(t.store.db, secure.account.id, { highSecurity: true });
+  await changeAccount(t.store, secure.account.id, { highSecurity: true });
 
   test('every operation needs the secretkey', async () => {
     const res = await inject(`${CUSTOMERS}/hs-1`, { apikey: secure.apiKey });

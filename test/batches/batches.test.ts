@@ -126,7 +126,7 @@ describe(`customer batches (${TEST_STORE})`, () => {
     const slowLease = at(-1); // already lapsed: the slow node is still working on its chunk
     await db.updateTable('batch_jobs').set({ status: 'processing', claimed_until: slowLease }).where('id', '=', jobId).execute();
     const fastLease = at(60_000);
-    const taken = await dialect.transaction(db, (trx) => claimJob(trx, new Date().toISOString(), fastLease, dialect.supportsSkipLocked));
+    const taken = await dialect.transaction(db, (trx) => claimJob(trx, dialect, new Date().toISOString(), fastLease));
     assert.equal(taken?.id, jobId, 'another node takes the lapsed job over');
     const outcomes = [{ idx: 0, gameballId: 1, errorCode: null, errorMessage: null }, { idx: 1, gameballId: null, errorCode: 3003, errorMessage: 'x' }];
     assert.equal(await recordOutcomes(db, jobId, outcomes, fastLease, at(60_000), new Date().toISOString()), true);

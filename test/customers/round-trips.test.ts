@@ -27,8 +27,8 @@ describe(`statements per operation (${TEST_STORE})`, () => {
 
   before(async () => {
     store = await openTestStore({ countStatements: true });
-    plain = (await findAccountById(store.db, (await createAccount(store.db, 'plain')).account.id))!;
-    merging = (await findAccountById(store.db, (await createAccount(store.db, 'merging', { mergeBy: 'email' })).account.id))!;
+    plain = (await findAccountById(store.db, (await createAccount(store, 'plain')).account.id))!;
+    merging = (await findAccountById(store.db, (await createAccount(store, 'merging', { mergeBy: 'email' })).account.id))!;
     await upsertCustomer(store, merging, { customerId: 'm-1', email: 'm-1@example.com' });
   });
   after(() => store.close());

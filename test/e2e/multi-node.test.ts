@@ -21,7 +21,7 @@ const printed = nodes.map((n) => /^apiKey: (\S+)$/m.exec(n.output())?.[1]).filte
 const accounts = connect(database.url, { poolSize: 1 });
 after(() => accounts.close());
 async function newAccount(settings: SettingsInput): Promise<{ apiKey: string; secretKey: string }> {
-  return (await createAccount(accounts.db, 'multi', settings)).keys;
+  return (await createAccount(accounts, 'multi', settings)).keys;
 }
 
 /** Request i goes to node i % 2. */

@@ -32,7 +32,7 @@ export async function buildTestApp(options: Omit<AppOptions, 'store'> = {}): Pro
     app,
     store,
     async newAccount(settings = {}) {
-      const { account, keys } = await createAccount(store.db, `test-${Math.random().toString(36).slice(2, 8)}`, settings);
+      const { account, keys } = await createAccount(store, `test-${Math.random().toString(36).slice(2, 8)}`, settings);
       return { account, ...keys };
     },
   };

@@ -27,7 +27,7 @@ export async function startTestServer(): Promise<{ baseUrl: string; store: Store
     baseUrl: `http://127.0.0.1:${address.port}`,
     store,
     async newAccount(settings = {}) {
-      const { account, keys } = await createAccount(store.db, 'http-test', settings);
+      const { account, keys } = await createAccount(store, 'http-test', settings);
       return { account, ...keys };
     },
   };

@@ -69,7 +69,7 @@ export async function sharedTestDatabase() {
     url: store.url,
     store,
     async newAccount(settings: SettingsInput = {}, name = 'test'): Promise<SharedAccount> {
-      const { account, keys } = await createAccount(store.db, name, settings);
+      const { account, keys } = await createAccount(store, name, settings);
       return { id: account.id, ...keys };
     },
     subscribe(accountId: string, receiverUrl: string, topics: string[]) {

@@ -104,10 +104,10 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     receiver.respondWith(() => (++calls, 503));
     await upsert(account.apiKey, { customerId: 'doomed' });
     const deadline = Date.now() + 15_000;
-    let dead = await getDeliveries(database.store.db, account.id, true);
+    let dead = await getDeliveries(database.store, account.id, true);
     while (dead.length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      dead = await getDeliveries(database.store.db, account.id, true);
+      dead = await getDeliveries(database.store, account.id, true);
     }
     assert.equal(dead.length, 1);
     const listed = JSON.parse(await cli(['webhooks', 'deliveries', '--account', account.id, '--dead', '--json'])) as Array<{ id: number }>;

@@ -1,6 +1,7 @@
 import { isSupportedCountry } from 'libphonenumber-js';
 import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
+import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError, invalid } from '../../errors.js';
 import { generateAccountId, generateKey, hashKey, keyMatches } from './account-keys.js';
 import {
@@ -9,6 +10,7 @@ import {
   findAccountById,
   insertAccount,
   listAccounts,
+  setHasWebhooks,
   updateAccount,
 } from './accounts.store.js';
 import {
@@ -98,7 +100,11 @@ function checkName(name: string): string {
   return trimmed;
 }
 
-export async function createAccount(db: Db, name: string, settings: SettingsInput = {}): Promise<{ account: Account; keys: AccountKeys }> {
+export function createAccount(store: Store, name: string, settings: SettingsInput = {}): Promise<{ account: Account; keys: AccountKeys }> {
+  return insertNewAccount(store.db, name, settings);
+}
+
+async function insertNewAccount(db: Db, name: string, settings: SettingsInput): Promise<{ account: Account; keys: AccountKeys }> {
   const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateKey('sk') };
   const now = new Date().toISOString();
   const record: AccountRecord = {
@@ -117,31 +123,43 @@ export async function createAccount(db: Db, name: string, settings: SettingsInpu
   return { account: publicAccount(record), keys };
 }
 
-export async function getAccount(db: Db, id: string): Promise<Account> {
-  const record = await findAccountById(db, id);
+export async function getAccount(store: Store, id: string): Promise<Account> {
+  const record = await findAccountById(store.db, id);
   if (!record) throw new AppError('notFound', `No account with id "${id}".`);
   return publicAccount(record);
 }
 
-export async function getAccounts(db: Db): Promise<Account[]> {
-  return (await listAccounts(db)).map(publicAccount);
+export async function getAccounts(store: Store): Promise<Account[]> {
+  return (await listAccounts(store.db)).map(publicAccount);
 }
 
-export async function changeAccount(db: Db, id: string, changes: SettingsInput & { name?: string }): Promise<Account> {
-  await getAccount(db, id);
+/** The account with its settings and key hashes, for work done on its behalf (a batch, an import). */
+export function findAccountRecord(store: Store, id: string): Promise<AccountRecord | undefined> {
+  return findAccountById(store.db, id);
+}
+
+/** Inside the caller's transaction: records whether the account has webhook subscriptions. */
+export async function refreshWebhookFlag(tx: WriteTx, accountId: string): Promise<void> {
+  await setHasWebhooks(tx.db, accountId);
+}
+
+export async function changeAccount(store: Store, id: string, changes: SettingsInput & { name?: string }): Promise<Account> {
+  const { db } = store;
+  await getAccount(store, id);
   const checked = { ...checkSettings(changes), ...(changes.name !== undefined && { name: checkName(changes.name) }) };
   await updateAccount(db, id, checked, new Date().toISOString());
   forgetAccount(id);
-  return getAccount(db, id);
+  return getAccount(store, id);
 }
 
 /** Issues a new key pair; the old keys stop working at once. */
-export async function rotateAccountKeys(db: Db, id: string): Promise<{ account: Account; keys: AccountKeys }> {
-  await getAccount(db, id);
+export async function rotateAccountKeys(store: Store, id: string): Promise<{ account: Account; keys: AccountKeys }> {
+  const { db } = store;
+  await getAccount(store, id);
   const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateKey('sk') };
   await updateAccount(db, id, { apiKeyHash: hashKey(keys.apiKey), secretKeyHash: hashKey(keys.secretKey) }, new Date().toISOString());
   forgetAccount(id);
-  return { account: await getAccount(db, id), keys };
+  return { account: await getAccount(store, id), keys };
 }
 
 /**
@@ -151,7 +169,7 @@ export async function rotateAccountKeys(db: Db, id: string): Promise<{ account: 
 export async function ensureDefaultAccount(store: Store): Promise<{ account: Account; keys: AccountKeys } | undefined> {
   return store.write(async ({ db }) => {
     if ((await countAccounts(db)) > 0) return undefined;
-    return createAccount(db, 'default');
+    return insertNewAccount(db, 'default', {});
   }, ['accounts:first-start']);
 }
 
@@ -164,9 +182,9 @@ export interface Credentials {
  * Finds the account of an apiKey and checks the secretKey where the operation (or the
  * account's high-security mode) needs it.
  */
-export async function authenticate(db: Db, credentials: Credentials, needsSecret: boolean): Promise<AccountRecord> {
+export async function authenticate(store: Store, credentials: Credentials, needsSecret: boolean): Promise<AccountRecord> {
   if (!credentials.apiKey) throw new AppError('missingApiKey', 'The apikey header is missing. Send your account\'s apiKey in the apikey header.');
-  const account = await accountOfApiKey(db, credentials.apiKey);
+  const account = await accountOfApiKey(store.db, credentials.apiKey);
   if (!account) throw new AppError('missingApiKey', 'The apikey header does not match any account. Check the key, or rotate it with `patron accounts rotate-keys`.');
   if (needsSecret || account.highSecurity) {
     const why = needsSecret ? 'This operation needs' : 'This account is in high-security mode: every operation needs';

@@ -72,7 +72,7 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store): void {
         },
       },
     },
-    async (request) => getBatchStatus(store.db, request.account, request.params.batchId),
+    async (request) => getBatchStatus(store, request.account, request.params.batchId),
   );
 
   routes.post(
@@ -87,6 +87,6 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store): void {
         response: { 200: Type.Object({ batchId: Type.String(), status: Type.String(), message: Type.String() }), ...errorResponses },
       },
     },
-    async (request) => stopBatch(store.db, request.account, request.params.batchId),
+    async (request) => stopBatch(store, request.account, request.params.batchId),
   );
 }

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import type { Store } from '../../db/connect.js';
-import type { Db } from '../../db/database.js';
 import { AppError } from '../../errors.js';
 import { unsafeJson } from '../../safe-json.js';
 import { compileBodyValidator, validationError } from '../../validation.js';
@@ -59,8 +58,8 @@ function parseBatchId(batchId: string): number {
   return id;
 }
 
-async function jobOf(db: Db, account: AccountRecord, batchId: string) {
-  const job = await findJob(db, account.id, parseBatchId(batchId));
+async function jobOf(store: Store, account: AccountRecord, batchId: string) {
+  const job = await findJob(store.db, account.id, parseBatchId(batchId));
   if (!job) throw new AppError('notFound', `No batch with id "${batchId}" in this account.`);
   return job;
 }
@@ -72,9 +71,9 @@ function customerIdOf(body: string | null): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-export async function getBatchStatus(db: Db, account: AccountRecord, batchId: string) {
-  const job = await jobOf(db, account, batchId);
-  const outcomes = await listOutcomes(db, job.id);
+export async function getBatchStatus(store: Store, account: AccountRecord, batchId: string) {
+  const job = await jobOf(store, account, batchId);
+  const outcomes = await listOutcomes(store.db, job.id);
   return {
     batchId: String(job.id),
     jobId: job.id,
@@ -93,13 +92,13 @@ export async function getBatchStatus(db: Db, account: AccountRecord, batchId: st
   };
 }
 
-export async function stopBatch(db: Db, account: AccountRecord, batchId: string): Promise<{ batchId: string; status: string; message: string }> {
-  const job = await jobOf(db, account, batchId);
+export async function stopBatch(store: Store, account: AccountRecord, batchId: string): Promise<{ batchId: string; status: string; message: string }> {
+  const job = await jobOf(store, account, batchId);
   if (job.status === 'completed' || job.status === 'failed') {
     return { batchId: String(job.id), status: job.status, message: `The batch has already ended (${job.status}); nothing to stop.` };
   }
-  await requestStop(db, job.id, new Date().toISOString());
-  const after = await jobOf(db, account, batchId);
+  await requestStop(store.db, job.id, new Date().toISOString());
+  const after = await jobOf(store, account, batchId);
   return {
     batchId: String(job.id),
     status: after.status,

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, Db, BatchStatus } from '../../db/database.js';
 import { dbBool } from '../../db/database.js';
+import type { Dialect } from '../../db/dialect.js';
 
 export interface BatchJob {
   id: number;
@@ -98,15 +99,14 @@ export async function listOutcomes(db: Db, jobId: number): Promise<Array<ItemOut
 }
 
 /** Takes the oldest job that is waiting, or whose node stopped renewing its claim. */
-export async function claimJob(db: Db, now: string, leaseUntil: string, skipLocked: boolean): Promise<{ id: number; accountId: string } | undefined> {
-  const next = db
+export async function claimJob(db: Db, dialect: Dialect, now: string, leaseUntil: string): Promise<{ id: number; accountId: string } | undefined> {
+  const next = dialect.claimable(db
     .selectFrom('batch_jobs')
     .select('id')
     .where('status', 'in', ['pending', 'processing'])
     .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
     .orderBy('id')
-    .limit(1)
-    .$if(skipLocked, (qb) => qb.forUpdate().skipLocked());
+    .limit(1));
   const row = await db
     .updateTable('batch_jobs')
     .set({ status: 'processing', claimed_until: leaseUntil, updated_at: now })

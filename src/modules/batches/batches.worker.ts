@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../../db/connect.js';
-import { findAccountById } from '../accounts/accounts.store.js';
+import { findAccountRecord } from '../accounts/accounts.service.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 import { batchSignal, upsertItems } from './batches.service.js';
 import { claimJob, finishJob, isStopRequested, pendingItems, recordOutcomes, releaseJob, type ItemOutcome } from './batches.store.js';
@@ -32,7 +32,7 @@ export class BatchWorker extends PollingWorker {
   protected async round(): Promise<number> {
     const now = new Date().toISOString();
     let held = this.lease();
-    const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, now, held, this.store.dialect.supportsSkipLocked));
+    const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, this.store.dialect, now, held));
     if (!job) return 0;
     for (;;) {
       if (this.stopping) {
@@ -41,7 +41,7 @@ export class BatchWorker extends PollingWorker {
         return 1;
       }
       // Read per chunk: settings or webhook subscriptions may change during a long job.
-      const account = await findAccountById(this.store.db, job.accountId);
+      const account = await findAccountRecord(this.store, job.accountId);
       if (!account) {
         await finishJob(this.store.db, job.id, 'failed', 'The account no longer exists.', new Date().toISOString());
         return 1;

@@ -1,18 +1,10 @@
 import type { Store } from '../../db/connect.js';
 import type { WriteTx } from '../../db/sql-runner.js';
-import { AppError, invalid } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { emailKey, mobileKey } from '../identity/merge-keys.js';
 import { generateReferralCode } from '../referrals/referral-code.js';
-import {
-  findProfileByReferralCode,
-  findReferralOfReferee,
-  insertReferral,
-  isReferralCodeTaken,
-  markReferralActive,
-  retireReferralCode,
-  type ReferralStatus,
-} from '../referrals/referrals.store.js';
+import { findReferrer, recordReferral, retireCode, unusedReferralCode } from '../referrals/referral-rules.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
 import {
   deleteProfile,
@@ -74,21 +66,6 @@ function mergeKeysOf(account: AccountRecord, state: ProfileState): Pick<Profile,
   };
 }
 
-function referralIsComplete(account: AccountRecord, state: ProfileState): boolean {
-  if (account.referralCompletion === 'signup') return !state.guest;
-  const orders = state.attributes.totalOrders;
-  return typeof orders === 'number' && orders >= 1;
-}
-
-/** The referrer a request's referrerCode names, or the 422 the SPEC asks for. */
-async function findReferrer(tx: WriteTx, account: AccountRecord, code: string, selfId: number | undefined): Promise<number> {
-  const referrer = await findProfileByReferralCode(tx.sql, account.id, code);
-  if (!referrer) throw invalid('referrerCode', `no customer of this account has referral code "${code}"`);
-  if (referrer.gameballId === selfId) throw invalid('referrerCode', 'a customer cannot refer themselves');
-  if (!referrer.isActive) throw invalid('referrerCode', `referral code "${code}" belongs to an inactive customer`);
-  return referrer.gameballId;
-}
-
 /** A new profile with its first customerId, and a fresh referral code unless it is a guest's. */
 async function insertNewProfile(store: Store, tx: WriteTx, fresh: Omit<Profile, 'gameballId'>, customerId: string): Promise<Profile> {
   for (;;) {
@@ -96,13 +73,6 @@ async function insertNewProfile(store: Store, tx: WriteTx, fresh: Omit<Profile, 
     const gameballId = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId);
     // No id: the code drawn is held or retired (one chance in billions); draw again.
     if (gameballId !== undefined) return { ...candidate, gameballId };
-  }
-}
-
-async function uniqueReferralCode(tx: WriteTx, accountId: string): Promise<string> {
-  for (;;) {
-    const code = generateReferralCode();
-    if (!(await isReferralCodeTaken(tx.sql, accountId, code))) return code;
   }
 }
 
@@ -130,7 +100,7 @@ async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, accou
   const referrerId = honourReferrer ? await findReferrer(tx, account, input.referrerCode!, current?.gameballId) : undefined;
   if (referrerId !== undefined) next.isReferred = true;
   // A guest who registers gets a referral code (a new profile draws one as it is inserted).
-  if (current !== undefined && !next.guest && !next.referralCode) next.referralCode = await uniqueReferralCode(tx, account.id);
+  if (current !== undefined && !next.guest && !next.referralCode) next.referralCode = await unusedReferralCode(tx, account.id);
 
   // A merge changes the profile even when no field does: it gains a customerId.
   const changed = creating || resolution.kind === 'merge' || profileChanged(before, next);
@@ -149,19 +119,7 @@ async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, accou
     outbox.add(customerMerged(stored, input.customerId, account.mergeBy, await listCustomerIds(tx.sql, gameballId)));
   }
 
-  const completed = referralIsComplete(account, next);
-  let completedReferrer: number | undefined;
-  if (referrerId !== undefined) {
-    const status: ReferralStatus = completed ? 'Active' : 'Pending';
-    await insertReferral(tx.sql, { accountId: account.id, referrerGameballId: referrerId, refereeGameballId: gameballId, status, now });
-    if (completed) completedReferrer = referrerId;
-  } else if (completed && current?.isReferred) {
-    const referral = await findReferralOfReferee(tx.sql, gameballId);
-    if (referral?.status === 'Pending') {
-      await markReferralActive(tx.sql, referral.id, now);
-      completedReferrer = referral.referrerGameballId;
-    }
-  }
+  const completedReferrer = await recordReferral(tx, account, { gameballId, state: next, wasReferred: current?.isReferred ?? false }, referrerId, now);
   if (completedReferrer !== undefined && outbox.wants('referral.completed')) {
     const referrer = await getProfile(tx.sql, completedReferrer);
     const [referrerCustomerId] = await listCustomerIds(tx.sql, completedReferrer);
@@ -323,7 +281,7 @@ export async function deleteCustomer(store: Store, account: AccountRecord, custo
     const now = new Date().toISOString();
     const outbox = await openOutbox(tx.db, account);
     if (outbox.wants('customer.deleted')) outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
-    if (profile.referralCode) await retireReferralCode(tx.sql, account.id, profile.referralCode, now);
+    if (profile.referralCode) await retireCode(tx, account.id, profile.referralCode, now);
     await deleteProfile(tx.sql, profile.gameballId);
     return { gameballId: profile.gameballId, queued: await outbox.flush(now) };
   });

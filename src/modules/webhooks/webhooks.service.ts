@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../db/connect.js';
-import type { Db } from '../../db/database.js';
-import { setHasWebhooks } from '../accounts/accounts.store.js';
 import { AppError, invalid } from '../../errors.js';
-import { forgetAccount, getAccount } from '../accounts/accounts.service.js';
+import { forgetAccount, getAccount, refreshWebhookFlag } from '../accounts/accounts.service.js';
 import { generateWebhookSecret } from './webhook-signature.js';
 import { deleteSubscription, insertSubscription, listDeliveries, listSubscriptions, requeueDelivery, type DeliveryRow } from './webhooks.store.js';
 import { TOPICS, type Subscription, type Topic } from './webhooks.types.js';
@@ -29,7 +27,7 @@ function checkTopics(raw: string[]): Topic[] {
 
 /** Subscribes a URL to topics; the signing secret is returned once. */
 export async function addSubscription(store: Store, accountId: string, url: string, topics: string[]): Promise<Subscription & { secret: string }> {
-  await getAccount(store.db, accountId);
+  await getAccount(store, accountId);
   const subscription: Subscription = {
     id: `wh_${randomBytes(9).toString('base64url')}`,
     accountId,
@@ -38,39 +36,39 @@ export async function addSubscription(store: Store, accountId: string, url: stri
     createdAt: new Date().toISOString(),
   };
   const secret = generateWebhookSecret();
-  await store.dialect.transaction(store.db, async (trx) => {
-    await insertSubscription(trx, subscription, secret);
-    await setHasWebhooks(trx, accountId);
+  await store.write(async (tx) => {
+    await insertSubscription(tx.db, subscription, secret);
+    await refreshWebhookFlag(tx, accountId);
   });
   // The account's webhook flag changed: this node applies it from the next request.
   forgetAccount(accountId);
   return { ...subscription, secret };
 }
 
-export async function getSubscriptions(db: Db, accountId: string): Promise<Subscription[]> {
-  await getAccount(db, accountId);
-  return listSubscriptions(db, accountId);
+export async function getSubscriptions(store: Store, accountId: string): Promise<Subscription[]> {
+  await getAccount(store, accountId);
+  return listSubscriptions(store.db, accountId);
 }
 
 /** Removes a subscription; its queued deliveries go with it. */
 export async function removeSubscription(store: Store, id: string): Promise<void> {
-  const accountId = await store.dialect.transaction(store.db, async (trx) => {
-    const owner = await deleteSubscription(trx, id);
+  const accountId = await store.write(async (tx) => {
+    const owner = await deleteSubscription(tx.db, id);
     if (owner === undefined) throw new AppError('notFound', `No webhook subscription with id "${id}".`);
-    await setHasWebhooks(trx, owner);
+    await refreshWebhookFlag(tx, owner);
     return owner;
   });
   forgetAccount(accountId);
 }
 
-export async function getDeliveries(db: Db, accountId: string, onlyDead: boolean, limit = 100): Promise<DeliveryRow[]> {
-  await getAccount(db, accountId);
-  return listDeliveries(db, accountId, { ...(onlyDead && { status: 'dead' as const }), limit });
+export async function getDeliveries(store: Store, accountId: string, onlyDead: boolean, limit = 100): Promise<DeliveryRow[]> {
+  await getAccount(store, accountId);
+  return listDeliveries(store.db, accountId, { ...(onlyDead && { status: 'dead' as const }), limit });
 }
 
 /** Queues a delivery again, due now, with a fresh retry schedule; a running node sends it. */
-export async function replayDelivery(db: Db, deliveryId: number): Promise<void> {
-  if (!Number.isInteger(deliveryId) || !(await requeueDelivery(db, deliveryId, new Date().toISOString()))) {
+export async function replayDelivery(store: Store, deliveryId: number): Promise<void> {
+  if (!Number.isInteger(deliveryId) || !(await requeueDelivery(store.db, deliveryId, new Date().toISOString()))) {
     throw new AppError('notFound', `No webhook delivery with id "${deliveryId}".`);
   }
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db, DeliveryStatus } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
 import type { Subscription, Topic } from './webhooks.types.js';
+import type { Dialect } from '../../db/dialect.js';
 
 interface SubscriptionRow {
   id: string;
@@ -84,8 +85,8 @@ export async function insertDeliveries(
  * subscription and profile is still pending — which is what keeps one profile's events in order.
  * With SKIP LOCKED, nodes claiming at once take different rows instead of waiting.
  */
-export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string, limit: number, skipLocked: boolean): Promise<number[]> {
-  const due = db
+export async function claimDueDeliveries(db: Db, dialect: Dialect, now: string, leaseUntil: string, limit: number): Promise<number[]> {
+  const due = dialect.claimable(db
     .selectFrom('webhook_deliveries as d')
     .select('d.id')
     .where('d.status', '=', 'pending')
@@ -104,8 +105,7 @@ export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string
       ),
     )
     .orderBy('d.id')
-    .limit(limit)
-    .$if(skipLocked, (qb) => qb.forUpdate().skipLocked());
+    .limit(limit));
   const rows = await db
     .updateTable('webhook_deliveries')
     .set({ claimed_until: leaseUntil })

@@ -38,7 +38,7 @@ export class WebhookWorker extends PollingWorker {
     const now = new Date();
     const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + 5_000).toISOString();
     const ids = await this.store.dialect.transaction(this.store.db, (trx) =>
-      claimDueDeliveries(trx, now.toISOString(), leaseUntil, this.options.batchSize ?? 50, this.store.dialect.supportsSkipLocked),
+      claimDueDeliveries(trx, this.store.dialect, now.toISOString(), leaseUntil, this.options.batchSize ?? 50),
     );
     if (ids.length === 0) return 0;
     const jobs = await loadDeliveryJobs(this.store.db, ids);
