@@ -33,11 +33,13 @@ const filters = args.filter((a, i) => a !== '--store' && !(storeFlag >= 0 && i =
 
 const all = findTests('test').sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 // Files under test/unit/ never open a store: run once. Files under test/postgres/ are about
-// PostgreSQL itself (stopping and restarting the server): run with the postgres store only.
+// PostgreSQL itself (stopping and restarting the server): run with the postgres store only;
+// files under test/sqlite/ (the embedded store's group commit) with the sqlite store only.
 // Browser tests look at pages, not at the store: run once too.
 const once = all.filter((f) => f.includes('/unit/') || f.includes('/browser/'));
 const postgresOnly = all.filter((f) => f.includes('/postgres/'));
-const perStore = all.filter((f) => !once.includes(f) && !postgresOnly.includes(f));
+const sqliteOnly = all.filter((f) => f.includes('/sqlite/'));
+const perStore = all.filter((f) => !once.includes(f) && !postgresOnly.includes(f) && !sqliteOnly.includes(f));
 
 let failed = false;
 const totals = { passed: 0, failed: 0, skipped: 0, todo: 0 };
@@ -104,7 +106,7 @@ try {
   if (once.some((f) => f.includes('/browser/'))) ensureChromium();
   // Unit and browser files go beside the SQLite ones; PostgreSQL waits for both its server and SQLite.
   const runs = [run('unit and browser', once, {})];
-  const sqlite = stores.includes('sqlite') ? run('integration on sqlite', perStore, { TEST_STORE: 'sqlite' }) : Promise.resolve();
+  const sqlite = stores.includes('sqlite') ? run('integration on sqlite', [...perStore, ...sqliteOnly], { TEST_STORE: 'sqlite' }) : Promise.resolve();
   runs.push(sqlite);
   if (postgres) {
     const files = [...perStore, ...postgresOnly];
