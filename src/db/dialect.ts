@@ -45,6 +45,9 @@ export interface Dialect {
   statementText(text: string): string;
   /** Appended to a SELECT that locks the rows it reads, for the rest of the transaction (`OF` a table). */
   lockRows(table: string): string;
+  /** `column` is one of a list given as one parameter (pass the list through `listParam`). */
+  inList(column: string): string;
+  listParam(values: readonly string[]): unknown;
   /** Cast of a parameter where the driver cannot infer its column type (INSERT … SELECT). */
   cast(type: 'json' | 'bool' | 'timestamp'): string;
   isUniqueViolation(error: unknown): boolean;
@@ -94,6 +97,8 @@ export const sqliteDialect: Dialect = {
   statementText: (text) => text,
   // The write transaction holds the database lock: every row it reads is already its own.
   lockRows: () => '',
+  inList: (column) => `${column} in (select value from json_each(?))`,
+  listParam: (values) => JSON.stringify(values),
   cast: () => '',
   isUniqueViolation(error) {
     const code = errorCode(error);
@@ -161,6 +166,8 @@ export const postgresDialect: Dialect = {
   isRetryable: (error) => PG_RETRYABLE.has(errorCode(error) ?? ''),
   statementText: (text) => numberedPlaceholders(text),
   lockRows: (table) => ` for update of ${table}`,
+  inList: (column) => `${column} = any(?::text[])`,
+  listParam: (values) => values,
   cast: (type) => ({ json: '::jsonb', bool: '::boolean', timestamp: '::timestamptz' })[type],
   isUniqueViolation(error) {
     return errorCode(error) === '23505';

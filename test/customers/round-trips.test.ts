@@ -4,6 +4,7 @@ import type { Store } from '../../src/db/connect.js';
 import { createAccount } from '../../src/modules/accounts/accounts.service.js';
 import { findAccountById } from '../../src/modules/accounts/accounts.store.js';
 import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
+import { upsertItems } from '../../src/modules/batches/batches.service.js';
 import { getCustomer, upsertCustomer } from '../../src/modules/customers/customers.service.js';
 import { openTestStore, TEST_STORE } from '../helpers/store.js';
 
@@ -13,11 +14,13 @@ import { openTestStore, TEST_STORE } from '../helpers/store.js';
  * SQLite's figures include the group commit's own statements (begin, savepoint, release,
  * commit), which a group of concurrent requests shares.
  */
-const EXPECTED: Record<typeof TEST_STORE, Record<'create' | 'update' | 'merge' | 'read', number>> = {
-  // begin; savepoint; resolve; insert profile; insert customerId; release; commit
-  sqlite: { create: 7, update: 6, merge: 7, read: 3 },
-  // begin + key locks; resolve (rows locked); one write statement; commit
-  postgres: { create: 4, update: 4, merge: 4, read: 1 },
+const EXPECTED: Record<typeof TEST_STORE, Record<'create' | 'update' | 'merge' | 'read' | 'chunkOf10', number>> = {
+  // begin; savepoint; resolve; insert profile; insert customerId; release; commit.
+  // A chunk of 10 new customers: one group — begin, 10 × (savepoint, resolve, 2 inserts, release), commit.
+  sqlite: { create: 7, update: 6, merge: 7, read: 3, chunkOf10: 52 },
+  // begin + key locks; resolve (rows locked); one write statement; commit.
+  // A chunk of 10: begin + all keys; one set-wise resolve; 10 writes; commit.
+  postgres: { create: 4, update: 4, merge: 4, read: 1, chunkOf10: 13 },
 };
 
 describe(`statements per operation (${TEST_STORE})`, () => {
@@ -55,6 +58,15 @@ describe(`statements per operation (${TEST_STORE})`, () => {
       assert.ok(merged);
     });
     assert.equal(statements, EXPECTED[TEST_STORE].merge);
+  });
+
+  test('a batch chunk of 10 new customers', async () => {
+    const items = Array.from({ length: 10 }, (_, i) => ({ customerId: `chunk-${i}`, customerAttributes: { totalOrders: i } }));
+    const statements = await counted(async () => {
+      const outcomes = await upsertItems(store, plain, items);
+      assert.deepEqual(outcomes.map((o) => o.errorCode), Array(10).fill(null));
+    });
+    assert.equal(statements, EXPECTED[TEST_STORE].chunkOf10);
   });
 
   test('read', async () => {

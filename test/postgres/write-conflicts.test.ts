@@ -10,7 +10,7 @@ import { openTestStore } from '../helpers/store.js';
 /** A failure as the server reports a unique violation that a concurrent writer caused. */
 const uniqueViolation = () => Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
 
-describe("PostgreSQL write transactions: conflicts end as the serial order would (never a 500), and a chunk isolates a failing item", () => {
+describe('PostgreSQL write transactions: conflicts end as the serial order would (never a 500), and a chunk isolates a failing item', () => {
   let store: Store;
   before(async () => {
     store = await openTestStore();

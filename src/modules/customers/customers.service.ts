@@ -14,7 +14,10 @@ import {
   insertProfileWithCustomerId,
   listCustomerIds,
   lockProfileByCustomerId,
+  mergeKeyId,
+  resolveMany,
   resolveProfiles,
+  type ResolvedMany,
   updateProfile,
 } from './customers.store.js';
 import type { Profile, ProfileState } from './customers.types.js';
@@ -38,8 +41,17 @@ type Resolution =
   | { kind: 'merge'; profile: Profile }
   | { kind: 'new' };
 
-async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input: UpsertInput): Promise<Resolution> {
-  const { byCustomerId, byIdentifier } = await resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifier);
+/**
+ * What a list's transaction knows of its requests' profiles: read set-wise once, then kept
+ * current as each request is applied (the list holds the key locks and the rows, so nobody else
+ * can change what these keys reach until it commits).
+ */
+type Known = ResolvedMany;
+
+async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input: UpsertInput, known: Known | undefined): Promise<Resolution> {
+  const { byCustomerId, byIdentifier } = known
+    ? { byCustomerId: known.byCustomerId.get(input.customerId), byIdentifier: input.identifier && known.byKey.get(mergeKeyId(input.identifier.kind, input.identifier.key)) }
+    : await resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifier);
   if (byCustomerId !== undefined) {
     if (byIdentifier !== undefined && byIdentifier.gameballId !== byCustomerId.gameballId) {
       const { field, key } = input.identifier!;
@@ -87,8 +99,8 @@ function lockKeysOf(account: AccountRecord, input: UpsertInput): string[] {
  * One Create/Update Customer inside the caller's transaction, after its key locks. Everything
  * is checked before the first write, so a rejected request changes nothing.
  */
-async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, account: AccountRecord, input: UpsertInput): Promise<UpsertResult> {
-  const resolution = await resolve(store, tx, account, input);
+async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, account: AccountRecord, input: UpsertInput, known: Known | undefined): Promise<UpsertResult> {
+  const resolution = await resolve(store, tx, account, input, known);
   const current = resolution.kind === 'new' ? undefined : resolution.profile;
   const now = new Date().toISOString();
   const before = current ?? EMPTY_PROFILE;
@@ -113,6 +125,7 @@ async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, accou
     if (changed) await updateProfile(tx.sql, store.dialect, stored, attach);
   }
   const gameballId = stored.gameballId;
+  if (known) remember(known, input.customerId, stored);
 
   if (changed && outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, stored, input.customerId));
   if (resolution.kind === 'merge' && outbox.wants('customer.merged')) {
@@ -128,6 +141,15 @@ async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, accou
     }
   }
   return { gameballId, created: creating, merged: resolution.kind === 'merge' };
+}
+
+/** After a request of a list is applied: every key that reaches its profile now reaches it as stored. */
+function remember(known: Known, customerId: string, stored: Profile): void {
+  known.byCustomerId.set(customerId, stored);
+  for (const [id, profile] of known.byCustomerId) if (profile.gameballId === stored.gameballId) known.byCustomerId.set(id, stored);
+  for (const [key, profile] of known.byKey) if (profile.gameballId === stored.gameballId) known.byKey.delete(key);
+  if (stored.emailKey) known.byKey.set(mergeKeyId('email', stored.emailKey), stored);
+  if (stored.mobileKey) known.byKey.set(mergeKeyId('mobile', stored.mobileKey), stored);
 }
 
 /** Reads every body before any I/O; a body that cannot be read is that item's error. */
@@ -149,6 +171,11 @@ function readInputs(account: AccountRecord, bodies: readonly UpsertCustomerReque
  */
 async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<{ outcomes: UpsertOutcome[]; queued: number }> {
   const outbox = await openOutbox(tx.db, account);
+  const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
+  // A list (PostgreSQL batch and import chunks) resolves set-wise: two reads instead of one per item.
+  const known = valid.length > 1
+    ? await resolveMany(tx.sql, store.dialect, account.id, valid.map((i) => i.customerId), valid.flatMap((i) => (i.identifier ? [i.identifier] : [])))
+    : undefined;
   const outcomes: UpsertOutcome[] = [];
   let queued = 0;
   for (const input of inputs) {
@@ -157,7 +184,7 @@ async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, input
       continue;
     }
     try {
-      const result = await applyUpsertInput(store, tx, outbox, account, input);
+      const result = await applyUpsertInput(store, tx, outbox, account, input, known);
       queued += await outbox.flush(new Date().toISOString());
       outcomes.push({ ok: true, result });
     } catch (error) {

@@ -65,6 +65,8 @@ function writtenValues(profile: Omit<Profile, 'gameballId' | 'accountId' | 'crea
 }
 
 interface Statements {
+  manyByCustomerId: string;
+  manyByKey: Record<MergeKind, string>;
   byCustomerId: string;
   byCustomerIdLocked: string;
   resolve: Record<MergeKind, string>;
@@ -104,6 +106,13 @@ function statements(dialect: Dialect): Statements {
     'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
     'guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ? where gameball_id = ?';
   texts = {
+    manyByCustomerId:
+      `select ${P_COLUMNS}, c.customer_id as matched_customer_id from customer_ids c join profiles p on p.gameball_id = c.gameball_id ` +
+      `where c.account_id = ? and ${dialect.inList('c.customer_id')}${dialect.lockRows('p')}`,
+    manyByKey: {
+      email: `select ${P_COLUMNS} from profiles p where p.account_id = ? and ${dialect.inList('p.email_key')}${dialect.lockRows('p')}`,
+      mobile: `select ${P_COLUMNS} from profiles p where p.account_id = ? and ${dialect.inList('p.mobile_key')}${dialect.lockRows('p')}`,
+    },
     byCustomerId,
     byCustomerIdLocked: byCustomerId + dialect.lockRows('p'),
     resolve: { email: resolve('email_key'), mobile: resolve('mobile_key') },
@@ -149,6 +158,42 @@ export async function resolveProfiles(
   const byCustomerId = rows.find((r) => Boolean(r.via_customer_id));
   const byIdentifier = rows.find((r) => r[keyColumn] === identifier.key);
   return { byCustomerId: byCustomerId && toProfile(byCustomerId), byIdentifier: byIdentifier && toProfile(byIdentifier) };
+}
+
+/** Where a list of requests lands, read set-wise: profiles by customerId and by merge key ("kind:key"). */
+export interface ResolvedMany {
+  byCustomerId: Map<string, Profile>;
+  byKey: Map<string, Profile>;
+}
+
+export const mergeKeyId = (kind: MergeKind, key: string): string => `${kind}:${key}`;
+
+/**
+ * The same resolution as resolveProfiles for a whole list at once, the rows locked (one read
+ * per kind of key instead of one per request). The caller holds every key lock of the list.
+ */
+export async function resolveMany(
+  sql: SqlRunner,
+  dialect: Dialect,
+  accountId: string,
+  customerIds: readonly string[],
+  identifiers: ReadonlyArray<{ kind: MergeKind; key: string }>,
+): Promise<ResolvedMany> {
+  const texts = statements(dialect);
+  const byCustomerId = new Map<string, Profile>();
+  const byKey = new Map<string, Profile>();
+  const rows = await sql.all<ProfileRow & { matched_customer_id: string }>(texts.manyByCustomerId, [accountId, dialect.listParam([...new Set(customerIds)])]);
+  for (const row of rows) byCustomerId.set(row.matched_customer_id, toProfile(row));
+  for (const kind of ['email', 'mobile'] as const) {
+    const keys = [...new Set(identifiers.filter((i) => i.kind === kind).map((i) => i.key))];
+    if (keys.length === 0) continue;
+    for (const row of await sql.all<ProfileRow>(texts.manyByKey[kind], [accountId, dialect.listParam(keys)])) {
+      const profile = toProfile(row);
+      const key = kind === 'email' ? profile.emailKey : profile.mobileKey;
+      if (key !== null) byKey.set(mergeKeyId(kind, key), profile);
+    }
+  }
+  return { byCustomerId, byKey };
 }
 
 /** The profile a customerId reaches, locked for the rest of the transaction where that means anything. */

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Store } from '../../src/db/connect.js';
+import { createAccount, findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
+import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
+import { upsertItems } from '../../src/modules/batches/batches.service.js';
+import { getCustomerWithIds, upsertCustomer } from '../../src/modules/customers/customers.service.js';
+import { mergeKeyId, resolveMany } from '../../src/modules/customers/customers.store.js';
+import { openTestStore, TEST_STORE } from '../helpers/store.js';
+
+/** A list's set-wise resolution, and lists whose items depend on each other (they apply in order). */
+describe(`lists of upserts (${TEST_STORE})`, () => {
+  let store: Store;
+  let merging: AccountRecord;
+
+  before(async () => {
+    store = await openTestStore();
+    merging = (await findAccountRecord(store, (await createAccount(store, 'lists', { mergeBy: 'email' })).account.id))!;
+    await upsertCustomer(store, merging, { customerId: 'known', email: 'known@example.com' });
+  });
+  after(() => store.close());
+
+  test('resolveMany finds profiles by customerId and by merge key, and nothing for unknown ones', async () => {
+    const known = await store.write((tx) =>
+      resolveMany(tx.sql, store.dialect, merging.id, ['known', 'nobody'], [{ kind: 'email', key: 'known@example.com' }, { kind: 'email', key: 'nobody@example.com' }]),
+    );
+    assert.deepEqual([...known.byCustomerId.keys()], ['known']);
+    assert.deepEqual([...known.byKey.keys()], [mergeKeyId('email', 'known@example.com')]);
+    assert.equal(known.byKey.get(mergeKeyId('email', 'known@example.com'))!.gameballId, known.byCustomerId.get('known')!.gameballId);
+  });
+
+  test('items of one list see the items before them: create, then merge into it, then change it through either customerId', async () => {
+    const outcomes = await upsertItems(store, merging, [
+      { customerId: 'l-1', email: 'list@example.com', customerAttributes: { city: 'Cairo' } },
+      { customerId: 'l-2', email: 'LIST@example.com' },
+      { customerId: 'l-1', email: 'moved@example.com' },
+      { customerId: 'l-3', email: 'list@example.com' },
+      { customerId: 'l-2', customerAttributes: { city: 'Giza' } },
+      { customerId: 'known', email: 'moved@example.com' },
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.errorCode), [null, null, null, null, null, 3008]);
+    const [first, second, third, fourth, fifth] = outcomes.map((o) => o.gameballId);
+    assert.equal(second, first, 'l-2 merged into the profile l-1 created in the same list');
+    assert.equal(third, first);
+    assert.notEqual(fourth, first, 'the email moved off that profile, so l-3 made a new one');
+    assert.equal(fifth, first);
+    const profile = await getCustomerWithIds(store, merging, 'l-2');
+    assert.deepEqual(profile.customerIds.sort(), ['l-1', 'l-2']);
+    assert.equal(profile.profile.email, 'moved@example.com');
+    assert.equal(profile.profile.attributes.city, 'Giza');
+  });
+});
