@@ -50,7 +50,6 @@ export interface Dialect {
   listParam(values: readonly string[]): unknown;
   /** Cast of a parameter where the driver cannot infer its column type (INSERT … SELECT). */
   cast(type: 'json' | 'bool' | 'timestamp'): string;
-  isUniqueViolation(error: unknown): boolean;
   isConnectionError(error: unknown): boolean;
 }
 
@@ -100,10 +99,6 @@ export const sqliteDialect: Dialect = {
   inList: (column) => `${column} in (select value from json_each(?))`,
   listParam: (values) => JSON.stringify(values),
   cast: () => '',
-  isUniqueViolation(error) {
-    const code = errorCode(error);
-    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-  },
   isConnectionError(error) {
     const code = errorCode(error);
     return code === 'SQLITE_CANTOPEN' || code === 'SQLITE_BUSY';
@@ -169,9 +164,6 @@ export const postgresDialect: Dialect = {
   inList: (column) => `${column} = any(?::text[])`,
   listParam: (values) => values,
   cast: (type) => ({ json: '::jsonb', bool: '::boolean', timestamp: '::timestamptz' })[type],
-  isUniqueViolation(error) {
-    return errorCode(error) === '23505';
-  },
   isConnectionError(error) {
     const code = errorCode(error);
     if (code !== undefined && PG_CONNECTION_CODES.has(code)) return true;
