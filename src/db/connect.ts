@@ -219,8 +219,9 @@ async function postgresWrite<T>(db: Db, work: (tx: WriteTx) => Promise<T>, lockK
 }
 
 /**
- * Prepared statements through Kysely's connection, without its query builder: the text is
- * rewritten for the dialect once and sent with its parameters.
+ * Fixed statement texts through Kysely's connection, without its query builder: the text is
+ * rewritten for the dialect once and sent with its parameters (the server parses it each time;
+ * naming it for a server-side prepare would need the pg client beneath Kysely).
  */
 function kyselyRunner(db: Db, dialect: Dialect): SqlRunner {
   const execute = <T>(text: string, params: readonly unknown[]) => db.executeQuery<T>(CompiledQuery.raw(dialect.statementText(text), [...params]));

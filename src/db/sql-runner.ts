@@ -1,8 +1,8 @@
 import type { Db } from './database.js';
 
 /**
- * The hot path's statements: SQL text written once with `?` placeholders, prepared once per
- * connection and run with parameters — no query building per request. The dialect rewrites the
+ * The hot path's statements: SQL text written once with `?` placeholders and run with
+ * parameters — no query building per request (on SQLite each text is also prepared once). The dialect rewrites the
  * placeholders where its driver needs another form. Rows come back as the driver gives them;
  * each store's row → domain function evens out the dialects.
  */
