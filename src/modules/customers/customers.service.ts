@@ -170,7 +170,7 @@ function readInputs(account: AccountRecord, bodies: readonly UpsertCustomerReque
  * the transaction and is thrown.
  */
 async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<{ outcomes: UpsertOutcome[]; queued: number }> {
-  const outbox = await openOutbox(tx.db, account);
+  const outbox = await openOutbox(tx, account);
   const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
   // A list (PostgreSQL batch and import chunks) resolves set-wise: two reads instead of one per item.
   const known = valid.length > 1
@@ -278,7 +278,7 @@ export async function changeProfile(
     const now = new Date().toISOString();
     const after: Profile = { ...before, ...next, updatedAt: now };
     await updateProfile(tx.sql, store.dialect, after);
-    const outbox = await openOutbox(tx.db, account);
+    const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, after, customerId));
     return { before, after, changed: true, queued: await outbox.flush(now) };
   });
@@ -306,7 +306,7 @@ export async function deleteCustomer(store: Store, account: AccountRecord, custo
   const result = await store.write(async (tx) => {
     const profile = await lockedProfile(store, tx, account, customerId);
     const now = new Date().toISOString();
-    const outbox = await openOutbox(tx.db, account);
+    const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.deleted')) outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
     if (profile.referralCode) await retireCode(tx, account.id, profile.referralCode, now);
     await deleteProfile(tx.sql, profile.gameballId);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Db } from '../../db/database.js';
+import type { WriteTx } from '../../db/sql-runner.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { insertDeliveries, insertEvent, listSubscriptions } from './webhooks.store.js';
 import type { OutboxEvent, Topic, WebhookPayload } from './webhooks.types.js';
@@ -29,10 +29,12 @@ export interface Outbox {
 
 const NO_OUTBOX: Outbox = { wants: () => false, add: () => undefined, flush: async () => 0, discard: () => undefined };
 
-export async function openOutbox(trx: Db, account: AccountRecord): Promise<Outbox> {
+export async function openOutbox(tx: WriteTx, account: AccountRecord): Promise<Outbox> {
   // The account was read when the request was authenticated: a subscription added since then
   // applies from the next change on.
   if (!account.hasWebhooks) return NO_OUTBOX;
+  // Kysely on the transaction's connection only now: most accounts have no webhooks.
+  const trx = tx.db;
   const subscriptions = await listSubscriptions(trx, account.id);
   const events: OutboxEvent[] = [];
   return {
