@@ -63,3 +63,77 @@ describe('the official mobile SDK request, verbatim, over a real socket', async 
     });
   }
 });
+
+describe('field names of the official SDKs (compatibility aliases)', () => {
+  const post = (apiKey: string, headers: Record<string, string>, body: object) =>
+    request(`${server.baseUrl}${CUSTOMERS}`, {
+      method: 'POST',
+      headers: { APIKey: apiKey, 'Content-Type': 'application/json; charset=UTF-8', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  test('Android/iOS SDK: pushServiceProvider is stored as the device provider (Huawei and Firebase stay apart)', async () => {
+    const keys = await server.newAccount();
+    const api = httpClient(server.baseUrl, keys);
+    const body = {
+      customerId: 'android-1',
+      deviceToken: 'hms-token-1',
+      pushServiceProvider: 'Huawei',
+      osType: 'Android',
+      guest: false,
+      customerAttributes: { channel: 'mobile', displayName: 'Android User', custom: { tier: 'gold' } },
+    };
+    const res = await post(keys.apiKey, { lang: 'en', 'x-gb-agent': 'GB/android/3.2.1' }, body);
+    assert.equal(res.statusCode, 200, await res.body.text());
+    const details = (await api.details('android-1')).body;
+    assert.equal(details.pushProvider, 'Huawei');
+    assert.equal(details.deviceToken, 'hms-token-1');
+    assert.equal(details.osType, 'Android');
+
+    const ios = await post(keys.apiKey, { lang: 'en', 'x-gb-agent': 'GB/iOS/3.2.2' }, { customerId: 'ios-1', deviceToken: 'fcm-1', pushServiceProvider: 'Firebase', osType: 'iOS' });
+    assert.equal(ios.statusCode, 200, await ios.body.text());
+    assert.equal((await api.details('ios-1')).body.pushProvider, 'Firebase');
+  });
+
+  test('React Native SDK: a top-level referralCode is the referrer’s code', async () => {
+    const keys = await server.newAccount({ referralCompletion: 'signup' });
+    const api = httpClient(server.baseUrl, keys);
+    await api.upsert({ customerId: 'rn-referrer' });
+    const code = (await api.get('rn-referrer')).body.referralCode as string;
+    const res = await post(keys.apiKey, { OS: 'android', SDKVersion: '3.1.2', 'X-GB-Agent': 'GB/ReactNative/3.1.2' }, {
+      customerId: 'rn-friend',
+      referralCode: code.toLowerCase(),
+      isGuest: false,
+      pushProvider: 'Firebase',
+      deviceToken: 'fcm-rn',
+    });
+    assert.equal(res.statusCode, 200, await res.body.text());
+    assert.equal((await api.get('rn-friend')).body.isReferred, true);
+    const referrals = await request(`${server.baseUrl}${CUSTOMERS}/rn-referrer/referrals`, { headers: { apikey: keys.apiKey, secretkey: keys.secretKey } });
+    const listed = (await referrals.body.json()) as { referredFriends: Array<{ customerId?: string; status: string }> };
+    assert.deepEqual(listed.referredFriends.map((f) => [f.customerId, f.status]), [['rn-friend', 'Active']]);
+  });
+
+  test('an alias and its field may both be sent when they agree; when they differ → 422 naming the alias, nothing written', async () => {
+    const keys = await server.newAccount();
+    const api = httpClient(server.baseUrl, keys);
+    await api.upsert({ customerId: 'referrer-2' });
+    const code = (await api.get('referrer-2')).body.referralCode as string;
+
+    const agree = await post(keys.apiKey, {}, { customerId: 'both-ok', referrerCode: code, referralCode: ` ${code.toLowerCase()} `, deviceToken: 't', pushProvider: 'Huawei', pushServiceProvider: 'Huawei' });
+    assert.equal(agree.statusCode, 200, await agree.body.text());
+    assert.equal((await api.details('both-ok')).body.pushProvider, 'Huawei');
+
+    for (const [alias, body] of [
+      ['pushServiceProvider', { customerId: 'clash-1', deviceToken: 't', pushProvider: 'Firebase', pushServiceProvider: 'Huawei' }],
+      ['referralCode', { customerId: 'clash-2', referrerCode: code, referralCode: 'SOMEONE9' }],
+    ] as const) {
+      const res = await post(keys.apiKey, {}, body);
+      const answer = (await res.body.json()) as { code: number; message: string };
+      assert.equal(res.statusCode, 422, JSON.stringify(answer));
+      assert.equal(answer.code, 3003);
+      assert.match(answer.message, new RegExp(`'${alias}'`));
+      assert.equal((await api.get(body.customerId)).status, 404, 'nothing was written');
+    }
+  });
+});

@@ -41,6 +41,19 @@ export interface UpsertInput {
 
 const IDENTITY_ATTRIBUTES = new Set(['email', 'mobile', 'custom']);
 
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const filled = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+
+/**
+ * A field the official SDKs send under another name: the alias counts when the field is absent;
+ * both sent with different values is refused, naming the alias (nothing would say which to keep).
+ */
+function aliased(value: string | undefined, alias: string | undefined, aliasName: string, name: string, same: (a: string, b: string) => boolean): string | undefined {
+  if (!filled(alias)) return value;
+  if (filled(value) && !same(value, alias)) throw invalid(aliasName, `is another name for ${name}, and this request sends both with different values; send one of them`);
+  return filled(value) ? value : alias;
+}
+
 /** Top-level wins; customerAttributes.<name> is the fallback the SPEC allows. */
 function identityField(
   body: UpsertCustomerRequest,
@@ -91,6 +104,7 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     custom = change(rawAttributes.custom);
   }
 
+  const pushProvider = aliased(str(body.pushProvider), str(body.pushServiceProvider), 'pushServiceProvider', 'pushProvider', (a, b) => a === b);
   const deviceToken = body.deviceToken;
   const device: UpsertInput['device'] =
     typeof deviceToken === 'string' && deviceToken.trim() !== ''
@@ -99,16 +113,15 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
           value: {
             deviceToken: deviceToken.trim(),
             ...(typeof body.osType === 'string' && { osType: body.osType }),
-            ...(typeof body.pushProvider === 'string' && { pushProvider: body.pushProvider }),
+            ...(pushProvider !== undefined && { pushProvider }),
           },
         }
       : deviceToken === null
         ? { kind: 'clear' }
         : absent;
 
-  const referrerCode = typeof body.referrerCode === 'string' && body.referrerCode.trim() !== ''
-    ? body.referrerCode.trim().toUpperCase()
-    : undefined;
+  const code = (c: string) => c.trim().toUpperCase();
+  const referrerCode = aliased(str(body.referrerCode), str(body.referralCode), 'referralCode', 'referrerCode', (a, b) => code(a) === code(b));
 
   return {
     customerId,
@@ -118,7 +131,7 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     custom,
     device,
     guest: change(body.guest !== undefined && body.guest !== null ? body.guest : body.isGuest ?? body.guest),
-    referrerCode,
+    referrerCode: filled(referrerCode) ? code(referrerCode) : undefined,
     identifier,
     requiredIdentifier: account.mergeBy === 'none' ? undefined : account.mergeBy,
   };
