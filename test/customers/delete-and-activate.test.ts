@@ -59,10 +59,10 @@ describe('DELETE /customers/{id} and POST /customers/{id}/delete', () => {
     assert.deepEqual(list.json().referredFriends, []);
   });
 
-  test('unknown → 404 code 4004; the secretkey is required', async () => {
+  test('unknown → 404 code 7000 (customer not found); the secretkey is required', async () => {
     const res = await del('nobody');
     assert.equal(res.statusCode, 404);
-    assert.equal(res.json().code, 4004);
+    assert.equal(res.json().code, 7000);
     const noSecret = await t.app.inject({ method: 'DELETE', url: `${CUSTOMERS}/nobody`, headers: { apikey: keys.apiKey } });
     assert.equal(noSecret.json().code, 1001);
   });
@@ -94,6 +94,8 @@ describe('PUT /customers/{id}/activate', () => {
     assert.equal((await validate(code)).json().isValid, false);
     const referred = await api.upsert({ customerId: 'sleepy-friend', email: 'sf@x.io', referrerCode: code });
     assert.equal(referred.statusCode, 422);
+    assert.equal(referred.json().code, 7006);
+    assert.match(referred.json().message, /referrerCode/);
   });
 
   test('missing isActive → 400 code 3000; wrong type → 422 code 3003; nothing written', async () => {

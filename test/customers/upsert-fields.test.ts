@@ -152,10 +152,10 @@ describe('POST /customers — field rules', () => {
     assert.equal(body.customerId, 'no-pii');
   });
 
-  test('an unknown customerId reads as 404 code 4004', async () => {
+  test('an unknown customerId reads as 404 code 7000 (customer not found)', async () => {
     for (const res of [await api.get('nobody'), await api.details('nobody')]) {
       assert.equal(res.statusCode, 404);
-      assert.equal(res.json().code, 4004);
+      assert.equal(res.json().code, 7000);
     }
   });
 });

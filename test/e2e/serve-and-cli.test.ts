@@ -75,7 +75,7 @@ describe('patron serve and the CLI, as a user runs them', () => {
     const oldKey = await http(server.baseUrl, 'GET', '/api/v4.0/integrations/customers/x', { apikey: account.apiKey });
     assert.equal(oldKey.body.code, 1000);
     const newKey = await http(server.baseUrl, 'GET', '/api/v4.0/integrations/customers/x', { apikey: fresh.apiKey });
-    assert.equal(newKey.body.code, 4004);
+    assert.equal(newKey.body.code, 7000);
     await server.stop();
   });
 

@@ -83,11 +83,11 @@ describe('referrerCode', async () => {
     assert.equal((await referralsOf(t.store, api, 'referrer')).length, before);
   });
 
-  test('an unknown code → 422 code 3003 naming referrerCode, nothing written', async () => {
+  test('an unknown code → 404 code 7003 naming referrerCode, nothing written', async () => {
     const before = await snapshot(t.store, api.accountId);
     const res = await api.upsert({ customerId: 'friend-x', referrerCode: 'ZZZZZZZZ' });
-    assert.equal(res.statusCode, 422);
-    assert.equal(res.json().code, 3003);
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().code, 7003);
     assert.match(res.json().message, /referrerCode/);
     assert.deepEqual(await snapshot(t.store, api.accountId), before);
   });
@@ -97,10 +97,11 @@ describe('referrerCode', async () => {
     await other.upsert({ customerId: 'elsewhere' });
     const foreign = await codeOf(other, 'elsewhere');
     const res = await api.upsert({ customerId: 'friend-foreign', referrerCode: foreign });
-    assert.equal(res.statusCode, 422);
+    assert.equal(res.statusCode, 404);
+    assert.equal(res.json().code, 7003);
   });
 
-  test('self-referral (through a merged customerId too) → 422, nothing written', async () => {
+  test('self-referral (through a merged customerId too) → 422 code 7006, nothing written', async () => {
     const merging = client(t.app, await t.newAccount({ mergeBy: 'email' }));
     await merging.upsert({ customerId: 'self-web', email: 'self@x.io' });
     const own = await codeOf(merging, 'self-web');
@@ -109,7 +110,7 @@ describe('referrerCode', async () => {
     // A new channel id joins the guest profile and registers it with the profile's own code.
     const res = await merging.upsert({ customerId: 'self-app', email: 'SELF@x.io', guest: false, referrerCode: own });
     assert.equal(res.statusCode, 422);
-    assert.equal(res.json().code, 3003);
+    assert.equal(res.json().code, 7006);
     assert.match(res.json().message, /referrerCode/);
     assert.deepEqual(await snapshot(t.store, merging.accountId), before);
   });

@@ -251,7 +251,7 @@ export interface CustomerRecord {
 }
 
 function notFound(customerId: string): AppError {
-  return new AppError('notFound', `No customer with customerId "${customerId}" in this account.`);
+  return new AppError('customerNotFound', `No customer with customerId "${customerId}" in this account.`);
 }
 
 /** The profile a customerId reaches, locked for the rest of the transaction, or the 404. */

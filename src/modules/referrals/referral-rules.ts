@@ -1,5 +1,5 @@
 import type { WriteTx } from '../../db/sql-runner.js';
-import { invalid } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import type { ProfileState } from '../customers/customers.types.js';
 import { generateReferralCode } from './referral-code.js';
@@ -13,9 +13,9 @@ import { findProfileByReferralCode, findReferralOfReferee, insertReferral, isRef
 /** The referrer a request's referrerCode names, or the 422 the SPEC asks for. */
 export async function findReferrer(tx: WriteTx, account: AccountRecord, code: string, selfId: number | undefined): Promise<number> {
   const referrer = await findProfileByReferralCode(tx.sql, account.id, code);
-  if (!referrer) throw invalid('referrerCode', `no customer of this account has referral code "${code}"`);
-  if (referrer.gameballId === selfId) throw invalid('referrerCode', 'a customer cannot refer themselves');
-  if (!referrer.isActive) throw invalid('referrerCode', `referral code "${code}" belongs to an inactive customer`);
+  if (!referrer) throw new AppError('referralCodeNotFound', `Invalid value for 'referrerCode': no customer of this account has referral code "${code}".`, 'referrerCode');
+  if (referrer.gameballId === selfId) throw new AppError('referralNotAllowed', "Invalid value for 'referrerCode': a customer cannot refer themselves.", 'referrerCode');
+  if (!referrer.isActive) throw new AppError('referralNotAllowed', `Invalid value for 'referrerCode': referral code "${code}" belongs to an inactive customer.`, 'referrerCode');
   return referrer.gameballId;
 }
 
