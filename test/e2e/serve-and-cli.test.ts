@@ -51,7 +51,7 @@ describe('patron serve and the CLI, as a user runs them', () => {
     assert.equal(account.referralCompletion, 'signup');
     assert.equal(account.highSecurity, true);
     assert.match(account.apiKey, /^pk_/);
-    assert.match(account.secretKey, /^sk_/);
+    assert.match(account.secretKey, /^sk_[A-Za-z0-9_-]{29}$/, 'a secret key is exactly 32 ASCII characters (SPEC)');
     assert.match(account.id, /^acc_/);
 
     // Independent of each other once the account exists: started together (a process start each).

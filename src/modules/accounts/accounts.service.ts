@@ -3,7 +3,7 @@ import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
 import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError, invalid } from '../../errors.js';
-import { generateAccountId, generateKey, hashKey, keyMatches } from './account-keys.js';
+import { generateAccountId, generateKey, generateSecretKey, hashKey, keyMatches } from './account-keys.js';
 import {
   countAccounts,
   findAccountByApiKeyHash,
@@ -105,7 +105,7 @@ export function createAccount(store: Store, name: string, settings: SettingsInpu
 }
 
 async function insertNewAccount(db: Db, name: string, settings: SettingsInput): Promise<{ account: Account; keys: AccountKeys }> {
-  const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateKey('sk') };
+  const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateSecretKey() };
   const now = new Date().toISOString();
   const record: AccountRecord = {
     ...DEFAULT_SETTINGS,
@@ -156,7 +156,7 @@ export async function changeAccount(store: Store, id: string, changes: SettingsI
 export async function rotateAccountKeys(store: Store, id: string): Promise<{ account: Account; keys: AccountKeys }> {
   const { db } = store;
   await getAccount(store, id);
-  const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateKey('sk') };
+  const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateSecretKey() };
   await updateAccount(db, id, { apiKeyHash: hashKey(keys.apiKey), secretKeyHash: hashKey(keys.secretKey) }, new Date().toISOString());
   forgetAccount(id);
   return { account: await getAccount(store, id), keys };
