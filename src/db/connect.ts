@@ -187,16 +187,19 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
   };
 }
 
-/** Names of server-side prepared statements, one per statement text, the same on every connection. */
-const statementNames = new Map<string, string>();
+/**
+ * Each statement text as PostgreSQL takes it, with the name it is prepared under on every
+ * connection: worked out once per text (the texts are a small fixed set).
+ */
+const pgStatements = new Map<string, { name: string; text: string }>();
 
-function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `patron_${statementNames.size + 1}`;
-    statementNames.set(text, name);
+function pgStatement(text: string): { name: string; text: string } {
+  let statement = pgStatements.get(text);
+  if (statement === undefined) {
+    statement = { name: `patron_${pgStatements.size + 1}`, text: postgresDialect.statementText(text) };
+    pgStatements.set(text, statement);
   }
-  return name;
+  return statement;
 }
 
 /**
@@ -207,8 +210,7 @@ function statementName(text: string): string {
 function pgRunner(queryable: pg.Pool | pg.PoolClient, count: () => void): SqlRunner {
   const execute = async <T extends pg.QueryResultRow>(text: string, params: readonly unknown[]) => {
     count();
-    const numbered = postgresDialect.statementText(text);
-    return queryable.query<T>({ name: statementName(numbered), text: numbered, values: [...params] });
+    return queryable.query<T>({ ...pgStatement(text), values: [...params] });
   };
   return {
     all: async <T>(text: string, params: readonly unknown[]) => (await execute(text, params)).rows as T[],

@@ -1,5 +1,4 @@
 import { sql, SqliteAdapter, SqliteDialect, type ColumnDefinitionBuilder, type DialectAdapter, type Kysely } from 'kysely';
-import type { Database, Db } from './database.js';
 import { createHash } from 'node:crypto';
 
 /**
@@ -27,8 +26,6 @@ export interface Dialect {
   claimable<QB extends { forUpdate(): QB; skipLocked(): QB }>(query: QB): QB;
   /** True when a transaction excludes every other writer (SQLite's database lock). */
   readonly serialisesWriters: boolean;
-  /** Runs `work` in one transaction, retrying when the database reports a transient conflict. */
-  transaction<T>(db: Db, work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
    * The statement that opens a write transaction holding the given key locks (a customerId, a
    * merge identifier), so writers of the same keys wait for each other. Keys are taken in sorted
@@ -53,8 +50,6 @@ export interface Dialect {
   isConnectionError(error: unknown): boolean;
 }
 
-const MAX_ATTEMPTS = 5;
-
 function errorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const code = (error as { code: unknown }).code;
@@ -73,22 +68,6 @@ export const sqliteDialect: Dialect = {
   serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
   claimable: (query) => query,
   serialisesWriters: true,
-  async transaction(db, work) {
-    // One connection behind Kysely's mutex already serialises this process; BEGIN IMMEDIATE
-    // takes the write lock up front so a second process (a CLI command) waits on busy_timeout
-    // instead of failing a read→write upgrade half way through.
-    return db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const result = await work(conn);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(conn);
-        throw error;
-      }
-    });
-  },
   // The write transaction holds the database's write lock: no key lock is needed.
   beginWithLocks: () => 'begin immediate',
   writesInWith: false,
@@ -110,17 +89,10 @@ export function advisoryLockId(key: string): bigint {
   return createHash('sha256').update(key).digest().readBigInt64BE(0);
 }
 
-const pgTexts = new Map<string, string>();
-
-/** `?` → `$1`, `$2`…, once per statement text (the texts are a small fixed set). */
+/** `?` → `$1`, `$2`… (callers keep the result: the store works it out once per text). */
 function numberedPlaceholders(text: string): string {
-  let numbered = pgTexts.get(text);
-  if (numbered === undefined) {
-    let n = 0;
-    numbered = text.replace(/\?/g, () => `$${++n}`);
-    pgTexts.set(text, numbered);
-  }
-  return numbered;
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
 }
 
 const PG_RETRYABLE = new Set(['40001', '40P01', '23505']);
@@ -141,18 +113,6 @@ export const postgresDialect: Dialect = {
   serialPrimaryKey: (column) => column.primaryKey(),
   claimable: (query) => query.forUpdate().skipLocked(),
   serialisesWriters: false,
-  async transaction(db, work) {
-    // Key locks make conflicting writers wait rather than fail; the retry covers what remains
-    // (a referral-code collision, a deadlock the server broke) and is bounded.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await db.transaction().execute(work);
-      } catch (error) {
-        const code = errorCode(error);
-        if (attempt >= MAX_ATTEMPTS || code === undefined || !PG_RETRYABLE.has(code)) throw error;
-      }
-    }
-  },
   beginWithLocks(keys) {
     const ids = [...new Set(keys.map(advisoryLockId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return ids.length === 0 ? 'begin' : `begin; select ${ids.map((id) => `pg_advisory_xact_lock(${id})`).join(', ')}`;

@@ -120,19 +120,20 @@ describe(`customer batches (${TEST_STORE})`, () => {
 
   test('a node whose lease lapsed mid-chunk counts nothing twice and gives the job up', async () => {
     const { db, dialect } = database.store;
+    const { store } = database;
     const account = await newAccount();
     const at = (ms: number) => new Date(Date.now() + ms).toISOString();
     // The slow node's lease still runs in real time, so the node serving beside this test leaves the
     // job alone; the takeover is asked "as of" a moment after it lapsed. The job is never visible as
     // pending (that node's worker would process it at once).
     const slowLease = at(30_000);
-    const jobId = await dialect.transaction(db, async (trx) => {
+    const jobId = await store.write(async ({ db: trx }) => {
       const id = await insertJob(trx, account.id, [{ customerId: 'l-0' }, { customerId: 'l-1' }], new Date().toISOString());
       await trx.updateTable('batch_jobs').set({ status: 'processing', claimed_until: slowLease }).where('id', '=', id).execute();
       return id;
     });
     const fastLease = at(90_000);
-    const taken = await dialect.transaction(db, (trx) => claimJob(trx, dialect, at(31_000), fastLease));
+    const taken = await store.write(({ db: trx }) => claimJob(trx, dialect, at(31_000), fastLease));
     assert.equal(taken?.id, jobId, 'another node takes the lapsed job over');
     const outcomes = [{ idx: 0, gameballId: 1, errorCode: null, errorMessage: null }, { idx: 1, gameballId: null, errorCode: 3003, errorMessage: 'x' }];
     assert.equal(await recordOutcomes(db, jobId, outcomes, fastLease, at(60_000), new Date().toISOString()), true);

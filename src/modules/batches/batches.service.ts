@@ -47,7 +47,7 @@ export async function upsertItems(store: Store, account: AccountRecord, raws: re
 }
 
 export async function submitBatch(store: Store, account: AccountRecord, items: unknown[]): Promise<{ jobId: number }> {
-  const jobId = await store.dialect.transaction(store.db, (trx) => insertJob(trx, account.id, items, new Date().toISOString()));
+  const jobId = await store.write(({ db }) => insertJob(db, account.id, items, new Date().toISOString()));
   batchSignal.emit('queued');
   return { jobId };
 }

@@ -32,7 +32,7 @@ export class BatchWorker extends PollingWorker {
   protected async round(): Promise<number> {
     const now = new Date().toISOString();
     let held = this.lease();
-    const job = await this.store.dialect.transaction(this.store.db, (trx) => claimJob(trx, this.store.dialect, now, held));
+    const job = await this.store.write(({ db: trx }) => claimJob(trx, this.store.dialect, now, held));
     if (!job) return 0;
     for (;;) {
       if (this.stopping) {
@@ -59,7 +59,7 @@ export class BatchWorker extends PollingWorker {
       const results = await upsertItems(this.store, account, items.map((item) => JSON.parse(item.body) as unknown));
       const outcomes: ItemOutcome[] = items.map((item, i) => ({ idx: item.idx, ...results[i]! }));
       const next = this.lease();
-      const stillOurs = await this.store.dialect.transaction(this.store.db, (trx) => recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()));
+      const stillOurs = await this.store.write(({ db: trx }) => recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()));
       held = next;
       // better-sqlite3 answers synchronously: let HTTP requests in between two chunks.
       await yieldToEventLoop();

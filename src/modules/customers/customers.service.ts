@@ -206,6 +206,8 @@ async function writeList(store: Store, account: AccountRecord, inputs: Array<Ups
 
 /** One item in its own write; a failure of the store itself (not of the item) is thrown. */
 async function writeOne(store: Store, account: AccountRecord, input: UpsertInput | AppError): Promise<UpsertOutcome> {
+  // A body that could not be read needs no transaction to be refused.
+  if (input instanceof AppError) return { ok: false, error: input };
   try {
     return (await writeList(store, account, [input]))[0]!;
   } catch (error) {

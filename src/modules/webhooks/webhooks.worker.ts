@@ -37,7 +37,7 @@ export class WebhookWorker extends PollingWorker {
   async deliverDue(): Promise<number> {
     const now = new Date();
     const leaseUntil = new Date(now.getTime() + this.options.timeoutMs + 5_000).toISOString();
-    const ids = await this.store.dialect.transaction(this.store.db, (trx) =>
+    const ids = await this.store.write(({ db: trx }) =>
       claimDueDeliveries(trx, this.store.dialect, now.toISOString(), leaseUntil, this.options.batchSize ?? 50),
     );
     if (ids.length === 0) return 0;
@@ -81,7 +81,7 @@ export class WebhookWorker extends PollingWorker {
       status = delay === undefined ? 'dead' : 'pending';
       if (delay !== undefined) nextAttemptAt = new Date(finished.getTime() + delay * 1000).toISOString();
     }
-    await this.store.dialect.transaction(this.store.db, (trx) => recordAttempt(
+    await this.store.write(({ db: trx }) => recordAttempt(
       trx,
       job.id,
       { attempt, startedAt: startedAt.toISOString(), durationMs: finished.getTime() - startedAt.getTime(), statusCode, error },
