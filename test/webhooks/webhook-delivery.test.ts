@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { runCli, startServe } from '../helpers/cli.js';
 import { startReceiver, type Received } from '../helpers/receiver.js';
@@ -47,6 +47,34 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     assert.equal(hit.body.data.referral_link, `https://shop.io/r?referralCode=${hit.body.data.referral_code}`);
     assert.equal(hit.body.data.display_name, 'W');
     for (const invented of ['tier', 'points', 'level']) assert.equal(invented in hit.body.data, false);
+  });
+
+  test("--signature gameball-v4 --secret: X-GB-Signature is Gameball's v4 SHA-1 of body + ':' + the receiver's own secret", async () => {
+    const receiver = await startReceiver();
+    const account = await newAccount();
+    const secret = 'receiver-kept-secret-0123456789';
+    const added = JSON.parse(
+      await cli(['webhooks', 'add', '--account', account.id, '--url', receiver.url, '--topics', 'customer.profile.updated', '--signature', 'gameball-v4', '--secret', secret, '--json']),
+    ) as { signature: string; secret: string };
+    assert.deepEqual([added.signature, added.secret], ['gameball-v4', secret]);
+    await upsert(account.apiKey, { customerId: 'gb-sig', customerAttributes: { displayName: 'G' } });
+    await receiver.waitFor((all) => all.some(ofCustomer('gb-sig')));
+    const hit = receiver.received.find(ofCustomer('gb-sig'))!;
+    assert.equal(hit.headers['x-gb-signature'], createHash('sha1').update(`${hit.raw}:${secret}`).digest('hex'));
+    assert.notEqual(hit.headers['x-gb-signature'], createHmac('sha256', secret).update(hit.raw).digest('hex'));
+    assert.equal(hit.headers['x-gb-webhook-version'], 'v4');
+  });
+
+  test('a subscription refuses an unknown signature scheme and a weak secret, and is not created', async () => {
+    const account = await newAccount();
+    const base = ['webhooks', 'add', '--account', account.id, '--url', 'https://example.com/h', '--topics', 'customer.deleted'];
+    const scheme = await runCli([...base, '--signature', 'md5'], env);
+    assert.equal(scheme.code, 1);
+    assert.match(scheme.stderr, /--signature.*md5.*hmac-sha256, gameball-v4/s);
+    const weak = await runCli([...base, '--secret', 'short'], env);
+    assert.equal(weak.code, 2);
+    assert.match(weak.stderr, /'secret'.*16 to 255/);
+    assert.deepEqual(JSON.parse(await cli(['webhooks', 'list', '--account', account.id, '--json'])), []);
   });
 
   test('an update that changes nothing sends nothing', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../../db/connect.js';
 import { AppError, invalid } from '../../errors.js';
 import { forgetAccount, getAccount, refreshWebhookFlag } from '../accounts/accounts.service.js';
-import { generateWebhookSecret } from './webhook-signature.js';
+import { generateWebhookSecret, SIGNATURE_SCHEMES, type SignatureScheme } from './webhook-signature.js';
 import { deleteSubscription, insertSubscription, listDeliveries, listSubscriptions, requeueDelivery, type DeliveryRow } from './webhooks.store.js';
 import { TOPICS, type Subscription, type Topic } from './webhooks.types.js';
 
@@ -25,17 +25,42 @@ function checkTopics(raw: string[]): Topic[] {
   return topics as Topic[];
 }
 
+function checkSignature(raw: string): SignatureScheme {
+  if (!(SIGNATURE_SCHEMES as readonly string[]).includes(raw)) throw invalid('signature', `must be one of ${SIGNATURE_SCHEMES.join(', ')}`);
+  return raw as SignatureScheme;
+}
+
+/** A secret the receiver already verifies with (moving from Gameball): printable, 16 to 255 characters. */
+function checkSecret(raw: string): string {
+  if (!/^[\x21-\x7e]{16,255}$/.test(raw)) throw invalid('secret', 'must be 16 to 255 printable ASCII characters without spaces');
+  return raw;
+}
+
+export interface SubscriptionOptions {
+  /** Default hmac-sha256. */
+  signature?: string;
+  /** Default: a new random secret. */
+  secret?: string;
+}
+
 /** Subscribes a URL to topics; the signing secret is returned once. */
-export async function addSubscription(store: Store, accountId: string, url: string, topics: string[]): Promise<Subscription & { secret: string }> {
+export async function addSubscription(
+  store: Store,
+  accountId: string,
+  url: string,
+  topics: string[],
+  options: SubscriptionOptions = {},
+): Promise<Subscription & { secret: string }> {
   await getAccount(store, accountId);
   const subscription: Subscription = {
     id: `wh_${randomBytes(9).toString('base64url')}`,
     accountId,
     url: checkUrl(url),
     topics: checkTopics(topics),
+    signature: checkSignature(options.signature ?? 'hmac-sha256'),
     createdAt: new Date().toISOString(),
   };
-  const secret = generateWebhookSecret();
+  const secret = options.secret === undefined ? generateWebhookSecret() : checkSecret(options.secret);
   await store.write(async (tx) => {
     await insertSubscription(tx.db, subscription, secret);
     await refreshWebhookFlag(tx, accountId);

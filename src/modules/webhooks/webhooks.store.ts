@@ -3,17 +3,19 @@ import type { Db, DeliveryStatus } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
 import type { Subscription, Topic } from './webhooks.types.js';
 import type { Dialect } from '../../db/dialect.js';
+import type { SignatureScheme } from './webhook-signature.js';
 
 interface SubscriptionRow {
   id: string;
   account_id: string;
   url: string;
   topics: unknown;
+  signature: SignatureScheme;
   created_at: string;
 }
 
 function toSubscription(row: SubscriptionRow): Subscription {
-  return { id: row.id, accountId: row.account_id, url: row.url, topics: readJson<Topic[]>(row.topics, []), createdAt: row.created_at };
+  return { id: row.id, accountId: row.account_id, url: row.url, topics: readJson<Topic[]>(row.topics, []), signature: row.signature, createdAt: row.created_at };
 }
 
 export async function insertSubscription(db: Db, subscription: Subscription, secret: string): Promise<void> {
@@ -25,6 +27,7 @@ export async function insertSubscription(db: Db, subscription: Subscription, sec
       url: subscription.url,
       topics: JSON.stringify(subscription.topics),
       secret,
+      signature: subscription.signature,
       created_at: subscription.createdAt,
     })
     .execute();
@@ -123,6 +126,7 @@ export interface DeliveryJob {
   payload: string;
   url: string;
   secret: string;
+  signature: SignatureScheme;
 }
 
 export async function loadDeliveryJobs(db: Db, ids: number[]): Promise<DeliveryJob[]> {
@@ -131,11 +135,11 @@ export async function loadDeliveryJobs(db: Db, ids: number[]): Promise<DeliveryJ
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_events as ev', 'ev.id', 'd.event_id')
     .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-    .select(['d.id', 'd.attempts', 'ev.event_id', 'ev.topic', 'ev.payload', 's.url', 's.secret'])
+    .select(['d.id', 'd.attempts', 'ev.event_id', 'ev.topic', 'ev.payload', 's.url', 's.secret', 's.signature'])
     .where('d.id', 'in', ids)
     .orderBy('d.id')
     .execute();
-  return rows.map((r) => ({ id: Number(r.id), attempts: r.attempts, eventId: r.event_id, topic: r.topic, payload: r.payload, url: r.url, secret: r.secret }));
+  return rows.map((r) => ({ id: Number(r.id), attempts: r.attempts, eventId: r.event_id, topic: r.topic, payload: r.payload, url: r.url, secret: r.secret, signature: r.signature }));
 }
 
 export interface AttemptOutcome {

@@ -1,3 +1,5 @@
+import type { SignatureScheme } from './webhook-signature.js';
+
 export const TOPICS = ['customer.profile.updated', 'customer.merged', 'customer.deleted', 'referral.completed'] as const;
 export type Topic = (typeof TOPICS)[number];
 
@@ -6,6 +8,8 @@ export interface Subscription {
   accountId: string;
   url: string;
   topics: Topic[];
+  /** How deliveries are signed (see webhook-signature.ts). */
+  signature: SignatureScheme;
   createdAt: string;
 }
 

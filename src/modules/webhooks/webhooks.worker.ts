@@ -57,7 +57,7 @@ export class WebhookWorker extends PollingWorker {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-gb-signature': signBody(job.secret, job.payload),
+          'x-gb-signature': signBody(job.signature, job.secret, job.payload),
           'x-gb-webhook-version': 'v4',
           'x-patron-event-id': job.eventId,
           'user-agent': 'Patron-Webhooks/1',
