@@ -4,7 +4,7 @@ import type { LogLevel } from './config.js';
 import type { Store } from './db/connect.js';
 import { AppError, errorCatalogue, ERRORS_DOC_PATH, invalid } from './errors.js';
 import { isStorableText, unsafeJson } from './safe-json.js';
-import { authHook } from './http/auth.js';
+import { authHook, routeV41AsV40, sessionCustomerHook } from './http/auth.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './http/error-handler.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
@@ -59,6 +59,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
     // One line per request comes from our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     routerOptions: { ignoreTrailingSlash: true },
+    rewriteUrl: routeV41AsV40,
     // Every answer Patron can shape carries the documented error body, even before routing.
     frameworkErrors,
     clientErrorHandler,
@@ -68,6 +69,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   // coerced or dropped on the way out.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('account', null as never);
+  app.decorateRequest('sessionCustomerId', undefined);
   // The API speaks JSON only; without this Fastify would accept text/plain bodies as strings.
   app.removeContentTypeParser('text/plain');
   // Many HTTP clients send Content-Type: application/json on a DELETE, or on a POST that takes no
@@ -90,6 +92,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
   app.addHook('onRequest', authHook(store));
   app.addHook('preValidation', async (request) => rejectUnstorableText(request));
+  app.addHook('preHandler', sessionCustomerHook);
 
   await registerOpenApi(app, PATRON_VERSION);
 

@@ -6,6 +6,11 @@
 export const errorCatalogue = {
   missingApiKey: { status: 401, code: 1000, type: 'Authentication Error', description: 'The apikey header is missing or unknown.' },
   invalidSecretKey: { status: 401, code: 1001, type: 'Authentication Error', description: 'The operation needs the secretkey header (or the account is in high-security mode) and it is missing or wrong.' },
+  forbidden: { status: 403, code: 1002, type: 'Authentication Error', description: 'The keys are right but the call is not allowed: an API v4.0 call to an account whose minimum API version is 4.1.' },
+  invalidSessionToken: { status: 401, code: 1101, type: 'Authentication Error', description: 'The X-GB-TOKEN session token cannot be used: malformed, wrong algorithms, made with another key, altered, or missing a required claim; the message says which.' },
+  sessionTokenExpired: { status: 401, code: 1102, type: 'Authentication Error', description: 'The X-GB-TOKEN session token is past its exp claim: make a new one.' },
+  sessionTokenMismatch: { status: 401, code: 1103, type: 'Authentication Error', description: "The X-GB-TOKEN session token's customerId is not the customer of the call." },
+  sessionTokensUnavailable: { status: 401, code: 1104, type: 'Authentication Error', description: "This Patron cannot verify session tokens for the account: it has no master key, or the account's secretKey predates it (rotate the keys); send the secretkey header instead." },
   missingField: { status: 400, code: 3000, type: 'Payload Error', description: 'A required field is missing from the request.' },
   nullField: { status: 422, code: 3001, type: 'Payload Error', description: 'A required field is null.' },
   invalidValue: { status: 422, code: 3003, type: 'Payload Error', description: 'A field has the wrong type or an invalid value; the message names the field.' },

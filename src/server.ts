@@ -29,6 +29,7 @@ export async function startServer(config: Config, print: (line: string) => void 
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   app.log.info({ store: store.location, url }, 'Patron is listening');
+  if (!store.masterKey) app.log.warn('No master key (PATRON_MASTER_KEY): API v4.1 session tokens (X-GB-TOKEN) cannot be verified; both keys still work.');
   const worker = new WebhookWorker(
     store,
     { retryDelays: config.webhookRetryDelays, pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs },

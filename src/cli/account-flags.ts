@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { SettingsInput } from '../modules/accounts/accounts.service.js';
-import { MERGE_BY, REFERRAL_COMPLETION, type Account, type AccountKeys, type MergeBy, type ReferralCompletion } from '../modules/accounts/accounts.types.js';
+import { API_VERSIONS, MERGE_BY, REFERRAL_COMPLETION, type Account, type AccountKeys, type ApiVersion, type MergeBy, type ReferralCompletion } from '../modules/accounts/accounts.types.js';
 
 export interface AccountFlags {
   name?: string;
@@ -9,6 +9,7 @@ export interface AccountFlags {
   referralLinkBase?: string;
   referralCompletion?: ReferralCompletion;
   highSecurity?: boolean;
+  minimumApiVersion?: ApiVersion;
   json?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function withSettingsFlags(command: Command): Command {
     .addOption(new Option('--referral-completion <when>', 'when a referral becomes Active').choices(REFERRAL_COMPLETION))
     .option('--high-security', 'require the secretKey on every operation')
     .option('--no-high-security', 'require the secretKey only where the API says so')
+    .addOption(new Option('--minimum-api-version <version>', 'refuse calls under older API versions (4.1: v4.0 calls answer 403)').choices(API_VERSIONS))
     .option('--json', 'print one JSON object and nothing else');
 }
 
@@ -31,10 +33,12 @@ export function settingsFrom(flags: AccountFlags): SettingsInput {
     ...(flags.referralLinkBase !== undefined && { referralLinkBase: flags.referralLinkBase === '' ? null : flags.referralLinkBase }),
     ...(flags.referralCompletion !== undefined && { referralCompletion: flags.referralCompletion }),
     ...(flags.highSecurity !== undefined && { highSecurity: flags.highSecurity }),
+    ...(flags.minimumApiVersion !== undefined && { minimumApiVersion: flags.minimumApiVersion }),
   };
 }
 
-export function describeAccount(account: Account, keys?: AccountKeys): string {
+/** `sessionTokens`: whether this Patron can verify the account's session tokens, and if not why. */
+export function describeAccount(account: Account, keys?: AccountKeys, sessionTokens?: string): string {
   const lines = [
     `id: ${account.id}`,
     `name: ${account.name}`,
@@ -43,6 +47,8 @@ export function describeAccount(account: Account, keys?: AccountKeys): string {
     `referralLinkBase: ${account.referralLinkBase ?? '-'}`,
     `referralCompletion: ${account.referralCompletion}`,
     `highSecurity: ${account.highSecurity}`,
+    `minimumApiVersion: ${account.minimumApiVersion}`,
+    ...(sessionTokens === undefined ? [] : [`sessionTokens: ${sessionTokens}`]),
     `createdAt: ${account.createdAt}`,
   ];
   if (keys) lines.push(`apiKey: ${keys.apiKey}`, `secretKey: ${keys.secretKey}`, 'Keep these keys now: Patron stores only their hashes and cannot show them again.');

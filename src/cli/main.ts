@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { ConfigError, loadConfig, type ConfigOverrides } from '../config.js';
 import { AppError } from '../errors.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { openStore } from '../db/open-store.js';
 import type { Store } from '../db/connect.js';
 import { connect } from '../db/connect.js';
-import { changeAccount, createAccount, findAccountRecord, getAccount, getAccounts, rotateAccountKeys } from '../modules/accounts/accounts.service.js';
+import { changeAccount, createAccount, findAccountRecord, getAccount, getAccounts, mintSessionToken, rotateAccountKeys, sessionTokenStatus } from '../modules/accounts/accounts.service.js';
 import { describeAccount, settingsFrom, withSettingsFlags, type AccountFlags } from './account-flags.js';
 import { addSubscription, getDeliveries, getSubscriptions, removeSubscription, replayDelivery } from '../modules/webhooks/webhooks.service.js';
 import { TOPICS } from '../modules/webhooks/webhooks.types.js';
+import { SIGNATURE_SCHEMES } from '../modules/webhooks/webhook-signature.js';
 import { SingleBar, Presets } from 'cli-progress';
 
 const program = new Command();
@@ -79,8 +80,11 @@ const accounts = program.command('accounts').description('manage merchant accoun
 withSettingsFlags(accounts.command('create').description('create an account and print its keys (shown once)'))
   .requiredOption('--name <name>', 'account name')
   .action(async (flags: AccountFlags & { name: string }) => {
-    const { account, keys } = await withStore((store) => createAccount(store, flags.name, settingsFrom(flags)));
-    console.log(flags.json ? JSON.stringify({ ...account, ...keys }) : describeAccount(account, keys));
+    const { account, keys, sessionTokens } = await withStore(async (store) => {
+      const created = await createAccount(store, flags.name, settingsFrom(flags));
+      return { ...created, sessionTokens: await sessionTokenStatus(store, created.account.id) };
+    });
+    console.log(flags.json ? JSON.stringify({ ...account, ...keys, sessionTokens }) : describeAccount(account, keys, sessionTokens));
   });
 
 accounts
@@ -100,8 +104,8 @@ accounts
   .description('show one account (never its keys)')
   .option('--json', 'print one JSON object')
   .action(async (id: string, flags: { json?: boolean }) => {
-    const account = await withStore((store) => getAccount(store, id));
-    console.log(flags.json ? JSON.stringify(account) : describeAccount(account));
+    const { account, sessionTokens } = await withStore(async (store) => ({ account: await getAccount(store, id), sessionTokens: await sessionTokenStatus(store, id) }));
+    console.log(flags.json ? JSON.stringify({ ...account, sessionTokens }) : describeAccount(account, undefined, sessionTokens));
   });
 
 withSettingsFlags(accounts.command('update <id>').description('change an account\'s name or settings'))
@@ -118,8 +122,25 @@ accounts
   .description('issue a new apiKey and secretKey; the old ones stop working within 1 s on every running node')
   .option('--json', 'print one JSON object')
   .action(async (id: string, flags: { json?: boolean }) => {
-    const { account, keys } = await withStore((store) => rotateAccountKeys(store, id));
-    console.log(flags.json ? JSON.stringify({ ...account, ...keys }) : describeAccount(account, keys));
+    const { account, keys, sessionTokens } = await withStore(async (store) => ({ ...(await rotateAccountKeys(store, id)), sessionTokens: await sessionTokenStatus(store, id) }));
+    console.log(flags.json ? JSON.stringify({ ...account, ...keys, sessionTokens }) : describeAccount(account, keys, sessionTokens));
+  });
+
+program
+  .command('tokens')
+  .description('session tokens (X-GB-TOKEN) for API v4.1')
+  .command('create')
+  .description("make a session token exactly as a merchant's backend would, to try the mobile SDK path locally")
+  .requiredOption('--account <id>', 'account id')
+  .requiredOption('--customer-id <id>', 'the customer the token acts for')
+  .option('--ttl <duration>', 'lifetime: seconds, or a number with s, m, h or d', '2h')
+  .option('--email <email>', 'customerEmail claim')
+  .option('--mobile <mobile>', 'customerMobile claim')
+  .option('--json', 'print one JSON object {token, customerId, expiresAt}')
+  .action(async (flags: { account: string; customerId: string; ttl: string; email?: string; mobile?: string; json?: boolean }) => {
+    const claims = { customerId: flags.customerId, ...(flags.email !== undefined && { customerEmail: flags.email }), ...(flags.mobile !== undefined && { customerMobile: flags.mobile }) };
+    const made = await withStore((store) => mintSessionToken(store, flags.account, claims, flags.ttl));
+    console.log(flags.json ? JSON.stringify({ token: made.token, customerId: claims.customerId, expiresAt: made.expiresAt }) : made.token);
   });
 
 const webhooks = program.command('webhooks').description('webhook subscriptions and deliveries');
@@ -130,11 +151,16 @@ webhooks
   .requiredOption('--account <id>', 'account id')
   .requiredOption('--url <url>', 'receiver URL (http or https)')
   .requiredOption('--topics <t1,t2>', `comma-separated: ${TOPICS.join(', ')}`)
-  .option('--json', 'print one JSON object {id, url, topics, secret}')
-  .action(async (flags: { account: string; url: string; topics: string; json?: boolean }) => {
-    const added = await withStore((store) => addSubscription(store, flags.account, flags.url, flags.topics.split(',')));
-    if (flags.json) return console.log(JSON.stringify({ id: added.id, url: added.url, topics: added.topics, secret: added.secret }));
-    console.log(`id: ${added.id}\nurl: ${added.url}\ntopics: ${added.topics.join(', ')}\nsecret: ${added.secret}\nVerify X-GB-Signature (hex HMAC-SHA256 of the raw body) with this secret; it is shown once.`);
+  .addOption(new Option('--signature <scheme>', "how X-GB-Signature is made: Patron's HMAC-SHA256, or Gameball's v4 SHA-1 for receivers written for it").choices(SIGNATURE_SCHEMES).default('hmac-sha256'))
+  .option('--secret <value>', 'the secret your receiver already verifies with (default: a new random one)')
+  .option('--json', 'print one JSON object {id, url, topics, signature, secret}')
+  .action(async (flags: { account: string; url: string; topics: string; signature: string; secret?: string; json?: boolean }) => {
+    const added = await withStore((store) =>
+      addSubscription(store, flags.account, flags.url, flags.topics.split(','), { signature: flags.signature, ...(flags.secret !== undefined && { secret: flags.secret }) }),
+    );
+    if (flags.json) return console.log(JSON.stringify({ id: added.id, url: added.url, topics: added.topics, signature: added.signature, secret: added.secret }));
+    const how = added.signature === 'gameball-v4' ? 'hex SHA-1 of the raw body + ":" + this secret' : 'hex HMAC-SHA256 of the raw body under this secret';
+    console.log(`id: ${added.id}\nurl: ${added.url}\ntopics: ${added.topics.join(', ')}\nsignature: ${added.signature}\nsecret: ${added.secret}\nVerify X-GB-Signature (${how}); the secret is shown once.`);
   });
 
 webhooks

@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 import type { Database, Db } from './database.js';
 import { LockingSqliteDialect, postgresDialect, sqliteDialect, type Dialect } from './dialect.js';
 import type { SqlRunner, WriteTx } from './sql-runner.js';
+import type { MasterKey } from '../keys/master-key.js';
 import { SqliteGroups, sqliteRunner } from './sqlite-groups.js';
 
 /** The only module that knows the drivers. */
@@ -16,6 +17,8 @@ export interface Store {
   readonly dialect: Dialect;
   /** A human-readable location without credentials, for logs. */
   readonly location: string;
+  /** Opens what is sealed at rest (accounts' secretKeys); undefined: nothing can be sealed. */
+  readonly masterKey: MasterKey | undefined;
   /**
    * A write transaction that holds the key locks `lockKeys` (writers of the same keys wait for
    * each other; see Dialect.beginWithLocks). On the embedded store, writes that arrive together
@@ -35,6 +38,7 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
   /** Count every statement (tests hold the write path to its round trips with it). */
   countStatements?: boolean;
+  masterKey?: MasterKey | undefined;
 }
 
 let pgTypesSet = false;
@@ -122,6 +126,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     db,
     dialect: sqliteDialect,
     location: `sqlite:${file}`,
+    masterKey: options.masterKey,
     write: (work) => writes.run(work),
     // Under Kysely's connection mutex like the writes, so a read never sees a write half done.
     read: (work) => reads.run(work),
@@ -180,6 +185,7 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
     db,
     dialect: postgresDialect,
     location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
+    masterKey: options.masterKey,
     write: (work, lockKeys = []) => postgresWrite(pool, work, lockKeys, statements.count, (client) => kyselyOn(heldClient(client))),
     read: (work) => work(pgRunner(pool, statements.count)),
     statementCount: statements.total,

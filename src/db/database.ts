@@ -21,6 +21,8 @@ export interface AccountsTable {
   high_security: Bool;
   hash_secret: string;
   has_webhooks: Bool;
+  secret_key_sealed: string | null;
+  minimum_api_version: Generated<'4.0' | '4.1'>;
   created_at: string;
   updated_at: string;
 }
@@ -74,6 +76,7 @@ export interface WebhookSubscriptionsTable {
   url: string;
   topics: Json;
   secret: string;
+  signature: Generated<'hmac-sha256' | 'gameball-v4'>;
   created_at: string;
 }
 

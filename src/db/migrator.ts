@@ -6,6 +6,7 @@ import { tagsAndRetiredCodes } from './migrations/2026-11-26T08-00-tags-and-reti
 import { webhooks } from './migrations/2026-11-26T09-00-webhooks.js';
 import { batches } from './migrations/2026-11-26T10-00-batches.js';
 import { accountWebhookFlag } from './migrations/2026-11-26T11-00-account-webhook-flag.js';
+import { sessionTokens } from './migrations/2026-11-26T12-00-session-tokens.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T09-00-webhooks': webhooks,
   '2026-11-26T10-00-batches': batches,
   '2026-11-26T11-00-account-webhook-flag': accountWebhookFlag,
+  '2026-11-26T12-00-session-tokens': sessionTokens,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

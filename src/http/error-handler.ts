@@ -62,7 +62,7 @@ export function registerErrorHandler(app: FastifyInstance, dialect: Dialect): vo
     return sendError(request, reply, new AppError('internal', `Something went wrong on our side. Quote requestId ${request.id} when reporting it.`));
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new AppError('notFound', `No operation at ${request.method} ${request.url.split('?')[0]}. See /openapi.json for the operations Patron serves.`)),
+    sendError(request, reply, new AppError('notFound', `No operation at ${request.method} ${request.originalUrl.split('?')[0]}. See /openapi.json for the operations Patron serves.`)),
   );
 }
 

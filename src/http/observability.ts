@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { LogLevel } from '../config.js';
+import { apiVersionOf } from './auth.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -31,6 +32,7 @@ export function registerRequestLogging(app: FastifyInstance): void {
       {
         method: request.method,
         route: request.routeOptions.url ?? 'unmatched',
+        apiVersion: apiVersionOf(request),
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         account: request.account?.id,

@@ -22,12 +22,20 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         version,
         description:
           'Customer identity and profiles for loyalty programs, wire-compatible with the customer endpoints of the Gameball REST API v4.0. '
-          + 'Every non-2xx answer is an ErrorResponse; its requestId is also the x-request-id header.',
+          + 'Every non-2xx answer is an ErrorResponse; its requestId is also the x-request-id header. '
+          + 'Every operation is also served at the same path under /api/v4.1/integrations, where both keys are required on every call, '
+          + 'except that Create/update and Get a customer accept an X-GB-TOKEN session token in place of the secretkey (see the sessionToken scheme).',
       },
       components: {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'apikey', description: "The account's public key." },
           secretKey: { type: 'apiKey', in: 'header', name: 'secretkey', description: "The account's server-side key." },
+          sessionToken: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-GB-TOKEN',
+            description: "API v4.1 only, on Create/update and Get a customer: a JWT signed HS256 and encrypted as a compact JWE (A256KW, A256CBC-HS512), both keyed with the secretKey's UTF-8 bytes; claims customerId (the customer of the call) and exp.",
+          },
         },
       },
       tags: [

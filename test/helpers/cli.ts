@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { PROJECT_ROOT } from './project-root.js';
+import { TEST_MASTER_KEY_TEXT } from './store.js';
 
 export { PROJECT_ROOT };
 const ENTRY = join(PROJECT_ROOT, 'dist/cli/main.js');
@@ -35,10 +36,13 @@ const CLI = (() => {
   return [ENTRY];
 })();
 
-/** The environment without the test runner's own PATRON_/DATABASE settings. */
+/**
+ * The environment without the test runner's own PATRON_/DATABASE settings, with the test
+ * stores' master key (an empty PATRON_MASTER_KEY in `extra` means none given).
+ */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PATRON_') && !['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'NODE_TEST_CONTEXT'].includes(k)));
-  return { ...env, ...extra };
+  return { ...env, PATRON_MASTER_KEY: TEST_MASTER_KEY_TEXT, ...extra };
 }
 
 export interface CliResult {

@@ -13,7 +13,7 @@ export interface HttpResult {
 }
 
 /** A real server on 127.0.0.1 over a fresh store; requests go through a socket. */
-export async function startTestServer(): Promise<{ baseUrl: string; store: Store; newAccount(settings?: SettingsInput): Promise<TestAccount> }> {
+export async function startTestServer(): Promise<{ baseUrl: string; store: Store & { url: string }; newAccount(settings?: SettingsInput): Promise<TestAccount> }> {
   const store = await openTestStore();
   const app = await buildApp({ store, logLevel: 'silent' });
   await app.listen({ host: '127.0.0.1', port: 0 });

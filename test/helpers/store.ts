@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { connect, type ConnectOptions, type Store } from '../../src/db/connect.js';
+import { parseMasterKey } from '../../src/keys/master-key.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
 import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
@@ -18,6 +19,13 @@ export const TEST_STORE: TestStoreKind = process.env.TEST_STORE === 'postgres' ?
  * database is a copy of it (CREATE DATABASE … TEMPLATE) instead of a migration of its own.
  */
 const TEMPLATE = process.env.TEST_DATABASE_TEMPLATE;
+
+/**
+ * Every test store seals secrets under this master key, and `patron` processes the tests start
+ * get it as PATRON_MASTER_KEY (test/helpers/cli.ts), so both sides open each other's secrets.
+ */
+export const TEST_MASTER_KEY_TEXT = '7a'.repeat(32);
+export const TEST_MASTER_KEY = parseMasterKey(TEST_MASTER_KEY_TEXT)!;
 
 let counter = 0;
 
@@ -39,7 +47,7 @@ export function freshDatabaseUrl(): Promise<{ url: string; cleanup(): void }> {
 /** A connected, migrated store on a new database; close() also removes it. */
 export async function openTestStore(options: ConnectOptions = {}): Promise<Store & { url: string }> {
   const { url, cleanup } = await newDatabase(true);
-  const store = connect(url, { poolSize: 20, ...options });
+  const store = connect(url, { poolSize: 20, masterKey: TEST_MASTER_KEY, ...options });
   await migrateToLatest(store); // a no-op on a copy of the migrated template
   return {
     ...store,

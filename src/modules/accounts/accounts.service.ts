@@ -3,7 +3,9 @@ import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
 import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError, invalid } from '../../errors.js';
+import type { MasterKey } from '../../keys/master-key.js';
 import { generateAccountId, generateKey, generateSecretKey, hashKey, keyMatches } from './account-keys.js';
+import { createSessionToken, verifySessionToken, type SessionClaims } from './session-token.js';
 import {
   countAccounts,
   findAccountByApiKeyHash,
@@ -14,12 +16,14 @@ import {
   updateAccount,
 } from './accounts.store.js';
 import {
+  API_VERSIONS,
   MERGE_BY,
   REFERRAL_COMPLETION,
   type Account,
   type AccountKeys,
   type AccountRecord,
   type AccountSettings,
+  type ApiVersion,
 } from './accounts.types.js';
 
 export type SettingsInput = Partial<AccountSettings>;
@@ -60,11 +64,61 @@ const DEFAULT_SETTINGS: AccountSettings = {
   referralLinkBase: null,
   referralCompletion: 'firstOrder',
   highSecurity: false,
+  minimumApiVersion: '4.0',
 };
 
 function publicAccount(record: AccountRecord): Account {
-  const { apiKeyHash: _a, secretKeyHash: _s, hashSecret: _h, hasWebhooks: _w, ...account } = record;
+  const { apiKeyHash: _a, secretKeyHash: _s, hashSecret: _h, hasWebhooks: _w, sealedSecretKey: _k, ...account } = record;
   return account;
+}
+
+/** The secretKey sealed for this account, or null when this Patron has no master key. */
+function sealSecret(masterKey: MasterKey | undefined, accountId: string, secretKey: string): string | null {
+  return masterKey ? masterKey.seal(secretKey, accountId) : null;
+}
+
+/**
+ * The account's secretKey in clear, to verify a session token with; or why there is none. The
+ * reasons are the operator's to fix, and each message says how.
+ */
+export function sessionTokenSecret(masterKey: MasterKey | undefined, account: AccountRecord): { secret: string } | { problem: string } {
+  if (!masterKey) return { problem: 'this Patron has no master key (set PATRON_MASTER_KEY on every node)' };
+  if (!account.sealedSecretKey) return { problem: "the account's secretKey predates the master key: rotate the keys (`patron accounts rotate-keys`)" };
+  const opened = masterKey.open(account.sealedSecretKey, account.id);
+  if ('plain' in opened) return { secret: opened.plain };
+  return opened.problem === 'other-key'
+    ? { problem: "the account's secretKey was sealed under another master key: give this node that key, or rotate the account's keys" }
+    : { problem: "the account's sealed secretKey is damaged: rotate the account's keys" };
+}
+
+const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const MAX_TTL_SECONDS = 30 * 86_400;
+
+function ttlSeconds(text: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
+  const seconds = match ? Number(match[1]) * TTL_UNITS[match[2] || 's']! : NaN;
+  if (!(seconds >= 1 && seconds <= MAX_TTL_SECONDS)) throw invalid('ttl', 'must be 1 s to 30 d, written as seconds or a number with s, m, h or d (e.g. 2h)');
+  return seconds;
+}
+
+/** `patron tokens create`: a session token for trying the SDK path, made as a merchant's backend would. */
+export async function mintSessionToken(store: Store, accountId: string, claims: Omit<SessionClaims, 'exp'>, ttl: string): Promise<{ token: string; expiresAt: string }> {
+  const record = await findAccountById(store.db, accountId);
+  if (!record) throw new AppError('notFound', `No account with id "${accountId}".`);
+  const customerId = claims.customerId.trim();
+  if (customerId === '' || customerId.length > 100) throw invalid('customerId', 'must be 1 to 100 characters');
+  const seconds = ttlSeconds(ttl);
+  const found = sessionTokenSecret(store.masterKey, record);
+  if ('problem' in found) throw new AppError('sessionTokensUnavailable', `No session token can be made for this account: ${found.problem}.`);
+  return createSessionToken(found.secret, { ...claims, customerId }, seconds);
+}
+
+/** For `accounts show`: whether session tokens can be verified for the account, and if not why. */
+export async function sessionTokenStatus(store: Store, id: string): Promise<string> {
+  const record = await findAccountById(store.db, id);
+  if (!record) throw new AppError('notFound', `No account with id "${id}".`);
+  const found = sessionTokenSecret(store.masterKey, record);
+  return 'secret' in found ? 'ready' : `unavailable: ${found.problem}`;
 }
 
 function checkSettings(input: SettingsInput): SettingsInput {
@@ -74,6 +128,9 @@ function checkSettings(input: SettingsInput): SettingsInput {
   }
   if (input.referralCompletion !== undefined && !REFERRAL_COMPLETION.includes(input.referralCompletion)) {
     throw invalid('referralCompletion', `must be one of ${REFERRAL_COMPLETION.join(', ')}`);
+  }
+  if (input.minimumApiVersion !== undefined && !API_VERSIONS.includes(input.minimumApiVersion)) {
+    throw invalid('minimumApiVersion', `must be one of ${API_VERSIONS.join(', ')}`);
   }
   if (input.defaultCountry !== undefined && input.defaultCountry !== null) {
     const country = input.defaultCountry.trim().toUpperCase();
@@ -101,16 +158,17 @@ function checkName(name: string): string {
 }
 
 export function createAccount(store: Store, name: string, settings: SettingsInput = {}): Promise<{ account: Account; keys: AccountKeys }> {
-  return insertNewAccount(store.db, name, settings);
+  return insertNewAccount(store.db, store.masterKey, name, settings);
 }
 
-async function insertNewAccount(db: Db, name: string, settings: SettingsInput): Promise<{ account: Account; keys: AccountKeys }> {
+async function insertNewAccount(db: Db, masterKey: MasterKey | undefined, name: string, settings: SettingsInput): Promise<{ account: Account; keys: AccountKeys }> {
   const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateSecretKey() };
   const now = new Date().toISOString();
+  const id = generateAccountId();
   const record: AccountRecord = {
     ...DEFAULT_SETTINGS,
     ...checkSettings(settings),
-    id: generateAccountId(),
+    id,
     name: checkName(name),
     createdAt: now,
     updatedAt: now,
@@ -118,6 +176,7 @@ async function insertNewAccount(db: Db, name: string, settings: SettingsInput): 
     secretKeyHash: hashKey(keys.secretKey),
     hashSecret: generateKey('hs'),
     hasWebhooks: false,
+    sealedSecretKey: sealSecret(masterKey, id, keys.secretKey),
   };
   await insertAccount(db, record);
   return { account: publicAccount(record), keys };
@@ -157,7 +216,8 @@ export async function rotateAccountKeys(store: Store, id: string): Promise<{ acc
   const { db } = store;
   await getAccount(store, id);
   const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateSecretKey() };
-  await updateAccount(db, id, { apiKeyHash: hashKey(keys.apiKey), secretKeyHash: hashKey(keys.secretKey) }, new Date().toISOString());
+  const changes = { apiKeyHash: hashKey(keys.apiKey), secretKeyHash: hashKey(keys.secretKey), sealedSecretKey: sealSecret(store.masterKey, id, keys.secretKey) };
+  await updateAccount(db, id, changes, new Date().toISOString());
   forgetAccount(id);
   return { account: await getAccount(store, id), keys };
 }
@@ -169,31 +229,69 @@ export async function rotateAccountKeys(store: Store, id: string): Promise<{ acc
 export async function ensureDefaultAccount(store: Store): Promise<{ account: Account; keys: AccountKeys } | undefined> {
   return store.write(async ({ db }) => {
     if ((await countAccounts(db)) > 0) return undefined;
-    return insertNewAccount(db, 'default', {});
+    return insertNewAccount(db, store.masterKey, 'default', {});
   }, ['accounts:first-start']);
 }
 
 export interface Credentials {
   apiKey: string | undefined;
   secretKey: string | undefined;
+  /** X-GB-TOKEN, read only on API v4.1 operations that accept it. */
+  sessionToken?: string | undefined;
+}
+
+export interface Call {
+  /** The operation needs the secretKey (or, where accepted, a session token). */
+  needsSecret: boolean;
+  /** Under /api/v4.0 or /api/v4.1; undefined for Patron's own routes. */
+  apiVersion?: ApiVersion | undefined;
+  /** The operation is one the mobile SDKs call with X-GB-TOKEN in place of the secretKey. */
+  acceptsSessionToken?: boolean;
+}
+
+export interface Authenticated {
+  account: AccountRecord;
+  /** The customerId a verified session token is for: the call must be about that customer. */
+  sessionCustomerId?: string;
+}
+
+function checkSecretKey(account: AccountRecord, secretKey: string | undefined, why: string): void {
+  if (!secretKey) throw new AppError('invalidSecretKey', `${why} the secretkey header.`);
+  if (!keyMatches(secretKey, account.secretKeyHash)) throw new AppError('invalidSecretKey', "The secretkey header does not match this account's secret key.");
+}
+
+function secretReason(account: AccountRecord, call: Call): string | undefined {
+  if (call.needsSecret) return 'This operation needs';
+  if (call.apiVersion === '4.1') {
+    return call.acceptsSessionToken
+      ? 'API v4.1 needs, on every call, an X-GB-TOKEN session token (this operation accepts one) or'
+      : 'API v4.1 needs, on every call,';
+  }
+  return account.highSecurity ? 'This account is in high-security mode: every operation needs' : undefined;
 }
 
 /**
- * Finds the account of an apiKey and checks the secretKey where the operation (or the
- * account's high-security mode) needs it.
+ * Finds the account of an apiKey, applies its minimum API version, and checks the secretKey —
+ * or the session token standing in for it — where the call needs it. A session token sent to
+ * an operation that accepts one is always verified, even beside a secretKey.
  */
-export async function authenticate(store: Store, credentials: Credentials, needsSecret: boolean): Promise<AccountRecord> {
+export async function authenticate(store: Store, credentials: Credentials, call: Call): Promise<Authenticated> {
   if (!credentials.apiKey) throw new AppError('missingApiKey', 'The apikey header is missing. Send your account\'s apiKey in the apikey header.');
   const account = await accountOfApiKey(store.db, credentials.apiKey);
   if (!account) throw new AppError('missingApiKey', 'The apikey header does not match any account. Check the key, or rotate it with `patron accounts rotate-keys`.');
-  if (needsSecret || account.highSecurity) {
-    const why = needsSecret ? 'This operation needs' : 'This account is in high-security mode: every operation needs';
-    if (!credentials.secretKey) throw new AppError('invalidSecretKey', `${why} the secretkey header.`);
-    if (!keyMatches(credentials.secretKey, account.secretKeyHash)) {
-      throw new AppError('invalidSecretKey', 'The secretkey header does not match this account\'s secret key.');
-    }
+  if (call.apiVersion === '4.0' && account.minimumApiVersion === '4.1') {
+    throw new AppError('forbidden', "This account's minimum API version is 4.1: call /api/v4.1/integrations/… with both keys (or a session token where accepted).");
   }
-  return account;
+  const why = secretReason(account, call);
+  if (call.acceptsSessionToken && call.apiVersion === '4.1' && credentials.sessionToken !== undefined) {
+    const found = sessionTokenSecret(store.masterKey, account);
+    if ('problem' in found) throw new AppError('sessionTokensUnavailable', `Session tokens cannot be verified for this account: ${found.problem}. Send the secretkey header instead.`);
+    const claims = await verifySessionToken(credentials.sessionToken, found.secret);
+    if (credentials.secretKey !== undefined) checkSecretKey(account, credentials.secretKey, '');
+    return { account, sessionCustomerId: claims.customerId };
+  }
+  if (why) checkSecretKey(account, credentials.secretKey, why);
+  return { account };
 }
 
 /** Whether a request also proved the account's secretKey (for details only such callers see). */

@@ -11,12 +11,14 @@ function toAccount(row: Selectable<AccountsTable>): AccountRecord {
     referralLinkBase: row.referral_link_base,
     referralCompletion: row.referral_completion,
     highSecurity: Boolean(row.high_security),
+    minimumApiVersion: row.minimum_api_version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     apiKeyHash: row.api_key_hash,
     secretKeyHash: row.secret_key_hash,
     hashSecret: row.hash_secret,
     hasWebhooks: Boolean(row.has_webhooks),
+    sealedSecretKey: row.secret_key_sealed,
   };
 }
 
@@ -35,6 +37,8 @@ export async function insertAccount(db: Db, account: AccountRecord): Promise<voi
       high_security: dbBool(account.highSecurity),
       hash_secret: account.hashSecret,
       has_webhooks: dbBool(account.hasWebhooks),
+      secret_key_sealed: account.sealedSecretKey,
+      minimum_api_version: account.minimumApiVersion,
       created_at: account.createdAt,
       updated_at: account.updatedAt,
     })
@@ -64,7 +68,7 @@ export async function countAccounts(db: Db): Promise<number> {
 export async function updateAccount(
   db: Db,
   id: string,
-  changes: Partial<AccountSettings & { name: string; apiKeyHash: string; secretKeyHash: string }>,
+  changes: Partial<AccountSettings & { name: string; apiKeyHash: string; secretKeyHash: string; sealedSecretKey: string | null }>,
   updatedAt: string,
 ): Promise<void> {
   await db
@@ -76,6 +80,8 @@ export async function updateAccount(
       ...(changes.referralLinkBase !== undefined && { referral_link_base: changes.referralLinkBase }),
       ...(changes.referralCompletion !== undefined && { referral_completion: changes.referralCompletion }),
       ...(changes.highSecurity !== undefined && { high_security: dbBool(changes.highSecurity) }),
+      ...(changes.minimumApiVersion !== undefined && { minimum_api_version: changes.minimumApiVersion }),
+      ...(changes.sealedSecretKey !== undefined && { secret_key_sealed: changes.sealedSecretKey }),
       ...(changes.apiKeyHash !== undefined && { api_key_hash: changes.apiKeyHash }),
       ...(changes.secretKeyHash !== undefined && { secret_key_hash: changes.secretKeyHash }),
       updated_at: updatedAt,

@@ -4,6 +4,10 @@ export type MergeBy = (typeof MERGE_BY)[number];
 export const REFERRAL_COMPLETION = ['signup', 'firstOrder'] as const;
 export type ReferralCompletion = (typeof REFERRAL_COMPLETION)[number];
 
+/** The API versions a call can use; an account may refuse the older one. */
+export const API_VERSIONS = ['4.0', '4.1'] as const;
+export type ApiVersion = (typeof API_VERSIONS)[number];
+
 export interface AccountSettings {
   mergeBy: MergeBy;
   /** ISO 3166 alpha-2; reads local mobile numbers. */
@@ -11,6 +15,8 @@ export interface AccountSettings {
   referralLinkBase: string | null;
   referralCompletion: ReferralCompletion;
   highSecurity: boolean;
+  /** `4.1`: calls under /api/v4.0 are refused (403, 1002). */
+  minimumApiVersion: ApiVersion;
 }
 
 export interface Account extends AccountSettings {
@@ -27,6 +33,8 @@ export interface AccountSecrets {
   hashSecret: string;
   /** Whether any webhook subscription exists: writes skip the outbox entirely when not. */
   hasWebhooks: boolean;
+  /** The secretKey sealed under the master key, for verifying session tokens; null: not sealed. */
+  sealedSecretKey: string | null;
 }
 
 export type AccountRecord = Account & AccountSecrets;

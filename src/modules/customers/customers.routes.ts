@@ -21,7 +21,7 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
   routes.post(
     BASE,
     {
-      config: { auth: 'apiKey' },
+      config: { auth: 'apiKey', sessionToken: true },
       schema: {
         summary: 'Create or update a customer',
         description: 'Creates the profile or updates it (partial update; null clears). With channel merging on, a new customerId whose email/mobile is known joins that profile.',
@@ -39,7 +39,7 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
   routes.get(
     `${BASE}/:customerId`,
     {
-      config: { auth: 'apiKey' },
+      config: { auth: 'apiKey', sessionToken: true },
       schema: {
         summary: 'Get a customer (no personal data)',
         tags: ['customers'],
