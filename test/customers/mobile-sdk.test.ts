@@ -137,3 +137,24 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
     }
   });
 });
+
+describe('the Salesforce Commerce Cloud cartridge’s erasure call', () => {
+  test('POST …/{id}/delete with APIKey + SecretKey and body {} erases; a repeat is 404 with Gameball’s code 7000 and a requestId', async () => {
+    const keys = await server.newAccount();
+    const api = httpClient(server.baseUrl, keys);
+    await api.upsert({ customerId: 'sfcc-00042', email: 'shopper@sfcc.io' });
+    const erase = () =>
+      request(`${server.baseUrl}${CUSTOMERS}/${encodeURIComponent('sfcc-00042')}/delete`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', APIKey: keys.apiKey, SecretKey: keys.secretKey },
+        body: '{}',
+      });
+    const first = await erase();
+    assert.equal(first.statusCode, 200, await first.body.text());
+    const again = await erase();
+    const body = (await again.body.json()) as { code: number; requestId: string };
+    assert.deepEqual([again.statusCode, body.code], [404, 7000]);
+    assert.ok(body.requestId, 'the cartridge trusts a 404 only when it carries a requestId');
+    assert.equal((await api.details('sfcc-00042')).status, 404);
+  });
+});
