@@ -8,6 +8,8 @@ import type { Store } from '../db/connect.js';
 import { connect } from '../db/connect.js';
 import { changeAccount, createAccount, findAccountRecord, getAccount, getAccounts, mintSessionToken, rotateAccountKeys, sessionTokenStatus } from '../modules/accounts/accounts.service.js';
 import { describeAccount, settingsFrom, withSettingsFlags, type AccountFlags } from './account-flags.js';
+import { MERGE_BY } from '../modules/accounts/accounts.types.js';
+import { findMergeCollisions } from '../modules/identity/check-merge.js';
 import { addSubscription, getDeliveries, getSubscriptions, removeSubscription, replayDelivery } from '../modules/webhooks/webhooks.service.js';
 import { TOPICS } from '../modules/webhooks/webhooks.types.js';
 import { SIGNATURE_SCHEMES } from '../modules/webhooks/webhook-signature.js';
@@ -115,6 +117,23 @@ withSettingsFlags(accounts.command('update <id>').description('change an account
       changeAccount(store, id, { ...settingsFrom(flags), ...(flags.name !== undefined && { name: flags.name }) }),
     );
     console.log(flags.json ? JSON.stringify(account) : describeAccount(account));
+  });
+
+accounts
+  .command('check-merge')
+  .description('list profiles whose identifiers would collide if the account merged by --merge-by (changes nothing)')
+  .requiredOption('--account <id>', 'account id')
+  .addOption(new Option('--merge-by <mode>', 'the merging to check').choices(MERGE_BY).makeOptionMandatory())
+  .option('--json', 'print one JSON object {mergeBy, collisions}')
+  .action(async (flags: { account: string; mergeBy: string; json?: boolean }) => {
+    const collisions = await withStore((store) => findMergeCollisions(store, flags.account, flags.mergeBy));
+    if (collisions.length > 0) process.exitCode = 3;
+    if (flags.json) return console.log(JSON.stringify({ mergeBy: flags.mergeBy, collisions }));
+    if (collisions.length === 0) return console.log(`No two profiles share an identifier for --merge-by ${flags.mergeBy}.`);
+    console.log(`${collisions.length} group${collisions.length === 1 ? '' : 's'} of profiles share an identifier (these would not merge: each is refused with 3008 until fixed):`);
+    for (const c of collisions) {
+      console.log(`${c.kind} ${c.key}: ${c.profiles.map((p) => `gameballId ${p.gameballId} (customerIds ${p.customerIds.join(', ')})`).join(', ')}`);
+    }
   });
 
 accounts

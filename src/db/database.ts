@@ -14,7 +14,7 @@ export interface AccountsTable {
   name: string;
   api_key_hash: string;
   secret_key_hash: string;
-  merge_by: 'none' | 'email' | 'mobile';
+  merge_by: 'none' | 'email' | 'mobile' | 'email,mobile' | 'mobile,email';
   default_country: string | null;
   referral_link_base: string | null;
   referral_completion: 'signup' | 'firstOrder';

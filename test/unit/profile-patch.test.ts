@@ -8,7 +8,7 @@ import type { UpsertInput } from '../../src/modules/customers/upsert-input.js';
 const NOW = '2026-01-01T00:00:00.000Z';
 const noChange: UpsertInput = {
   customerId: 'x', email: { kind: 'absent' }, mobile: { kind: 'absent' }, attributes: undefined, custom: { kind: 'absent' },
-  device: { kind: 'absent' }, guest: { kind: 'absent' }, referrerCode: undefined, identifier: undefined, requiredIdentifier: undefined,
+  device: { kind: 'absent' }, guest: { kind: 'absent' }, referrerCode: undefined, identifiers: [], requiredIdentifier: undefined,
 };
 
 const json = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }));

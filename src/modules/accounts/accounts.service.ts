@@ -123,8 +123,11 @@ export async function sessionTokenStatus(store: Store, id: string): Promise<stri
 
 function checkSettings(input: SettingsInput): SettingsInput {
   const out: SettingsInput = { ...input };
-  if (input.mergeBy !== undefined && !MERGE_BY.includes(input.mergeBy)) {
-    throw invalid('mergeBy', `must be one of ${MERGE_BY.join(', ')}`);
+  if (input.mergeBy !== undefined) {
+    // `email, mobile` and `EMAIL,mobile` say the same thing.
+    const mergeBy = input.mergeBy.replace(/\s+/g, '').toLowerCase() as typeof input.mergeBy;
+    if (!MERGE_BY.includes(mergeBy)) throw invalid('mergeBy', `must be one of ${MERGE_BY.join(', ')}`);
+    out.mergeBy = mergeBy;
   }
   if (input.referralCompletion !== undefined && !REFERRAL_COMPLETION.includes(input.referralCompletion)) {
     throw invalid('referralCompletion', `must be one of ${REFERRAL_COMPLETION.join(', ')}`);

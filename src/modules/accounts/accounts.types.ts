@@ -1,4 +1,5 @@
-export const MERGE_BY = ['none', 'email', 'mobile'] as const;
+/** `none`, one identifier, or both in priority order (the first wins where the rules must choose). */
+export const MERGE_BY = ['none', 'email', 'mobile', 'email,mobile', 'mobile,email'] as const;
 export type MergeBy = (typeof MERGE_BY)[number];
 
 export const REFERRAL_COMPLETION = ['signup', 'firstOrder'] as const;

@@ -2,7 +2,7 @@ import type { Store } from '../../db/connect.js';
 import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import { emailKey, mobileKey } from '../identity/merge-keys.js';
+import { mergeKinds, type MergeKind } from '../identity/merge-keys.js';
 import { generateReferralCode } from '../referrals/referral-code.js';
 import { findReferrer, recordReferral, retireCode, unusedReferralCode } from '../referrals/referral-rules.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
@@ -24,7 +24,7 @@ import type { Profile, ProfileState } from './customers.types.js';
 import { applyUpsert, EMPTY_PROFILE, profileChanged } from './profile-patch.js';
 import { customerDeleted, customerMerged, profileUpdated, referralCompleted } from '../webhooks/webhook-payloads.js';
 import { notifyQueued, openOutbox, type Outbox } from '../webhooks/webhooks.outbox.js';
-import { missingIdentifier, readUpsertInput, type UpsertInput } from './upsert-input.js';
+import { missingIdentifier, readUpsertInput, type MergeIdentifier, type UpsertInput } from './upsert-input.js';
 
 export interface UpsertResult {
   gameballId: number;
@@ -35,10 +35,10 @@ export interface UpsertResult {
 /** One request's outcome in a list: its result, or the error it would have been answered. */
 export type UpsertOutcome = { ok: true; result: UpsertResult } | { ok: false; error: unknown };
 
-/** Where a request lands: the rules of SPEC "Identity", in order. */
+/** Where a request lands: the rules of SPEC "Identity" and README "Merging on several identifiers", in order. */
 type Resolution =
   | { kind: 'existing'; profile: Profile }
-  | { kind: 'merge'; profile: Profile }
+  | { kind: 'merge'; profile: Profile; by: MergeKind }
   | { kind: 'new' };
 
 /**
@@ -48,34 +48,53 @@ type Resolution =
  */
 type Known = ResolvedMany;
 
+function identifierConflict(input: UpsertInput, identifier: MergeIdentifier, owner: Profile, other: Profile | undefined): AppError {
+  const { field, key } = identifier;
+  const whose = other ? `another customer profile than customerId "${input.customerId}"` : 'another customer profile than the other identifier of this request';
+  const conflict = new AppError('identifierConflict', `The ${field} "${key}" already belongs to ${whose}. Use that profile's customerId, or send a different ${field}.`, field);
+  conflict.secretDetail = other
+    ? `(${field} of gameballId ${owner.gameballId}; customerId "${input.customerId}" is gameballId ${other.gameballId}.)`
+    : `(${field} of gameballId ${owner.gameballId}.)`;
+  return conflict;
+}
+
 async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input: UpsertInput, known: Known | undefined): Promise<Resolution> {
   const { byCustomerId, byIdentifier } = known
-    ? { byCustomerId: known.byCustomerId.get(input.customerId), byIdentifier: input.identifier && known.byKey.get(mergeKeyId(input.identifier.kind, input.identifier.key)) }
-    : await resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifier);
+    ? { byCustomerId: known.byCustomerId.get(input.customerId), byIdentifier: input.identifiers.map((i) => known.byKey.get(mergeKeyId(i.kind, i.key))) }
+    : await resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifiers);
   if (byCustomerId !== undefined) {
-    if (byIdentifier !== undefined && byIdentifier.gameballId !== byCustomerId.gameballId) {
-      const { field, key } = input.identifier!;
-      const conflict = new AppError(
-        'identifierConflict',
-        `The ${field} "${key}" already belongs to another customer profile than customerId "${input.customerId}". Use that profile's customerId, or send a different ${field}.`,
-        field,
-      );
-      conflict.secretDetail = `(${field} of gameballId ${byIdentifier.gameballId}; customerId "${input.customerId}" is gameballId ${byCustomerId.gameballId}.)`;
-      throw conflict;
-    }
+    // Each identifier the request carries must be free or already this profile's.
+    input.identifiers.forEach((identifier, i) => {
+      const owner = byIdentifier[i];
+      if (owner !== undefined && owner.gameballId !== byCustomerId.gameballId) throw identifierConflict(input, identifier, owner, byCustomerId);
+    });
     return { kind: 'existing', profile: byCustomerId };
   }
-  if (byIdentifier !== undefined) return { kind: 'merge', profile: byIdentifier };
-  if (input.requiredIdentifier && !input.identifier) throw missingIdentifier(input.requiredIdentifier);
+  const owners = input.identifiers.flatMap((identifier, i) => (byIdentifier[i] ? [{ identifier, owner: byIdentifier[i]! }] : []));
+  const [first, ...others] = owners;
+  if (first) {
+    // Two profiles are never merged with each other implicitly: the lower priority is named.
+    const clash = others.find((o) => o.owner.gameballId !== first.owner.gameballId);
+    if (clash) throw identifierConflict(input, clash.identifier, clash.owner, undefined);
+    return { kind: 'merge', profile: first.owner, by: first.identifier.kind };
+  }
+  if (input.requiredIdentifier && input.identifiers.length === 0) throw missingIdentifier(input.requiredIdentifier, account.mergeBy);
   return { kind: 'new' };
 }
 
-/** Merge keys follow the stored values, and exist only for the identifier the account merges by. */
-function mergeKeysOf(account: AccountRecord, state: ProfileState): Pick<Profile, 'emailKey' | 'mobileKey'> {
-  return {
-    emailKey: account.mergeBy === 'email' && state.email ? emailKey(state.email) ?? null : null,
-    mobileKey: account.mergeBy === 'mobile' && state.mobile ? mobileKey(state.mobile, account.defaultCountry) ?? null : null,
+/**
+ * The merge keys a write stores. A key exists only while the account merges by its identifier;
+ * a carried identifier sets it (resolution checked that it is free or this profile's); one not
+ * carried keeps the stored key, unless the value was cleared. So a key is never newly taken by a
+ * write that did not check it, and switching mergeBy on applies from each profile's next write.
+ */
+function mergeKeysOf(account: AccountRecord, input: UpsertInput, current: Profile | undefined, next: ProfileState): Pick<Profile, 'emailKey' | 'mobileKey'> {
+  const kinds = mergeKinds(account.mergeBy);
+  const keyFor = (kind: MergeKind, value: string | null, stored: string | null | undefined): string | null => {
+    if (!kinds.includes(kind) || value === null) return null;
+    return input.identifiers.find((i) => i.kind === kind)?.key ?? stored ?? null;
   };
+  return { emailKey: keyFor('email', next.email, current?.emailKey), mobileKey: keyFor('mobile', next.mobile, current?.mobileKey) };
 }
 
 /** A new profile with its first customerId, and a fresh referral code unless it is a guest's. */
@@ -90,9 +109,7 @@ async function insertNewProfile(store: Store, tx: WriteTx, fresh: Omit<Profile, 
 
 /** The key locks of one request: its customerId and its merge identifier. */
 function lockKeysOf(account: AccountRecord, input: UpsertInput): string[] {
-  const keys = [`${account.id}:customerId:${input.customerId}`];
-  if (input.identifier) keys.push(`${account.id}:${input.identifier.kind}:${input.identifier.key}`);
-  return keys;
+  return [`${account.id}:customerId:${input.customerId}`, ...input.identifiers.map((i) => `${account.id}:${i.kind}:${i.key}`)];
 }
 
 /**
@@ -118,9 +135,9 @@ async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, accou
   const changed = creating || resolution.kind === 'merge' || profileChanged(before, next);
   let stored: Profile;
   if (current === undefined) {
-    stored = await insertNewProfile(store, tx, { ...next, ...mergeKeysOf(account, next), accountId: account.id, createdAt: now, updatedAt: now }, input.customerId);
+    stored = await insertNewProfile(store, tx, { ...next, ...mergeKeysOf(account, input, undefined, next), accountId: account.id, createdAt: now, updatedAt: now }, input.customerId);
   } else {
-    stored = { ...current, ...next, ...mergeKeysOf(account, next), updatedAt: now };
+    stored = { ...current, ...next, ...mergeKeysOf(account, input, current, next), updatedAt: now };
     const attach = resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
     if (changed) await updateProfile(tx.sql, store.dialect, stored, attach);
   }
@@ -129,7 +146,7 @@ async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, accou
 
   if (changed && outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, stored, input.customerId));
   if (resolution.kind === 'merge' && outbox.wants('customer.merged')) {
-    outbox.add(customerMerged(stored, input.customerId, account.mergeBy, await listCustomerIds(tx.sql, gameballId)));
+    outbox.add(customerMerged(stored, input.customerId, resolution.by, await listCustomerIds(tx.sql, gameballId)));
   }
 
   const completedReferrer = await recordReferral(tx, account, { gameballId, state: next, wasReferred: current?.isReferred ?? false }, referrerId, now);
@@ -174,7 +191,7 @@ async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, input
   const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
   // A list (PostgreSQL batch and import chunks) resolves set-wise: two reads instead of one per item.
   const known = valid.length > 1
-    ? await resolveMany(tx.sql, store.dialect, account.id, valid.map((i) => i.customerId), valid.flatMap((i) => (i.identifier ? [i.identifier] : [])))
+    ? await resolveMany(tx.sql, store.dialect, account.id, valid.map((i) => i.customerId), valid.flatMap((i) => i.identifiers))
     : undefined;
   const outcomes: UpsertOutcome[] = [];
   let queued = 0;

@@ -69,7 +69,8 @@ interface Statements {
   manyByKey: Record<MergeKind, string>;
   byCustomerId: string;
   byCustomerIdLocked: string;
-  resolve: Record<MergeKind, string>;
+  /** By the kinds of merge key carried: `email`, `mobile` or `email,mobile`. */
+  resolve: Record<string, string>;
   insertProfile: string;
   insertProfileAndCustomerId: string;
   updateProfile: string;
@@ -87,13 +88,14 @@ function statements(dialect: Dialect): Statements {
   const bool = dialect.cast('bool');
   const time = dialect.cast('timestamp');
   const byCustomerId = `select ${P_COLUMNS} from customer_ids c join profiles p on p.gameball_id = c.gameball_id where c.account_id = ? and c.customer_id = ?`;
-  // The profile a customerId reaches and the one holding the merge key, in one read: 0 to 2 rows.
-  // Both lookups go by index into one id list, then each profile by its key (an OR of the two
+  // The profile a customerId reaches and those holding the merge keys, in one read: 0 to 3 rows.
+  // Every lookup goes by index into one id list, then each profile by its key (an OR of them
   // would make PostgreSQL scan every profile).
-  const resolve = (column: string) =>
+  const resolve = (columns: string[]) =>
     `select ${P_COLUMNS}, p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?) as via_customer_id from profiles p ` +
-    `where p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ? ` +
-    `union all select gameball_id from profiles where account_id = ? and ${column} = ?)` +
+    `where p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?` +
+    columns.map((column) => ` union all select gameball_id from profiles where account_id = ? and ${column} = ?`).join('') +
+    ')' +
     dialect.lockRows('p');
   // A referral code held by another profile (the unique index) or retired by a deleted one
   // answers no row, and the caller draws another code: no read beforehand.
@@ -115,7 +117,7 @@ function statements(dialect: Dialect): Statements {
     },
     byCustomerId,
     byCustomerIdLocked: byCustomerId + dialect.lockRows('p'),
-    resolve: { email: resolve('email_key'), mobile: resolve('mobile_key') },
+    resolve: { email: resolve(['email_key']), mobile: resolve(['mobile_key']), 'email,mobile': resolve(['email_key', 'mobile_key']) },
     insertProfile,
     // Where the dialect allows (PostgreSQL), the profile and its first customerId in one statement.
     insertProfileAndCustomerId: `with p as (${insertProfile}) insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?${time} from p returning gameball_id`,
@@ -129,14 +131,16 @@ function statements(dialect: Dialect): Statements {
 export interface Resolved {
   /** The profile the request's customerId reaches. */
   byCustomerId: Profile | undefined;
-  /** The profile holding the request's merge key. */
-  byIdentifier: Profile | undefined;
+  /** The profile holding each of the request's merge keys, in the order given. */
+  byIdentifier: Array<Profile | undefined>;
 }
+
+const keyOf = (profile: Profile, kind: MergeKind): string | null => (kind === 'email' ? profile.emailKey : profile.mobileKey);
 
 /**
  * Where a request lands, read in one statement and, where other writers run beside us
  * (PostgreSQL), with the rows locked: the caller holds the key locks of the customerId and the
- * merge key, so no other row can start to match while we wait, and a row that changed or went
+ * merge keys, so no other row can start to match while we wait, and a row that changed or went
  * while we waited is read again as it is now.
  */
 export async function resolveProfiles(
@@ -144,20 +148,23 @@ export async function resolveProfiles(
   dialect: Dialect,
   accountId: string,
   customerId: string,
-  identifier: { kind: MergeKind; key: string } | undefined,
+  identifiers: ReadonlyArray<{ kind: MergeKind; key: string }>,
 ): Promise<Resolved> {
   const texts = statements(dialect);
-  if (!identifier) {
+  if (identifiers.length === 0) {
     const row = await sql.get<ProfileRow>(texts.byCustomerIdLocked, [accountId, customerId]);
-    return { byCustomerId: row && toProfile(row), byIdentifier: undefined };
+    return { byCustomerId: row && toProfile(row), byIdentifier: [] };
   }
-  const rows = await sql.all<ProfileRow & { via_customer_id: unknown }>(texts.resolve[identifier.kind], [
-    accountId, customerId, accountId, customerId, accountId, identifier.key,
+  // The statement looks keys up in a fixed column order: email first.
+  const ordered = [...identifiers].sort((a, b) => a.kind.localeCompare(b.kind));
+  const rows = await sql.all<ProfileRow & { via_customer_id: unknown }>(texts.resolve[ordered.map((i) => i.kind).join(',')]!, [
+    accountId, customerId, accountId, customerId, ...ordered.flatMap((i) => [accountId, i.key]),
   ]);
-  const keyColumn = identifier.kind === 'email' ? 'email_key' : 'mobile_key';
-  const byCustomerId = rows.find((r) => Boolean(r.via_customer_id));
-  const byIdentifier = rows.find((r) => r[keyColumn] === identifier.key);
-  return { byCustomerId: byCustomerId && toProfile(byCustomerId), byIdentifier: byIdentifier && toProfile(byIdentifier) };
+  const profiles = rows.map((row) => ({ profile: toProfile(row), viaCustomerId: Boolean(row.via_customer_id) }));
+  return {
+    byCustomerId: profiles.find((p) => p.viaCustomerId)?.profile,
+    byIdentifier: identifiers.map((i) => profiles.find((p) => keyOf(p.profile, i.kind) === i.key)?.profile),
+  };
 }
 
 /** Where a list of requests lands, read set-wise: profiles by customerId and by merge key ("kind:key"). */

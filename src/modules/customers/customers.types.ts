@@ -30,4 +30,4 @@ export interface Profile extends ProfileState {
   updatedAt: string;
 }
 
-export type MergeKind = 'email' | 'mobile';
+export type { MergeKind } from '../identity/merge-keys.js';

@@ -1,6 +1,6 @@
 import { AppError, invalid } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import { emailKey, mobileKey } from '../identity/merge-keys.js';
+import { emailKey, mergeKinds, mobileKey } from '../identity/merge-keys.js';
 import type { CustomerAttributesInput, UpsertCustomerRequest } from './customers.schemas.js';
 import type { MergeKind } from './customers.types.js';
 
@@ -33,9 +33,9 @@ export interface UpsertInput {
   device: Change<{ deviceToken: string; osType?: string; pushProvider?: string }>;
   guest: Change<boolean>;
   referrerCode: string | undefined;
-  /** The merge identifier carried by this request, when the account merges. */
-  identifier: MergeIdentifier | undefined;
-  /** Which identifier field the account needs for a new customer, when it merges. */
+  /** The merge identifiers this request carries, in the account's priority order. */
+  identifiers: MergeIdentifier[];
+  /** The identifier named when a new customer carries none (the highest priority), when the account merges. */
   requiredIdentifier: string | undefined;
 }
 
@@ -73,19 +73,23 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
   const email = identityField(body, 'email');
   const mobile = identityField(body, 'mobile');
 
-  let identifier: MergeIdentifier | undefined;
-  if (account.mergeBy === 'email' && typeof email.value === 'string') {
-    const key = emailKey(email.value);
-    if (!key) throw invalid(email.field, 'is not a readable email address (expected name@domain.tld)');
-    identifier = { kind: 'email', key, field: email.field };
-  }
-  if (account.mergeBy === 'mobile' && typeof mobile.value === 'string') {
-    const key = mobileKey(mobile.value, account.defaultCountry);
-    if (!key) {
-      const hint = account.defaultCountry ? `in international form or local to ${account.defaultCountry}` : 'in international form (+<country code><number>)';
-      throw invalid(mobile.field, `is not a readable mobile number; send it ${hint}`);
+  const identifiers: MergeIdentifier[] = [];
+  const kinds = mergeKinds(account.mergeBy);
+  for (const kind of kinds) {
+    const { field, value } = kind === 'email' ? email : mobile;
+    if (typeof value !== 'string') continue;
+    if (kind === 'email') {
+      const key = emailKey(value);
+      if (!key) throw invalid(field, 'is not a readable email address (expected name@domain.tld)');
+      identifiers.push({ kind, key, field });
+    } else {
+      const key = mobileKey(value, account.defaultCountry);
+      if (!key) {
+        const hint = account.defaultCountry ? `in international form or local to ${account.defaultCountry}` : 'in international form (+<country code><number>)';
+        throw invalid(field, `is not a readable mobile number; send it ${hint}`);
+      }
+      identifiers.push({ kind, key, field });
     }
-    identifier = { kind: 'mobile', key, field: mobile.field };
   }
 
   const rawAttributes = body.customerAttributes;
@@ -132,15 +136,16 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     device,
     guest: change(body.guest !== undefined && body.guest !== null ? body.guest : body.isGuest ?? body.guest),
     referrerCode: filled(referrerCode) ? code(referrerCode) : undefined,
-    identifier,
-    requiredIdentifier: account.mergeBy === 'none' ? undefined : account.mergeBy,
+    identifiers,
+    requiredIdentifier: kinds[0],
   };
 }
 
-export function missingIdentifier(field: string): AppError {
+export function missingIdentifier(field: string, mergeBy: string): AppError {
+  const by = mergeBy.includes(',') ? `${mergeBy.replace(',', ' and ')}, so a new customer needs at least one of them` : field;
   return new AppError(
     'missingField',
-    `'${field}' is required to create a customer: this account merges channels by ${field}. Send ${field} (or customerAttributes.${field}).`,
+    `'${field}' is required to create a customer: this account merges channels by ${by}. Send ${field} (or customerAttributes.${field}).`,
     field,
   );
 }

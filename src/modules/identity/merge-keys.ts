@@ -1,4 +1,12 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { MergeBy } from '../accounts/accounts.types.js';
+
+export type MergeKind = 'email' | 'mobile';
+
+/** The identifiers an account merges by, highest priority first; empty when it does not merge. */
+export function mergeKinds(mergeBy: MergeBy): MergeKind[] {
+  return mergeBy === 'none' ? [] : (mergeBy.split(',') as MergeKind[]);
+}
 
 // Deliberately loose: one @, no spaces, a dot in the domain. Mailbox rules beyond that vary
 // by provider, and refusing a real customer's address is worse than accepting an odd one.
