@@ -14,6 +14,7 @@ import { registerBatchRoutes } from './modules/batches/batches.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
 import { registerReferralRoutes } from './modules/referrals/referrals.routes.js';
 import { registerTagRoutes } from './modules/tags/tags.routes.js';
+import { registerHistoryRoutes } from './modules/history/history.routes.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PATRON_VERSION = '0.1.0';
@@ -113,5 +114,6 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   registerTagRoutes(app, store);
   registerReferralRoutes(app, store);
   registerBatchRoutes(app, store);
+  registerHistoryRoutes(app, store);
   return app;
 }

@@ -17,6 +17,8 @@ export interface Config {
   /** How long a node's claim on a batch job lasts unless renewed (after every chunk). */
   batchLeaseMs: number;
   webhookTimeoutMs: number;
+  /** Days a profile's history is kept; 0: no history is recorded. */
+  historyRetentionDays: number;
   /** The key-encryption key as written (never logged); undefined: see loadMasterKey. */
   masterKey: string | undefined;
 }
@@ -46,6 +48,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'PATRON_WORKER_POLL_MS', description: 'how often a node looks for due webhook deliveries and waiting batch jobs', default: '1000' },
   { env: 'PATRON_BATCH_LEASE_MS', description: "how long a node's claim on a batch job lasts unless renewed: another node takes over a dead node's job after this", default: '10000' },
   { env: 'PATRON_WEBHOOK_TIMEOUT_MS', description: 'how long a webhook receiver has to answer', default: '10000' },
+  { env: 'PATRON_HISTORY_RETENTION_DAYS', description: "days a profile's history entries are kept (older ones are purged by the worker); 0 records no history", default: '400' },
   { env: 'PATRON_MASTER_KEY', description: "key that seals accounts' secretKeys at rest (session tokens need it): 32 bytes as base64 or hex; embedded default: a key file beside the database", default: '' },
   { env: 'PATRON_RATE_LIMIT_PER_MINUTE', description: 'requests per minute per apiKey on each node (0 = no limit)', default: '0' },
 ];
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     workerPollMs: integer('PATRON_WORKER_POLL_MS', read('PATRON_WORKER_POLL_MS'), 10, 3_600_000),
     batchLeaseMs: integer('PATRON_BATCH_LEASE_MS', read('PATRON_BATCH_LEASE_MS'), 1_000, 3_600_000),
     webhookTimeoutMs: integer('PATRON_WEBHOOK_TIMEOUT_MS', read('PATRON_WEBHOOK_TIMEOUT_MS'), 100, 600_000),
+    historyRetentionDays: integer('PATRON_HISTORY_RETENTION_DAYS', read('PATRON_HISTORY_RETENTION_DAYS'), 0, 36_500),
     masterKey: read('PATRON_MASTER_KEY') || undefined,
   };
 }

@@ -6,6 +6,7 @@ import { openStore } from './db/open-store.js';
 import { ensureDefaultAccount } from './modules/accounts/accounts.service.js';
 import { BatchWorker } from './modules/batches/batches.worker.js';
 import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
+import { HistoryPurgeWorker } from './modules/history/history.worker.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -38,12 +39,14 @@ export async function startServer(config: Config, print: (line: string) => void 
   worker.start();
   const batchWorker = new BatchWorker(store, config.workerPollMs, config.batchLeaseMs, app.log);
   batchWorker.start();
+  const historyWorker = new HistoryPurgeWorker(store, config.historyRetentionDays, config.workerPollMs, app.log);
+  historyWorker.start();
   return {
     app,
     store,
     url,
     close: async () => {
-      await Promise.all([worker.stop(), batchWorker.stop()]);
+      await Promise.all([worker.stop(), batchWorker.stop(), historyWorker.stop()]);
       await app.close();
       await store.close();
     },

@@ -19,6 +19,8 @@ export interface Store {
   readonly location: string;
   /** Opens what is sealed at rest (accounts' secretKeys); undefined: nothing can be sealed. */
   readonly masterKey: MasterKey | undefined;
+  /** Whether changes to profiles are recorded in their history (PATRON_HISTORY_RETENTION_DAYS > 0). */
+  readonly recordsHistory: boolean;
   /**
    * A write transaction that holds the key locks `lockKeys` (writers of the same keys wait for
    * each other; see Dialect.beginWithLocks). On the embedded store, writes that arrive together
@@ -39,6 +41,8 @@ export interface ConnectOptions {
   /** Count every statement (tests hold the write path to its round trips with it). */
   countStatements?: boolean;
   masterKey?: MasterKey | undefined;
+  /** Default true. */
+  recordsHistory?: boolean;
 }
 
 let pgTypesSet = false;
@@ -127,6 +131,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     dialect: sqliteDialect,
     location: `sqlite:${file}`,
     masterKey: options.masterKey,
+    recordsHistory: options.recordsHistory ?? true,
     write: (work) => writes.run(work),
     // Under Kysely's connection mutex like the writes, so a read never sees a write half done.
     read: (work) => reads.run(work),
@@ -186,6 +191,7 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
     dialect: postgresDialect,
     location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
     masterKey: options.masterKey,
+    recordsHistory: options.recordsHistory ?? true,
     write: (work, lockKeys = []) => postgresWrite(pool, work, lockKeys, statements.count, (client) => kyselyOn(heldClient(client))),
     read: (work) => work(pgRunner(pool, statements.count)),
     statementCount: statements.total,

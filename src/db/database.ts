@@ -145,6 +145,18 @@ export interface BatchItemsTable {
   error_message: string | null;
 }
 
+export interface ProfileHistoryTable {
+  id: Generated<number>;
+  account_id: string;
+  gameball_id: number;
+  at: string;
+  operation: string;
+  customer_id: string;
+  request_id: string | null;
+  changes: Json;
+  related_gameball_id: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   profiles: ProfilesTable;
@@ -157,6 +169,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   batch_jobs: BatchJobsTable;
   batch_items: BatchItemsTable;
+  profile_history: ProfileHistoryTable;
 }
 
 export type Db = Kysely<Database>;

@@ -43,6 +43,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'referrals', description: 'Referral codes and referred friends.' },
         { name: 'tags', description: 'Free-form customer tags.' },
         { name: 'batches', description: 'Many upserts in one stored, background job.' },
+        { name: 'history', description: 'Patron extensions: what happened to a profile, unmerge, personal-data export.' },
       ],
     },
     // Every route states its keys in config.auth; the document shows them as security.

@@ -79,6 +79,11 @@ describe(`customer batches (${TEST_STORE})`, () => {
     assert.match(errors[0]!.message, /customerAttributes\.totalOrders/);
     assert.equal(((await api.details('b-1')).body.customerAttributes as Record<string, unknown>).firstName, 'One');
     assert.equal((await api.details('b-bad')).status, 404, 'the bad item wrote nothing');
+    const history = await http(node.baseUrl, 'GET', `${I}/customers/b-1/history`, { apikey: keys.apiKey, secretkey: keys.secretKey });
+    assert.deepEqual((history.body.history as Array<{ operation: string; customerId: string; requestId: string }>).map((e) => [e.operation, e.customerId, e.requestId]), [
+      ['merge', 'b-2', `batch ${submitted.body.jobId} item 2`],
+      ['batch item', 'b-1', `batch ${submitted.body.jobId} item 0`],
+    ]);
   });
 
   test('more than 10,000 items, an empty list or a missing body → rejected at once, nothing stored', async () => {

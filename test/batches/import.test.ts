@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
+import { findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
+import { getHistory } from '../../src/modules/history/history.service.js';
 import { readJson } from '../../src/db/database.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
 
@@ -66,6 +68,9 @@ describe(`patron import (${TEST_STORE})`, () => {
     assert.deepEqual(rejected.map((r) => r.row), [2, 5, 6, 7]);
     assert.match(JSON.stringify(rejected[2]), /customerAttributes\.displayName/);
     assert.match(JSON.stringify(rejected[3]), /customerAttributes\.totalOrders/);
+    const record = (await findAccountRecord(database.store, account.id))!;
+    const history = await getHistory(database.store, record, 'j2', {});
+    assert.deepEqual(history.history.map((e) => [e.operation, e.requestId]), [['import row', 'import customers.jsonl row 3']]);
   });
 
   test('all rows imported → exit 0; an unknown column stops before anything is written', async () => {

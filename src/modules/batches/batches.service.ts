@@ -6,6 +6,7 @@ import { compileBodyValidator, validationError } from '../../validation.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { UpsertCustomerRequest } from '../customers/customers.schemas.js';
 import { upsertCustomers } from '../customers/customers.service.js';
+import type { WriteOrigin } from '../history/history.types.js';
 import { findJob, insertJob, listOutcomes, requestStop, type ItemOutcome } from './batches.store.js';
 
 export const MAX_BATCH_ITEMS = 10_000;
@@ -28,7 +29,12 @@ function itemFailure(error: unknown, isConnectionError: (error: unknown) => bool
  * Items exactly as POST /customers would take them: the same schema, then the same write core,
  * the whole list at once. A bad item yields its error; only a fault of the store is thrown.
  */
-export async function upsertItems(store: Store, account: AccountRecord, raws: readonly unknown[]): Promise<Array<Omit<ItemOutcome, 'idx'>>> {
+export async function upsertItems(
+  store: Store,
+  account: AccountRecord,
+  raws: readonly unknown[],
+  originOf: (index: number) => WriteOrigin = () => ({ operation: 'batch item', requestId: undefined }),
+): Promise<Array<Omit<ItemOutcome, 'idx'>>> {
   const outcomes: Array<Omit<ItemOutcome, 'idx'> | undefined> = raws.map((raw) => {
     // Import rows reach here without the HTTP body check: the same bounds apply to them.
     const unsafe = unsafeJson(raw);
@@ -36,8 +42,9 @@ export async function upsertItems(store: Store, account: AccountRecord, raws: re
     if (!validateUpsert(raw)) return itemFailure(validationError(validateUpsert.errors ?? [], 'body'), store.dialect.isConnectionError);
     return undefined;
   });
-  const valid = raws.filter((_, i) => outcomes[i] === undefined) as UpsertCustomerRequest[];
-  const results = valid.length > 0 ? await upsertCustomers(store, account, valid) : [];
+  const validIndexes = raws.flatMap((_, i) => (outcomes[i] === undefined ? [i] : []));
+  const valid = validIndexes.map((i) => raws[i]) as UpsertCustomerRequest[];
+  const results = valid.length > 0 ? await upsertCustomers(store, account, valid, validIndexes.map(originOf)) : [];
   let next = 0;
   return outcomes.map((outcome) => {
     if (outcome) return outcome;

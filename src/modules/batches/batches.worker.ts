@@ -56,7 +56,12 @@ export class BatchWorker extends PollingWorker {
         return 1;
       }
       // The chunk goes through the write core as one list: one transaction, one commit.
-      const results = await upsertItems(this.store, account, items.map((item) => JSON.parse(item.body) as unknown));
+      const results = await upsertItems(
+        this.store,
+        account,
+        items.map((item) => JSON.parse(item.body) as unknown),
+        (i) => ({ operation: 'batch item', requestId: `batch ${job.id} item ${items[i]!.idx}` }),
+      );
       const outcomes: ItemOutcome[] = items.map((item, i) => ({ idx: item.idx, ...results[i]! }));
       const next = this.lease();
       const stillOurs = await this.store.write(({ db: trx }) => recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()));

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { basename } from 'node:path';
 import type { Store } from '../../db/connect.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { upsertItems } from './batches.service.js';
@@ -27,6 +28,7 @@ export async function importFile(
   onRow: (done: number) => void = () => undefined,
 ): Promise<ImportSummary> {
   const started = performance.now();
+  const importName = basename(file);
   const rejected = createWriteStream(rejectedFile);
   const summary = { rows: 0, imported: 0, rejected: 0 };
   const reject = (row: number, source: unknown, code: number | null, reason: string) => {
@@ -36,8 +38,13 @@ export async function importFile(
   let chunk: ImportRow[] = [];
   // Rejections are written in row order, unreadable rows included.
   const flush = async () => {
-    const requests = chunk.flatMap((row) => ('request' in row ? [row.request] : []));
-    const outcomes = await upsertItems(store, account, requests);
+    const readable = chunk.flatMap((row) => ('request' in row ? [row] : []));
+    const outcomes = await upsertItems(
+      store,
+      account,
+      readable.map((row) => row.request),
+      (i) => ({ operation: 'import row', requestId: `import ${importName} row ${readable[i]!.row}` }),
+    );
     let next = 0;
     for (const row of chunk) {
       if ('problem' in row) {

@@ -31,7 +31,7 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       },
     },
     async (request) => {
-      const { gameballId } = await upsertCustomer(store, request.account, request.body);
+      const { gameballId } = await upsertCustomer(store, request.account, request.body, request.id);
       return { gameballId };
     },
   );
@@ -77,8 +77,8 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
     params: CustomerIdParams,
     response: { 200: SuccessResponse, ...errors },
   };
-  const remove = async (customerId: string, request: { account: Parameters<typeof deleteCustomer>[1] }) => {
-    const { gameballId } = await deleteCustomer(store, request.account, customerId.trim());
+  const remove = async (customerId: string, request: { account: Parameters<typeof deleteCustomer>[1]; id: string }) => {
+    const { gameballId } = await deleteCustomer(store, request.account, customerId.trim(), request.id);
     return { success: true, message: `Customer deleted (gameballId ${gameballId}).` };
   };
   routes.delete(`${BASE}/:customerId`, { config: { auth: 'apiKey+secretKey' }, schema: deleteSchema }, (request) =>
@@ -106,7 +106,7 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
     },
     async (request) => {
       const customerId = request.params.customerId.trim();
-      const result = await setCustomerActive(store, request.account, customerId, request.body.isActive);
+      const result = await setCustomerActive(store, request.account, customerId, request.body.isActive, request.id);
       return { customerId, ...result };
     },
   );

@@ -21,6 +21,9 @@ import {
   updateProfile,
 } from './customers.store.js';
 import type { Profile, ProfileState } from './customers.types.js';
+import { diffProfiles } from '../history/profile-diff.js';
+import { eraseHistory, insertHistory } from '../history/history.store.js';
+import type { HistoryRecord, WriteOrigin } from '../history/history.types.js';
 import { applyUpsert, EMPTY_PROFILE, profileChanged } from './profile-patch.js';
 import { customerDeleted, customerMerged, profileUpdated, referralCompleted } from '../webhooks/webhook-payloads.js';
 import { notifyQueued, openOutbox, type Outbox } from '../webhooks/webhooks.outbox.js';
@@ -97,11 +100,20 @@ function mergeKeysOf(account: AccountRecord, input: UpsertInput, current: Profil
   return { emailKey: keyFor('email', next.email, current?.emailKey), mobileKey: keyFor('mobile', next.mobile, current?.mobileKey) };
 }
 
-/** A new profile with its first customerId, and a fresh referral code unless it is a guest's. */
-async function insertNewProfile(store: Store, tx: WriteTx, fresh: Omit<Profile, 'gameballId'>, customerId: string): Promise<Profile> {
+/**
+ * A new profile with its first customerId, and a fresh referral code unless it is a guest's;
+ * `history` makes its entry once the code is known.
+ */
+async function insertNewProfile(
+  store: Store,
+  tx: WriteTx,
+  fresh: Omit<Profile, 'gameballId'>,
+  customerId: string,
+  history: ((state: ProfileState) => HistoryRecord) | undefined,
+): Promise<Profile> {
   for (;;) {
     const candidate = fresh.guest ? fresh : { ...fresh, referralCode: generateReferralCode() };
-    const gameballId = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId);
+    const gameballId = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId, history?.(candidate));
     // No id: the code drawn is held or retired (one chance in billions); draw again.
     if (gameballId !== undefined) return { ...candidate, gameballId };
   }
@@ -116,7 +128,21 @@ function lockKeysOf(account: AccountRecord, input: UpsertInput): string[] {
  * One Create/Update Customer inside the caller's transaction, after its key locks. Everything
  * is checked before the first write, so a rejected request changes nothing.
  */
-async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, account: AccountRecord, input: UpsertInput, known: Known | undefined): Promise<UpsertResult> {
+/** The history entry of a change, when the store keeps history. */
+function historyRecord(store: Store, account: AccountRecord, origin: WriteOrigin, customerId: string, at: string, before: ProfileState | undefined, after: ProfileState): HistoryRecord | undefined {
+  if (!store.recordsHistory) return undefined;
+  return { ...origin, accountId: account.id, gameballId: undefined, at, customerId, changes: diffProfiles(before, after), relatedGameballId: null };
+}
+
+async function applyUpsertInput(
+  store: Store,
+  tx: WriteTx,
+  outbox: Outbox,
+  account: AccountRecord,
+  input: UpsertInput,
+  known: Known | undefined,
+  origin: WriteOrigin,
+): Promise<UpsertResult> {
   const resolution = await resolve(store, tx, account, input, known);
   const current = resolution.kind === 'new' ? undefined : resolution.profile;
   const now = new Date().toISOString();
@@ -133,13 +159,17 @@ async function applyUpsertInput(store: Store, tx: WriteTx, outbox: Outbox, accou
 
   // A merge changes the profile even when no field does: it gains a customerId.
   const changed = creating || resolution.kind === 'merge' || profileChanged(before, next);
+  // A merge is recorded as such whichever way it came (a request, a batch item, an import row).
+  const entryOrigin: WriteOrigin = resolution.kind === 'merge' ? { ...origin, operation: 'merge' } : origin;
   let stored: Profile;
   if (current === undefined) {
-    stored = await insertNewProfile(store, tx, { ...next, ...mergeKeysOf(account, input, undefined, next), accountId: account.id, createdAt: now, updatedAt: now }, input.customerId);
+    const fresh = { ...next, ...mergeKeysOf(account, input, undefined, next), accountId: account.id, createdAt: now, updatedAt: now };
+    const history = store.recordsHistory ? (state: ProfileState) => historyRecord(store, account, entryOrigin, input.customerId, now, undefined, state)! : undefined;
+    stored = await insertNewProfile(store, tx, fresh, input.customerId, history);
   } else {
     stored = { ...current, ...next, ...mergeKeysOf(account, input, current, next), updatedAt: now };
     const attach = resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
-    if (changed) await updateProfile(tx.sql, store.dialect, stored, attach);
+    if (changed) await updateProfile(tx.sql, store.dialect, stored, attach, historyRecord(store, account, entryOrigin, input.customerId, now, current, next));
   }
   const gameballId = stored.gameballId;
   if (known) remember(known, input.customerId, stored);
@@ -186,7 +216,13 @@ function readInputs(account: AccountRecord, bodies: readonly UpsertCustomerReque
  * (everything is checked before the first write) and the others go on; any other failure ends
  * the transaction and is thrown.
  */
-async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<{ outcomes: UpsertOutcome[]; queued: number }> {
+async function applyAll(
+  store: Store,
+  tx: WriteTx,
+  account: AccountRecord,
+  inputs: Array<UpsertInput | AppError>,
+  origins: readonly WriteOrigin[],
+): Promise<{ outcomes: UpsertOutcome[]; queued: number }> {
   const outbox = await openOutbox(tx, account);
   const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
   // A list (PostgreSQL batch and import chunks) resolves set-wise: two reads instead of one per item.
@@ -195,13 +231,13 @@ async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, input
     : undefined;
   const outcomes: UpsertOutcome[] = [];
   let queued = 0;
-  for (const input of inputs) {
+  for (const [i, input] of inputs.entries()) {
     if (input instanceof AppError) {
       outcomes.push({ ok: false, error: input });
       continue;
     }
     try {
-      const result = await applyUpsertInput(store, tx, outbox, account, input, known);
+      const result = await applyUpsertInput(store, tx, outbox, account, input, known, origins[i]!);
       queued += await outbox.flush(new Date().toISOString());
       outcomes.push({ ok: true, result });
     } catch (error) {
@@ -213,20 +249,20 @@ async function applyAll(store: Store, tx: WriteTx, account: AccountRecord, input
   return { outcomes, queued };
 }
 
-async function writeList(store: Store, account: AccountRecord, inputs: Array<UpsertInput | AppError>): Promise<UpsertOutcome[]> {
+async function writeList(store: Store, account: AccountRecord, inputs: Array<UpsertInput | AppError>, origins: readonly WriteOrigin[]): Promise<UpsertOutcome[]> {
   // Every key of the list is locked as the transaction opens, in one sorted acquisition.
   const keys = inputs.flatMap((input) => (input instanceof AppError ? [] : lockKeysOf(account, input)));
-  const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs), keys);
+  const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs, origins), keys);
   notifyQueued(queued);
   return outcomes;
 }
 
 /** One item in its own write; a failure of the store itself (not of the item) is thrown. */
-async function writeOne(store: Store, account: AccountRecord, input: UpsertInput | AppError): Promise<UpsertOutcome> {
+async function writeOne(store: Store, account: AccountRecord, input: UpsertInput | AppError, origin: WriteOrigin): Promise<UpsertOutcome> {
   // A body that could not be read needs no transaction to be refused.
   if (input instanceof AppError) return { ok: false, error: input };
   try {
-    return (await writeList(store, account, [input]))[0]!;
+    return (await writeList(store, account, [input], [origin]))[0]!;
   } catch (error) {
     if (store.dialect.isConnectionError(error)) throw error;
     return { ok: false, error };
@@ -241,24 +277,31 @@ async function writeOne(store: Store, account: AccountRecord, input: UpsertInput
  * On PostgreSQL the list is one transaction (a round trip per savepoint would cost more than it
  * saves); if it fails for any reason but a rejected item, it is redone one item per transaction.
  */
-export async function upsertCustomers(store: Store, account: AccountRecord, bodies: readonly UpsertCustomerRequest[]): Promise<UpsertOutcome[]> {
+export async function upsertCustomers(
+  store: Store,
+  account: AccountRecord,
+  bodies: readonly UpsertCustomerRequest[],
+  origins: readonly WriteOrigin[] = bodies.map(() => API_UPSERT),
+): Promise<UpsertOutcome[]> {
   const inputs = readInputs(account, bodies);
   if (inputs.every((i) => i instanceof AppError)) return inputs.map((error) => ({ ok: false, error }));
-  if (inputs.length === 1) return writeList(store, account, inputs);
-  if (store.dialect.serialisesWriters) return Promise.all(inputs.map((input) => writeOne(store, account, input)));
+  if (inputs.length === 1) return writeList(store, account, inputs, origins);
+  if (store.dialect.serialisesWriters) return Promise.all(inputs.map((input, i) => writeOne(store, account, input, origins[i]!)));
   try {
-    return await writeList(store, account, inputs);
+    return await writeList(store, account, inputs, origins);
   } catch (error) {
     if (store.dialect.isConnectionError(error)) throw error;
     const outcomes: UpsertOutcome[] = [];
-    for (const input of inputs) outcomes.push(await writeOne(store, account, input));
+    for (const [i, input] of inputs.entries()) outcomes.push(await writeOne(store, account, input, origins[i]!));
     return outcomes;
   }
 }
 
+const API_UPSERT: WriteOrigin = { operation: 'upsert', requestId: undefined };
+
 /** Create/Update Customer for one request. */
-export async function upsertCustomer(store: Store, account: AccountRecord, body: UpsertCustomerRequest): Promise<UpsertResult> {
-  const [outcome] = await upsertCustomers(store, account, [body]);
+export async function upsertCustomer(store: Store, account: AccountRecord, body: UpsertCustomerRequest, requestId?: string): Promise<UpsertResult> {
+  const [outcome] = await upsertCustomers(store, account, [body], [{ operation: 'upsert', requestId }]);
   if (!outcome!.ok) throw outcome!.error;
   return outcome!.result;
 }
@@ -288,6 +331,7 @@ export async function changeProfile(
   store: Store,
   account: AccountRecord,
   customerId: string,
+  origin: WriteOrigin,
   change: (profile: Profile) => ProfileState,
 ): Promise<{ before: Profile; after: Profile; changed: boolean }> {
   const result = await store.write(async (tx) => {
@@ -296,7 +340,7 @@ export async function changeProfile(
     if (!profileChanged(before, next)) return { before, after: before, changed: false, queued: 0 };
     const now = new Date().toISOString();
     const after: Profile = { ...before, ...next, updatedAt: now };
-    await updateProfile(tx.sql, store.dialect, after);
+    await updateProfile(tx.sql, store.dialect, after, undefined, historyRecord(store, account, origin, customerId, now, before, next));
     const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, after, customerId));
     return { before, after, changed: true, queued: await outbox.flush(now) };
@@ -311,8 +355,9 @@ export async function setCustomerActive(
   account: AccountRecord,
   customerId: string,
   isActive: boolean,
+  requestId?: string,
 ): Promise<{ isActive: boolean; stateChanged: boolean }> {
-  const { after, changed } = await changeProfile(store, account, customerId, (p) => ({ ...p, isActive }));
+  const { after, changed } = await changeProfile(store, account, customerId, { operation: 'activation', requestId }, (p) => ({ ...p, isActive }));
   return { isActive: after.isActive, stateChanged: changed };
 }
 
@@ -321,7 +366,7 @@ export async function setCustomerActive(
  * devices and tags. Its gameballId is never reused (the sequence only grows) and its referral
  * code is retired so it is never handed out again.
  */
-export async function deleteCustomer(store: Store, account: AccountRecord, customerId: string): Promise<{ gameballId: number }> {
+export async function deleteCustomer(store: Store, account: AccountRecord, customerId: string, requestId?: string): Promise<{ gameballId: number }> {
   const result = await store.write(async (tx) => {
     const profile = await lockedProfile(store, tx, account, customerId);
     const now = new Date().toISOString();
@@ -329,6 +374,12 @@ export async function deleteCustomer(store: Store, account: AccountRecord, custo
     if (outbox.wants('customer.deleted')) outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
     if (profile.referralCode) await retireCode(tx, account.id, profile.referralCode, now);
     await deleteProfile(tx.sql, profile.gameballId);
+    // The history held the profile's personal data: it goes too, and one entry says what happened.
+    await eraseHistory(tx.sql, profile.gameballId);
+    if (store.recordsHistory) {
+      const entry: HistoryRecord = { operation: 'delete', requestId, accountId: account.id, gameballId: profile.gameballId, at: now, customerId, changes: [], relatedGameballId: null };
+      await insertHistory(tx.sql, store.dialect, entry);
+    }
     return { gameballId: profile.gameballId, queued: await outbox.flush(now) };
   });
   notifyQueued(result.queued);

@@ -2,6 +2,8 @@ import { dbBool, readJson } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
 import type { MergeKind, Profile, PushDevice } from './customers.types.js';
+import { historyValues, insertHistory, insertHistoryText } from '../history/history.store.js';
+import type { HistoryRecord } from '../history/history.types.js';
 
 /**
  * The SQL of customer profiles and their customerIds. Statements are fixed texts, prepared once
@@ -73,11 +75,17 @@ interface Statements {
   resolve: Record<string, string>;
   insertProfile: string;
   insertProfileAndCustomerId: string;
+  insertProfileCustomerIdAndHistory: string;
   updateProfile: string;
+  updateWithHistory: string;
   attachAndUpdate: string;
+  attachUpdateAndHistory: string;
 }
 
 const ATTACH = 'insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)';
+
+const INSERT_FIRST_CUSTOMER_ID = (time: string) =>
+  `insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?${time} from p returning gameball_id`;
 
 const statementsByDialect = new Map<string, Statements>();
 
@@ -120,9 +128,13 @@ function statements(dialect: Dialect): Statements {
     resolve: { email: resolve(['email_key']), mobile: resolve(['mobile_key']), 'email,mobile': resolve(['email_key', 'mobile_key']) },
     insertProfile,
     // Where the dialect allows (PostgreSQL), the profile and its first customerId in one statement.
-    insertProfileAndCustomerId: `with p as (${insertProfile}) insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?${time} from p returning gameball_id`,
+    insertProfileAndCustomerId: `with p as (${insertProfile}) ${INSERT_FIRST_CUSTOMER_ID(time)}`,
+    // The history entry rides in the statement of the change (PostgreSQL): no round trip of its own.
+    insertProfileCustomerIdAndHistory: `with p as (${insertProfile}), h as (${insertHistoryText(dialect, 'p')}) ${INSERT_FIRST_CUSTOMER_ID(time)}`,
     updateProfile,
+    updateWithHistory: `with h as (${insertHistoryText(dialect)}) ${updateProfile}`,
     attachAndUpdate: `with attached as (${ATTACH}) ${updateProfile}`,
+    attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${insertHistoryText(dialect)}) ${updateProfile}`,
   };
   statementsByDialect.set(dialect.name, texts);
   return texts;
@@ -226,39 +238,51 @@ export async function getProfile(sql: SqlRunner, gameballId: number): Promise<Pr
 }
 
 /**
- * Inserts a profile with its first customerId; undefined when the profile's referral code is
- * held or retired (draw another). Any other unique violation is a real conflict and is thrown.
+ * Inserts a profile with its first customerId, and its history entry when given; undefined when
+ * the profile's referral code is held or retired (draw another). Any other unique violation is
+ * a real conflict and is thrown.
  */
 export async function insertProfileWithCustomerId(
   sql: SqlRunner,
   dialect: Dialect,
   profile: Omit<Profile, 'gameballId'>,
   customerId: string,
+  history?: HistoryRecord,
 ): Promise<number | undefined> {
   const texts = statements(dialect);
   const profileValues = [profile.accountId, ...writtenValues(profile), profile.createdAt, profile.accountId, profile.referralCode];
+  const customerIdValues = [profile.accountId, customerId, profile.createdAt];
   if (dialect.writesInWith) {
-    const row = await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [...profileValues, profile.accountId, customerId, profile.createdAt]);
+    const row = history
+      ? await sql.get<{ gameball_id: number }>(texts.insertProfileCustomerIdAndHistory, [...profileValues, ...historyValues(history, false), ...customerIdValues])
+      : await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [...profileValues, ...customerIdValues]);
     return row && Number(row.gameball_id);
   }
   const row = await sql.get<{ gameball_id: number }>(texts.insertProfile, profileValues);
   if (!row) return undefined;
-  await attachCustomerId(sql, profile.accountId, customerId, Number(row.gameball_id), profile.createdAt);
-  return Number(row.gameball_id);
+  const gameballId = Number(row.gameball_id);
+  await attachCustomerId(sql, profile.accountId, customerId, gameballId, profile.createdAt);
+  if (history) await insertHistory(sql, dialect, { ...history, gameballId });
+  return gameballId;
 }
 
-/** Writes a profile's fields; with `attach`, also gives it another customerId (a merge). */
-export async function updateProfile(sql: SqlRunner, dialect: Dialect, profile: Profile, attach?: { customerId: string; now: string }): Promise<void> {
+/**
+ * Writes a profile's fields; with `attach`, also gives it another customerId (a merge); with
+ * `history`, records the change in the same statement where the dialect allows.
+ */
+export async function updateProfile(sql: SqlRunner, dialect: Dialect, profile: Profile, attach?: { customerId: string; now: string }, history?: HistoryRecord): Promise<void> {
   const texts = statements(dialect);
   const values = [...writtenValues(profile), profile.gameballId];
-  if (!attach) {
-    await sql.run(texts.updateProfile, values);
-  } else if (dialect.writesInWith) {
-    await sql.run(texts.attachAndUpdate, [profile.accountId, attach.customerId, profile.gameballId, attach.now, ...values]);
-  } else {
-    await attachCustomerId(sql, profile.accountId, attach.customerId, profile.gameballId, attach.now);
-    await sql.run(texts.updateProfile, values);
+  if (dialect.writesInWith) {
+    const attachValues = attach ? [profile.accountId, attach.customerId, profile.gameballId, attach.now] : [];
+    const historyParams = history ? historyValues({ ...history, gameballId: profile.gameballId }, true) : [];
+    const text = attach ? (history ? texts.attachUpdateAndHistory : texts.attachAndUpdate) : history ? texts.updateWithHistory : texts.updateProfile;
+    await sql.run(text, [...attachValues, ...historyParams, ...values]);
+    return;
   }
+  if (attach) await attachCustomerId(sql, profile.accountId, attach.customerId, profile.gameballId, attach.now);
+  await sql.run(texts.updateProfile, values);
+  if (history) await insertHistory(sql, dialect, { ...history, gameballId: profile.gameballId });
 }
 
 async function attachCustomerId(sql: SqlRunner, accountId: string, customerId: string, gameballId: number, now: string): Promise<void> {

@@ -22,7 +22,7 @@ export function registerTagRoutes(app: FastifyInstance, store: Store): void {
     `${CUSTOMERS_PATH}/:customerId/tags`,
     { ...common, schema: { summary: 'Attach tags to a customer', tags: ['tags'], params: CustomerIdParams, body: TagsBody, response: { 200: SuccessResponse, ...errorResponses } } },
     async (request) => {
-      const added = await attachTags(store, request.account, request.params.customerId.trim(), parseTags(request.body.tags));
+      const added = await attachTags(store, request.account, request.params.customerId.trim(), parseTags(request.body.tags), request.id);
       return { success: true, message: `${plural(added)} attached.` };
     },
   );
@@ -31,7 +31,7 @@ export function registerTagRoutes(app: FastifyInstance, store: Store): void {
     `${CUSTOMERS_PATH}/:customerId/tags`,
     { ...common, schema: { summary: 'Remove tags from a customer', tags: ['tags'], params: CustomerIdParams, body: TagsBody, response: { 200: SuccessResponse, ...errorResponses } } },
     async (request) => {
-      return removedReply(await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.body.tags)));
+      return removedReply(await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.body.tags), request.id));
     },
   );
 
@@ -47,7 +47,7 @@ export function registerTagRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (request) => {
-      return removedReply(await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.params.tag, 'tag')));
+      return removedReply(await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.params.tag, 'tag'), request.id));
     },
   );
 }

@@ -18,8 +18,8 @@ export function parseTags(list: string, field = 'tags'): string[] {
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Attaches tags; one already there (in any case) is left as it is. */
-export async function attachTags(store: Store, account: AccountRecord, customerId: string, tags: string[]): Promise<number> {
-  const { before, after } = await changeProfile(store, account, customerId, (profile) => {
+export async function attachTags(store: Store, account: AccountRecord, customerId: string, tags: string[], requestId?: string): Promise<number> {
+  const { before, after } = await changeProfile(store, account, customerId, { operation: 'tags', requestId }, (profile) => {
     const next = [...profile.tags];
     for (const tag of tags) if (!next.some((t) => same(t, tag))) next.push(tag);
     if (next.length > MAX_TAGS_PER_PROFILE) {
@@ -31,8 +31,8 @@ export async function attachTags(store: Store, account: AccountRecord, customerI
 }
 
 /** Removes tags compared case-insensitively; a tag that is not there is ignored. */
-export async function removeTags(store: Store, account: AccountRecord, customerId: string, tags: string[]): Promise<number> {
-  const { before, after } = await changeProfile(store, account, customerId, (profile) => ({
+export async function removeTags(store: Store, account: AccountRecord, customerId: string, tags: string[], requestId?: string): Promise<number> {
+  const { before, after } = await changeProfile(store, account, customerId, { operation: 'tags', requestId }, (profile) => ({
     ...profile,
     tags: profile.tags.filter((t) => !tags.some((r) => same(r, t))),
   }));

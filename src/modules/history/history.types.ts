@@ -1,0 +1,40 @@
+/** What made a change to a profile (README "History"). */
+export const HISTORY_OPERATIONS = ['upsert', 'merge', 'activation', 'tags', 'batch item', 'import row', 'unmerge', 'delete'] as const;
+export type HistoryOperation = (typeof HISTORY_OPERATIONS)[number];
+
+/** One field's change: `field` is a dotted path as the API names it (customerAttributes.city). */
+export interface FieldChange {
+  field: string;
+  /** null: the field had no value. */
+  before: unknown;
+  /** null: the field has no value now. */
+  after: unknown;
+}
+
+/** Where a write came from: the operation and the request (or batch item, import row) it served. */
+export interface WriteOrigin {
+  operation: HistoryOperation;
+  requestId: string | undefined;
+}
+
+/** An entry as written, before the store gives it an id. */
+export interface HistoryRecord extends WriteOrigin {
+  accountId: string;
+  /** Unknown until the profile is inserted, for the entry of a create. */
+  gameballId: number | undefined;
+  at: string;
+  customerId: string;
+  changes: FieldChange[];
+  /** The other profile of a merge of profiles or an unmerge. */
+  relatedGameballId: number | null;
+}
+
+export interface HistoryEntry {
+  id: number;
+  at: string;
+  operation: HistoryOperation;
+  customerId: string;
+  requestId: string | null;
+  changes: FieldChange[];
+  relatedGameballId: number | null;
+}

@@ -1,0 +1,38 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { ProfileState } from '../customers/customers.types.js';
+import type { FieldChange } from './history.types.js';
+
+const valueOrNull = (value: unknown): unknown => (value === undefined ? null : value);
+
+function diffRecord(prefix: string, before: Record<string, unknown>, after: Record<string, unknown>, out: FieldChange[]): void {
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (!isDeepStrictEqual(before[key], after[key])) out.push({ field: `${prefix}.${key}`, before: valueOrNull(before[key]), after: valueOrNull(after[key]) });
+  }
+}
+
+/**
+ * The fields a write changed, named as the API names them: email, mobile, each
+ * customerAttributes key, each custom key, and the rest whole. Empty when nothing changed.
+ * `before` undefined: the profile is new, every field it has is a change from null.
+ */
+export function diffProfiles(before: ProfileState | undefined, after: ProfileState): FieldChange[] {
+  const changes: FieldChange[] = [];
+  const scalar = (field: string, a: unknown, b: unknown) => {
+    if (!isDeepStrictEqual(a, b)) changes.push({ field, before: valueOrNull(a), after: valueOrNull(b) });
+  };
+  scalar('email', before?.email ?? null, after.email);
+  scalar('mobile', before?.mobile ?? null, after.mobile);
+  diffRecord('customerAttributes', before?.attributes ?? {}, after.attributes, changes);
+  diffRecord('customerAttributes.custom', before?.custom ?? {}, after.custom, changes);
+  if (before === undefined || !isDeepStrictEqual(before.pushDevices, after.pushDevices)) {
+    if (before !== undefined || after.pushDevices.length > 0) changes.push({ field: 'pushDevices', before: before?.pushDevices ?? null, after: after.pushDevices });
+  }
+  scalar('guest', before?.guest ?? null, after.guest);
+  scalar('isActive', before?.isActive ?? null, after.isActive);
+  scalar('referralCode', before?.referralCode ?? null, after.referralCode);
+  scalar('isReferred', before?.isReferred ?? null, after.isReferred);
+  if (before === undefined ? after.tags.length > 0 : !isDeepStrictEqual(before.tags, after.tags)) {
+    changes.push({ field: 'tags', before: before?.tags ?? null, after: after.tags });
+  }
+  return changes;
+}
