@@ -15,6 +15,7 @@ import { registerCustomerRoutes } from './modules/customers/customers.routes.js'
 import { registerReferralRoutes } from './modules/referrals/referrals.routes.js';
 import { registerTagRoutes } from './modules/tags/tags.routes.js';
 import { registerHistoryRoutes } from './modules/history/history.routes.js';
+import { registerPrivacyRoutes } from './modules/privacy/privacy.routes.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PATRON_VERSION = '0.1.0';
@@ -115,5 +116,6 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   registerReferralRoutes(app, store);
   registerBatchRoutes(app, store);
   registerHistoryRoutes(app, store);
+  registerPrivacyRoutes(app, store);
   return app;
 }

@@ -14,6 +14,7 @@ import { addSubscription, getDeliveries, getSubscriptions, removeSubscription, r
 import { TOPICS } from '../modules/webhooks/webhooks.types.js';
 import { SIGNATURE_SCHEMES } from '../modules/webhooks/webhook-signature.js';
 import { SingleBar, Presets } from 'cli-progress';
+import { writeFileSync } from 'node:fs';
 
 const program = new Command();
 program
@@ -223,6 +224,26 @@ webhooks
   .action(async (deliveryId: string) => {
     await withStore((store) => replayDelivery(store, Number(deliveryId)));
     console.log(`Delivery ${deliveryId} is queued again.`);
+  });
+
+program
+  .command('customers')
+  .description('customers, from the operator side')
+  .command('export')
+  .description('write everything Patron holds about a customer (profile, ids, devices, tags, referrals, history, webhook events) to a JSON file')
+  .requiredOption('--account <id>', 'account id')
+  .requiredOption('--customer-id <id>', 'any customerId of the profile')
+  .option('--out <file>', 'where to write it (default: customer-<gameballId>-export.json); created readable by its owner only')
+  .action(async (flags: { account: string; customerId: string; out?: string }) => {
+    const { exportCustomer } = await import('../modules/privacy/customer-export.js');
+    const document = await withStore(async (store) => {
+      const account = await findAccountRecord(store, flags.account);
+      if (!account) throw new AppError('notFound', `No account with id "${flags.account}".`);
+      return exportCustomer(store, account, flags.customerId.trim());
+    });
+    const file = flags.out ?? `customer-${document.gameballId}-export.json`;
+    writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+    console.log(`Wrote ${file}: gameballId ${document.gameballId}, ${document.customerIds.length} customerIds, ${document.history.length} history entries, ${document.webhookEvents.length} webhook events.`);
   });
 
 program

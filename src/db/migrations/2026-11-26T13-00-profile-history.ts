@@ -25,8 +25,9 @@ export function profileHistory(dialect: Dialect): Migration {
       await db.schema.createIndex('profile_history_profile').on('profile_history').columns(['gameball_id', 'id']).execute();
       // The retention purge finds old entries by time.
       await db.schema.createIndex('profile_history_at').on('profile_history').column('at').execute();
-      // Export lists the webhook events about one profile.
-      await db.schema.createIndex('webhook_events_profile').ifNotExists().on('webhook_events').columns(['gameball_id', 'id']).execute();
+      // Export lists the webhook events about one profile, and each event's deliveries.
+      await db.schema.createIndex('webhook_events_profile').on('webhook_events').columns(['gameball_id', 'id']).execute();
+      await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').column('event_id').execute();
     },
   };
 }
