@@ -24,6 +24,7 @@ export const errorCatalogue = {
   referralCodeNotFound: { status: 404, code: 7003, type: 'Payload Error', description: 'No customer of this account has the referral code sent as referrerCode (or referralCode).' },
   referralNotAllowed: { status: 422, code: 7006, type: 'Payload Error', description: 'The referral code cannot refer this customer: it is the customer\'s own, or its owner is inactive.' },
   notFound: { status: 404, code: 4004, type: 'General Error', description: 'No such resource (batch, webhook, account) or operation; also a path that cannot name anything (not valid UTF-8, a NUL).' },
+  notMerged: { status: 422, code: 4022, type: 'Request Error', description: 'The customer has only one customerId: there is nothing to unmerge.' },
   writeConflict: { status: 409, code: 4009, type: 'Request Error', description: 'Concurrent writes to the same customer kept conflicting; nothing was written. Retry the request.' },
   rateLimited: { status: 429, code: 4029, type: 'Request Error', description: 'Too many requests; retry after the Retry-After header.' },
   internal: { status: 500, code: 5000, type: 'Server Error', description: 'An unexpected server error; the requestId finds it in the logs.' },

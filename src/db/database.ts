@@ -157,6 +157,12 @@ export interface ProfileHistoryTable {
   related_gameball_id: number | null;
 }
 
+export interface ProfileSplitsTable {
+  gameball_id: number;
+  sibling_gameball_id: number;
+  created_at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   profiles: ProfilesTable;
@@ -170,6 +176,7 @@ export interface Database {
   batch_jobs: BatchJobsTable;
   batch_items: BatchItemsTable;
   profile_history: ProfileHistoryTable;
+  profile_splits: ProfileSplitsTable;
 }
 
 export type Db = Kysely<Database>;

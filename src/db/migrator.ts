@@ -8,6 +8,7 @@ import { batches } from './migrations/2026-11-26T10-00-batches.js';
 import { accountWebhookFlag } from './migrations/2026-11-26T11-00-account-webhook-flag.js';
 import { sessionTokens } from './migrations/2026-11-26T12-00-session-tokens.js';
 import { profileHistory } from './migrations/2026-11-26T13-00-profile-history.js';
+import { profileSplits } from './migrations/2026-11-26T14-00-profile-splits.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T11-00-account-webhook-flag': accountWebhookFlag,
   '2026-11-26T12-00-session-tokens': sessionTokens,
   '2026-11-26T13-00-profile-history': profileHistory,
+  '2026-11-26T14-00-profile-splits': profileSplits,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

@@ -14,6 +14,7 @@ import {
 } from './customers.schemas.js';
 import { customerDetailsView, customerView } from './customer.view.js';
 import { deleteCustomer, getCustomer, getCustomerWithIds, setCustomerActive, upsertCustomer } from './customers.service.js';
+import { unmergeCustomer } from './unmerge.service.js';
 
 export function registerCustomerRoutes(app: FastifyInstance, store: Store): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -145,5 +146,29 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       const { profile } = await getCustomer(store, request.account, request.params.customerId.trim());
       return { isValid: verifyCustomerHash(request.account.hashSecret, profile.gameballId, request.body.hash) };
     },
+  );
+
+  routes.post(
+    `${BASE}/:customerId/unmerge`,
+    {
+      config: { auth: 'apiKey+secretKey' },
+      schema: {
+        summary: 'Unmerge a customerId into a profile of its own (Patron extension)',
+        description:
+          'Detaches the customerId from its profile into a new profile with a new gameballId. What arrived only through it (per the history) goes with it; what arrived through the others stays. Both histories record the split. A profile with one customerId cannot be unmerged (422).',
+        tags: ['history'],
+        params: CustomerIdParams,
+        response: {
+          200: Type.Object({
+            customerId: Type.String(),
+            gameballId: Type.Integer({ description: 'The new profile of the customerId.' }),
+            previousGameballId: Type.Integer({ description: 'The profile it left, which keeps the other customerIds.' }),
+            remainingCustomerIds: Type.Array(Type.String()),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => unmergeCustomer(store, request.account, request.params.customerId.trim(), request.id),
   );
 }

@@ -7,6 +7,7 @@ import { generateReferralCode } from '../referrals/referral-code.js';
 import { findReferrer, recordReferral, retireCode, unusedReferralCode } from '../referrals/referral-rules.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
 import {
+  areSplitSiblings,
   deleteProfile,
   findGameballId,
   findProfileByCustomerId,
@@ -40,7 +41,8 @@ export type UpsertOutcome = { ok: true; result: UpsertResult } | { ok: false; er
 
 /** Where a request lands: the rules of SPEC "Identity" and README "Merging on several identifiers", in order. */
 type Resolution =
-  | { kind: 'existing'; profile: Profile }
+  /** `yielded`: identifiers held by a profile split from this one: stored, but not as merge keys. */
+  | { kind: 'existing'; profile: Profile; yielded: MergeKind[] }
   | { kind: 'merge'; profile: Profile; by: MergeKind }
   | { kind: 'new' };
 
@@ -66,12 +68,16 @@ async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input:
     ? { byCustomerId: known.byCustomerId.get(input.customerId), byIdentifier: input.identifiers.map((i) => known.byKey.get(mergeKeyId(i.kind, i.key))) }
     : await resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifiers);
   if (byCustomerId !== undefined) {
-    // Each identifier the request carries must be free or already this profile's.
-    input.identifiers.forEach((identifier, i) => {
+    // Each identifier the request carries must be free, already this profile's, or held by a
+    // profile an unmerge split from this one (then it is kept as a value, not as a merge key).
+    const yielded: MergeKind[] = [];
+    for (const [i, identifier] of input.identifiers.entries()) {
       const owner = byIdentifier[i];
-      if (owner !== undefined && owner.gameballId !== byCustomerId.gameballId) throw identifierConflict(input, identifier, owner, byCustomerId);
-    });
-    return { kind: 'existing', profile: byCustomerId };
+      if (owner === undefined || owner.gameballId === byCustomerId.gameballId) continue;
+      if (!(await areSplitSiblings(tx.sql, byCustomerId.gameballId, owner.gameballId))) throw identifierConflict(input, identifier, owner, byCustomerId);
+      yielded.push(identifier.kind);
+    }
+    return { kind: 'existing', profile: byCustomerId, yielded };
   }
   const owners = input.identifiers.flatMap((identifier, i) => (byIdentifier[i] ? [{ identifier, owner: byIdentifier[i]! }] : []));
   const [first, ...others] = owners;
@@ -91,10 +97,16 @@ async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input:
  * carried keeps the stored key, unless the value was cleared. So a key is never newly taken by a
  * write that did not check it, and switching mergeBy on applies from each profile's next write.
  */
-function mergeKeysOf(account: AccountRecord, input: UpsertInput, current: Profile | undefined, next: ProfileState): Pick<Profile, 'emailKey' | 'mobileKey'> {
+function mergeKeysOf(
+  account: AccountRecord,
+  input: UpsertInput,
+  current: Profile | undefined,
+  next: ProfileState,
+  yielded: readonly MergeKind[] = [],
+): Pick<Profile, 'emailKey' | 'mobileKey'> {
   const kinds = mergeKinds(account.mergeBy);
   const keyFor = (kind: MergeKind, value: string | null, stored: string | null | undefined): string | null => {
-    if (!kinds.includes(kind) || value === null) return null;
+    if (!kinds.includes(kind) || value === null || yielded.includes(kind)) return null;
     return input.identifiers.find((i) => i.kind === kind)?.key ?? stored ?? null;
   };
   return { emailKey: keyFor('email', next.email, current?.emailKey), mobileKey: keyFor('mobile', next.mobile, current?.mobileKey) };
@@ -104,7 +116,7 @@ function mergeKeysOf(account: AccountRecord, input: UpsertInput, current: Profil
  * A new profile with its first customerId, and a fresh referral code unless it is a guest's;
  * `history` makes its entry once the code is known.
  */
-async function insertNewProfile(
+export async function insertNewProfile(
   store: Store,
   tx: WriteTx,
   fresh: Omit<Profile, 'gameballId'>,
@@ -129,9 +141,19 @@ function lockKeysOf(account: AccountRecord, input: UpsertInput): string[] {
  * is checked before the first write, so a rejected request changes nothing.
  */
 /** The history entry of a change, when the store keeps history. */
-function historyRecord(store: Store, account: AccountRecord, origin: WriteOrigin, customerId: string, at: string, before: ProfileState | undefined, after: ProfileState): HistoryRecord | undefined {
+export function historyRecord(store: Store, account: AccountRecord, origin: WriteOrigin, customerId: string, at: string, before: ProfileState | undefined, after: ProfileState): HistoryRecord | undefined {
   if (!store.recordsHistory) return undefined;
   return { ...origin, accountId: account.id, gameballId: undefined, at, customerId, changes: diffProfiles(before, after), relatedGameballId: null };
+}
+
+/**
+ * A merge entry names the identifiers the joining customerId sent even where their value did not
+ * change: they arrived through it too, and an unmerge must know that (split-profile.ts).
+ */
+function recordMergeIdentifiers(entry: HistoryRecord, input: UpsertInput, next: ProfileState): void {
+  for (const { kind } of input.identifiers) {
+    if (!entry.changes.some((c) => c.field === kind)) entry.changes.push({ field: kind, before: next[kind], after: next[kind] });
+  }
 }
 
 async function applyUpsertInput(
@@ -167,9 +189,12 @@ async function applyUpsertInput(
     const history = store.recordsHistory ? (state: ProfileState) => historyRecord(store, account, entryOrigin, input.customerId, now, undefined, state)! : undefined;
     stored = await insertNewProfile(store, tx, fresh, input.customerId, history);
   } else {
-    stored = { ...current, ...next, ...mergeKeysOf(account, input, current, next), updatedAt: now };
+    const yielded = resolution.kind === 'existing' ? resolution.yielded : [];
+    stored = { ...current, ...next, ...mergeKeysOf(account, input, current, next, yielded), updatedAt: now };
     const attach = resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
-    if (changed) await updateProfile(tx.sql, store.dialect, stored, attach, historyRecord(store, account, entryOrigin, input.customerId, now, current, next));
+    const entry = historyRecord(store, account, entryOrigin, input.customerId, now, current, next);
+    if (entry && resolution.kind === 'merge') recordMergeIdentifiers(entry, input, next);
+    if (changed) await updateProfile(tx.sql, store.dialect, stored, attach, entry);
   }
   const gameballId = stored.gameballId;
   if (known) remember(known, input.customerId, stored);
@@ -317,7 +342,7 @@ function notFound(customerId: string): AppError {
 }
 
 /** The profile a customerId reaches, locked for the rest of the transaction, or the 404. */
-async function lockedProfile(store: Store, tx: WriteTx, account: AccountRecord, customerId: string): Promise<Profile> {
+export async function lockedProfile(store: Store, tx: WriteTx, account: AccountRecord, customerId: string): Promise<Profile> {
   const profile = await lockProfileByCustomerId(tx.sql, store.dialect, account.id, customerId);
   if (!profile) throw notFound(customerId);
   return profile;

@@ -298,3 +298,24 @@ export async function listCustomerIds(sql: SqlRunner, gameballId: number): Promi
 export async function deleteProfile(sql: SqlRunner, gameballId: number): Promise<void> {
   await sql.run('delete from profiles where gameball_id = ?', [gameballId]);
 }
+
+/** Whether an unmerge made these two profiles of one (README "Unmerge"). */
+export async function areSplitSiblings(sql: SqlRunner, gameballId: number, other: number): Promise<boolean> {
+  return (await sql.get('select 1 as yes from profile_splits where gameball_id = ? and sibling_gameball_id = ?', [gameballId, other])) !== undefined;
+}
+
+export async function recordSplit(sql: SqlRunner, gameballId: number, other: number, now: string): Promise<void> {
+  await sql.run('insert into profile_splits (gameball_id, sibling_gameball_id, created_at) values (?, ?, ?)', [gameballId, other, now]);
+  await sql.run('insert into profile_splits (gameball_id, sibling_gameball_id, created_at) values (?, ?, ?)', [other, gameballId, now]);
+}
+
+export async function detachCustomerId(sql: SqlRunner, accountId: string, customerId: string): Promise<void> {
+  await sql.run('delete from customer_ids where account_id = ? and customer_id = ?', [accountId, customerId]);
+}
+
+/** The profile holding a merge key, if any. */
+export async function mergeKeyHolder(sql: SqlRunner, accountId: string, kind: MergeKind, key: string): Promise<number | undefined> {
+  const column = kind === 'email' ? 'email_key' : 'mobile_key';
+  const row = await sql.get<{ gameball_id: number }>(`select gameball_id from profiles where account_id = ? and ${column} = ?`, [accountId, key]);
+  return row && Number(row.gameball_id);
+}

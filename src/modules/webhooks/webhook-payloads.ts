@@ -41,6 +41,16 @@ export function profileUpdated(account: AccountRecord, profile: Profile, custome
   return { topic: 'customer.profile.updated', gameballId: profile.gameballId, customerId, data };
 }
 
+/** `customer.unmerged`: a customerId left a profile for a new one (about the new one). */
+export function customerUnmerged(customerId: string, newGameballId: number, previousGameballId: number, remainingCustomerIds: string[]): OutboxEvent {
+  return {
+    topic: 'customer.unmerged',
+    gameballId: newGameballId,
+    customerId,
+    data: { unmerged_customer_id: customerId, previous_gb_customer_id: previousGameballId, remaining_customer_ids: remainingCustomerIds },
+  };
+}
+
 /** `customer.merged`: a new customerId joined an existing profile. */
 export function customerMerged(profile: Profile, customerId: string, mergedBy: string, customerIds: string[]): OutboxEvent {
   return {
