@@ -28,13 +28,15 @@ export interface BenchConfig {
   cpuProf: boolean;
   /** tsx: Patron from src/ through tsx; build: compiled to bench/.build first (like `npm start`). */
   entry: 'tsx' | 'build';
+  /** Profile history on (the default) or off (PATRON_HISTORY_RETENTION_DAYS=0), to measure what it costs. */
+  history: 'on' | 'off';
   /** Where results go; the smoke run writes to a temp dir so it never replaces committed results. */
   resultsDir: string | undefined;
 }
 
 const USAGE = `npm run bench -- [--smoke] [--stores sqlite,postgres] [--levels 10000,100000,1000000]
   [--pg-levels …] [--duration 10] [--warmup 3] [--connections 50] [--store-loop 5]
-  [--batches 40] [--batch-size 1000] [--pg-batches 5] [--import-rows 100000] [--cpu-prof] [--entry build|tsx] [--out dir]`;
+  [--batches 40] [--batch-size 1000] [--pg-batches 5] [--import-rows 100000] [--history on|off] [--cpu-prof] [--entry build|tsx] [--out dir]`;
 
 const list = (raw: string): number[] => raw.split(',').map((s) => {
   const n = Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'));
@@ -72,6 +74,7 @@ export function parseConfig(argv: string[]): BenchConfig {
       'pg-batches': { type: 'string' },
       'import-rows': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      history: { type: 'string' },
       entry: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -91,6 +94,8 @@ export function parseConfig(argv: string[]): BenchConfig {
   const pgLevels = values['pg-levels'] ? list(values['pg-levels']).sort((a, b) => a - b) : smoke ? levels.slice(0, 1) : levels;
   const entry = values.entry ?? (smoke ? 'tsx' : 'build');
   if (entry !== 'tsx' && entry !== 'build') throw new Error(`--entry must be tsx or build\n${USAGE}`);
+  const history = values.history ?? 'on';
+  if (history !== 'on' && history !== 'off') throw new Error(`--history must be on or off\n${USAGE}`);
   const connections = Number(values.connections ?? 50);
   if (!Number.isInteger(connections) || connections < 1) throw new Error(`--connections must be a positive integer\n${USAGE}`);
   return {
@@ -113,6 +118,7 @@ export function parseConfig(argv: string[]): BenchConfig {
     pgBatches: count(values['pg-batches'], smoke ? 0 : 5, [0, 1000], '--pg-batches'),
     importRows: count(values['import-rows'], smoke ? 500 : 100_000, [0, 10_000_000], '--import-rows'),
     cpuProf: values['cpu-prof'] ?? false,
+    history,
     entry,
     resultsDir: values.out ?? (smoke ? undefined : 'bench/results'),
   };

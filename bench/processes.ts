@@ -107,6 +107,9 @@ async function spawnServer(args: string[], env: Record<string, string>, logFile:
   }
 }
 
+/** Settings every Patron process of the run gets (e.g. history off with `--history off`). */
+export const patronSettings: Record<string, string> = {};
+
 export interface PatronOptions {
   entry: PatronEntry;
   databaseUrl: string;
@@ -120,7 +123,7 @@ export function startPatron({ entry, databaseUrl, logFile, cpuProfDir }: PatronO
   return spawnServer(
     [...prof, ...cliArgs(entry), 'serve'],
     // LOG_LEVEL stays at the production default (info): a request line per request is part of the cost.
-    { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info' },
+    { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ...patronSettings },
     logFile,
     /Patron listening on (http:\/\/\S+)/,
   );
@@ -135,7 +138,7 @@ export function runPatronCli(entry: PatronEntry, databaseUrl: string, args: stri
   return new Promise((resolve, reject) => {
     const child = track(spawn(process.execPath, [...cliArgs(entry), ...args], {
       cwd: PROJECT_ROOT,
-      env: cleanEnv({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' }),
+      env: cleanEnv({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...patronSettings }),
       stdio: ['ignore', 'pipe', 'pipe'],
     }));
     let stdout = '';

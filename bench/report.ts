@@ -279,7 +279,7 @@ export function formatResults(results: BenchResults): string {
   );
   const skipped = results.stores.filter((s) => s.skippedLevels.length).map((s) => `${s.store}: levels not run: ${s.skippedLevels.map(fmtCount).join(', ')}`);
   return [
-    `HTTP: autocannon, ${results.config.connections} connections, ${results.config.durationSec} s after ${results.config.warmupSec} s warm-up; ratio = Patron ÷ mean of the bare-Fastify runs before and after that store (POST for writes, GET for reads); load average ${results.machine.loadAvgAtStart[0]} at start, ${results.machine.loadAvgAtEnd?.[0] ?? '?'} at end on ${results.machine.nproc} cores`,
+    `HTTP: autocannon, ${results.config.connections} connections, ${results.config.durationSec} s after ${results.config.warmupSec} s warm-up; ratio = Patron ÷ mean of the bare-Fastify runs before and after that store (POST for writes, GET for reads); profile history ${results.config.history ?? 'on'}; load average ${results.machine.loadAvgAtStart[0]} at start, ${results.machine.loadAvgAtEnd?.[0] ?? '?'} at end on ${results.machine.nproc} cores`,
     http,
     '',
     `Store alone: ${results.config.connections} concurrent callers for ${results.config.storeLoopSec} s each, at the first level`,

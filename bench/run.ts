@@ -15,6 +15,7 @@ import {
   BENCH_DIR,
   PROJECT_ROOT,
   forkTs,
+  patronSettings,
   installCleanupHooks,
   runPatronCli,
   sampleMemory,
@@ -300,6 +301,7 @@ async function main(): Promise<number> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const config = parseConfig(process.argv.slice(2));
+  if (config.history === 'off') patronSettings.PATRON_HISTORY_RETENTION_DAYS = '0';
   installCleanupHooks();
   const machine = machineInfo();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'patron-bench-'));
