@@ -45,6 +45,7 @@ export interface ProfilesTable {
   tags: Json;
   created_at: string;
   updated_at: string;
+  history_head: number | null;
 }
 
 export interface CustomerIdsTable {
@@ -155,6 +156,7 @@ export interface ProfileHistoryTable {
   request_id: string | null;
   changes: Json;
   related_gameball_id: number | null;
+  prev_id: number | null;
 }
 
 export interface ProfileSplitsTable {

@@ -7,6 +7,7 @@ import { connect } from '../../src/db/connect.js';
 import { findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
 import { upsertItems } from '../../src/modules/batches/batches.service.js';
 import { HistoryPurgeWorker } from '../../src/modules/history/history.worker.js';
+import { FROM_HEAD } from '../../src/modules/history/history.store.js';
 import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
 import { TEST_STORE, type TestStoreKind } from '../helpers/store.js';
 import type { Store } from '../../src/db/connect.js';
@@ -69,7 +70,7 @@ describe(`profile history (${TEST_STORE})`, () => {
     assert.deepEqual(created.email, [null, 'ann@x.io']);
     assert.deepEqual(created['customerAttributes.city'], [null, 'Cairo']);
     assert.deepEqual(created['customerAttributes.custom.tier'], [null, 'gold']);
-    assert.deepEqual([created.guest, created.isActive, created.isReferred], [[null, false], [null, true], [null, false]]);
+    assert.deepEqual([created.guest, created.isActive, created.isReferred], [undefined, undefined, undefined], "a new profile's defaults are not news");
     assert.match(String(created.referralCode![1]), /^[2-9A-HJ-NP-Z]{8}$/);
     for (const entry of page.history) assert.ok(Date.parse(entry.at) > Date.now() - 60_000, entry.at);
     assert.deepEqual(page.history.map((e) => e.id), [...page.history.map((e) => e.id)].sort((a, b) => b - a));
@@ -140,11 +141,10 @@ describe(`profile history (${TEST_STORE})`, () => {
 
   test('the worker purges entries past the retention and keeps the rest', async () => {
     const { history, upsert } = await setUp();
-    await upsert({ customerId: 'old-timer', customerAttributes: { city: 'Luxor' } }, 'recent');
-    const { gameballId } = await history('old-timer');
-    const accountId = (await t.store.db.selectFrom('profile_history').select('account_id').where('gameball_id', '=', gameballId).executeTakeFirstOrThrow()).account_id;
-    const old = new Date(Date.now() - 401 * 86_400_000).toISOString();
-    await t.store.db.insertInto('profile_history').values({ account_id: accountId, gameball_id: gameballId, at: old, operation: 'upsert', customer_id: 'old-timer', request_id: 'ancient', changes: '[]', related_gameball_id: null }).execute();
+    await upsert({ customerId: 'old-timer', customerAttributes: { city: 'Luxor' } }, 'ancient');
+    await upsert({ customerId: 'old-timer', customerAttributes: { city: 'Aswan' } }, 'recent');
+    const [, ancient] = (await history('old-timer')).history as [Entry, Entry];
+    await t.store.db.updateTable('profile_history').set({ at: new Date(Date.now() - 401 * 86_400_000).toISOString() }).where('id', '=', ancient.id).execute();
     assert.equal((await history('old-timer')).count, 2);
     const worker = new HistoryPurgeWorker(t.store, 400, 20, pino({ level: 'silent' }));
     worker.start();
@@ -154,6 +154,8 @@ describe(`profile history (${TEST_STORE})`, () => {
       await worker.stop();
     }
     assert.deepEqual((await history('old-timer')).history.map((e) => e.requestId), ['recent']);
+    const left = await t.store.db.selectFrom('profile_history').select('id').where('id', '=', ancient.id).execute();
+    assert.deepEqual(left, []);
   });
 
   test('PATRON_HISTORY_RETENTION_DAYS=0 records nothing (a store opened without history)', async () => {
@@ -171,10 +173,17 @@ describe(`profile history (${TEST_STORE})`, () => {
     }
   });
 
-  test("reading a profile's history goes by index, never through other profiles' entries", async () => {
-    const plan = await queryPlan(t.store, TEST_STORE, 'select id from profile_history where gameball_id = 1 and account_id = \'a\' and id < 100 order by id desc limit 51');
-    assert.match(plan, /profile_history_profile/, plan);
-    assert.doesNotMatch(plan, TEST_STORE === 'sqlite' ? /SCAN profile_history(?! USING)/ : /Seq Scan/, plan);
+  test("reading a profile's history walks its chain by primary key, never through other profiles' entries", async () => {
+    const literals = ['1', "'a'", '51'];
+    const statement = FROM_HEAD.replace(/\?/g, () => literals.shift()!);
+    const plan = await queryPlan(t.store, TEST_STORE, statement);
+    if (TEST_STORE === 'sqlite') {
+      assert.match(plan, /SEARCH (profile_history|h) USING INTEGER PRIMARY KEY/, plan);
+      assert.doesNotMatch(plan, /SCAN (profile_history|h)\b(?! USING)/, plan);
+    } else {
+      assert.match(plan, /profile_history_pkey/, plan);
+      assert.doesNotMatch(plan, /Seq Scan on profile_history/, plan);
+    }
   });
 });
 

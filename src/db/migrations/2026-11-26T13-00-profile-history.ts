@@ -20,11 +20,13 @@ export function profileHistory(dialect: Dialect): Migration {
         .addColumn('request_id', 'text')
         .addColumn('changes', dialect.jsonType, (c) => c.notNull())
         .addColumn('related_gameball_id', dialect.serialRefType)
+        // The profile's entry before this one: a profile's entries are a chain from its history_head.
+        .addColumn('prev_id', dialect.serialRefType)
         .execute();
-      // One profile's entries, newest first, without reading anyone else's.
-      await db.schema.createIndex('profile_history_profile').on('profile_history').columns(['gameball_id', 'id']).execute();
-      // The retention purge finds old entries by time.
-      await db.schema.createIndex('profile_history_at').on('profile_history').column('at').execute();
+      // The profile's newest entry; the chain needs no index on profile_history (history.store.ts).
+      await db.schema.alterTable('profiles').addColumn('history_head', dialect.serialRefType).execute();
+      // No index on time: entries are numbered in the order they are written, so the retention
+      // purge looks at the lowest ids only (history.store.ts) and every write saves an index update.
       // Export lists the webhook events about one profile, and each event's deliveries.
       await db.schema.createIndex('webhook_events_profile').on('webhook_events').columns(['gameball_id', 'id']).execute();
       await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').column('event_id').execute();

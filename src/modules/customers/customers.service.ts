@@ -23,7 +23,7 @@ import {
 } from './customers.store.js';
 import type { Profile, ProfileState } from './customers.types.js';
 import { diffProfiles } from '../history/profile-diff.js';
-import { eraseHistory, insertHistory } from '../history/history.store.js';
+import { eraseHistory, insertDeleteEntry } from '../history/history.store.js';
 import type { HistoryRecord, WriteOrigin } from '../history/history.types.js';
 import { applyUpsert, EMPTY_PROFILE, profileChanged } from './profile-patch.js';
 import { customerDeleted, customerMerged, profileUpdated, referralCompleted } from '../webhooks/webhook-payloads.js';
@@ -119,15 +119,15 @@ function mergeKeysOf(
 export async function insertNewProfile(
   store: Store,
   tx: WriteTx,
-  fresh: Omit<Profile, 'gameballId'>,
+  fresh: Omit<Profile, 'gameballId' | 'historyHead'>,
   customerId: string,
   history: ((state: ProfileState) => HistoryRecord) | undefined,
 ): Promise<Profile> {
   for (;;) {
     const candidate = fresh.guest ? fresh : { ...fresh, referralCode: generateReferralCode() };
-    const gameballId = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId, history?.(candidate));
+    const inserted = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId, history?.(candidate));
     // No id: the code drawn is held or retired (one chance in billions); draw again.
-    if (gameballId !== undefined) return { ...candidate, gameballId };
+    if (inserted !== undefined) return { ...candidate, ...inserted };
   }
 }
 
@@ -194,7 +194,7 @@ async function applyUpsertInput(
     const attach = resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
     const entry = historyRecord(store, account, entryOrigin, input.customerId, now, current, next);
     if (entry && resolution.kind === 'merge') recordMergeIdentifiers(entry, input, next);
-    if (changed) await updateProfile(tx.sql, store.dialect, stored, attach, entry);
+    if (changed) stored.historyHead = await updateProfile(tx.sql, store.dialect, stored, attach, entry);
   }
   const gameballId = stored.gameballId;
   if (known) remember(known, input.customerId, stored);
@@ -365,7 +365,7 @@ export async function changeProfile(
     if (!profileChanged(before, next)) return { before, after: before, changed: false, queued: 0 };
     const now = new Date().toISOString();
     const after: Profile = { ...before, ...next, updatedAt: now };
-    await updateProfile(tx.sql, store.dialect, after, undefined, historyRecord(store, account, origin, customerId, now, before, next));
+    after.historyHead = await updateProfile(tx.sql, store.dialect, after, undefined, historyRecord(store, account, origin, customerId, now, before, next));
     const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, after, customerId));
     return { before, after, changed: true, queued: await outbox.flush(now) };
@@ -398,12 +398,13 @@ export async function deleteCustomer(store: Store, account: AccountRecord, custo
     const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.deleted')) outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
     if (profile.referralCode) await retireCode(tx, account.id, profile.referralCode, now);
+    // The history held the profile's personal data: it goes too (walked from the profile, so
+    // first), and one entry says what happened.
+    await eraseHistory(tx.sql, account.id, profile.gameballId);
     await deleteProfile(tx.sql, profile.gameballId);
-    // The history held the profile's personal data: it goes too, and one entry says what happened.
-    await eraseHistory(tx.sql, profile.gameballId);
     if (store.recordsHistory) {
       const entry: HistoryRecord = { operation: 'delete', requestId, accountId: account.id, gameballId: profile.gameballId, at: now, customerId, changes: [], relatedGameballId: null };
-      await insertHistory(tx.sql, store.dialect, entry);
+      await insertDeleteEntry(tx.sql, store.dialect, entry);
     }
     return { gameballId: profile.gameballId, queued: await outbox.flush(now) };
   });

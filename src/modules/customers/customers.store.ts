@@ -27,11 +27,12 @@ interface ProfileRow {
   tags: unknown;
   created_at: string;
   updated_at: string;
+  history_head: number | null;
 }
 
 const COLUMNS = [
   'gameball_id', 'account_id', 'email', 'mobile', 'email_key', 'mobile_key', 'attributes', 'custom', 'push_devices',
-  'guest', 'is_active', 'referral_code', 'is_referred', 'tags', 'created_at', 'updated_at',
+  'guest', 'is_active', 'referral_code', 'is_referred', 'tags', 'created_at', 'updated_at', 'history_head',
 ];
 const P_COLUMNS = COLUMNS.map((c) => `p.${c}`).join(', ');
 
@@ -53,11 +54,12 @@ function toProfile(row: ProfileRow): Profile {
     tags: readJson<string[]>(row.tags, []),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    historyHead: row.history_head === null ? null : Number(row.history_head),
   };
 }
 
 /** The values a write sets, in the order of the statements below (gameball_id and account_id aside). */
-function writtenValues(profile: Omit<Profile, 'gameballId' | 'accountId' | 'createdAt'>): unknown[] {
+function writtenValues(profile: Omit<Profile, 'gameballId' | 'accountId' | 'createdAt' | 'historyHead'>): unknown[] {
   return [
     profile.email, profile.mobile, profile.emailKey, profile.mobileKey,
     JSON.stringify(profile.attributes), JSON.stringify(profile.custom), JSON.stringify(profile.pushDevices),
@@ -77,6 +79,7 @@ interface Statements {
   insertProfileAndCustomerId: string;
   insertProfileCustomerIdAndHistory: string;
   updateProfile: string;
+  updateWithHead: string;
   updateWithHistory: string;
   attachAndUpdate: string;
   attachUpdateAndHistory: string;
@@ -84,8 +87,8 @@ interface Statements {
 
 const ATTACH = 'insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)';
 
-const INSERT_FIRST_CUSTOMER_ID = (time: string) =>
-  `insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?${time} from p returning gameball_id`;
+const INSERT_FIRST_CUSTOMER_ID = (time: string, returning = 'gameball_id') =>
+  `insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?${time} from p returning ${returning}`;
 
 const statementsByDialect = new Map<string, Statements>();
 
@@ -107,14 +110,21 @@ function statements(dialect: Dialect): Statements {
     dialect.lockRows('p');
   // A referral code held by another profile (the unique index) or retired by a deleted one
   // answers no row, and the caller draws another code: no read beforehand.
-  const insertProfile =
-    'insert into profiles (account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices, guest, is_active, referral_code, is_referred, tags, updated_at, created_at) ' +
-    `select ?, ?, ?, ?, ?, ?${json}, ?${json}, ?${json}, ?${bool}, ?${bool}, ?, ?${bool}, ?${json}, ?${time}, ?${time} ` +
+  // `head`: also point the new profile at its first history entry, whose id `hid` drew (PostgreSQL).
+  const insertProfileText = (head: boolean) =>
+    `insert into profiles (account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices, guest, is_active, referral_code, is_referred, tags, updated_at, created_at${head ? ', history_head' : ''}) ` +
+    `select ?, ?, ?, ?, ?, ?${json}, ?${json}, ?${json}, ?${bool}, ?${bool}, ?, ?${bool}, ?${json}, ?${time}, ?${time}${head ? ', (select id from hid)' : ''} ` +
     'where not exists (select 1 from retired_referral_codes where account_id = ? and code = ?) ' +
     'on conflict (account_id, referral_code) do nothing returning gameball_id';
+  const insertProfile = insertProfileText(false);
   const updateProfile =
     'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
     'guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ? where gameball_id = ?';
+  // The same, pointing the profile at its new newest history entry.
+  const updateWithHead = (head: string) =>
+    'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
+    `guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?, history_head = ${head} where gameball_id = ?`;
+  const history = insertHistoryText(dialect);
   texts = {
     manyByCustomerId:
       `select ${P_COLUMNS}, c.customer_id as matched_customer_id from customer_ids c join profiles p on p.gameball_id = c.gameball_id ` +
@@ -129,12 +139,16 @@ function statements(dialect: Dialect): Statements {
     insertProfile,
     // Where the dialect allows (PostgreSQL), the profile and its first customerId in one statement.
     insertProfileAndCustomerId: `with p as (${insertProfile}) ${INSERT_FIRST_CUSTOMER_ID(time)}`,
-    // The history entry rides in the statement of the change (PostgreSQL): no round trip of its own.
-    insertProfileCustomerIdAndHistory: `with p as (${insertProfile}), h as (${insertHistoryText(dialect, 'p')}) ${INSERT_FIRST_CUSTOMER_ID(time)}`,
+    // The history entry rides in the statement of the change (PostgreSQL): no round trip of its
+    // own. A create draws the entry's id first, so the new profile can point at it.
+    insertProfileCustomerIdAndHistory:
+      `with hid as (select nextval('profile_history_id_seq') as id), p as (${insertProfileText(true)}), ` +
+      `h as (${insertHistoryText(dialect, { gameballFrom: 'p', idFrom: 'hid' })}) ${INSERT_FIRST_CUSTOMER_ID(time, 'gameball_id, (select id from hid) as history_head')}`,
     updateProfile,
-    updateWithHistory: `with h as (${insertHistoryText(dialect)}) ${updateProfile}`,
+    updateWithHead: updateWithHead('?'),
+    updateWithHistory: `with h as (${history}) ${updateWithHead('(select id from h)')} returning history_head`,
     attachAndUpdate: `with attached as (${ATTACH}) ${updateProfile}`,
-    attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${insertHistoryText(dialect)}) ${updateProfile}`,
+    attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${history}) ${updateWithHead('(select id from h)')} returning history_head`,
   };
   statementsByDialect.set(dialect.name, texts);
   return texts;
@@ -245,44 +259,62 @@ export async function getProfile(sql: SqlRunner, gameballId: number): Promise<Pr
 export async function insertProfileWithCustomerId(
   sql: SqlRunner,
   dialect: Dialect,
-  profile: Omit<Profile, 'gameballId'>,
+  profile: Omit<Profile, 'gameballId' | 'historyHead'>,
   customerId: string,
   history?: HistoryRecord,
-): Promise<number | undefined> {
+): Promise<{ gameballId: number; historyHead: number | null } | undefined> {
   const texts = statements(dialect);
   const profileValues = [profile.accountId, ...writtenValues(profile), profile.createdAt, profile.accountId, profile.referralCode];
   const customerIdValues = [profile.accountId, customerId, profile.createdAt];
   if (dialect.writesInWith) {
     const row = history
-      ? await sql.get<{ gameball_id: number }>(texts.insertProfileCustomerIdAndHistory, [...profileValues, ...historyValues(history, false), ...customerIdValues])
+      ? await sql.get<{ gameball_id: number; history_head: number }>(texts.insertProfileCustomerIdAndHistory, [...profileValues, ...historyValues(history, false, null), ...customerIdValues])
       : await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [...profileValues, ...customerIdValues]);
-    return row && Number(row.gameball_id);
+    if (!row) return undefined;
+    return { gameballId: Number(row.gameball_id), historyHead: 'history_head' in row ? Number(row.history_head) : null };
   }
   const row = await sql.get<{ gameball_id: number }>(texts.insertProfile, profileValues);
   if (!row) return undefined;
   const gameballId = Number(row.gameball_id);
   await attachCustomerId(sql, profile.accountId, customerId, gameballId, profile.createdAt);
-  if (history) await insertHistory(sql, dialect, { ...history, gameballId });
-  return gameballId;
+  if (!history) return { gameballId, historyHead: null };
+  const head = await insertHistory(sql, dialect, { ...history, gameballId }, null);
+  await sql.run('update profiles set history_head = ? where gameball_id = ?', [head, gameballId]);
+  return { gameballId, historyHead: head };
 }
 
 /**
  * Writes a profile's fields; with `attach`, also gives it another customerId (a merge); with
- * `history`, records the change in the same statement where the dialect allows.
+ * `history`, records the change as the profile's newest entry — in the same statement where the
+ * dialect allows. Answers the profile's history head after the write (lists keep it current).
  */
-export async function updateProfile(sql: SqlRunner, dialect: Dialect, profile: Profile, attach?: { customerId: string; now: string }, history?: HistoryRecord): Promise<void> {
+export async function updateProfile(
+  sql: SqlRunner,
+  dialect: Dialect,
+  profile: Profile,
+  attach?: { customerId: string; now: string },
+  history?: HistoryRecord,
+): Promise<number | null> {
   const texts = statements(dialect);
   const values = [...writtenValues(profile), profile.gameballId];
   if (dialect.writesInWith) {
     const attachValues = attach ? [profile.accountId, attach.customerId, profile.gameballId, attach.now] : [];
-    const historyParams = history ? historyValues({ ...history, gameballId: profile.gameballId }, true) : [];
-    const text = attach ? (history ? texts.attachUpdateAndHistory : texts.attachAndUpdate) : history ? texts.updateWithHistory : texts.updateProfile;
-    await sql.run(text, [...attachValues, ...historyParams, ...values]);
-    return;
+    if (!history) {
+      await sql.run(attach ? texts.attachAndUpdate : texts.updateProfile, [...attachValues, ...values]);
+      return profile.historyHead;
+    }
+    const historyParams = historyValues({ ...history, gameballId: profile.gameballId }, true, profile.historyHead);
+    const row = await sql.get<{ history_head: number }>(attach ? texts.attachUpdateAndHistory : texts.updateWithHistory, [...attachValues, ...historyParams, ...values]);
+    return Number(row!.history_head);
   }
   if (attach) await attachCustomerId(sql, profile.accountId, attach.customerId, profile.gameballId, attach.now);
-  await sql.run(texts.updateProfile, values);
-  if (history) await insertHistory(sql, dialect, { ...history, gameballId: profile.gameballId });
+  if (!history) {
+    await sql.run(texts.updateProfile, values);
+    return profile.historyHead;
+  }
+  const head = await insertHistory(sql, dialect, { ...history, gameballId: profile.gameballId }, profile.historyHead);
+  await sql.run(texts.updateWithHead, [...writtenValues(profile), head, profile.gameballId]);
+  return head;
 }
 
 async function attachCustomerId(sql: SqlRunner, accountId: string, customerId: string, gameballId: number, now: string): Promise<void> {

@@ -28,6 +28,8 @@ export interface Profile extends ProfileState {
   mobileKey: string | null;
   createdAt: string;
   updatedAt: string;
+  /** The profile's newest history entry (its history is a chain from there); null: none. */
+  historyHead: number | null;
 }
 
 export type { MergeKind } from '../identity/merge-keys.js';

@@ -2,7 +2,7 @@ import type { Store } from '../../db/connect.js';
 import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import { insertHistory, readWholeHistory } from '../history/history.store.js';
+import { appendHistory, readWholeHistory } from '../history/history.store.js';
 import { splitProfile } from '../history/split-profile.js';
 import { emailKey, mergeKinds, mobileKey, type MergeKind } from '../identity/merge-keys.js';
 import { customerUnmerged, profileUpdated } from '../webhooks/webhook-payloads.js';
@@ -49,13 +49,13 @@ export async function unmergeCustomer(store: Store, account: AccountRecord, cust
     }
     const remainingIds = customerIds.filter((id) => id !== customerId);
     const now = new Date().toISOString();
-    const { remaining, leaving } = splitProfile(profile, await readWholeHistory(tx.sql, profile.gameballId), customerIds, customerId);
+    const { remaining, leaving } = splitProfile(profile, await readWholeHistory(tx.sql, account.id, profile.gameballId), customerIds, customerId);
     const origin = { operation: 'unmerge' as const, requestId };
 
     // The profile that stays first: it keeps the keys both sides could claim, and releases the
     // ones that left with the customerId, which the new profile then takes.
     const kept: Profile = { ...profile, ...remaining, ...(await freeKeys(tx, account, remaining, profile.gameballId)), updatedAt: now };
-    await updateProfile(tx.sql, store.dialect, kept);
+    kept.historyHead = await updateProfile(tx.sql, store.dialect, kept);
     await detachCustomerId(tx.sql, account.id, customerId);
     const fresh = { ...leaving, referralCode: null, isReferred: false };
     const newProfile = { ...fresh, ...(await freeKeys(tx, account, fresh, undefined)), accountId: account.id, createdAt: now, updatedAt: now };
@@ -68,8 +68,8 @@ export async function unmergeCustomer(store: Store, account: AccountRecord, cust
     if (keptEntry && newEntry) {
       keptEntry.changes.push({ field: 'customerIds', before: customerIds, after: remainingIds });
       newEntry.changes.push({ field: 'customerIds', before: null, after: [customerId] });
-      await insertHistory(tx.sql, store.dialect, { ...keptEntry, gameballId: profile.gameballId, relatedGameballId: created.gameballId });
-      await insertHistory(tx.sql, store.dialect, { ...newEntry, gameballId: created.gameballId, relatedGameballId: profile.gameballId });
+      await appendHistory(tx.sql, store.dialect, { ...keptEntry, gameballId: profile.gameballId, relatedGameballId: created.gameballId }, kept.historyHead);
+      await appendHistory(tx.sql, store.dialect, { ...newEntry, gameballId: created.gameballId, relatedGameballId: profile.gameballId }, created.historyHead);
     }
 
     const outbox = await openOutbox(tx, account);

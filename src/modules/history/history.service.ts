@@ -20,7 +20,7 @@ export async function getHistory(store: Store, account: AccountRecord, customerI
   const gameballId = await gameballIdOf(store, account, customerId);
   if (gameballId === undefined) throw new AppError('customerNotFound', `No customer with customerId "${customerId}" in this account.`);
   const limit = page.limit ?? DEFAULT_HISTORY_PAGE;
-  const entries = await listHistory(store.db, account.id, gameballId, page.startAfter ?? 0, limit + 1);
+  const entries = await store.read((sql) => listHistory(sql, account.id, gameballId, page.startAfter ?? 0, limit + 1));
   const history = entries.slice(0, limit);
   return { gameballId, history, count: history.length, hasMore: entries.length > limit };
 }

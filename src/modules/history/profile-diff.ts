@@ -3,10 +3,12 @@ import type { ProfileState } from '../customers/customers.types.js';
 import type { FieldChange } from './history.types.js';
 
 const valueOrNull = (value: unknown): unknown => (value === undefined ? null : value);
+/** Most values are strings and numbers: compare those directly, objects deeply. */
+const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && isDeepStrictEqual(a, b));
 
 function diffRecord(prefix: string, before: Record<string, unknown>, after: Record<string, unknown>, out: FieldChange[]): void {
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (!isDeepStrictEqual(before[key], after[key])) out.push({ field: `${prefix}.${key}`, before: valueOrNull(before[key]), after: valueOrNull(after[key]) });
+    if (!same(before[key], after[key])) out.push({ field: `${prefix}.${key}`, before: valueOrNull(before[key]), after: valueOrNull(after[key]) });
   }
 }
 
@@ -18,20 +20,21 @@ function diffRecord(prefix: string, before: Record<string, unknown>, after: Reco
 export function diffProfiles(before: ProfileState | undefined, after: ProfileState): FieldChange[] {
   const changes: FieldChange[] = [];
   const scalar = (field: string, a: unknown, b: unknown) => {
-    if (!isDeepStrictEqual(a, b)) changes.push({ field, before: valueOrNull(a), after: valueOrNull(b) });
+    if (!same(a, b)) changes.push({ field, before: valueOrNull(a), after: valueOrNull(b) });
   };
   scalar('email', before?.email ?? null, after.email);
   scalar('mobile', before?.mobile ?? null, after.mobile);
   diffRecord('customerAttributes', before?.attributes ?? {}, after.attributes, changes);
   diffRecord('customerAttributes.custom', before?.custom ?? {}, after.custom, changes);
-  if (before === undefined || !isDeepStrictEqual(before.pushDevices, after.pushDevices)) {
+  if (before === undefined || !same(before.pushDevices, after.pushDevices)) {
     if (before !== undefined || after.pushDevices.length > 0) changes.push({ field: 'pushDevices', before: before?.pushDevices ?? null, after: after.pushDevices });
   }
-  scalar('guest', before?.guest ?? null, after.guest);
-  scalar('isActive', before?.isActive ?? null, after.isActive);
+  // A new profile's defaults (not a guest, active, not referred) are not news: only what differs.
+  scalar('guest', before ? before.guest : false, after.guest);
+  scalar('isActive', before ? before.isActive : true, after.isActive);
   scalar('referralCode', before?.referralCode ?? null, after.referralCode);
-  scalar('isReferred', before?.isReferred ?? null, after.isReferred);
-  if (before === undefined ? after.tags.length > 0 : !isDeepStrictEqual(before.tags, after.tags)) {
+  scalar('isReferred', before ? before.isReferred : false, after.isReferred);
+  if (before === undefined ? after.tags.length > 0 : !same(before.tags, after.tags)) {
     changes.push({ field: 'tags', before: before?.tags ?? null, after: after.tags });
   }
   return changes;
