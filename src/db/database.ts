@@ -154,7 +154,7 @@ export interface ProfileHistoryTable {
   operation: string;
   customer_id: string;
   request_id: string | null;
-  changes: Json;
+  changes: string;
   related_gameball_id: number | null;
   prev_id: number | null;
 }

@@ -18,7 +18,8 @@ export function profileHistory(dialect: Dialect): Migration {
         .addColumn('operation', 'text', (c) => c.notNull())
         .addColumn('customer_id', 'text', (c) => c.notNull())
         .addColumn('request_id', 'text')
-        .addColumn('changes', dialect.jsonType, (c) => c.notNull())
+        // Text, not jsonb: never queried inside, and PostgreSQL would parse every entry on the write path.
+        .addColumn('changes', 'text', (c) => c.notNull())
         .addColumn('related_gameball_id', dialect.serialRefType)
         // The profile's entry before this one: a profile's entries are a chain from its history_head.
         .addColumn('prev_id', dialect.serialRefType)

@@ -76,6 +76,7 @@ interface Statements {
   /** By the kinds of merge key carried: `email`, `mobile` or `email,mobile`. */
   resolve: Record<string, string>;
   insertProfile: string;
+  insertProfileWithNextEntry: string;
   insertProfileAndCustomerId: string;
   insertProfileCustomerIdAndHistory: string;
   updateProfile: string;
@@ -110,13 +111,13 @@ function statements(dialect: Dialect): Statements {
     dialect.lockRows('p');
   // A referral code held by another profile (the unique index) or retired by a deleted one
   // answers no row, and the caller draws another code: no read beforehand.
-  // `head`: also point the new profile at its first history entry, whose id `hid` drew (PostgreSQL).
-  const insertProfileText = (head: boolean) =>
+  // `head`: also point the new profile at its first history entry, whose id is given by `head`.
+  const insertProfileText = (head?: string) =>
     `insert into profiles (account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices, guest, is_active, referral_code, is_referred, tags, updated_at, created_at${head ? ', history_head' : ''}) ` +
-    `select ?, ?, ?, ?, ?, ?${json}, ?${json}, ?${json}, ?${bool}, ?${bool}, ?, ?${bool}, ?${json}, ?${time}, ?${time}${head ? ', (select id from hid)' : ''} ` +
+    `select ?, ?, ?, ?, ?, ?${json}, ?${json}, ?${json}, ?${bool}, ?${bool}, ?, ?${bool}, ?${json}, ?${time}, ?${time}${head ? `, ${head}` : ''} ` +
     'where not exists (select 1 from retired_referral_codes where account_id = ? and code = ?) ' +
-    'on conflict (account_id, referral_code) do nothing returning gameball_id';
-  const insertProfile = insertProfileText(false);
+    `on conflict (account_id, referral_code) do nothing returning gameball_id${head ? ', history_head' : ''}`;
+  const insertProfile = insertProfileText();
   const updateProfile =
     'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
     'guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ? where gameball_id = ?';
@@ -137,12 +138,18 @@ function statements(dialect: Dialect): Statements {
     byCustomerIdLocked: byCustomerId + dialect.lockRows('p'),
     resolve: { email: resolve(['email_key']), mobile: resolve(['mobile_key']), 'email,mobile': resolve(['email_key', 'mobile_key']) },
     insertProfile,
+    // SQLite: the id the profile's first entry will get. AUTOINCREMENT gives the next one after the
+    // highest ever used, which sqlite_sequence holds; the write lock makes the entry, inserted next
+    // in this transaction, take exactly that id (checked, and repaired if not).
+    insertProfileWithNextEntry: insertProfileText(
+      "(select coalesce((select seq from sqlite_sequence where name = 'profile_history'), 0) + 1)",
+    ),
     // Where the dialect allows (PostgreSQL), the profile and its first customerId in one statement.
     insertProfileAndCustomerId: `with p as (${insertProfile}) ${INSERT_FIRST_CUSTOMER_ID(time)}`,
     // The history entry rides in the statement of the change (PostgreSQL): no round trip of its
     // own. A create draws the entry's id first, so the new profile can point at it.
     insertProfileCustomerIdAndHistory:
-      `with hid as (select nextval('profile_history_id_seq') as id), p as (${insertProfileText(true)}), ` +
+      `with hid as (select nextval('profile_history_id_seq') as id), p as (${insertProfileText('(select id from hid)')}), ` +
       `h as (${insertHistoryText(dialect, { gameballFrom: 'p', idFrom: 'hid' })}) ${INSERT_FIRST_CUSTOMER_ID(time, 'gameball_id, (select id from hid) as history_head')}`,
     updateProfile,
     updateWithHead: updateWithHead('?'),
@@ -273,13 +280,13 @@ export async function insertProfileWithCustomerId(
     if (!row) return undefined;
     return { gameballId: Number(row.gameball_id), historyHead: 'history_head' in row ? Number(row.history_head) : null };
   }
-  const row = await sql.get<{ gameball_id: number }>(texts.insertProfile, profileValues);
+  const row = await sql.get<{ gameball_id: number; history_head?: number }>(history ? texts.insertProfileWithNextEntry : texts.insertProfile, profileValues);
   if (!row) return undefined;
   const gameballId = Number(row.gameball_id);
   await attachCustomerId(sql, profile.accountId, customerId, gameballId, profile.createdAt);
   if (!history) return { gameballId, historyHead: null };
   const head = await insertHistory(sql, dialect, { ...history, gameballId }, null);
-  await sql.run('update profiles set history_head = ? where gameball_id = ?', [head, gameballId]);
+  if (Number(row.history_head) !== head) await sql.run('update profiles set history_head = ? where gameball_id = ?', [head, gameballId]);
   return { gameballId, historyHead: head };
 }
 

@@ -29,7 +29,7 @@ function unpackChanges(stored: unknown): FieldChange[] {
  * from and `idFrom` one holding the id to use (a create on PostgreSQL).
  */
 export function insertHistoryText(dialect: Dialect, from?: { gameballFrom: string; idFrom: string }): string {
-  const values = `?, ${from ? 'gameball_id' : '?'}, ?${dialect.cast('timestamp')}, ?, ?, ?, ?${dialect.cast('json')}, ?, ?`;
+  const values = `?, ${from ? 'gameball_id' : '?'}, ?${dialect.cast('timestamp')}, ?, ?, ?, ?, ?, ?`;
   return from
     ? `insert into profile_history (id, ${HISTORY_COLUMNS}) select (select id from ${from.idFrom}), ${values} from ${from.gameballFrom}`
     : `insert into profile_history (${HISTORY_COLUMNS}) values (${values}) returning id`;
@@ -41,9 +41,14 @@ export function historyValues(record: HistoryRecord, withGameballId: boolean, pr
   return withGameballId ? [record.accountId, record.gameballId, ...rest] : [record.accountId, ...rest];
 }
 
+/** One text per dialect: the statement cache is keyed by it, and a fresh string would be hashed anew each time. */
+const insertTexts = new Map<string, string>();
+
 /** Inserts an entry after `prevId` and answers its id; the caller points the profile at it. */
 export async function insertHistory(sql: SqlRunner, dialect: Dialect, record: HistoryRecord, prevId: number | null): Promise<number> {
-  const row = await sql.get<{ id: number }>(insertHistoryText(dialect), historyValues(record, true, prevId));
+  let text = insertTexts.get(dialect.name);
+  if (text === undefined) insertTexts.set(dialect.name, (text = insertHistoryText(dialect)));
+  const row = await sql.get<{ id: number }>(text, historyValues(record, true, prevId));
   return Number(row!.id);
 }
 
