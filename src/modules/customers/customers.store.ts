@@ -320,7 +320,8 @@ export async function updateProfile(
     return profile.historyHead;
   }
   const head = await insertHistory(sql, dialect, { ...history, gameballId: profile.gameballId }, profile.historyHead);
-  await sql.run(texts.updateWithHead, [...writtenValues(profile), head, profile.gameballId]);
+  // The written values once more, the new head before the id (no second serialisation).
+  await sql.run(texts.updateWithHead, [...values.slice(0, -1), head, profile.gameballId]);
   return head;
 }
 
