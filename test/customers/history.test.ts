@@ -9,6 +9,8 @@ import { upsertItems } from '../../src/modules/batches/batches.service.js';
 import { HistoryPurgeWorker } from '../../src/modules/history/history.worker.js';
 import { FROM_HEAD } from '../../src/modules/history/history.store.js';
 import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
+import { startServe } from '../helpers/cli.js';
+import { http } from '../helpers/server.js';
 import { TEST_STORE, type TestStoreKind } from '../helpers/store.js';
 import type { Store } from '../../src/db/connect.js';
 
@@ -183,6 +185,37 @@ describe(`profile history (${TEST_STORE})`, () => {
     } else {
       assert.match(plan, /profile_history_pkey/, plan);
       assert.doesNotMatch(plan, /Seq Scan on profile_history/, plan);
+    }
+  });
+
+  test('patron serve applies PATRON_HISTORY_RETENTION_DAYS: 0 records nothing; otherwise its worker purges what is past it', async () => {
+    const { keys, history, upsert } = await setUp();
+    const url = (t.store as Store & { url: string }).url;
+    const quiet = await startServe({ DATABASE_URL: url, LOG_LEVEL: 'warn', PATRON_HISTORY_RETENTION_DAYS: '0' });
+    const created = await http(quiet.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, { customerId: 'via-quiet-node', customerAttributes: { city: 'Qena' } });
+    assert.equal(created.status, 200);
+    await quiet.stop();
+    assert.equal((await history('via-quiet-node')).count, 0);
+
+    await upsert({ customerId: 'aged', customerAttributes: { city: 'Siwa' } }, 'old-one');
+    const [old] = (await history('aged')).history as [Entry];
+    await t.store.db.updateTable('profile_history').set({ at: new Date(Date.now() - 2 * 86_400_000).toISOString() }).where('id', '=', old.id).execute();
+    const keeper = await startServe({ DATABASE_URL: url, LOG_LEVEL: 'warn', PATRON_HISTORY_RETENTION_DAYS: '1', PATRON_WORKER_POLL_MS: '50' });
+    try {
+      for (let i = 0; i < 200 && (await history('aged')).count > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await keeper.stop();
+    }
+    assert.equal((await history('aged')).count, 0, 'the serve node purged the entry older than 1 day');
+  });
+
+  test('the OpenAPI document lists history, unmerge and export, marked as Patron extensions', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { summary?: string; tags?: string[] }>> };
+    for (const [path, method] of [['history', 'get'], ['unmerge', 'post'], ['export', 'get']] as const) {
+      const operation = doc.paths[`${CUSTOMERS}/{customerId}/${path}`]?.[method];
+      assert.ok(operation, `${method} …/${path} is documented`);
+      assert.match(String(operation.summary), /\(Patron extension\)/, path);
+      assert.deepEqual(operation.tags, ['history']);
     }
   });
 });

@@ -10,6 +10,9 @@ describe('configuration', () => {
     assert.equal(config.databaseUrl, 'sqlite:./data/patron.sqlite');
     assert.equal(config.logLevel, 'info');
     assert.equal(config.batchLeaseMs, 10_000);
+    assert.equal(config.historyRetentionDays, 400);
+    assert.equal(config.masterKey, undefined);
+    assert.equal(loadConfig({ PATRON_HISTORY_RETENTION_DAYS: '0' }).historyRetentionDays, 0, '0 turns history off');
   });
 
   test('environment, then flags over it', () => {
@@ -28,6 +31,8 @@ describe('configuration', () => {
       [{ PATRON_POOL: '1' }, /PATRON_POOL/],
       [{ PATRON_DB_POOL_SIZE: '0' }, /PATRON_DB_POOL_SIZE/],
       [{ PATRON_BATCH_LEASE_MS: '999' }, /PATRON_BATCH_LEASE_MS/],
+      [{ PATRON_HISTORY_RETENTION_DAYS: '-1' }, /PATRON_HISTORY_RETENTION_DAYS/],
+      [{ PATRON_HISTORY_RETENTION_DAYS: '36501' }, /PATRON_HISTORY_RETENTION_DAYS/],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message));
   });

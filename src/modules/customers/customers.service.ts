@@ -136,10 +136,6 @@ function lockKeysOf(account: AccountRecord, input: UpsertInput): string[] {
   return [`${account.id}:customerId:${input.customerId}`, ...input.identifiers.map((i) => `${account.id}:${i.kind}:${i.key}`)];
 }
 
-/**
- * One Create/Update Customer inside the caller's transaction, after its key locks. Everything
- * is checked before the first write, so a rejected request changes nothing.
- */
 /** The history entry of a change, when the store keeps history. */
 export function historyRecord(store: Store, account: AccountRecord, origin: WriteOrigin, customerId: string, at: string, before: ProfileState | undefined, after: ProfileState): HistoryRecord | undefined {
   if (!store.recordsHistory) return undefined;
@@ -156,6 +152,10 @@ function recordMergeIdentifiers(entry: HistoryRecord, input: UpsertInput, next: 
   }
 }
 
+/**
+ * One Create/Update Customer inside the caller's transaction, after its key locks. Everything
+ * is checked before the first write, so a rejected request changes nothing.
+ */
 async function applyUpsertInput(
   store: Store,
   tx: WriteTx,
@@ -192,9 +192,11 @@ async function applyUpsertInput(
     const yielded = resolution.kind === 'existing' ? resolution.yielded : [];
     stored = { ...current, ...next, ...mergeKeysOf(account, input, current, next, yielded), updatedAt: now };
     const attach = resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
-    const entry = historyRecord(store, account, entryOrigin, input.customerId, now, current, next);
-    if (entry && resolution.kind === 'merge') recordMergeIdentifiers(entry, input, next);
-    if (changed) stored.historyHead = await updateProfile(tx.sql, store.dialect, stored, attach, entry);
+    if (changed) {
+      const entry = historyRecord(store, account, entryOrigin, input.customerId, now, current, next);
+      if (entry && resolution.kind === 'merge') recordMergeIdentifiers(entry, input, next);
+      stored.historyHead = await updateProfile(tx.sql, store.dialect, stored, attach, entry);
+    }
   }
   const gameballId = stored.gameballId;
   if (known) remember(known, input.customerId, stored);

@@ -2,7 +2,7 @@ import { dbBool, readJson } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
 import type { MergeKind, Profile, PushDevice } from './customers.types.js';
-import { historyValues, insertHistory, insertHistoryText } from '../history/history.store.js';
+import { historyValues, insertHistory, insertHistoryText, pointProfileAt } from '../history/history.store.js';
 import type { HistoryRecord } from '../history/history.types.js';
 
 /**
@@ -118,13 +118,11 @@ function statements(dialect: Dialect): Statements {
     'where not exists (select 1 from retired_referral_codes where account_id = ? and code = ?) ' +
     `on conflict (account_id, referral_code) do nothing returning gameball_id${head ? ', history_head' : ''}`;
   const insertProfile = insertProfileText();
-  const updateProfile =
+  // `head`: also point the profile at its new newest history entry.
+  const updateText = (head?: string) =>
     'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
-    'guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ? where gameball_id = ?';
-  // The same, pointing the profile at its new newest history entry.
-  const updateWithHead = (head: string) =>
-    'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
-    `guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?, history_head = ${head} where gameball_id = ?`;
+    `guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?${head ? `, history_head = ${head}` : ''} where gameball_id = ?`;
+  const updateProfile = updateText();
   const history = insertHistoryText(dialect);
   texts = {
     manyByCustomerId:
@@ -152,10 +150,10 @@ function statements(dialect: Dialect): Statements {
       `with hid as (select nextval('profile_history_id_seq') as id), p as (${insertProfileText('(select id from hid)')}), ` +
       `h as (${insertHistoryText(dialect, { gameballFrom: 'p', idFrom: 'hid' })}) ${INSERT_FIRST_CUSTOMER_ID(time, 'gameball_id, (select id from hid) as history_head')}`,
     updateProfile,
-    updateWithHead: updateWithHead('?'),
-    updateWithHistory: `with h as (${history}) ${updateWithHead('(select id from h)')} returning history_head`,
+    updateWithHead: updateText('?'),
+    updateWithHistory: `with h as (${history}) ${updateText('(select id from h)')} returning history_head`,
     attachAndUpdate: `with attached as (${ATTACH}) ${updateProfile}`,
-    attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${history}) ${updateWithHead('(select id from h)')} returning history_head`,
+    attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${history}) ${updateText('(select id from h)')} returning history_head`,
   };
   statementsByDialect.set(dialect.name, texts);
   return texts;
@@ -229,7 +227,7 @@ export async function resolveMany(
     if (keys.length === 0) continue;
     for (const row of await sql.all<ProfileRow>(texts.manyByKey[kind], [accountId, dialect.listParam(keys)])) {
       const profile = toProfile(row);
-      const key = kind === 'email' ? profile.emailKey : profile.mobileKey;
+      const key = keyOf(profile, kind);
       if (key !== null) byKey.set(mergeKeyId(kind, key), profile);
     }
   }
@@ -286,7 +284,7 @@ export async function insertProfileWithCustomerId(
   await attachCustomerId(sql, profile.accountId, customerId, gameballId, profile.createdAt);
   if (!history) return { gameballId, historyHead: null };
   const head = await insertHistory(sql, dialect, { ...history, gameballId }, null);
-  if (Number(row.history_head) !== head) await sql.run('update profiles set history_head = ? where gameball_id = ?', [head, gameballId]);
+  if (Number(row.history_head) !== head) await pointProfileAt(sql, gameballId, head);
   return { gameballId, historyHead: head };
 }
 

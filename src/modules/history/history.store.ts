@@ -52,10 +52,14 @@ export async function insertHistory(sql: SqlRunner, dialect: Dialect, record: Hi
   return Number(row!.id);
 }
 
+/** Makes `head` the profile's newest entry. */
+export async function pointProfileAt(sql: SqlRunner, gameballId: number, head: number): Promise<void> {
+  await sql.run('update profiles set history_head = ? where gameball_id = ?', [head, gameballId]);
+}
+
 /** An entry added to a profile outside its write statement (unmerge): inserted, then the profile points at it. */
 export async function appendHistory(sql: SqlRunner, dialect: Dialect, record: HistoryRecord & { gameballId: number }, head: number | null): Promise<void> {
-  const id = await insertHistory(sql, dialect, record, head);
-  await sql.run('update profiles set history_head = ? where gameball_id = ?', [id, record.gameballId]);
+  await pointProfileAt(sql, record.gameballId, await insertHistory(sql, dialect, record, head));
 }
 
 const ENTRY_COLUMNS = 'id, at, operation, customer_id, request_id, changes, related_gameball_id';
@@ -69,6 +73,11 @@ const chainText = (start: string) =>
 
 /** Exported for the test that holds the read to its plan. */
 export const FROM_HEAD = chainText('(select history_head from profiles where gameball_id = ? and account_id = ?)');
+const CHAIN_FROM_HEAD =
+  'with recursive chain(id) as (select history_head from profiles where gameball_id = ? and account_id = ? ' +
+  'union all select h.prev_id from profile_history h join chain c on h.id = c.id where h.prev_id is not null) ';
+const ERASE_CHAIN = `${CHAIN_FROM_HEAD}delete from profile_history where id in (select id from chain)`;
+
 /** After a cursor: the entry before it, if the cursor is an entry of this profile. */
 const AFTER_CURSOR = chainText('(select prev_id from profile_history where id = ? and gameball_id = ? and account_id = ?)');
 
@@ -108,14 +117,9 @@ export async function readWholeHistory(sql: SqlRunner, accountId: string, gameba
   return (await listHistory(sql, accountId, gameballId, 0, WHOLE)).reverse();
 }
 
-/** A deleted profile's history goes, personal data and all; the caller then records the delete. */
+/** A deleted profile's history goes, personal data and all, in one statement; the caller then records the delete. */
 export async function eraseHistory(sql: SqlRunner, accountId: string, gameballId: number): Promise<void> {
-  const entries = await readWholeHistory(sql, accountId, gameballId);
-  // In slices: a statement's parameters are bounded.
-  for (let i = 0; i < entries.length; i += 500) {
-    const ids = entries.slice(i, i + 500).map((e) => e.id);
-    await sql.run(`delete from profile_history where id in (${ids.map(() => '?').join(', ')})`, ids);
-  }
+  await sql.run(ERASE_CHAIN, [gameballId, accountId]);
 }
 
 /** The entry that records a delete: its profile is gone, so it stands alone. */

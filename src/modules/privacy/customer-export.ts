@@ -49,7 +49,8 @@ interface ReferralRow {
   completed_at: string | null;
 }
 
-const FIRST_CUSTOMER_ID = '(select min(c.customer_id) from customer_ids c where c.gameball_id = p.gameball_id)';
+/** The profile's first customerId, as referral listings name a friend (listReferredFriends). */
+const FIRST_CUSTOMER_ID = '(select c.customer_id from customer_ids c where c.gameball_id = p.gameball_id order by c.created_at, c.customer_id limit 1)';
 
 const toReferral = (row: ReferralRow): ExportedReferral => ({
   gameballId: Number(row.gameball_id),
