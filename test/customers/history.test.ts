@@ -7,7 +7,7 @@ import { connect } from '../../src/db/connect.js';
 import { findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
 import { upsertItems } from '../../src/modules/batches/batches.service.js';
 import { HistoryPurgeWorker } from '../../src/modules/history/history.worker.js';
-import { FROM_HEAD } from '../../src/modules/history/history.store.js';
+import { CHAIN_FROM } from '../../src/modules/history/history.store.js';
 import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
 import { startServe } from '../helpers/cli.js';
 import { http } from '../helpers/server.js';
@@ -78,6 +78,54 @@ describe(`profile history (${TEST_STORE})`, () => {
     assert.deepEqual(page.history.map((e) => e.id), [...page.history.map((e) => e.id)].sort((a, b) => b - a));
     assert.equal((await history('h-web')).gameballId, page.gameballId, 'any customerId of the profile reaches its history');
     assert.equal(keys.account.mergeBy, 'email');
+  });
+
+  test("each value is stored once: a new profile's entry holds none, a change the values before it; what they became is read back from the profile", async () => {
+    const { history, upsert } = await setUp();
+    await upsert({ customerId: 'once', email: 'once@x.io', customerAttributes: { city: 'Cairo', custom: { tier: 'gold' } } }, 'c');
+    await upsert({ customerId: 'once', customerAttributes: { city: 'Giza' } }, 'u1');
+    await upsert({ customerId: 'once', customerAttributes: { city: 'Aswan', custom: { tier: 'silver' } } }, 'u2');
+    const page = await history('once');
+    const stored = await t.store.db.selectFrom('profile_history').select(['request_id', 'changes']).where('gameball_id', '=', page.gameballId).orderBy('id').execute();
+    assert.deepEqual(stored.map((r) => [r.request_id, JSON.parse(String(r.changes))]), [
+      ['c', ['new']],
+      ['u1', [['customerAttributes.city', 'Cairo']]],
+      ['u2', [['customerAttributes.city', 'Giza'], ['customerAttributes.custom.tier', 'gold']]],
+    ]);
+    const [u2, u1, c] = page.history as [Entry, Entry, Entry];
+    assert.deepEqual(fields(u2), { 'customerAttributes.city': ['Giza', 'Aswan'], 'customerAttributes.custom.tier': ['gold', 'silver'] });
+    assert.deepEqual(fields(u1), { 'customerAttributes.city': ['Cairo', 'Giza'] });
+    assert.deepEqual([fields(c).email, fields(c)['customerAttributes.city'], fields(c)['customerAttributes.custom.tier']], [[null, 'once@x.io'], [null, 'Cairo'], [null, 'gold']]);
+    const paged = await history('once', `?limit=1&startAfter=${u2.id}`);
+    assert.deepEqual(paged.history, [u1], 'a later page is explained the same way');
+  });
+
+  test('entries stored with their values after ([field, before, after], the earlier format) read back as stored', async () => {
+    const { history, upsert } = await setUp();
+    await upsert({ customerId: 'legacy', customerAttributes: { city: 'Cairo' } }, 'c');
+    await upsert({ customerId: 'legacy', customerAttributes: { city: 'Giza' } }, 'u');
+    const [update, create] = (await history('legacy')).history as [Entry, Entry];
+    await t.store.db.updateTable('profile_history').set({ changes: JSON.stringify([['customerAttributes.city', null, 'Cairo']]) }).where('id', '=', create.id).execute();
+    await t.store.db.updateTable('profile_history').set({ changes: JSON.stringify([['customerAttributes.city', 'Cairo', 'Giza']]) }).where('id', '=', update.id).execute();
+    const again = (await history('legacy')).history;
+    assert.deepEqual(again.map(fields), [{ 'customerAttributes.city': ['Cairo', 'Giza'] }, { 'customerAttributes.city': [null, 'Cairo'] }]);
+  });
+
+  test('a change made while history is off cuts the profile off its earlier entries (they could no longer be explained)', async () => {
+    const { keys, history, upsert } = await setUp();
+    await upsert({ customerId: 'gap', customerAttributes: { city: 'Cairo' } }, 'recorded');
+    const quiet = connect((t.store as Store & { url: string }).url, { poolSize: 2, recordsHistory: false });
+    const app = await buildApp({ store: quiet, logLevel: 'silent' });
+    try {
+      const res = await app.inject({ method: 'POST', url: CUSTOMERS, headers: { apikey: keys.apiKey }, payload: { customerId: 'gap', customerAttributes: { city: 'Giza' } } });
+      assert.equal(res.statusCode, 200);
+    } finally {
+      await app.close();
+      await quiet.close();
+    }
+    assert.equal((await history('gap')).count, 0);
+    await upsert({ customerId: 'gap', customerAttributes: { city: 'Luxor' } }, 'after');
+    assert.deepEqual((await history('gap')).history.map((e) => [e.requestId, fields(e)]), [['after', { 'customerAttributes.city': ['Giza', 'Luxor'] }]]);
   });
 
   test('no change, no entry: a repeated upsert, an activation to the same state, a tag already there', async () => {
@@ -176,8 +224,8 @@ describe(`profile history (${TEST_STORE})`, () => {
   });
 
   test("reading a profile's history walks its chain by primary key, never through other profiles' entries", async () => {
-    const literals = ['1', "'a'", '51'];
-    const statement = FROM_HEAD.replace(/\?/g, () => literals.shift()!);
+    const literals = ['9007199254740991', '1', '1', "'a'", '9007199254740991', '51'];
+    const statement = CHAIN_FROM.replace(/\?/g, () => literals.shift()!);
     const plan = await queryPlan(t.store, TEST_STORE, statement);
     if (TEST_STORE === 'sqlite') {
       assert.match(plan, /SEARCH (profile_history|h) USING INTEGER PRIMARY KEY/, plan);

@@ -80,7 +80,6 @@ interface Statements {
   insertProfileAndCustomerId: string;
   insertProfileCustomerIdAndHistory: string;
   updateProfile: string;
-  updateWithHead: string;
   updateWithHistory: string;
   attachAndUpdate: string;
   attachUpdateAndHistory: string;
@@ -118,11 +117,11 @@ function statements(dialect: Dialect): Statements {
     'where not exists (select 1 from retired_referral_codes where account_id = ? and code = ?) ' +
     `on conflict (account_id, referral_code) do nothing returning gameball_id${head ? ', history_head' : ''}`;
   const insertProfile = insertProfileText();
-  // `head`: also point the profile at its new newest history entry.
-  const updateText = (head?: string) =>
+  // `head`: the profile's newest history entry after the write.
+  const updateText = (head: string) =>
     'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
-    `guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?${head ? `, history_head = ${head}` : ''} where gameball_id = ?`;
-  const updateProfile = updateText();
+    `guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?, history_head = ${head} where gameball_id = ?`;
+  const updateProfile = updateText('?');
   const history = insertHistoryText(dialect);
   texts = {
     manyByCustomerId:
@@ -150,7 +149,6 @@ function statements(dialect: Dialect): Statements {
       `with hid as (select nextval('profile_history_id_seq') as id), p as (${insertProfileText('(select id from hid)')}), ` +
       `h as (${insertHistoryText(dialect, { gameballFrom: 'p', idFrom: 'hid' })}) ${INSERT_FIRST_CUSTOMER_ID(time, 'gameball_id, (select id from hid) as history_head')}`,
     updateProfile,
-    updateWithHead: updateText('?'),
     updateWithHistory: `with h as (${history}) ${updateText('(select id from h)')} returning history_head`,
     attachAndUpdate: `with attached as (${ATTACH}) ${updateProfile}`,
     attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${history}) ${updateText('(select id from h)')} returning history_head`,
@@ -273,7 +271,7 @@ export async function insertProfileWithCustomerId(
   const customerIdValues = [profile.accountId, customerId, profile.createdAt];
   if (dialect.writesInWith) {
     const row = history
-      ? await sql.get<{ gameball_id: number; history_head: number }>(texts.insertProfileCustomerIdAndHistory, [...profileValues, ...historyValues(history, false, null), ...customerIdValues])
+      ? await sql.get<{ gameball_id: number; history_head: number }>(texts.insertProfileCustomerIdAndHistory, [...profileValues, ...historyValues(history, undefined, null), ...customerIdValues])
       : await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [...profileValues, ...customerIdValues]);
     if (!row) return undefined;
     return { gameballId: Number(row.gameball_id), historyHead: 'history_head' in row ? Number(row.history_head) : null };
@@ -283,7 +281,7 @@ export async function insertProfileWithCustomerId(
   const gameballId = Number(row.gameball_id);
   await attachCustomerId(sql, profile.accountId, customerId, gameballId, profile.createdAt);
   if (!history) return { gameballId, historyHead: null };
-  const head = await insertHistory(sql, dialect, { ...history, gameballId }, null);
+  const head = await insertHistory(sql, dialect, history, gameballId, null);
   if (Number(row.history_head) !== head) await pointProfileAt(sql, gameballId, head);
   return { gameballId, historyHead: head };
 }
@@ -291,7 +289,9 @@ export async function insertProfileWithCustomerId(
 /**
  * Writes a profile's fields; with `attach`, also gives it another customerId (a merge); with
  * `history`, records the change as the profile's newest entry — in the same statement where the
- * dialect allows. Answers the profile's history head after the write (lists keep it current).
+ * dialect allows. Without, the profile keeps `profile.historyHead` as its newest entry (null
+ * cuts it off its history: a change not recorded would make the entries before it unexplainable).
+ * Answers the profile's history head after the write (lists keep it current).
  */
 export async function updateProfile(
   sql: SqlRunner,
@@ -301,25 +301,20 @@ export async function updateProfile(
   history?: HistoryRecord,
 ): Promise<number | null> {
   const texts = statements(dialect);
-  const values = [...writtenValues(profile), profile.gameballId];
+  const fields = writtenValues(profile);
   if (dialect.writesInWith) {
     const attachValues = attach ? [profile.accountId, attach.customerId, profile.gameballId, attach.now] : [];
     if (!history) {
-      await sql.run(attach ? texts.attachAndUpdate : texts.updateProfile, [...attachValues, ...values]);
+      await sql.run(attach ? texts.attachAndUpdate : texts.updateProfile, [...attachValues, ...fields, profile.historyHead, profile.gameballId]);
       return profile.historyHead;
     }
-    const historyParams = historyValues({ ...history, gameballId: profile.gameballId }, true, profile.historyHead);
-    const row = await sql.get<{ history_head: number }>(attach ? texts.attachUpdateAndHistory : texts.updateWithHistory, [...attachValues, ...historyParams, ...values]);
+    const historyParams = historyValues(history, profile.gameballId, profile.historyHead);
+    const row = await sql.get<{ history_head: number }>(attach ? texts.attachUpdateAndHistory : texts.updateWithHistory, [...attachValues, ...historyParams, ...fields, profile.gameballId]);
     return Number(row!.history_head);
   }
   if (attach) await attachCustomerId(sql, profile.accountId, attach.customerId, profile.gameballId, attach.now);
-  if (!history) {
-    await sql.run(texts.updateProfile, values);
-    return profile.historyHead;
-  }
-  const head = await insertHistory(sql, dialect, { ...history, gameballId: profile.gameballId }, profile.historyHead);
-  // The written values once more, the new head before the id (no second serialisation).
-  await sql.run(texts.updateWithHead, [...values.slice(0, -1), head, profile.gameballId]);
+  const head = history ? await insertHistory(sql, dialect, history, profile.gameballId, profile.historyHead) : profile.historyHead;
+  await sql.run(texts.updateProfile, [...fields, head, profile.gameballId]);
   return head;
 }
 

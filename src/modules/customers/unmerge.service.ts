@@ -8,7 +8,7 @@ import { emailKey, mergeKinds, mobileKey, type MergeKind } from '../identity/mer
 import { customerUnmerged, profileUpdated } from '../webhooks/webhook-payloads.js';
 import { notifyQueued, openOutbox } from '../webhooks/webhooks.outbox.js';
 import { detachCustomerId, listCustomerIds, mergeKeyHolder, recordSplit, updateProfile } from './customers.store.js';
-import { historyRecord, insertNewProfile, lockedProfile } from './customers.service.js';
+import { historyKept, historyRecord, insertNewProfile, lockedProfile } from './customers.service.js';
 import type { Profile, ProfileState } from './customers.types.js';
 
 export interface UnmergeResult {
@@ -49,12 +49,12 @@ export async function unmergeCustomer(store: Store, account: AccountRecord, cust
     }
     const remainingIds = customerIds.filter((id) => id !== customerId);
     const now = new Date().toISOString();
-    const { remaining, leaving } = splitProfile(profile, await readWholeHistory(tx.sql, account.id, profile.gameballId), customerIds, customerId);
+    const { remaining, leaving } = splitProfile(profile, await readWholeHistory(tx.sql, profile), customerIds, customerId);
     const origin = { operation: 'unmerge' as const, requestId };
 
     // The profile that stays first: it keeps the keys both sides could claim, and releases the
     // ones that left with the customerId, which the new profile then takes.
-    const kept: Profile = { ...profile, ...remaining, ...(await freeKeys(tx, account, remaining, profile.gameballId)), updatedAt: now };
+    const kept: Profile = { ...profile, ...remaining, ...(await freeKeys(tx, account, remaining, profile.gameballId)), updatedAt: now, historyHead: historyKept(store, profile) };
     kept.historyHead = await updateProfile(tx.sql, store.dialect, kept);
     await detachCustomerId(tx.sql, account.id, customerId);
     const fresh = { ...leaving, referralCode: null, isReferred: false };

@@ -1,7 +1,7 @@
 import type { Store } from '../../db/connect.js';
 import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import { gameballIdOf } from '../customers/customers.service.js';
+import { findProfileByCustomerId } from '../customers/customers.store.js';
 import { listHistory } from './history.store.js';
 import type { HistoryEntry } from './history.types.js';
 
@@ -17,10 +17,13 @@ export interface HistoryPage {
 
 /** A profile's history reached by any of its customerIds, newest first; page with startAfter = the last id seen. */
 export async function getHistory(store: Store, account: AccountRecord, customerId: string, page: { limit?: number; startAfter?: number }): Promise<HistoryPage> {
-  const gameballId = await gameballIdOf(store, account, customerId);
-  if (gameballId === undefined) throw new AppError('customerNotFound', `No customer with customerId "${customerId}" in this account.`);
   const limit = page.limit ?? DEFAULT_HISTORY_PAGE;
-  const entries = await store.read((sql) => listHistory(sql, account.id, gameballId, page.startAfter ?? 0, limit + 1));
-  const history = entries.slice(0, limit);
-  return { gameballId, history, count: history.length, hasMore: entries.length > limit };
+  // The profile first: the entries are explained from it, walking back from the head it names.
+  const found = await store.read(async (sql) => {
+    const profile = await findProfileByCustomerId(sql, store.dialect, account.id, customerId);
+    return profile && { gameballId: profile.gameballId, entries: await listHistory(sql, profile, page.startAfter ?? 0, limit + 1) };
+  });
+  if (found === undefined) throw new AppError('customerNotFound', `No customer with customerId "${customerId}" in this account.`);
+  const history = found.entries.slice(0, limit);
+  return { gameballId: found.gameballId, history, count: history.length, hasMore: found.entries.length > limit };
 }

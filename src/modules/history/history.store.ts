@@ -2,7 +2,10 @@ import type { Db } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
+import type { ProfileState } from '../customers/customers.types.js';
 import type { FieldChange, HistoryEntry, HistoryOperation, HistoryRecord } from './history.types.js';
+import { diffProfiles } from './profile-diff.js';
+import { copyState, fieldValue, isStateField, setFieldValue } from './profile-fields.js';
 
 /**
  * A profile's entries form a chain: the profile row names its newest entry (history_head), each
@@ -13,15 +16,20 @@ import type { FieldChange, HistoryEntry, HistoryOperation, HistoryRecord } from 
 const HISTORY_COLUMNS = 'account_id, gameball_id, at, operation, customer_id, request_id, changes, related_gameball_id, prev_id';
 
 /**
- * Stored compactly, as [field, before, after] triples: every write of a profile writes one, so
- * its size is a share of the write path's cost.
+ * Entries are reverse deltas: the profile row is the newest state, and an entry stores the value
+ * each field had *before* it, as [field, before]. What a field became is read back from the
+ * profile and the entries after it (explainChain), so a write stores each value once — in the
+ * profile — and a new profile's entry stores no values at all, only the marker NEW_PROFILE.
+ * Fields that are not the profile's (customerIds) keep [field, before, after], as do entries
+ * written before this format. Every write of a profile writes an entry, so its size is a share
+ * of the write path's cost (README "What profile history costs").
  */
-function packChanges(changes: readonly FieldChange[]): string {
-  return JSON.stringify(changes.map((c) => [c.field, c.before, c.after]));
-}
+const NEW_PROFILE = 'new';
+type StoredChange = [field: string, before: unknown, after?: unknown];
 
-function unpackChanges(stored: unknown): FieldChange[] {
-  return readJson<Array<[string, unknown, unknown]>>(stored, []).map(([field, before, after]) => ({ field, before, after }));
+function packChanges(record: HistoryRecord): string {
+  const items = record.changes.map((c): StoredChange => (isStateField(c.field) && !record.newProfile ? [c.field, c.before] : [c.field, c.before, c.after]));
+  return JSON.stringify(record.newProfile ? [NEW_PROFILE, ...items] : items);
 }
 
 /**
@@ -35,20 +43,22 @@ export function insertHistoryText(dialect: Dialect, from?: { gameballFrom: strin
     : `insert into profile_history (${HISTORY_COLUMNS}) values (${values}) returning id`;
 }
 
-/** The parameters of insertHistoryText, in order (without the gameball_id when it comes from a CTE). */
-export function historyValues(record: HistoryRecord, withGameballId: boolean, prevId: number | null): unknown[] {
-  const rest = [record.at, record.operation, record.customerId, record.requestId ?? null, packChanges(record.changes), record.relatedGameballId, prevId];
-  return withGameballId ? [record.accountId, record.gameballId, ...rest] : [record.accountId, ...rest];
+/** The parameters of insertHistoryText, in order; no `gameballId`: it comes from a CTE. */
+export function historyValues(record: HistoryRecord, gameballId: number | undefined, prevId: number | null): unknown[] {
+  const values: unknown[] = [record.accountId];
+  if (gameballId !== undefined) values.push(gameballId);
+  values.push(record.at, record.operation, record.customerId, record.requestId ?? null, packChanges(record), record.relatedGameballId, prevId);
+  return values;
 }
 
 /** One text per dialect: the statement cache is keyed by it, and a fresh string would be hashed anew each time. */
 const insertTexts = new Map<string, string>();
 
-/** Inserts an entry after `prevId` and answers its id; the caller points the profile at it. */
-export async function insertHistory(sql: SqlRunner, dialect: Dialect, record: HistoryRecord, prevId: number | null): Promise<number> {
+/** Inserts an entry of profile `gameballId` after `prevId` and answers its id; the caller points the profile at it. */
+export async function insertHistory(sql: SqlRunner, dialect: Dialect, record: HistoryRecord, gameballId: number, prevId: number | null): Promise<number> {
   let text = insertTexts.get(dialect.name);
   if (text === undefined) insertTexts.set(dialect.name, (text = insertHistoryText(dialect)));
-  const row = await sql.get<{ id: number }>(text, historyValues(record, true, prevId));
+  const row = await sql.get<{ id: number }>(text, historyValues(record, gameballId, prevId));
   return Number(row!.id);
 }
 
@@ -59,27 +69,26 @@ export async function pointProfileAt(sql: SqlRunner, gameballId: number, head: n
 
 /** An entry added to a profile outside its write statement (unmerge): inserted, then the profile points at it. */
 export async function appendHistory(sql: SqlRunner, dialect: Dialect, record: HistoryRecord & { gameballId: number }, head: number | null): Promise<void> {
-  await pointProfileAt(sql, record.gameballId, await insertHistory(sql, dialect, record, head));
+  await pointProfileAt(sql, record.gameballId, await insertHistory(sql, dialect, record, record.gameballId, head));
 }
 
 const ENTRY_COLUMNS = 'id, at, operation, customer_id, request_id, changes, related_gameball_id';
 
-/** Up to `limit` entries of the chain that starts at the entry chosen by `start` (newest first). */
-const chainText = (start: string) =>
+/**
+ * A profile's chain from the entry `head` (the one its row named when it was read, so a write
+ * committed since cannot slip in), until `limit` entries older than the cursor have been seen:
+ * the entries newer than the cursor are read too, as what those entries' fields became is known
+ * only by walking back from the profile. Exported for the test that holds it to its plan.
+ */
+export const CHAIN_FROM =
   'with recursive chain(id, n) as (' +
-  `select ${start}, 1 union all ` +
-  'select h.prev_id, c.n + 1 from profile_history h join chain c on h.id = c.id where h.prev_id is not null and c.n < ?' +
+  'select id, case when id < ? then 1 else 0 end from profile_history where id = ? and gameball_id = ? and account_id = ? union all ' +
+  'select h.prev_id, c.n + case when h.prev_id < ? then 1 else 0 end from profile_history h join chain c on h.id = c.id where h.prev_id is not null and c.n < ?' +
   `) select ${ENTRY_COLUMNS} from profile_history where id in (select id from chain) order by id desc`;
-
-/** Exported for the test that holds the read to its plan. */
-export const FROM_HEAD = chainText('(select history_head from profiles where gameball_id = ? and account_id = ?)');
 const CHAIN_FROM_HEAD =
   'with recursive chain(id) as (select history_head from profiles where gameball_id = ? and account_id = ? ' +
   'union all select h.prev_id from profile_history h join chain c on h.id = c.id where h.prev_id is not null) ';
 const ERASE_CHAIN = `${CHAIN_FROM_HEAD}delete from profile_history where id in (select id from chain)`;
-
-/** After a cursor: the entry before it, if the cursor is an entry of this profile. */
-const AFTER_CURSOR = chainText('(select prev_id from profile_history where id = ? and gameball_id = ? and account_id = ?)');
 
 interface HistoryRow {
   id: number;
@@ -91,30 +100,48 @@ interface HistoryRow {
   related_gameball_id: number | null;
 }
 
-const toEntry = (row: HistoryRow): HistoryEntry => ({
-  id: Number(row.id),
-  at: row.at,
-  operation: row.operation as HistoryOperation,
-  customerId: row.customer_id,
-  requestId: row.request_id,
-  changes: unpackChanges(row.changes),
-  relatedGameballId: row.related_gameball_id === null ? null : Number(row.related_gameball_id),
-});
+/**
+ * Tells each entry's changes, newest first, walking back from the profile as it is: a field's
+ * value after an entry is its value before the next entry that changed it, or its value now.
+ */
+function explainChain(current: ProfileState, rows: readonly HistoryRow[]): HistoryEntry[] {
+  const state = copyState(current);
+  return rows.map((row) => {
+    const stored = readJson<unknown[]>(row.changes, []);
+    const isNew = stored[0] === NEW_PROFILE;
+    const items = (isNew ? stored.slice(1) : stored) as StoredChange[];
+    const changes: FieldChange[] = items.map(([field, before, ...after]) => ({ field, before, after: after.length > 0 ? after[0] : fieldValue(state, field) }));
+    if (isNew) changes.unshift(...diffProfiles(undefined, state));
+    else for (const [field, before] of items) if (isStateField(field)) setFieldValue(state, field, before);
+    return {
+      id: Number(row.id),
+      at: row.at,
+      operation: row.operation as HistoryOperation,
+      customerId: row.customer_id,
+      requestId: row.request_id,
+      changes,
+      relatedGameballId: row.related_gameball_id === null ? null : Number(row.related_gameball_id),
+    };
+  });
+}
+
+/** A profile as read, with the newest entry its row named. */
+export type ProfileAsRead = ProfileState & { gameballId: number; accountId: string; historyHead: number | null };
 
 /** One profile's entries, newest first, after the `startAfter` entry (0: from the newest). */
-export async function listHistory(sql: SqlRunner, accountId: string, gameballId: number, startAfter: number, limit: number): Promise<HistoryEntry[]> {
-  const rows = startAfter > 0
-    ? await sql.all<HistoryRow>(AFTER_CURSOR, [startAfter, gameballId, accountId, limit])
-    : await sql.all<HistoryRow>(FROM_HEAD, [gameballId, accountId, limit]);
-  return rows.map(toEntry);
+export async function listHistory(sql: SqlRunner, profile: ProfileAsRead, startAfter: number, limit: number): Promise<HistoryEntry[]> {
+  if (profile.historyHead === null) return [];
+  const cursor = startAfter > 0 ? startAfter : Number.MAX_SAFE_INTEGER;
+  const rows = await sql.all<HistoryRow>(CHAIN_FROM, [cursor, profile.historyHead, profile.gameballId, profile.accountId, cursor, limit]);
+  return explainChain(profile, rows).filter((entry) => entry.id < cursor);
 }
 
 /** Past any profile's length: a whole chain (entries older than the retention are gone anyway). */
 const WHOLE = 1_000_000_000;
 
 /** A profile's whole history, oldest first (unmerge rebuilds from it; export shows it). */
-export async function readWholeHistory(sql: SqlRunner, accountId: string, gameballId: number): Promise<HistoryEntry[]> {
-  return (await listHistory(sql, accountId, gameballId, 0, WHOLE)).reverse();
+export async function readWholeHistory(sql: SqlRunner, profile: ProfileAsRead): Promise<HistoryEntry[]> {
+  return (await listHistory(sql, profile, 0, WHOLE)).reverse();
 }
 
 /** A deleted profile's history goes, personal data and all, in one statement; the caller then records the delete. */
@@ -124,7 +151,7 @@ export async function eraseHistory(sql: SqlRunner, accountId: string, gameballId
 
 /** The entry that records a delete: its profile is gone, so it stands alone. */
 export async function insertDeleteEntry(sql: SqlRunner, dialect: Dialect, record: HistoryRecord): Promise<void> {
-  await insertHistory(sql, dialect, record, null);
+  await insertHistory(sql, dialect, record, record.gameballId!, null);
 }
 
 /**

@@ -24,6 +24,12 @@ export interface HistoryRecord extends WriteOrigin {
   gameballId: number | undefined;
   at: string;
   customerId: string;
+  /**
+   * A new profile's entry lists no fields: what the profile held after it is read back from the
+   * profile and the entries after it (history.store.ts). `changes` then holds only fields that
+   * are not the profile's (customerIds).
+   */
+  newProfile?: boolean;
   changes: FieldChange[];
   /** The other profile of a merge of profiles or an unmerge. */
   relatedGameballId: number | null;

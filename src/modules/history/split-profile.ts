@@ -1,6 +1,7 @@
 import type { ProfileState, PushDevice } from '../customers/customers.types.js';
 import { EMPTY_PROFILE } from '../customers/profile-patch.js';
 import type { HistoryEntry } from './history.types.js';
+import { copyState, setFieldValue } from './profile-fields.js';
 
 /**
  * The two profiles an unmerge makes of one, rebuilt from its history (README "Unmerge"):
@@ -17,28 +18,8 @@ export interface SplitProfile {
   leaving: ProfileState;
 }
 
-const ATTRIBUTE = 'customerAttributes.';
-const CUSTOM = 'customerAttributes.custom.';
 /** Owned element by element, or not moved at all. */
 const WHOLE_FIELDS = new Set(['tags', 'pushDevices', 'referralCode', 'isReferred']);
-const DEFAULTS: Record<string, unknown> = { guest: EMPTY_PROFILE.guest, isActive: EMPTY_PROFILE.isActive };
-
-function setField(state: ProfileState, field: string, value: unknown): void {
-  const present = value !== null && value !== undefined;
-  if (field.startsWith(CUSTOM)) {
-    const key = field.slice(CUSTOM.length);
-    if (present) state.custom[key] = value;
-    else delete state.custom[key];
-  } else if (field.startsWith(ATTRIBUTE)) {
-    const key = field.slice(ATTRIBUTE.length);
-    if (present) state.attributes[key] = value;
-    else delete state.attributes[key];
-  } else if (field === 'email' || field === 'mobile') {
-    state[field] = present ? String(value) : null;
-  } else if (field === 'guest' || field === 'isActive') {
-    state[field] = present ? Boolean(value) : (DEFAULTS[field] as boolean);
-  }
-}
 
 /** Who added each element still there: tags by lower-cased name, devices by token. */
 function elementOwners<T>(entries: readonly HistoryEntry[], field: string, keyOf: (element: T) => string, same: (a: T, b: T) => boolean): Map<string, string> {
@@ -76,12 +57,12 @@ export function splitProfile(current: ProfileState, history: readonly HistoryEnt
     }
   }
 
-  const remaining: ProfileState = { ...current, attributes: { ...current.attributes }, custom: { ...current.custom } };
+  const remaining = copyState(current);
   for (const [field, writer] of lastWriter) {
-    if (writer === detached) setField(remaining, field, lastByOthers.has(field) ? lastByOthers.get(field) : null);
+    if (writer === detached) setFieldValue(remaining, field, lastByOthers.has(field) ? lastByOthers.get(field) : null);
   }
-  const leaving: ProfileState = { ...EMPTY_PROFILE, attributes: {}, custom: {} };
-  for (const [field, value] of lastByDetached) setField(leaving, field, value);
+  const leaving = copyState(EMPTY_PROFILE);
+  for (const [field, value] of lastByDetached) setFieldValue(leaving, field, value);
 
   const tagOwners = elementOwners<string>(relevant, 'tags', tagKey, (a, b) => a === b);
   const deviceOwners = elementOwners<PushDevice>(relevant, 'pushDevices', deviceKey, (a, b) => a.updatedAt === b.updatedAt);

@@ -114,7 +114,7 @@ export async function exportCustomer(store: Store, account: AccountRecord, custo
       devices: profile.pushDevices,
       tags: profile.tags,
       referrals: await referrals(sql, profile.gameballId),
-      history: await readWholeHistory(sql, account.id, profile.gameballId),
+      history: await readWholeHistory(sql, profile),
       webhookEvents: await webhookEvents(sql, account.id, profile.gameballId),
     };
   });
