@@ -16,6 +16,7 @@ import { registerReferralRoutes } from './modules/referrals/referrals.routes.js'
 import { registerTagRoutes } from './modules/tags/tags.routes.js';
 import { registerHistoryRoutes } from './modules/history/history.routes.js';
 import { registerPrivacyRoutes } from './modules/privacy/privacy.routes.js';
+import { registerIdempotency } from './modules/idempotency/idempotency.hooks.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PATRON_VERSION = '0.1.0';
@@ -72,6 +73,8 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.decorateRequest('account', null as never);
   app.decorateRequest('sessionCustomerId', undefined);
+  app.decorateRequest('rawBody', undefined);
+  app.decorateRequest('heldIdempotencyKey', undefined);
   // The API speaks JSON only; without this Fastify would accept text/plain bodies as strings.
   app.removeContentTypeParser('text/plain');
   // Many HTTP clients send Content-Type: application/json on a DELETE, or on a POST that takes no
@@ -80,6 +83,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body.toString();
     if (body === '' && (request.method === 'DELETE' || request.method === 'POST' && !hasBodySchema(request))) return done(null, undefined);
     return parseJson(request, body.toString(), (error, parsed) => {
       if (error) return done(error, undefined);
@@ -95,6 +99,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   app.addHook('onRequest', authHook(store));
   app.addHook('preValidation', async (request) => rejectUnstorableText(request));
   app.addHook('preHandler', sessionCustomerHook);
+  registerIdempotency(app, store);
 
   await registerOpenApi(app, PATRON_VERSION);
 

@@ -26,6 +26,8 @@ export const errorCatalogue = {
   notFound: { status: 404, code: 4004, type: 'General Error', description: 'No such resource (batch, webhook, account) or operation; also a path that cannot name anything (not valid UTF-8, a NUL).' },
   notMerged: { status: 422, code: 4022, type: 'Request Error', description: 'The customer has only one customerId: there is nothing to unmerge.' },
   writeConflict: { status: 409, code: 4009, type: 'Request Error', description: 'Concurrent writes to the same customer kept conflicting; nothing was written. Retry the request.' },
+  idempotencyKeyInUse: { status: 409, code: 4019, type: 'Request Error', description: 'A request with this Idempotency-Key is still running; retry after the Retry-After header.' },
+  idempotencyKeyMismatch: { status: 422, code: 4023, type: 'Request Error', description: 'This Idempotency-Key was first used for another request (method, path or body): a key stands for one request.' },
   rateLimited: { status: 429, code: 4029, type: 'Request Error', description: 'Too many requests; retry after the Retry-After header.' },
   internal: { status: 500, code: 5000, type: 'Server Error', description: 'An unexpected server error; the requestId finds it in the logs.' },
   storeUnavailable: { status: 503, code: 5003, type: 'Server Error', description: 'The database cannot be reached; retry later.' },

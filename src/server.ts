@@ -7,6 +7,7 @@ import { ensureDefaultAccount } from './modules/accounts/accounts.service.js';
 import { BatchWorker } from './modules/batches/batches.worker.js';
 import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
 import { HistoryPurgeWorker } from './modules/history/history.worker.js';
+import { IdempotencyPurgeWorker } from './modules/idempotency/idempotency.worker.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -41,12 +42,14 @@ export async function startServer(config: Config, print: (line: string) => void 
   batchWorker.start();
   const historyWorker = new HistoryPurgeWorker(store, config.historyRetentionDays, config.workerPollMs, app.log);
   historyWorker.start();
+  const idempotencyWorker = new IdempotencyPurgeWorker(store, config.workerPollMs, app.log);
+  idempotencyWorker.start();
   return {
     app,
     store,
     url,
     close: async () => {
-      await Promise.all([worker.stop(), batchWorker.stop(), historyWorker.stop()]);
+      await Promise.all([worker.stop(), batchWorker.stop(), historyWorker.stop(), idempotencyWorker.stop()]);
       await app.close();
       await store.close();
     },

@@ -159,6 +159,19 @@ export interface ProfileHistoryTable {
   prev_id: number | null;
 }
 
+export interface IdempotencyKeysTable {
+  account_id: string;
+  key: string;
+  fingerprint: string;
+  method: string;
+  path: string;
+  created_at: string;
+  lease_until: string;
+  response_status: number | null;
+  response_type: string | null;
+  response_body: string | null;
+}
+
 export interface ProfileSplitsTable {
   gameball_id: number;
   sibling_gameball_id: number;
@@ -179,6 +192,7 @@ export interface Database {
   batch_items: BatchItemsTable;
   profile_history: ProfileHistoryTable;
   profile_splits: ProfileSplitsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Db = Kysely<Database>;

@@ -8,6 +8,20 @@ const SECURITY: Record<AuthLevel, Array<Record<string, string[]>>> = {
   'apiKey+secretKey': [{ apiKey: [], secretKey: [] }],
 };
 
+const IDEMPOTENCY_HEADERS = {
+  type: 'object',
+  properties: {
+    'Idempotency-Key': {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      description:
+        'Makes a retry safe: the first answer is kept with the key for 24 hours and a repeat with the same method, path and body gets it again '
+        + '(header Idempotent-Replayed: true) without running; the same key with another request is 422 (code 4023), a repeat while the first runs is 409 (code 4019).',
+    },
+  },
+};
+
 /**
  * Patron's own OpenAPI 3.1 document, generated from the route schemas (so it cannot drift from
  * what the routes validate), at /openapi.json; human docs at /docs, served from the package's
@@ -46,10 +60,14 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'history', description: 'Patron extensions: what happened to a profile, unmerge, personal-data export.' },
       ],
     },
-    // Every route states its keys in config.auth; the document shows them as security.
+    // Every route states its keys in config.auth; the document shows them as security, and
+    // every write of the API takes an Idempotency-Key.
     transform: ({ schema, url, route }) => {
       const auth = route.config?.auth as AuthLevel | undefined;
-      return { schema: auth ? { ...schema, security: SECURITY[auth] } : schema, url } as never;
+      if (!auth) return { schema, url } as never;
+      const methods = ([] as string[]).concat(route.method);
+      const writes = methods.some((m) => m !== 'GET' && m !== 'HEAD');
+      return { schema: { ...schema, security: SECURITY[auth], ...(writes && { headers: IDEMPOTENCY_HEADERS }) }, url } as never;
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true });

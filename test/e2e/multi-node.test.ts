@@ -73,6 +73,25 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     assert.equal(new Set(codes).size, 50, 'every new profile got its own code');
   });
 
+  test('one Idempotency-Key sent to both nodes at once runs once: the others replay its answer or hear 409', async (ctx) => {
+    const { account, keys } = await createAccount(accounts, 'idempotent', {});
+    const auth = { apikey: keys.apiKey, secretkey: keys.secretKey, 'idempotency-key': 'checkout-7781' };
+    const body = { body: [{ customerId: 'idem-1' }, { customerId: 'idem-2' }] };
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => http(nodes[i % 2]!.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, body)));
+    const ran = answers.filter((a) => a.status === 200 && a.headers['idempotent-replayed'] === undefined);
+    const replayed = answers.filter((a) => a.status === 200 && a.headers['idempotent-replayed'] === 'true');
+    const busy = answers.filter((a) => a.status === 409);
+    assert.equal(ran.length, 1, JSON.stringify(answers.map((a) => [a.status, a.headers['idempotent-replayed'], a.body])));
+    assert.equal(ran.length + replayed.length + busy.length, 20, 'every answer is the first, a replay of it, or 409');
+    for (const r of replayed) assert.deepEqual(r.body, ran[0]!.body);
+    for (const b of busy) assert.deepEqual([b.body.code, b.headers['retry-after']], [4019, '1']);
+    const jobs = await accounts.db.selectFrom('batch_jobs').select('id').where('account_id', '=', account.id).execute();
+    assert.deepEqual(jobs.map((j) => j.id), [ran[0]!.body.jobId]);
+    const sameKey = await accounts.db.selectFrom('idempotency_keys').select(['response_status']).where('account_id', '=', account.id).execute();
+    assert.deepEqual(sameKey, [{ response_status: 200 }]);
+    ctx.diagnostic(`idempotency across two nodes: 20 requests, 1 ran, ${replayed.length} replayed, ${busy.length} answered 409`);
+  });
+
   test('overlapping creates of one new customerId across both nodes make one profile', async () => {
     const api = alternate(await newAccount({}));
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => api.upsert(i, { customerId: 'fresh', customerAttributes: { totalOrders: i } })));
