@@ -17,6 +17,8 @@ import { registerTagRoutes } from './modules/tags/tags.routes.js';
 import { registerHistoryRoutes } from './modules/history/history.routes.js';
 import { registerPrivacyRoutes } from './modules/privacy/privacy.routes.js';
 import { registerIdempotency } from './modules/idempotency/idempotency.hooks.js';
+import { AccountRateLimiter, registerAccountLimits } from './modules/limits/account-limits.js';
+import { SINGLE_NODE, type NodeCount } from './modules/limits/node-registry.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PATRON_VERSION = '0.1.0';
@@ -50,10 +52,12 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Requests per minute per apiKey; 0 or absent: no limit. */
   rateLimitPerMinute?: number;
+  /** How many nodes share each account's limits (a NodeRegistry when serving); absent: this one alone. */
+  nodes?: NodeCount;
 }
 
 /** Builds the HTTP app on a connected, migrated store. Never listens. */
-export async function buildApp({ store, logLevel = 'info', logStream, rateLimitPerMinute = 0 }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ store, logLevel = 'info', logStream, rateLimitPerMinute = 0, nodes = SINGLE_NODE }: AppOptions): Promise<FastifyInstance> {
   const logger = loggerOptions(logLevel);
   const app = Fastify({
     logger: logStream && typeof logger === 'object' ? { ...logger, stream: logStream } : logger,
@@ -66,6 +70,8 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
     // Every answer Patron can shape carries the documented error body, even before routing.
     frameworkErrors,
     clientErrorHandler,
+    // A request that arrives while the node shuts down gets the documented error body (below), not Fastify's own.
+    return503OnClosing: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the API; replies are plain JSON.stringify so no value is ever
@@ -95,8 +101,24 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
 
   registerRequestLogging(app);
   registerErrorHandler(app, store.dialect);
+  // Shutting down: requests under way finish; a new one is refused before it does anything
+  // (Fastify also closes its connection).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new AppError('shuttingDown', 'This node is shutting down; nothing was done. Retry: another node, or this one restarted, will answer.');
+  });
+  // A request that was under way ends its connection with its answer, so no idle keep-alive
+  // connection holds the shutdown open.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   if (rateLimitPerMinute > 0) await registerRateLimit(app, rateLimitPerMinute);
   app.addHook('onRequest', authHook(store));
+  registerAccountLimits(app, new AccountRateLimiter(nodes));
   app.addHook('preValidation', async (request) => rejectUnstorableText(request));
   app.addHook('preHandler', sessionCustomerHook);
   registerIdempotency(app, store);

@@ -21,6 +21,10 @@ export interface Config {
   historyRetentionDays: number;
   /** The key-encryption key as written (never logged); undefined: see loadMasterKey. */
   masterKey: string | undefined;
+  /** Webhooks may go to loopback, private and link-local addresses (local development only). */
+  webhookAllowPrivate: boolean;
+  /** SIGTERM/SIGINT: how long a node may take to finish what it started before it exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,6 +54,8 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'PATRON_WEBHOOK_TIMEOUT_MS', description: 'how long a webhook receiver has to answer', default: '10000' },
   { env: 'PATRON_HISTORY_RETENTION_DAYS', description: "days a profile's history entries are kept (older ones are purged by the worker); 0 records no history", default: '400' },
   { env: 'PATRON_MASTER_KEY', description: "key that seals accounts' secretKeys at rest (session tokens need it): 32 bytes as base64 or hex; embedded default: a key file beside the database", default: '' },
+  { env: 'PATRON_WEBHOOK_ALLOW_PRIVATE', description: 'true: webhooks may go to loopback, private, link-local and other non-public addresses (local development; refused by default)', default: 'false' },
+  { env: 'PATRON_SHUTDOWN_TIMEOUT_MS', description: 'on SIGTERM/SIGINT, how long a node may take to finish in-flight requests, writes and deliveries before it exits anyway', default: '10000' },
   { env: 'PATRON_RATE_LIMIT_PER_MINUTE', description: 'requests per minute per apiKey on each node (0 = no limit)', default: '0' },
 ];
 
@@ -60,6 +66,12 @@ function integer(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function flag(name: string, raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (value !== 'true' && value !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  return value === 'true';
 }
 
 function delays(name: string, raw: string): number[] {
@@ -109,5 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     webhookTimeoutMs: integer('PATRON_WEBHOOK_TIMEOUT_MS', read('PATRON_WEBHOOK_TIMEOUT_MS'), 100, 600_000),
     historyRetentionDays: integer('PATRON_HISTORY_RETENTION_DAYS', read('PATRON_HISTORY_RETENTION_DAYS'), 0, 36_500),
     masterKey: read('PATRON_MASTER_KEY') || undefined,
+    webhookAllowPrivate: flag('PATRON_WEBHOOK_ALLOW_PRIVATE', read('PATRON_WEBHOOK_ALLOW_PRIVATE')),
+    shutdownTimeoutMs: integer('PATRON_SHUTDOWN_TIMEOUT_MS', read('PATRON_SHUTDOWN_TIMEOUT_MS'), 100, 600_000),
   };
 }

@@ -30,6 +30,7 @@ export const errorCatalogue = {
   idempotencyKeyMismatch: { status: 422, code: 4023, type: 'Request Error', description: 'This Idempotency-Key was first used for another request (method, path or body): a key stands for one request.' },
   rateLimited: { status: 429, code: 4029, type: 'Request Error', description: 'Too many requests; retry after the Retry-After header.' },
   internal: { status: 500, code: 5000, type: 'Server Error', description: 'An unexpected server error; the requestId finds it in the logs.' },
+  shuttingDown: { status: 503, code: 5004, type: 'Server Error', description: 'This node is shutting down and takes no new requests; retry (another node, or this one restarted, answers). Nothing was done.' },
   storeUnavailable: { status: 503, code: 5003, type: 'Server Error', description: 'The database cannot be reached; retry later.' },
 } as const;
 

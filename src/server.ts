@@ -8,6 +8,8 @@ import { BatchWorker } from './modules/batches/batches.worker.js';
 import { WebhookWorker } from './modules/webhooks/webhooks.worker.js';
 import { HistoryPurgeWorker } from './modules/history/history.worker.js';
 import { IdempotencyPurgeWorker } from './modules/idempotency/idempotency.worker.js';
+import { BulkBudget } from './modules/limits/bulk-budget.js';
+import { NodeRegistry } from './modules/limits/node-registry.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -19,13 +21,16 @@ export interface RunningServer {
 /** Migrates, makes sure an account exists (printing its keys once), then listens. */
 export async function startServer(config: Config, print: (line: string) => void = console.log): Promise<RunningServer> {
   const store = await openStore(config);
+  const registry = new NodeRegistry(store, 'serve');
   const created = await ensureDefaultAccount(store);
   if (created) {
     print(`No account existed, so Patron created account "${created.account.name}" (${created.account.id}). Its keys are shown once:`);
     print(`apiKey: ${created.keys.apiKey}`);
     print(`secretKey: ${created.keys.secretKey}`);
   }
-  const app = await buildApp({ store, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute });
+  const app = await buildApp({ store, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, nodes: registry });
+  // Heartbeats before the first request: the node's share of every account's limits depends on them.
+  await registry.start(app.log);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -34,11 +39,11 @@ export async function startServer(config: Config, print: (line: string) => void 
   if (!store.masterKey) app.log.warn('No master key (PATRON_MASTER_KEY): API v4.1 session tokens (X-GB-TOKEN) cannot be verified; both keys still work.');
   const worker = new WebhookWorker(
     store,
-    { retryDelays: config.webhookRetryDelays, pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs },
+    { retryDelays: config.webhookRetryDelays, pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, allowPrivate: config.webhookAllowPrivate },
     app.log,
   );
   worker.start();
-  const batchWorker = new BatchWorker(store, config.workerPollMs, config.batchLeaseMs, app.log);
+  const batchWorker = new BatchWorker(store, config.workerPollMs, config.batchLeaseMs, app.log, new BulkBudget(registry));
   batchWorker.start();
   const historyWorker = new HistoryPurgeWorker(store, config.historyRetentionDays, config.workerPollMs, app.log);
   historyWorker.start();
@@ -48,9 +53,12 @@ export async function startServer(config: Config, print: (line: string) => void 
     app,
     store,
     url,
+    // Graceful: no new requests or work; requests under way finish, and with them the open write
+    // group; a batch job hands back its next chunk and webhook sends in flight are handed back
+    // unsent; then the node leaves the registry and closes the store (README "Shutdown").
     close: async () => {
-      await Promise.all([worker.stop(), batchWorker.stop(), historyWorker.stop(), idempotencyWorker.stop()]);
-      await app.close();
+      await Promise.all([app.close(), worker.stop(), batchWorker.stop(), historyWorker.stop(), idempotencyWorker.stop()]);
+      await registry.stop();
       await store.close();
     },
   };

@@ -10,8 +10,18 @@ export interface AccountFlags {
   referralCompletion?: ReferralCompletion;
   highSecurity?: boolean;
   minimumApiVersion?: ApiVersion;
+  rateLimitWrites?: number;
+  rateLimitReads?: number;
+  rateLimitBulk?: number;
   json?: boolean;
 }
+
+/** A number of requests per second as typed; the service checks its range and names the field. */
+function perSecond(raw: string): number {
+  return /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+}
+
+const rateLimitText = (perSec: number, what: string): string => (perSec > 0 ? `${perSec} ${what}/s` : `${what} unlimited`);
 
 /** The settings flags shared by `accounts create` and `accounts update`. */
 export function withSettingsFlags(command: Command): Command {
@@ -23,6 +33,9 @@ export function withSettingsFlags(command: Command): Command {
     .option('--high-security', 'require the secretKey on every operation')
     .option('--no-high-security', 'require the secretKey only where the API says so')
     .addOption(new Option('--minimum-api-version <version>', 'refuse calls under older API versions (4.1: v4.0 calls answer 403)').choices(API_VERSIONS))
+    .option('--rate-limit-writes <n>', 'API writes per second for the whole account, across nodes (0: no limit; Gameball publishes 30)', perSecond)
+    .option('--rate-limit-reads <n>', 'API reads per second for the whole account, across nodes (0: no limit; Gameball publishes 100)', perSecond)
+    .option('--rate-limit-bulk <n>', 'batch and import items per second, a budget apart from the writes (0: no limit)', perSecond)
     .option('--json', 'print one JSON object and nothing else');
 }
 
@@ -34,6 +47,9 @@ export function settingsFrom(flags: AccountFlags): SettingsInput {
     ...(flags.referralCompletion !== undefined && { referralCompletion: flags.referralCompletion }),
     ...(flags.highSecurity !== undefined && { highSecurity: flags.highSecurity }),
     ...(flags.minimumApiVersion !== undefined && { minimumApiVersion: flags.minimumApiVersion }),
+    ...(flags.rateLimitWrites !== undefined && { rateLimitWrites: flags.rateLimitWrites }),
+    ...(flags.rateLimitReads !== undefined && { rateLimitReads: flags.rateLimitReads }),
+    ...(flags.rateLimitBulk !== undefined && { rateLimitBulk: flags.rateLimitBulk }),
   };
 }
 
@@ -48,6 +64,7 @@ export function describeAccount(account: Account, keys?: AccountKeys, sessionTok
     `referralCompletion: ${account.referralCompletion}`,
     `highSecurity: ${account.highSecurity}`,
     `minimumApiVersion: ${account.minimumApiVersion}`,
+    `rateLimits: ${rateLimitText(account.rateLimitWrites, 'writes')}, ${rateLimitText(account.rateLimitReads, 'reads')}, ${rateLimitText(account.rateLimitBulk, 'batch items')}`,
     ...(sessionTokens === undefined ? [] : [`sessionTokens: ${sessionTokens}`]),
     `createdAt: ${account.createdAt}`,
   ];

@@ -54,10 +54,22 @@ program
     const shutdown = (signal: string) => {
       if (closing) return;
       closing = true;
-      server.app.log.info({ signal }, 'shutting down');
+      const log = server.app.log;
+      log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutting down: finishing what is under way');
+      // Past the bound, exit anyway: what had not committed is rolled back by the store.
+      setTimeout(() => {
+        log.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown took longer than PATRON_SHUTDOWN_TIMEOUT_MS; exiting now');
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
       server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
+        () => {
+          log.info('shut down cleanly');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
       );
     };
     process.on('SIGINT', () => shutdown('SIGINT'));
@@ -175,8 +187,13 @@ webhooks
   .option('--secret <value>', 'the secret your receiver already verifies with (default: a new random one)')
   .option('--json', 'print one JSON object {id, url, topics, signature, secret}')
   .action(async (flags: { account: string; url: string; topics: string; signature: string; secret?: string; json?: boolean }) => {
+    const { webhookAllowPrivate } = loadConfig(process.env, overrides());
     const added = await withStore((store) =>
-      addSubscription(store, flags.account, flags.url, flags.topics.split(','), { signature: flags.signature, ...(flags.secret !== undefined && { secret: flags.secret }) }),
+      addSubscription(store, flags.account, flags.url, flags.topics.split(','), {
+        signature: flags.signature,
+        allowPrivate: webhookAllowPrivate,
+        ...(flags.secret !== undefined && { secret: flags.secret }),
+      }),
     );
     if (flags.json) return console.log(JSON.stringify({ id: added.id, url: added.url, topics: added.topics, signature: added.signature, secret: added.secret }));
     const how = added.signature === 'gameball-v4' ? 'hex SHA-1 of the raw body + ":" + this secret' : 'hex HMAC-SHA256 of the raw body under this secret';
@@ -254,7 +271,12 @@ program
   .action(async (file: string, flags: { account: string; rejected?: string }) => {
     const rejectedFile = flags.rejected ?? `${file}.rejected.jsonl`;
     // Loaded here: the upsert rules are the heaviest modules, and only this command needs them.
-    const [{ countRows }, { importFile }] = await Promise.all([import('../modules/batches/import-rows.js'), import('../modules/batches/import.service.js')]);
+    const [{ countRows }, { importFile }, { NodeRegistry }, { BulkBudget }] = await Promise.all([
+      import('../modules/batches/import-rows.js'),
+      import('../modules/batches/import.service.js'),
+      import('../modules/limits/node-registry.js'),
+      import('../modules/limits/bulk-budget.js'),
+    ]);
     const summary = await withStore(async (store) => {
       const account = await findAccountRecord(store, flags.account);
       if (!account) throw new AppError('notFound', `No account with id "${flags.account}".`);
@@ -264,12 +286,16 @@ program
       );
       bar.start(await countRows(file), 0);
       let rows = 0;
+      // A running import is a node of its own: it shares the account's bulk budget with the serve nodes' batches.
+      const registry = new NodeRegistry(store, 'import');
+      await registry.start({ warn: (_context, message) => console.error(`warning: ${message}`) });
       try {
         return await importFile(store, account, file, rejectedFile, (done) => {
           rows = done;
           if (done % 100 === 0) bar.update(done);
-        });
+        }, new BulkBudget(registry));
       } finally {
+        await registry.stop();
         bar.update(rows);
         bar.stop();
       }

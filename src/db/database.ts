@@ -23,6 +23,9 @@ export interface AccountsTable {
   has_webhooks: Bool;
   secret_key_sealed: string | null;
   minimum_api_version: Generated<'4.0' | '4.1'>;
+  rate_limit_writes: Generated<number>;
+  rate_limit_reads: Generated<number>;
+  rate_limit_bulk: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -159,6 +162,13 @@ export interface ProfileHistoryTable {
   prev_id: number | null;
 }
 
+export interface PatronNodesTable {
+  id: string;
+  role: 'serve' | 'import';
+  seen_at: string;
+  bulk: Generated<number>;
+}
+
 export interface IdempotencyKeysTable {
   account_id: string;
   key: string;
@@ -193,6 +203,7 @@ export interface Database {
   profile_history: ProfileHistoryTable;
   profile_splits: ProfileSplitsTable;
   idempotency_keys: IdempotencyKeysTable;
+  patron_nodes: PatronNodesTable;
 }
 
 export type Db = Kysely<Database>;

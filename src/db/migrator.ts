@@ -10,6 +10,7 @@ import { sessionTokens } from './migrations/2026-11-26T12-00-session-tokens.js';
 import { profileHistory } from './migrations/2026-11-26T13-00-profile-history.js';
 import { profileSplits } from './migrations/2026-11-26T14-00-profile-splits.js';
 import { idempotencyKeys } from './migrations/2026-11-26T15-00-idempotency-keys.js';
+import { rateLimits } from './migrations/2026-11-26T16-00-rate-limits.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -22,6 +23,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T13-00-profile-history': profileHistory,
   '2026-11-26T14-00-profile-splits': profileSplits,
   '2026-11-26T15-00-idempotency-keys': idempotencyKeys,
+  '2026-11-26T16-00-rate-limits': rateLimits,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { startServe, type ServeProcess } from '../helpers/cli.js';
 import { http } from '../helpers/server.js';
+import { waitUntil } from '../helpers/wait.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
 import { connect } from '../../src/db/connect.js';
@@ -90,6 +91,53 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     const sameKey = await accounts.db.selectFrom('idempotency_keys').select(['response_status']).where('account_id', '=', account.id).execute();
     assert.deepEqual(sameKey, [{ response_status: 200 }]);
     ctx.diagnostic(`idempotency across two nodes: 20 requests, 1 ran, ${replayed.length} replayed, ${busy.length} answered 409`);
+  });
+
+  test("an account's write limit holds for the account as a whole across both nodes, within ±20 %", async (ctx) => {
+    const LIMIT = 40;
+    // Until both nodes count two serve nodes (heartbeats): a fresh account's first write then
+    // leaves one second of a half share, less one, times two nodes.
+    await waitUntil(async () => {
+      const probe = (await createAccount(accounts, 'probe', { rateLimitWrites: LIMIT })).keys;
+      const answers = await Promise.all(nodes.map((node) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: probe.apiKey }, { customerId: 'probe' })));
+      return answers.every((a) => a.headers['ratelimit-remaining'] === String(LIMIT - 2));
+    }, 'both nodes take half the limit', 15_000, 250);
+    const { keys } = await createAccount(accounts, 'limited', { rateLimitWrites: LIMIT });
+    const counts = { 200: 0, 429: 0, other: 0 };
+    let n = 0;
+    const started = performance.now();
+    const DURATION_MS = 3_000;
+    await Promise.all(Array.from({ length: 8 }, async (_, worker) => {
+      while (performance.now() - started < DURATION_MS) {
+        const res = await http(nodes[worker % 2]!.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, { customerId: `rl-${n++}` });
+        if (res.status === 200 || res.status === 429) counts[res.status]++;
+        else counts.other++;
+      }
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    // Each node starts with one second of its share in hand, then refills at its share.
+    const expected = LIMIT + LIMIT * seconds;
+    ctx.diagnostic(`rate limit across two nodes: ${counts[200]} writes accepted in ${seconds.toFixed(2)} s, expected ${expected.toFixed(0)} (limit ${LIMIT}/s), ${counts[429]} refused`);
+    assert.equal(counts.other, 0);
+    assert.ok(counts[429] > counts[200], 'the client sent well past the limit');
+    assert.ok(Math.abs(counts[200] / expected - 1) <= 0.2, `${counts[200]} accepted, expected ${expected.toFixed(0)} ± 20 %`);
+  });
+
+  test('batch items take the bulk budget, not the writes: a batch runs at its budget while live writes go on', async () => {
+    const { account, keys } = await createAccount(accounts, 'bulk', { rateLimitWrites: 20, rateLimitBulk: 100 });
+    const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
+    const items = Array.from({ length: 300 }, (_, i) => ({ customerId: `bulk-${i}` }));
+    const submitted = await http(nodes[0]!.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, { body: items });
+    assert.equal(submitted.status, 200);
+    const live = await Promise.all(Array.from({ length: 4 }, (_, i) => http(nodes[i % 2]!.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, { customerId: `live-${i}` })));
+    assert.deepEqual(live.map((r) => r.status), [200, 200, 200, 200], 'live writes are not held back by the batch');
+    const status = () => http(nodes[1]!.baseUrl, 'GET', `/api/v4.0/integrations/batches/${submitted.body.jobId}/status`, auth);
+    await waitUntil(async () => (await status()).body.status === 'completed', 'the batch has completed', 30_000, 100);
+    const job = await accounts.db.selectFrom('batch_jobs').select(['created_at', 'finished_at', 'processed_items']).where('account_id', '=', account.id).executeTakeFirstOrThrow();
+    const seconds = (Date.parse(job.finished_at!) - Date.parse(job.created_at)) / 1000;
+    assert.equal(job.processed_items, 300);
+    // One second of budget at once, the other 200 items at 100/s.
+    assert.ok(seconds >= 1.6, `300 items at 100/s took ${seconds} s`);
   });
 
   test('overlapping creates of one new customerId across both nodes make one profile', async () => {

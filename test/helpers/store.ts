@@ -80,8 +80,9 @@ export async function sharedTestDatabase() {
       const { account, keys } = await createAccount(store, name, settings);
       return { id: account.id, ...keys };
     },
+    /** Test receivers listen on 127.0.0.1, which only PATRON_WEBHOOK_ALLOW_PRIVATE=true accepts. */
     subscribe(accountId: string, receiverUrl: string, topics: string[]) {
-      return addSubscription(store, accountId, receiverUrl, topics);
+      return addSubscription(store, accountId, receiverUrl, topics, { allowPrivate: true });
     },
   };
 }

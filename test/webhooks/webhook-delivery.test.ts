@@ -10,7 +10,16 @@ import type { SettingsInput } from '../../src/modules/accounts/accounts.service.
 import { getDeliveries } from '../../src/modules/webhooks/webhooks.service.js';
 
 const database = await sharedTestDatabase();
-const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WEBHOOK_RETRY_DELAYS: '1,1', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_TIMEOUT_MS: '2000' };
+// The test receivers listen on 127.0.0.1: only PATRON_WEBHOOK_ALLOW_PRIVATE lets a node send there
+// (the default refusal is tested in webhook-targets.test.ts).
+const env = {
+  DATABASE_URL: database.url,
+  LOG_LEVEL: 'warn',
+  PATRON_WEBHOOK_RETRY_DELAYS: '1,1',
+  PATRON_WORKER_POLL_MS: '100',
+  PATRON_WEBHOOK_TIMEOUT_MS: '2000',
+  PATRON_WEBHOOK_ALLOW_PRIVATE: 'true',
+};
 
 /** The `patron webhooks …` commands themselves are tested here; set-up goes in-process. */
 async function cli(args: string[]) {

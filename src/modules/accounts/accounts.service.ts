@@ -58,6 +58,9 @@ export function forgetAccount(accountId: string): void {
   for (const [hash, entry] of cachedAccounts) if (entry.account.id === accountId) cachedAccounts.delete(hash);
 }
 
+/** Far above what one account can send; a typo of a few zeros is refused. */
+export const MAX_RATE_LIMIT = 1_000_000;
+
 const DEFAULT_SETTINGS: AccountSettings = {
   mergeBy: 'none',
   defaultCountry: null,
@@ -65,6 +68,9 @@ const DEFAULT_SETTINGS: AccountSettings = {
   referralCompletion: 'firstOrder',
   highSecurity: false,
   minimumApiVersion: '4.0',
+  rateLimitWrites: 0,
+  rateLimitReads: 0,
+  rateLimitBulk: 0,
 };
 
 function publicAccount(record: AccountRecord): Account {
@@ -134,6 +140,12 @@ function checkSettings(input: SettingsInput): SettingsInput {
   }
   if (input.minimumApiVersion !== undefined && !API_VERSIONS.includes(input.minimumApiVersion)) {
     throw invalid('minimumApiVersion', `must be one of ${API_VERSIONS.join(', ')}`);
+  }
+  for (const field of ['rateLimitWrites', 'rateLimitReads', 'rateLimitBulk'] as const) {
+    const value = input[field];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_RATE_LIMIT)) {
+      throw invalid(field, `must be a whole number of ${field === 'rateLimitBulk' ? 'batch items' : 'requests'} per second from 0 (no limit) to ${MAX_RATE_LIMIT}`);
+    }
   }
   if (input.defaultCountry !== undefined && input.defaultCountry !== null) {
     const country = input.defaultCountry.trim().toUpperCase();

@@ -3,6 +3,8 @@ import type { Store } from '../../db/connect.js';
 import { findAccountRecord } from '../accounts/accounts.service.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 import { batchSignal, upsertItems } from './batches.service.js';
+import { BulkBudget } from '../limits/bulk-budget.js';
+import { SINGLE_NODE } from '../limits/node-registry.js';
 import { claimJob, finishJob, isStopRequested, pendingItems, recordOutcomes, releaseJob, type ItemOutcome } from './batches.store.js';
 
 const CHUNK = 250;
@@ -20,6 +22,7 @@ export class BatchWorker extends PollingWorker {
     pollMs: number,
     private readonly leaseMs: number,
     log: FastifyBaseLogger,
+    private readonly budget: BulkBudget = new BulkBudget(SINGLE_NODE),
   ) {
     super('batches', pollMs, log, batchSignal);
   }
@@ -50,11 +53,12 @@ export class BatchWorker extends PollingWorker {
         await finishJob(this.store.db, job.id, 'failed', 'Stopped by request; the remaining items were not processed.', new Date().toISOString());
         return 1;
       }
-      const items = await pendingItems(this.store.db, job.id, CHUNK);
+      const items = await pendingItems(this.store.db, job.id, this.budget.listSize(account, CHUNK));
       if (items.length === 0) {
         await finishJob(this.store.db, job.id, 'completed', null, new Date().toISOString());
         return 1;
       }
+      await this.budget.take(account, items.length);
       // The chunk goes through the write core as one list: one transaction, one commit.
       const results = await upsertItems(
         this.store,

@@ -3,6 +3,8 @@ import { basename } from 'node:path';
 import type { Store } from '../../db/connect.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { upsertItems } from './batches.service.js';
+import { BulkBudget } from '../limits/bulk-budget.js';
+import { SINGLE_NODE } from '../limits/node-registry.js';
 import { readImportRows, type ImportRow } from './import-rows.js';
 
 /** Rows go to the write core in lists of this many: one transaction each. */
@@ -26,6 +28,7 @@ export async function importFile(
   file: string,
   rejectedFile: string,
   onRow: (done: number) => void = () => undefined,
+  budget: BulkBudget = new BulkBudget(SINGLE_NODE),
 ): Promise<ImportSummary> {
   const started = performance.now();
   const importName = basename(file);
@@ -39,6 +42,7 @@ export async function importFile(
   // Rejections are written in row order, unreadable rows included.
   const flush = async () => {
     const readable = chunk.flatMap((row) => ('request' in row ? [row] : []));
+    await budget.take(account, readable.length);
     const outcomes = await upsertItems(
       store,
       account,
@@ -62,7 +66,7 @@ export async function importFile(
     for await (const row of readImportRows(file)) {
       summary.rows++;
       chunk.push(row);
-      if (chunk.length >= CHUNK) await flush();
+      if (chunk.length >= budget.listSize(account, CHUNK)) await flush();
     }
     if (chunk.length > 0) await flush();
     onRow(summary.rows);

@@ -5,6 +5,7 @@ import { forgetAccount, getAccount, refreshWebhookFlag } from '../accounts/accou
 import { generateWebhookSecret, SIGNATURE_SCHEMES, type SignatureScheme } from './webhook-signature.js';
 import { deleteSubscription, insertSubscription, listDeliveries, listSubscriptions, requeueDelivery, type DeliveryRow } from './webhooks.store.js';
 import { TOPICS, type Subscription, type Topic } from './webhooks.types.js';
+import { checkTargetUrl, ForbiddenTargetError } from './safe-target.js';
 
 function checkUrl(raw: string): string {
   let url: URL;
@@ -41,6 +42,8 @@ export interface SubscriptionOptions {
   signature?: string;
   /** Default: a new random secret. */
   secret?: string;
+  /** Accept receivers at loopback, private and link-local addresses (PATRON_WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivate?: boolean;
 }
 
 /** Subscribes a URL to topics; the signing secret is returned once. */
@@ -52,10 +55,16 @@ export async function addSubscription(
   options: SubscriptionOptions = {},
 ): Promise<Subscription & { secret: string }> {
   await getAccount(store, accountId);
+  const checked = checkUrl(url);
+  if (!options.allowPrivate) {
+    await checkTargetUrl(new URL(checked)).catch((error: unknown) => {
+      throw error instanceof ForbiddenTargetError ? invalid('url', error.message) : error;
+    });
+  }
   const subscription: Subscription = {
     id: `wh_${randomBytes(9).toString('base64url')}`,
     accountId,
-    url: checkUrl(url),
+    url: checked,
     topics: checkTopics(topics),
     signature: checkSignature(options.signature ?? 'hmac-sha256'),
     createdAt: new Date().toISOString(),

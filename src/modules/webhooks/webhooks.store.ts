@@ -182,6 +182,11 @@ export async function recordAttempt(
     .execute();
 }
 
+/** Gives a claimed delivery back unsent (its node is shutting down): due again at once, for any node. */
+export async function releaseDelivery(db: Db, deliveryId: number): Promise<void> {
+  await db.updateTable('webhook_deliveries').set({ claimed_until: null }).where('id', '=', deliveryId).execute();
+}
+
 export interface DeliveryRow {
   id: number;
   eventId: string;

@@ -2,7 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../../db/connect.js';
 import type { DeliveryStatus } from '../../db/database.js';
 import { outboxSignal } from './webhooks.outbox.js';
-import { claimDueDeliveries, loadDeliveryJobs, recordAttempt, type DeliveryJob } from './webhooks.store.js';
+import { Agent, fetch } from 'undici';
+import { claimDueDeliveries, loadDeliveryJobs, recordAttempt, releaseDelivery, type DeliveryJob } from './webhooks.store.js';
+import { guardedAgent, literalTargetProblem } from './safe-target.js';
 import { signBody } from './webhook-signature.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 
@@ -13,6 +15,16 @@ export interface WorkerOptions {
   timeoutMs: number;
   /** Deliveries claimed per round. */
   batchSize?: number;
+  /** Send to loopback, private and link-local addresses too (PATRON_WEBHOOK_ALLOW_PRIVATE; local development). */
+  allowPrivate?: boolean;
+}
+
+/** Why a send failed, as the attempt records it: fetch's own message says little ("fetch failed"). */
+function failureOf(cause: unknown, timeoutMs: number): string {
+  if (!(cause instanceof Error)) return String(cause);
+  if (cause.name === 'TimeoutError') return `timeout after ${timeoutMs} ms`;
+  const inner = cause.cause instanceof Error ? cause.cause.message : undefined;
+  return inner ? `${cause.message}: ${inner}` : cause.message;
 }
 
 /**
@@ -21,12 +33,24 @@ export interface WorkerOptions {
  * out, and the delivery is sent again: at least once, never lost).
  */
 export class WebhookWorker extends PollingWorker {
+  /** Connections go only to public addresses unless allowed otherwise (safe-target.ts); redirects are never followed. */
+  private readonly dispatcher: Agent;
+  /** Aborted on stop: sends in flight end at once and their deliveries are handed back. */
+  private readonly stopSends = new AbortController();
+
   constructor(
     private readonly store: Store,
     private readonly options: WorkerOptions,
     log: FastifyBaseLogger,
   ) {
     super('webhooks', options.pollMs, log, outboxSignal);
+    this.dispatcher = options.allowPrivate ? new Agent() : guardedAgent();
+  }
+
+  override async stop(): Promise<void> {
+    this.stopSends.abort();
+    await super.stop();
+    await this.dispatcher.close();
   }
 
   protected round(): Promise<number> {
@@ -51,9 +75,11 @@ export class WebhookWorker extends PollingWorker {
     const attempt = job.attempts + 1;
     const startedAt = new Date();
     let statusCode: number | null = null;
-    let error: string | null = null;
+    let error: string | null = this.options.allowPrivate ? null : (literalTargetProblem(new URL(job.url)) ?? null);
     try {
+      if (error !== null) throw new Error(error);
       const response = await fetch(job.url, {
+        dispatcher: this.dispatcher,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -64,13 +90,18 @@ export class WebhookWorker extends PollingWorker {
         },
         body: job.payload,
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopSends.signal]),
       });
       statusCode = response.status;
       await response.body?.cancel();
       if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
     } catch (cause) {
-      error = cause instanceof Error ? (cause.name === 'TimeoutError' ? `timeout after ${this.options.timeoutMs} ms` : cause.message) : String(cause);
+      if (this.stopSends.signal.aborted) {
+        // Shutting down: not an attempt. The delivery goes back to the queue for any node now.
+        await this.store.write(({ db }) => releaseDelivery(db, job.id));
+        return;
+      }
+      error ??= failureOf(cause, this.options.timeoutMs);
     }
     const finished = new Date();
     const delays = this.options.retryDelays;
