@@ -19,6 +19,7 @@ import { registerPrivacyRoutes } from './modules/privacy/privacy.routes.js';
 import { registerIdempotency } from './modules/idempotency/idempotency.hooks.js';
 import { AccountRateLimiter, registerAccountLimits } from './modules/limits/account-limits.js';
 import { SINGLE_NODE, type NodeCount } from './modules/limits/node-registry.js';
+import { storeMetricsRegistry } from './metrics/store-gauges.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PATRON_VERSION = '0.1.0';
@@ -54,10 +55,12 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** How many nodes share each account's limits (a NodeRegistry when serving); absent: this one alone. */
   nodes?: NodeCount;
+  /** Where /metrics is served: `app` (default) on this app, `elsewhere` (PATRON_METRICS_PORT) not here. */
+  metrics?: 'app' | 'elsewhere';
 }
 
 /** Builds the HTTP app on a connected, migrated store. Never listens. */
-export async function buildApp({ store, logLevel = 'info', logStream, rateLimitPerMinute = 0, nodes = SINGLE_NODE }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ store, logLevel = 'info', logStream, rateLimitPerMinute = 0, nodes = SINGLE_NODE, metrics = 'app' }: AppOptions): Promise<FastifyInstance> {
   const logger = loggerOptions(logLevel);
   const app = Fastify({
     logger: logStream && typeof logger === 'object' ? { ...logger, stream: logStream } : logger,
@@ -134,6 +137,10 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
       return reply.code(503).send({ status: 'not ready', store: store.dialect.name });
     }
   });
+  if (metrics === 'app') {
+    const registry = storeMetricsRegistry(store);
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  }
   app.get(ERRORS_DOC_PATH, { schema: { hide: true } }, async () =>
     Object.values(errorCatalogue).map(({ status, code, type, description }) => ({ status, code, type, description })),
   );

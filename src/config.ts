@@ -25,6 +25,8 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** SIGTERM/SIGINT: how long a node may take to finish what it started before it exits anyway. */
   shutdownTimeoutMs: number;
+  /** /metrics on this port instead of the API's; undefined: on the API's port. */
+  metricsPort: number | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -56,6 +58,7 @@ export const SETTINGS: readonly Setting[] = [
   { env: 'PATRON_MASTER_KEY', description: "key that seals accounts' secretKeys at rest (session tokens need it): 32 bytes as base64 or hex; embedded default: a key file beside the database", default: '' },
   { env: 'PATRON_WEBHOOK_ALLOW_PRIVATE', description: 'true: webhooks may go to loopback, private, link-local and other non-public addresses (local development; refused by default)', default: 'false' },
   { env: 'PATRON_SHUTDOWN_TIMEOUT_MS', description: 'on SIGTERM/SIGINT, how long a node may take to finish in-flight requests, writes and deliveries before it exits anyway', default: '10000' },
+  { env: 'PATRON_METRICS_PORT', description: 'serve /metrics (Prometheus) on this port, on HOST, instead of on the API port (empty: on the API port)', default: '' },
   { env: 'PATRON_RATE_LIMIT_PER_MINUTE', description: 'requests per minute per apiKey on each node (0 = no limit)', default: '0' },
 ];
 
@@ -123,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     masterKey: read('PATRON_MASTER_KEY') || undefined,
     webhookAllowPrivate: flag('PATRON_WEBHOOK_ALLOW_PRIVATE', read('PATRON_WEBHOOK_ALLOW_PRIVATE')),
     shutdownTimeoutMs: integer('PATRON_SHUTDOWN_TIMEOUT_MS', read('PATRON_SHUTDOWN_TIMEOUT_MS'), 100, 600_000),
+    metricsPort: read('PATRON_METRICS_PORT') === '' ? undefined : integer('PATRON_METRICS_PORT', read('PATRON_METRICS_PORT'), 0, 65535),
   };
 }

@@ -10,11 +10,15 @@ import { HistoryPurgeWorker } from './modules/history/history.worker.js';
 import { IdempotencyPurgeWorker } from './modules/idempotency/idempotency.worker.js';
 import { BulkBudget } from './modules/limits/bulk-budget.js';
 import { NodeRegistry } from './modules/limits/node-registry.js';
+import { startMetricsServer } from './metrics/metrics-server.js';
+import { storeMetricsRegistry } from './metrics/store-gauges.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   store: Store;
   url: string;
+  /** Where /metrics is, when PATRON_METRICS_PORT puts it on a port of its own. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -28,14 +32,23 @@ export async function startServer(config: Config, print: (line: string) => void 
     print(`apiKey: ${created.keys.apiKey}`);
     print(`secretKey: ${created.keys.secretKey}`);
   }
-  const app = await buildApp({ store, logLevel: config.logLevel, rateLimitPerMinute: config.rateLimitPerMinute, nodes: registry });
+  const app = await buildApp({
+    store,
+    logLevel: config.logLevel,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    nodes: registry,
+    metrics: config.metricsPort === undefined ? 'app' : 'elsewhere',
+  });
+  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(storeMetricsRegistry(store), config.metricsPort, config.host);
   // Heartbeats before the first request: the node's share of every account's limits depends on them.
   await registry.start(app.log);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  app.log.info({ store: store.location, url }, 'Patron is listening');
+  const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${hostInUrl}:${port}`;
+  const metricsUrl = metricsServer && `http://${hostInUrl}:${metricsServer.port}/metrics`;
+  app.log.info({ store: store.location, url, ...(metricsServer && { metricsPort: metricsServer.port }) }, 'Patron is listening');
   if (!store.masterKey) app.log.warn('No master key (PATRON_MASTER_KEY): API v4.1 session tokens (X-GB-TOKEN) cannot be verified; both keys still work.');
   const worker = new WebhookWorker(
     store,
@@ -53,11 +66,12 @@ export async function startServer(config: Config, print: (line: string) => void 
     app,
     store,
     url,
+    metricsUrl,
     // Graceful: no new requests or work; requests under way finish, and with them the open write
     // group; a batch job hands back its next chunk and webhook sends in flight are handed back
     // unsent; then the node leaves the registry and closes the store (README "Shutdown").
     close: async () => {
-      await Promise.all([app.close(), worker.stop(), batchWorker.stop(), historyWorker.stop(), idempotencyWorker.stop()]);
+      await Promise.all([app.close(), metricsServer?.close(), worker.stop(), batchWorker.stop(), historyWorker.stop(), idempotencyWorker.stop()]);
       await registry.stop();
       await store.close();
     },

@@ -49,6 +49,8 @@ program
     // Loaded here so that the other commands do not pay for the HTTP stack at every start.
     const { startServer } = await import('../server.js');
     const server = await startServer(config);
+    // Before the listening line, which scripts (and the tests) wait for.
+    if (server.metricsUrl) console.log(`Metrics at ${server.metricsUrl}`);
     console.log(`Patron listening on ${server.url} (store: ${server.store.location})`);
     let closing = false;
     const shutdown = (signal: string) => {

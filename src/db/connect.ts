@@ -10,6 +10,7 @@ import { LockingSqliteDialect, postgresDialect, sqliteDialect, type Dialect } fr
 import type { SqlRunner, WriteTx } from './sql-runner.js';
 import type { MasterKey } from '../keys/master-key.js';
 import { SqliteGroups, sqliteRunner } from './sqlite-groups.js';
+import { writeDuration, writeGroupSize, writeRetries } from '../metrics/metrics.js';
 
 /** The only module that knows the drivers. */
 export interface Store {
@@ -32,6 +33,8 @@ export interface Store {
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   /** Statements sent so far (BEGIN and COMMIT included), when connected with `countStatements`. */
   statementCount(): number;
+  /** PostgreSQL: this node's connections (for /metrics); the embedded store has one and says nothing. */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -192,6 +195,7 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
     location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
     masterKey: options.masterKey,
     recordsHistory: options.recordsHistory ?? true,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     write: (work, lockKeys = []) => postgresWrite(pool, work, lockKeys, statements.count, (client) => kyselyOn(heldClient(client))),
     read: (work) => work(pgRunner(pool, statements.count)),
     statementCount: statements.total,
@@ -267,12 +271,15 @@ async function postgresWrite<T>(
       try {
         // Inside the try: a BEGIN whose locks timed out still leaves a transaction to roll back.
         count();
+        const began = performance.now();
         await client.query(postgresDialect.beginWithLocks(lockKeys));
         let db: Db | undefined;
         const tx: WriteTx = { sql: pgRunner(client, count), get db() { return (db ??= kyselyOn(client)); } };
         const result = await work(tx);
         count();
         await client.query('commit');
+        writeGroupSize.observe({ store: 'postgres' }, 1);
+        writeDuration.observe({ store: 'postgres' }, (performance.now() - began) / 1000);
         return result;
       } catch (error) {
         count();
@@ -284,6 +291,7 @@ async function postgresWrite<T>(
       }
     } catch (error) {
       if (!postgresDialect.isRetryable(error)) throw error;
+      writeRetries.inc();
       if (attempt >= WRITE_ATTEMPTS) {
         throw new AppError('writeConflict', 'Concurrent changes to the same customer kept conflicting with this request; nothing was written. Retry it.');
       }

@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3';
 import type { Db } from './database.js';
 import type { SqlRunner } from './sql-runner.js';
+import { writeDuration, writeGroupSize } from '../metrics/metrics.js';
 
 type Prepare = (text: string) => SQLite.Statement;
 
@@ -83,6 +84,7 @@ export class SqliteGroups<Tx> {
       await this.db.connection().execute(async (conn) => {
         // IMMEDIATE (writes) takes the write lock up front, so another process (a CLI command)
         // makes us wait on busy_timeout instead of failing a read→write upgrade half way through.
+        const began = performance.now();
         this.exec(this.mode.begin);
         try {
           const tx = this.mode.tx(conn);
@@ -99,6 +101,10 @@ export class SqliteGroups<Tx> {
             if (!this.inTransaction()) throw last.ok ? new Error('the embedded store ended the transaction') : last.error;
           }
           this.exec('commit');
+          if (this.mode.savepoints) {
+            writeGroupSize.observe({ store: 'sqlite' }, group.length);
+            writeDuration.observe({ store: 'sqlite' }, (performance.now() - began) / 1000);
+          }
         } catch (error) {
           if (this.inTransaction()) this.exec('rollback');
           throw error;

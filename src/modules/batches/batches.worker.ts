@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../../db/connect.js';
 import { findAccountRecord } from '../accounts/accounts.service.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
+import { batchItems } from '../../metrics/metrics.js';
 import { batchSignal, upsertItems } from './batches.service.js';
 import { BulkBudget } from '../limits/bulk-budget.js';
 import { SINGLE_NODE } from '../limits/node-registry.js';
@@ -67,6 +68,7 @@ export class BatchWorker extends PollingWorker {
         (i) => ({ operation: 'batch item', requestId: `batch ${job.id} item ${items[i]!.idx}` }),
       );
       const outcomes: ItemOutcome[] = items.map((item, i) => ({ idx: item.idx, ...results[i]! }));
+      for (const outcome of outcomes) batchItems.inc({ outcome: outcome.errorCode === null ? 'ok' : 'failed' });
       const next = this.lease();
       const stillOurs = await this.store.write(({ db: trx }) => recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()));
       held = next;

@@ -7,6 +7,7 @@ import { claimDueDeliveries, loadDeliveryJobs, recordAttempt, releaseDelivery, t
 import { guardedAgent, literalTargetProblem } from './safe-target.js';
 import { signBody } from './webhook-signature.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
+import { webhookDeliveries } from '../../metrics/metrics.js';
 
 export interface WorkerOptions {
   /** Seconds to wait before each retry; after the last one the delivery is dead. */
@@ -99,6 +100,7 @@ export class WebhookWorker extends PollingWorker {
       if (this.stopSends.signal.aborted) {
         // Shutting down: not an attempt. The delivery goes back to the queue for any node now.
         await this.store.write(({ db }) => releaseDelivery(db, job.id));
+        webhookDeliveries.inc({ outcome: 'handed_back' });
         return;
       }
       error ??= failureOf(cause, this.options.timeoutMs);
@@ -112,6 +114,7 @@ export class WebhookWorker extends PollingWorker {
       status = delay === undefined ? 'dead' : 'pending';
       if (delay !== undefined) nextAttemptAt = new Date(finished.getTime() + delay * 1000).toISOString();
     }
+    webhookDeliveries.inc({ outcome: status === 'pending' ? 'failed' : status });
     await this.store.write(({ db: trx }) => recordAttempt(
       trx,
       job.id,

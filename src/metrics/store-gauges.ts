@@ -1,0 +1,86 @@
+import client from 'prom-client';
+import type { Store } from '../db/connect.js';
+import { processRegistry } from './metrics.js';
+
+interface JobSums {
+  status: string;
+  jobs: number;
+  total: number;
+  processed: number;
+  failed: number;
+}
+
+/** Jobs and their item counts by status: one aggregate over the jobs table (one row per submitted batch). */
+async function jobSums(store: Store): Promise<JobSums[]> {
+  const rows = await store.db
+    .selectFrom('batch_jobs')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('jobs'), (eb) => eb.fn.sum<number>('total_items').as('total'), (eb) => eb.fn.sum<number>('processed_items').as('processed'), (eb) => eb.fn.sum<number>('failed_items').as('failed')])
+    .groupBy('status')
+    .execute();
+  return rows.map((r) => ({ status: r.status, jobs: Number(r.jobs), total: Number(r.total ?? 0), processed: Number(r.processed ?? 0), failed: Number(r.failed ?? 0) }));
+}
+
+/**
+ * What is read from the store when /metrics is scraped: the webhook outbox, batch jobs, and the
+ * connection pool. Each is one aggregate over a small or indexed set of rows — the scrape costs
+ * the store a few milliseconds, whatever the number of profiles.
+ */
+export function storeMetricsRegistry(store: Store): client.Registry {
+  const registry = new client.Registry();
+  new client.Gauge({
+    name: 'patron_webhook_deliveries',
+    help: 'Webhook deliveries by status: pending (the outbox backlog, retries included), dead.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await store.db
+        .selectFrom('webhook_deliveries')
+        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('status', 'in', ['pending', 'dead'])
+        .groupBy('status')
+        .execute();
+      this.reset();
+      for (const status of ['pending', 'dead']) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+    },
+  });
+  new client.Gauge({
+    name: 'patron_batch_jobs',
+    help: 'Batch jobs by status (pending, processing, completed, failed).',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await jobSums(store);
+      this.reset();
+      for (const status of ['pending', 'processing', 'completed', 'failed']) this.set({ status }, rows.find((r) => r.status === status)?.jobs ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'patron_batch_items',
+    help: 'Items of batch jobs still pending or processing, by state: waiting, processed, failed.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const open = (await jobSums(store)).filter((r) => r.status === 'pending' || r.status === 'processing');
+      const sum = (pick: (r: JobSums) => number) => open.reduce((n, r) => n + pick(r), 0);
+      this.reset();
+      this.set({ state: 'waiting' }, sum((r) => r.total - r.processed));
+      this.set({ state: 'processed' }, sum((r) => r.processed));
+      this.set({ state: 'failed' }, sum((r) => r.failed));
+    },
+  });
+  new client.Gauge({
+    name: 'patron_store_pool_connections',
+    help: 'PostgreSQL connections of this node by state: total, idle, and requests waiting for one (the embedded store has one connection, not reported).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const pool = store.poolStats?.();
+      this.reset();
+      if (!pool) return;
+      this.set({ state: 'total' }, pool.total);
+      this.set({ state: 'idle' }, pool.idle);
+      this.set({ state: 'waiting' }, pool.waiting);
+    },
+  });
+  return client.Registry.merge([processRegistry, registry]);
+}
