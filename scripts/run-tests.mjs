@@ -35,8 +35,8 @@ const all = findTests('test').sort().filter((f) => filters.length === 0 || filte
 // Files under test/unit/ never open a store: run once. Files under test/postgres/ are about
 // PostgreSQL itself (stopping and restarting the server): run with the postgres store only;
 // files under test/sqlite/ (the embedded store's group commit) with the sqlite store only.
-// Browser tests look at pages, not at the store: run once too.
-const once = all.filter((f) => f.includes('/unit/') || f.includes('/browser/'));
+// The docs page looks at no store: run once too. The console's browser suite runs per store.
+const once = all.filter((f) => f.includes('/unit/') || f.includes('/browser/docs-page'));
 const postgresOnly = all.filter((f) => f.includes('/postgres/'));
 const sqliteOnly = all.filter((f) => f.includes('/sqlite/'));
 const perStore = all.filter((f) => !once.includes(f) && !postgresOnly.includes(f) && !sqliteOnly.includes(f));
@@ -103,7 +103,7 @@ const postgres = stores.includes('postgres') && (perStore.length > 0 || postgres
 postgres?.catch(() => undefined); // reported where it is awaited
 
 try {
-  if (once.some((f) => f.includes('/browser/'))) ensureChromium();
+  if (all.some((f) => f.includes('/browser/'))) ensureChromium();
   // Unit and browser files go beside the SQLite ones; PostgreSQL waits for both its server and SQLite.
   const runs = [run('unit and browser', once, {})];
   const sqlite = stores.includes('sqlite') ? run('integration on sqlite', [...perStore, ...sqliteOnly], { TEST_STORE: 'sqlite' }) : Promise.resolve();

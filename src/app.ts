@@ -20,6 +20,7 @@ import { registerIdempotency } from './modules/idempotency/idempotency.hooks.js'
 import { AccountRateLimiter, registerAccountLimits } from './modules/limits/account-limits.js';
 import { SINGLE_NODE, type NodeCount } from './modules/limits/node-registry.js';
 import { storeMetricsRegistry } from './metrics/store-gauges.js';
+import { registerConsole } from './modules/console/console.routes.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PATRON_VERSION = '0.1.0';
@@ -151,5 +152,6 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   registerBatchRoutes(app, store);
   registerHistoryRoutes(app, store);
   registerPrivacyRoutes(app, store);
+  await registerConsole(app, store);
   return app;
 }

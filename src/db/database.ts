@@ -162,6 +162,28 @@ export interface ProfileHistoryTable {
   prev_id: number | null;
 }
 
+export type ConsoleRole = 'viewer' | 'editor';
+
+export interface ConsoleLinksTable {
+  token_hash: string;
+  account_id: string;
+  role: ConsoleRole;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  account_id: string;
+  role: ConsoleRole;
+  label: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
 export interface PatronNodesTable {
   id: string;
   role: 'serve' | 'import';
@@ -204,6 +226,8 @@ export interface Database {
   profile_splits: ProfileSplitsTable;
   idempotency_keys: IdempotencyKeysTable;
   patron_nodes: PatronNodesTable;
+  console_links: ConsoleLinksTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -11,6 +11,7 @@ import { profileHistory } from './migrations/2026-11-26T13-00-profile-history.js
 import { profileSplits } from './migrations/2026-11-26T14-00-profile-splits.js';
 import { idempotencyKeys } from './migrations/2026-11-26T15-00-idempotency-keys.js';
 import { rateLimits } from './migrations/2026-11-26T16-00-rate-limits.js';
+import { consoleSessions } from './migrations/2026-11-26T17-00-console.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T14-00-profile-splits': profileSplits,
   '2026-11-26T15-00-idempotency-keys': idempotencyKeys,
   '2026-11-26T16-00-rate-limits': rateLimits,
+  '2026-11-26T17-00-console': consoleSessions,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

@@ -22,7 +22,7 @@ interface ExportedEvent {
   topic: string;
   createdAt: string;
   payload: unknown;
-  deliveries: Array<{ url: string; status: string; attempts: number; lastStatus: number | null; deliveredAt: string | null }>;
+  deliveries: Array<{ id: number; url: string; status: string; attempts: number; lastStatus: number | null; deliveredAt: string | null }>;
 }
 
 export interface CustomerExport {
@@ -79,8 +79,8 @@ async function webhookEvents(sql: SqlRunner, accountId: string, gameballId: numb
     'select id, event_id, topic, payload, created_at from webhook_events where gameball_id = ? and account_id = ? order by id',
     [gameballId, accountId],
   );
-  const deliveries = await sql.all<{ event_id: number; url: string; status: string; attempts: number; last_status: number | null; delivered_at: string | null }>(
-    'select d.event_id, s.url, d.status, d.attempts, d.last_status, d.delivered_at from webhook_deliveries d ' +
+  const deliveries = await sql.all<{ id: number; event_id: number; url: string; status: string; attempts: number; last_status: number | null; delivered_at: string | null }>(
+    'select d.id, d.event_id, s.url, d.status, d.attempts, d.last_status, d.delivered_at from webhook_deliveries d ' +
       'join webhook_subscriptions s on s.id = d.subscription_id join webhook_events e on e.id = d.event_id where e.gameball_id = ? and e.account_id = ? order by d.id',
     [gameballId, accountId],
   );
@@ -91,7 +91,7 @@ async function webhookEvents(sql: SqlRunner, accountId: string, gameballId: numb
     payload: readJson<unknown>(event.payload, null),
     deliveries: deliveries
       .filter((d) => Number(d.event_id) === Number(event.id))
-      .map((d) => ({ url: d.url, status: d.status, attempts: d.attempts, lastStatus: d.last_status, deliveredAt: d.delivered_at })),
+      .map((d) => ({ id: Number(d.id), url: d.url, status: d.status, attempts: d.attempts, lastStatus: d.last_status, deliveredAt: d.delivered_at })),
   }));
 }
 

@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Store } from '../../db/connect.js';
+import type { ConsoleRole } from '../../db/database.js';
+import { AppError, invalid } from '../../errors.js';
+import { getAccount } from '../accounts/accounts.service.js';
+
+export const CONSOLE_ROLES: readonly ConsoleRole[] = ['viewer', 'editor'];
+/** A signed-in session lasts this long, then the user asks for a new link. */
+export const SESSION_TTL_MS = 8 * 3_600_000;
+const MAX_LINK_TTL_SECONDS = 24 * 3600;
+
+const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const secret = () => randomBytes(32).toString('base64url');
+
+export interface ConsoleSession {
+  accountId: string;
+  role: ConsoleRole;
+  /** Names the session in history entries: `console <role> <label>`. */
+  label: string;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+/** `15m`, `2h`, `900s`, `1d` or plain seconds, up to a day. */
+export function linkTtlSeconds(raw: string): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : Number.NaN;
+  if (!(seconds >= 60 && seconds <= MAX_LINK_TTL_SECONDS)) throw invalid('ttl', 'must be 1 minute to 1 day, e.g. 15m or 2h');
+  return seconds;
+}
+
+/**
+ * A one-time sign-in link's token (`patron console link`): the store keeps its hash only, so a
+ * copy of the database cannot sign anyone in.
+ */
+export async function createSignInToken(store: Store, accountId: string, role: string, ttl: string): Promise<{ token: string; expiresAt: string }> {
+  if (!(CONSOLE_ROLES as readonly string[]).includes(role)) throw invalid('role', `must be one of ${CONSOLE_ROLES.join(', ')}`);
+  await getAccount(store, accountId);
+  const token = secret();
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + linkTtlSeconds(ttl) * 1000).toISOString();
+  await store.write(({ db }) =>
+    db.insertInto('console_links').values({ token_hash: hash(token), account_id: accountId, role: role as ConsoleRole, created_at: now.toISOString(), expires_at: expiresAt, used_at: null }).execute(),
+  );
+  return { token, expiresAt };
+}
+
+/**
+ * Uses a link (once: the update that marks it used is what decides) and opens a session; answers
+ * the session's cookie value.
+ */
+export async function signIn(store: Store, token: string): Promise<{ sessionId: string; session: ConsoleSession }> {
+  const now = new Date();
+  const sessionId = secret();
+  const session = await store.write(async ({ db }) => {
+    const used = await db
+      .updateTable('console_links')
+      .set({ used_at: now.toISOString() })
+      .where('token_hash', '=', hash(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now.toISOString())
+      .returning(['account_id', 'role'])
+      .executeTakeFirst();
+    if (!used) return undefined;
+    const opened: ConsoleSession = {
+      accountId: used.account_id,
+      role: used.role,
+      label: `session ${sessionId.slice(0, 8)}`,
+      csrfToken: secret(),
+      expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
+    };
+    await db
+      .insertInto('console_sessions')
+      .values({ id_hash: hash(sessionId), account_id: opened.accountId, role: opened.role, label: opened.label, csrf_token: opened.csrfToken, created_at: now.toISOString(), expires_at: opened.expiresAt, ended_at: null })
+      .execute();
+    return opened;
+  });
+  if (!session) throw new AppError('invalidSecretKey', 'This sign-in link is unknown, expired or already used: ask for a new one (patron console link).');
+  return { sessionId, session };
+}
+
+/** The live session a cookie names, if any. */
+export async function sessionOf(store: Store, sessionId: string | undefined): Promise<ConsoleSession | undefined> {
+  if (!sessionId) return undefined;
+  const row = await store.db
+    .selectFrom('console_sessions')
+    .selectAll()
+    .where('id_hash', '=', hash(sessionId))
+    .where('ended_at', 'is', null)
+    .where('expires_at', '>', new Date().toISOString())
+    .executeTakeFirst();
+  return row && { accountId: row.account_id, role: row.role, label: row.label, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+}
+
+export async function signOut(store: Store, sessionId: string): Promise<void> {
+  await store.write(({ db }) => db.updateTable('console_sessions').set({ ended_at: new Date().toISOString() }).where('id_hash', '=', hash(sessionId)).execute());
+}

@@ -1,0 +1,191 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Store } from '../../db/connect.js';
+import { AppError } from '../../errors.js';
+import { findAccountRecord } from '../accounts/accounts.service.js';
+import type { AccountRecord } from '../accounts/accounts.types.js';
+import { deleteCustomer, setCustomerActive, upsertCustomer } from '../customers/customers.service.js';
+import type { UpsertCustomerRequest } from '../customers/customers.schemas.js';
+import { unmergeCustomer } from '../customers/unmerge.service.js';
+import { exportCustomer } from '../privacy/customer-export.js';
+import { attachTags, removeTags } from '../tags/tags.service.js';
+import { replayDelivery } from '../webhooks/webhooks.service.js';
+import { searchCustomers } from './console-search.js';
+import { SESSION_TTL_MS, sessionOf, signIn, signOut, type ConsoleSession } from './console-sessions.js';
+import { CONSOLE_CSS, customerPage, EDITABLE, page, searchPage, signedOutPage, type CustomerPageState } from './console.views.js';
+import { html, type Html } from './html.js';
+
+const COOKIE = 'patron_console';
+
+type Form = Record<string, string | undefined>;
+type WithCustomer = { Params: { customerId: string; deliveryId?: string }; Body: Form };
+
+/** Every console answer: its own page only (no framing, no other origin, no cache), the link token never in a Referer. */
+function send(reply: FastifyReply, status: number, body: Html): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-security-policy', "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(body.text);
+}
+
+/** Changes made in the console say so in the customer's history: role and session. */
+const origin = (session: ConsoleSession) => `console ${session.role} ${session.label}`;
+
+function editedRequest(customerId: string, form: Form, current: Record<string, string>): UpsertCustomerRequest {
+  const request: Record<string, unknown> & { customerAttributes: Record<string, unknown> } = { customerId, customerAttributes: {} };
+  for (const { field } of EDITABLE) {
+    const typed = (form[field] ?? '').trim();
+    if (typed === (current[field] ?? '')) continue;
+    const value = typed === '' ? null : typed;
+    if (field.startsWith('customerAttributes.')) request.customerAttributes[field.slice('customerAttributes.'.length)] = value;
+    else request[field] = value;
+  }
+  return request as unknown as UpsertCustomerRequest;
+}
+
+/**
+ * The console (README "Console"): server-rendered pages and plain forms on the same rules as the
+ * API — every change goes through the services the API uses. Its cookie and form parsers are
+ * registered inside this plugin only, so the API keeps taking JSON alone.
+ */
+export async function registerConsole(app: FastifyInstance, store: Store): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(fastifyCookie);
+    await scope.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
+    const hide = { schema: { hide: true } };
+
+    scope.get('/console/assets/console.css', hide, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_CSS));
+
+    scope.get<{ Querystring: { token?: string } }>('/console/sign-in', hide, async (request, reply) => {
+      try {
+        const { sessionId } = await signIn(store, String(request.query.token ?? ''));
+        reply.setCookie(COOKIE, sessionId, { httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', path: '/console', maxAge: SESSION_TTL_MS / 1000 });
+        return reply.redirect('/console', 303);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        return send(reply, 401, signedOutPage(error.message));
+      }
+    });
+
+    /** The session of the request, or an answer that ends it: signed out (401), a bad form token or a viewer's change (403). */
+    async function guard(request: FastifyRequest, reply: FastifyReply, changes: boolean): Promise<{ session: ConsoleSession; account: AccountRecord } | undefined> {
+      const session = await sessionOf(store, request.cookies[COOKIE]);
+      if (!session) {
+        send(reply, 401, signedOutPage('You are not signed in, or your session has ended.'));
+        return undefined;
+      }
+      if (changes) {
+        const form = (request.body ?? {}) as Form;
+        if (form.csrf !== session.csrfToken) {
+          send(reply, 403, page('Not allowed', session, html`<p class="error" role="alert">This form is out of date or did not come from this console. Go back, reload the page and try again.</p>`));
+          return undefined;
+        }
+        if (session.role !== 'editor' && request.url !== '/console/sign-out') {
+          send(reply, 403, page('Not allowed', session, html`<p class="error" role="alert">You are signed in as a viewer: you can look, not change.</p>`));
+          return undefined;
+        }
+      }
+      const account = await findAccountRecord(store, session.accountId);
+      if (!account) {
+        send(reply, 401, signedOutPage('The account of this session no longer exists.'));
+        return undefined;
+      }
+      return { session, account };
+    }
+
+    scope.post('/console/sign-out', hide, async (request, reply) => {
+      const signedIn = await guard(request, reply, true);
+      if (!signedIn) return reply;
+      await signOut(store, request.cookies[COOKIE]!);
+      reply.clearCookie(COOKIE, { path: '/console' });
+      return send(reply, 200, signedOutPage('You are signed out.'));
+    });
+
+    scope.get<{ Querystring: { q?: string } }>('/console', hide, async (request, reply) => {
+      const signedIn = await guard(request, reply, false);
+      if (!signedIn) return reply;
+      const query = String(request.query.q ?? '');
+      const hits = query.trim() === '' ? undefined : await searchCustomers(store, signedIn.account, query);
+      return send(reply, 200, searchPage(signedIn.session, query, hits));
+    });
+
+    async function showCustomer(reply: FastifyReply, signedIn: { session: ConsoleSession; account: AccountRecord }, customerId: string, state: CustomerPageState = {}, status = 200) {
+      try {
+        const data = await exportCustomer(store, signedIn.account, customerId);
+        return send(reply, status, customerPage(signedIn.session, customerId, data, state));
+      } catch (error) {
+        if (error instanceof AppError && error.code === 7000) return send(reply, 404, page('Not found', signedIn.session, html`<p>${state.notice ?? error.message}</p><p><a href="/console">Find a customer</a></p>`));
+        throw error;
+      }
+    }
+
+    scope.get<WithCustomer>('/console/customers/:customerId', hide, async (request, reply) => {
+      const signedIn = await guard(request, reply, false);
+      return signedIn ? showCustomer(reply, signedIn, request.params.customerId) : reply;
+    });
+
+    /** A change: run it, then show the customer with what happened (a refusal beside its field). */
+    function change(path: string, run: (signedIn: { session: ConsoleSession; account: AccountRecord }, customerId: string, form: Form, params: WithCustomer['Params']) => Promise<{ notice: string; goTo?: string }>) {
+      scope.post<WithCustomer>(`/console/customers/:customerId/${path}`, hide, async (request, reply) => {
+        const signedIn = await guard(request, reply, true);
+        if (!signedIn) return reply;
+        const { customerId } = request.params;
+        try {
+          const { notice, goTo } = await run(signedIn, customerId, request.body ?? {}, request.params);
+          return showCustomer(reply, signedIn, goTo ?? customerId, { notice });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          const values = Object.fromEntries(EDITABLE.map(({ field }) => [field, String(request.body?.[field] ?? '')]));
+          return showCustomer(reply, signedIn, customerId, { error: { field: error.field, message: error.message, values } }, error.status);
+        }
+      });
+    }
+
+    change('attributes', async ({ session, account }, customerId, form) => {
+      const current = await exportCustomer(store, account, customerId);
+      const profile = current.profile as unknown as Record<string, unknown> & { customerAttributes?: Record<string, unknown> };
+      const currentValues = Object.fromEntries(EDITABLE.map(({ field }) => {
+        const value = field.startsWith('customerAttributes.') ? profile.customerAttributes?.[field.slice('customerAttributes.'.length)] : profile[field];
+        return [field, value === undefined || value === null ? '' : String(value)];
+      }));
+      await upsertCustomer(store, account, editedRequest(customerId, form, currentValues), origin(session));
+      return { notice: 'Saved.' };
+    });
+    change('active', async ({ session, account }, customerId, form) => {
+      const { isActive } = await setCustomerActive(store, account, customerId, form.isActive === 'true', origin(session));
+      return { notice: isActive ? 'Opted in.' : 'Opted out.' };
+    });
+    change('tags', async ({ session, account }, customerId, form) => {
+      await attachTags(store, account, customerId, [String(form.tag ?? '')], origin(session));
+      return { notice: `Tag added.` };
+    });
+    change('tags/remove', async ({ session, account }, customerId, form) => {
+      await removeTags(store, account, customerId, [String(form.tag ?? '')], origin(session));
+      return { notice: `Tag removed.` };
+    });
+    change('unmerge', async ({ session, account }, _customerId, form) => {
+      if (form.confirm !== 'yes') throw new AppError('invalidValue', 'Tick the box to confirm the unmerge.');
+      const result = await unmergeCustomer(store, account, String(form.customerId ?? ''), origin(session));
+      return { notice: `Unmerged: ${result.customerId} now has a profile of its own (gameballId ${result.gameballId}).`, goTo: result.customerId };
+    });
+    change('delete', async ({ session, account }, customerId, form) => {
+      if (form.confirm !== 'yes') throw new AppError('invalidValue', 'Tick the box to confirm the delete.');
+      await deleteCustomer(store, account, customerId, origin(session));
+      return { notice: `Customer ${customerId} was deleted.` };
+    });
+    change('deliveries/:deliveryId/replay', async ({ account }, customerId, _form, params) => {
+      const deliveryId = Number(params.deliveryId);
+      const data = await exportCustomer(store, account, customerId);
+      // Only a delivery about this customer, of this account, can be replayed from its page.
+      if (!data.webhookEvents.some((e) => e.deliveries.some((d) => d.id === deliveryId))) throw new AppError('notFound', 'No such delivery about this customer.');
+      await replayDelivery(store, deliveryId);
+      return { notice: `Delivery ${deliveryId} is queued again.` };
+    });
+  });
+}
+

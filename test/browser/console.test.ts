@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { chromium, type Page } from 'playwright-core';
+import { runCli, startServe, PROJECT_ROOT } from '../helpers/cli.js';
+import { startReceiver } from '../helpers/receiver.js';
+import { CUSTOMERS } from '../helpers/app.js';
+import { http } from '../helpers/server.js';
+import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
+import { waitUntil } from '../helpers/wait.js';
+
+// The console end to end: a real `patron serve`, links made by the real CLI, a real Chromium.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** PATRON_SCREENSHOTS=1 also saves the README's screenshots (docs/console/). */
+const SCREENSHOTS = process.env.PATRON_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'console') : undefined;
+
+const database = await sharedTestDatabase();
+const receiver = await startReceiver();
+const node = await startServe({ DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_ALLOW_PRIVATE: 'true' });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+after(() => browser.close());
+
+const account = await database.newAccount({ mergeBy: 'email' }, 'console');
+await database.subscribe(account.id, receiver.url, ['customer.profile.updated']);
+const upsert = (body: object) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, body);
+const details = async (customerId: string) => (await http(node.baseUrl, 'GET', `${CUSTOMERS}/${customerId}/details`, { apikey: account.apiKey, secretkey: account.secretKey })).body;
+await upsert({ customerId: 'con-ann', email: 'ann@shop.io', customerAttributes: { displayName: 'Ann Lee', city: 'Cairo' } });
+await upsert({ customerId: 'con-ann-pos', email: 'ANN@shop.io', customerAttributes: { firstName: 'Ann' } });
+await upsert({ customerId: 'con-bob', email: 'bob@shop.io', customerAttributes: { displayName: 'Bob' } });
+
+async function link(role: 'viewer' | 'editor'): Promise<string> {
+  const res = await runCli(['console', 'link', '--account', account.id, '--role', role, '--base-url', node.baseUrl], { DATABASE_URL: database.url });
+  assert.equal(res.code, 0, res.stderr);
+  return res.stdout.split('\n')[0]!;
+}
+
+/** axe-core in the page: no serious or critical violation. */
+async function accessible(page: Page, what: string): Promise<void> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const result = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+  assert.deepEqual(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `${what}: ${JSON.stringify(violations)}`);
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+describe(`the console in a real browser (${TEST_STORE})`, () => {
+  test('an editor signs in by link, finds a customer, edits, meets a refusal beside its field, replays a delivery, unmerges and signs out', async () => {
+    const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
+    const page = await context.newPage();
+    const foreign: string[] = [];
+    page.on('request', (r) => void (r.url().startsWith(node.baseUrl) || foreign.push(r.url())));
+
+    await page.goto(await link('editor'));
+    assert.equal(new URL(page.url()).pathname, '/console');
+    const [cookie] = await context.cookies();
+    assert.deepEqual([cookie!.name, cookie!.httpOnly, cookie!.sameSite, cookie!.path], ['patron_console', true, 'Strict', '/console']);
+    await accessible(page, 'search page');
+
+    await page.getByLabel(/customerId \(or its beginning\)/).fill('con-');
+    await page.getByRole('button', { name: 'Find' }).click();
+    assert.deepEqual(await page.locator('tbody td:first-child').allInnerTexts(), ['con-ann', 'con-ann-pos', 'con-bob']);
+    await accessible(page, 'search results');
+    await shot(page, 'search');
+    await page.getByRole('link', { name: 'con-ann', exact: true }).click();
+    await page.getByRole('heading', { name: 'Customer con-ann' }).waitFor();
+    await accessible(page, 'customer page');
+
+    await page.getByLabel('City').fill('Luxor');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    assert.equal(((await details('con-ann')) as { customerAttributes: { city: string } }).customerAttributes.city, 'Luxor');
+    const history = (await http(node.baseUrl, 'GET', `${CUSTOMERS}/con-ann/history?limit=1`, { apikey: account.apiKey, secretkey: account.secretKey })).body as { history: Array<{ requestId: string; changes: Array<{ field: string }> }> };
+    assert.match(history.history[0]!.requestId, /^console editor session \S{8}$/, 'the change is recorded with the console role and session');
+    assert.deepEqual(history.history[0]!.changes.map((c) => c.field), ['customerAttributes.city']);
+
+    const emailBefore = ((await details('con-ann')) as { email: string }).email;
+    await page.getByLabel('Email').fill('not an email');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    const beside = page.locator('#f-email-error');
+    await beside.waitFor();
+    assert.match(await beside.innerText(), /'email'/);
+    assert.equal(await page.getByLabel('Email').getAttribute('aria-invalid'), 'true');
+    assert.equal(((await details('con-ann')) as { email: string }).email, emailBefore, 'nothing was written');
+    await accessible(page, 'customer page with a refusal');
+    await shot(page, 'customer');
+
+    await waitUntil(async () => receiver.received.some((r) => r.body.customer_id === 'con-ann' && JSON.stringify(r.body).includes('Luxor')), 'the edit reached the webhook receiver');
+    await page.reload();
+    const before = receiver.received.length;
+    await page.getByRole('button', { name: /^Replay delivery \d+$/ }).last().click();
+    await page.getByRole('status').filter({ hasText: /queued again/ }).waitFor();
+    await waitUntil(async () => receiver.received.length > before, 'the replayed delivery arrived again');
+
+    await page.getByLabel('customerId to detach into a profile of its own').selectOption('con-ann-pos');
+    await page.getByLabel(/I understand this splits/).check();
+    await page.getByRole('button', { name: 'Unmerge' }).click();
+    await page.getByRole('status').filter({ hasText: /Unmerged: con-ann-pos now has a profile of its own/ }).waitFor();
+    assert.notEqual(((await details('con-ann-pos')) as { gameballId: number }).gameballId, ((await details('con-ann')) as { gameballId: number }).gameballId);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    await accessible(page, 'signed-out page');
+    const again = await page.goto(`${node.baseUrl}/console`);
+    assert.equal(again!.status(), 401);
+    assert.deepEqual(foreign, [], 'no page loads anything from elsewhere');
+    await context.close();
+  });
+
+  test('a viewer sees the customer but cannot change anything, not even by posting the form directly', async () => {
+    const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
+    const page = await context.newPage();
+    await page.goto(await link('viewer'));
+    await page.goto(`${node.baseUrl}/console/customers/con-bob`);
+    await page.getByText('You are signed in as a viewer').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save changes' }).count(), 0);
+    await accessible(page, 'customer page, viewer');
+    const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
+    const posted = await page.request.post(`${node.baseUrl}/console/customers/con-bob/attributes`, { form: { csrf: csrf!, 'customerAttributes.city': 'Aswan' } });
+    assert.equal(posted.status(), 403);
+    const deleted = await page.request.post(`${node.baseUrl}/console/customers/con-bob/delete`, { form: { csrf: csrf!, confirm: 'yes' } });
+    assert.equal(deleted.status(), 403);
+    assert.equal(((await details('con-bob')) as { customerAttributes: { city?: string } }).customerAttributes.city, undefined);
+    await context.close();
+  });
+
+  test('a change without the form token of the session is refused (CSRF), and a link works once', async () => {
+    const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
+    const page = await context.newPage();
+    const url = await link('editor');
+    await page.goto(url);
+    const forged = await page.request.post(`${node.baseUrl}/console/customers/con-bob/attributes`, { form: { csrf: 'forged', 'customerAttributes.city': 'Aswan' } });
+    assert.equal(forged.status(), 403);
+    assert.equal(((await details('con-bob')) as { customerAttributes: { city?: string } }).customerAttributes.city, undefined);
+    const other = await browser.newContext();
+    const second = await (await other.newPage()).goto(url);
+    assert.equal(second!.status(), 401);
+    assert.match(await second!.text(), /already used/);
+    await other.close();
+    await context.close();
+  });
+});
