@@ -10,6 +10,8 @@ import { CUSTOMERS } from '../helpers/app.js';
 import { http } from '../helpers/server.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
 import { waitUntil } from '../helpers/wait.js';
+import { changeAccount } from '../../src/modules/accounts/accounts.service.js';
+import { getDeliveries, removeSubscription } from '../../src/modules/webhooks/webhooks.service.js';
 
 // The console end to end: a real `patron serve`, links made by the real CLI, a real Chromium.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -19,7 +21,7 @@ const SCREENSHOTS = process.env.PATRON_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 
 
 const database = await sharedTestDatabase();
 const receiver = await startReceiver();
-const node = await startServe({ DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_ALLOW_PRIVATE: 'true' });
+const node = await startServe({ DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_ALLOW_PRIVATE: 'true', PATRON_WEBHOOK_RETRY_DELAYS: '1' });
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -149,6 +151,55 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     assert.equal(second!.status(), 401);
     assert.match(await second!.text(), /already used/);
     await other.close();
+    await context.close();
+  });
+
+  test('batches: a running job shows live progress, then its failed items; every page passes axe', async () => {
+    await changeAccount(database.store, account.id, { rateLimitBulk: 50 });
+    const items = Array.from({ length: 400 }, (_, i) => (i === 7 || i === 250 ? { customerId: `bad-${i}`, email: 'not an email' } : { customerId: `job-${i}`, email: `job-${i}@shop.io` }));
+    await new Promise((r) => setTimeout(r, 1_100)); // the account cache (1 s) brings the budget to the node
+    const submitted = await http(node.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', { apikey: account.apiKey, secretkey: account.secretKey }, { body: items });
+    assert.equal(submitted.status, 200);
+    const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
+    const page = await context.newPage();
+    await page.goto(await link('viewer'));
+    await page.getByRole('link', { name: 'Batches' }).click();
+    await page.getByRole('heading', { name: 'Batches' }).waitFor();
+    await accessible(page, 'batches page');
+    await page.getByRole('link', { name: String(submitted.body.jobId), exact: true }).click();
+    const bar = page.locator('progress');
+    const first = Number(await bar.getAttribute('value'));
+    await page.waitForFunction((start) => Number(document.querySelector('progress')?.value) > start, first, { timeout: 20_000 });
+    await accessible(page, 'batch page, running');
+    await shot(page, 'batch');
+    await page.getByRole('cell', { name: 'bad-250' }).waitFor({ timeout: 20_000 });
+    const rows = await page.locator('tbody tr').allInnerTexts();
+    assert.deepEqual(rows.map((r) => r.split('\t').slice(0, 3)), [['7', 'bad-7', '3003'], ['250', 'bad-250', '3003']]);
+    assert.match(await page.locator('[data-field=status]').innerText(), /completed/);
+    await accessible(page, 'batch page, ended');
+    await changeAccount(database.store, account.id, { rateLimitBulk: 0 });
+    await context.close();
+  });
+
+  test('webhooks: subscriptions and dead deliveries, replayed from the page', async () => {
+    const failing = await startReceiver();
+    let accept = false;
+    failing.respondWith(() => (accept ? 200 : 500));
+    const sub = await database.subscribe(account.id, failing.url, ['customer.profile.updated']);
+    await upsert({ customerId: 'con-dead', email: 'dead@shop.io' });
+    await waitUntil(async () => (await getDeliveries(database.store, account.id, true)).length > 0, 'a delivery is dead');
+    const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
+    const page = await context.newPage();
+    await page.goto(await link('editor'));
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('cell', { name: failing.url }).waitFor();
+    await accessible(page, 'webhooks page');
+    await shot(page, 'webhooks');
+    accept = true;
+    await page.getByRole('button', { name: /^Replay delivery \d+$/ }).first().click();
+    await page.getByRole('status').filter({ hasText: /queued again/ }).waitFor();
+    await waitUntil(async () => failing.received.some((r) => r.body.customer_id === 'con-dead'), 'the replayed delivery arrived');
+    await removeSubscription(database.store, sub.id);
     await context.close();
   });
 });

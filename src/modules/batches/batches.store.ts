@@ -1,5 +1,5 @@
-import type { ExpressionBuilder } from 'kysely';
-import type { Database, Db, BatchStatus } from '../../db/database.js';
+import type { ExpressionBuilder, Selectable } from 'kysely';
+import type { BatchJobsTable, Database, Db, BatchStatus } from '../../db/database.js';
 import { dbBool } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 
@@ -61,22 +61,30 @@ export async function insertJob(db: Db, accountId: string, items: unknown[], now
   return jobId;
 }
 
+/** An account's latest jobs, newest first. */
+export async function listJobs(db: Db, accountId: string, limit: number): Promise<BatchJob[]> {
+  const rows = await db.selectFrom('batch_jobs').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toJob);
+}
+
 export async function findJob(db: Db, accountId: string, id: number): Promise<BatchJob | undefined> {
   const row = await db.selectFrom('batch_jobs').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
-  return (
-    row && {
-      id: Number(row.id),
-      accountId: row.account_id,
-      status: row.status,
-      totalItems: row.total_items,
-      processedItems: row.processed_items,
-      failedItems: row.failed_items,
-      stopRequested: Boolean(row.stop_requested),
-      message: row.message,
-      createdAt: row.created_at,
-      finishedAt: row.finished_at,
-    }
-  );
+  return row && toJob(row);
+}
+
+function toJob(row: Selectable<BatchJobsTable>): BatchJob {
+  return {
+    id: Number(row.id),
+    accountId: row.account_id,
+    status: row.status,
+    totalItems: row.total_items,
+    processedItems: row.processed_items,
+    failedItems: row.failed_items,
+    stopRequested: Boolean(row.stop_requested),
+    message: row.message,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+  };
 }
 
 export async function listOutcomes(db: Db, jobId: number): Promise<Array<ItemOutcome & { status: string; body: string | null }>> {

@@ -10,10 +10,12 @@ import type { UpsertCustomerRequest } from '../customers/customers.schemas.js';
 import { unmergeCustomer } from '../customers/unmerge.service.js';
 import { exportCustomer } from '../privacy/customer-export.js';
 import { attachTags, removeTags } from '../tags/tags.service.js';
-import { replayDelivery } from '../webhooks/webhooks.service.js';
+import { getDeliveries, getSubscriptions, replayDelivery } from '../webhooks/webhooks.service.js';
+import { getBatchStatus } from '../batches/batches.service.js';
+import { findJob, listJobs } from '../batches/batches.store.js';
 import { searchCustomers } from './console-search.js';
 import { SESSION_TTL_MS, sessionOf, signIn, signOut, type ConsoleSession } from './console-sessions.js';
-import { CONSOLE_CSS, customerPage, EDITABLE, page, searchPage, signedOutPage, type CustomerPageState } from './console.views.js';
+import { batchesPage, batchPage, CONSOLE_CSS, customerPage, EDITABLE, page, PROGRESS_JS, searchPage, signedOutPage, webhooksPage, type CustomerPageState } from './console.views.js';
 import { html, type Html } from './html.js';
 
 const COOKIE = 'patron_console';
@@ -145,6 +147,51 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
         }
       });
     }
+
+    scope.get('/console/assets/progress.js', hide, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(PROGRESS_JS));
+
+    scope.get('/console/batches', hide, async (request, reply) => {
+      const signedIn = await guard(request, reply, false);
+      if (!signedIn) return reply;
+      return send(reply, 200, batchesPage(signedIn.session, await listJobs(store.db, signedIn.account.id, 50)));
+    });
+
+    scope.get<{ Params: { jobId: string } }>('/console/batches/:jobId', hide, async (request, reply) => {
+      const signedIn = await guard(request, reply, false);
+      if (!signedIn) return reply;
+      const job = /^\d{1,15}$/.test(request.params.jobId) ? await findJob(store.db, signedIn.account.id, Number(request.params.jobId)) : undefined;
+      if (!job) return send(reply, 404, page('Not found', signedIn.session, html`<p>No batch job ${request.params.jobId} in this account.</p>`));
+      return send(reply, 200, batchPage(signedIn.session, job, await getBatchStatus(store, signedIn.account, String(job.id))));
+    });
+
+    // Counts only (no items): what the progress script polls.
+    scope.get<{ Params: { jobId: string } }>('/console/batches/:jobId/progress', hide, async (request, reply) => {
+      const session = await sessionOf(store, request.cookies[COOKIE]);
+      const job = session && /^\d{1,15}$/.test(request.params.jobId) ? await findJob(store.db, session.accountId, Number(request.params.jobId)) : undefined;
+      if (!job) return reply.code(404).header('cache-control', 'no-store').send({ status: 'unknown' });
+      return reply.header('cache-control', 'no-store').send({ status: job.status, totalItems: job.totalItems, processedItems: job.processedItems, failedItems: job.failedItems });
+    });
+
+    async function showWebhooks(reply: FastifyReply, signedIn: { session: ConsoleSession; account: AccountRecord }, notice?: string, status = 200) {
+      const [subscriptions, dead] = await Promise.all([getSubscriptions(store, signedIn.account.id), getDeliveries(store, signedIn.account.id, true, 100)]);
+      return send(reply, status, webhooksPage(signedIn.session, subscriptions, dead, notice));
+    }
+
+    scope.get('/console/webhooks', hide, async (request, reply) => {
+      const signedIn = await guard(request, reply, false);
+      return signedIn ? showWebhooks(reply, signedIn) : reply;
+    });
+
+    scope.post<{ Params: { deliveryId: string }; Body: Form }>('/console/deliveries/:deliveryId/replay', hide, async (request, reply) => {
+      const signedIn = await guard(request, reply, true);
+      if (!signedIn) return reply;
+      const deliveryId = Number(request.params.deliveryId);
+      // Only a delivery of this session's account.
+      const dead = await getDeliveries(store, signedIn.account.id, true, 1000);
+      if (!dead.some((d) => d.id === deliveryId)) return showWebhooks(reply, signedIn, `No dead delivery ${request.params.deliveryId} in this account.`, 404);
+      await replayDelivery(store, deliveryId);
+      return showWebhooks(reply, signedIn, `Delivery ${deliveryId} is queued again.`);
+    });
 
     change('attributes', async ({ session, account }, customerId, form) => {
       const current = await exportCustomer(store, account, customerId);
