@@ -12,6 +12,7 @@ import { profileSplits } from './migrations/2026-11-26T14-00-profile-splits.js';
 import { idempotencyKeys } from './migrations/2026-11-26T15-00-idempotency-keys.js';
 import { rateLimits } from './migrations/2026-11-26T16-00-rate-limits.js';
 import { consoleSessions } from './migrations/2026-11-26T17-00-console.js';
+import { searchIndexes } from './migrations/2026-11-26T18-00-search-indexes.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T15-00-idempotency-keys': idempotencyKeys,
   '2026-11-26T16-00-rate-limits': rateLimits,
   '2026-11-26T17-00-console': consoleSessions,
+  '2026-11-26T18-00-search-indexes': searchIndexes,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { sql } from 'kysely';
 import pino from 'pino';
 import { buildApp } from '../../src/app.js';
 import { connect } from '../../src/db/connect.js';
@@ -11,7 +10,8 @@ import { CHAIN_FROM } from '../../src/modules/history/history.store.js';
 import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
 import { startServe } from '../helpers/cli.js';
 import { http } from '../helpers/server.js';
-import { TEST_STORE, type TestStoreKind } from '../helpers/store.js';
+import { TEST_STORE } from '../helpers/store.js';
+import { queryPlan } from '../helpers/plan.js';
 import type { Store } from '../../src/db/connect.js';
 
 const t = await buildTestApp();
@@ -267,17 +267,3 @@ describe(`profile history (${TEST_STORE})`, () => {
     }
   });
 });
-
-/** The database's own plan for a statement, as text. */
-async function queryPlan(store: Store, kind: TestStoreKind, statement: string): Promise<string> {
-  if (kind === 'sqlite') {
-    const rows = await sql.raw<{ detail: string }>(`explain query plan ${statement}`).execute(store.db);
-    return rows.rows.map((r) => r.detail).join('\n');
-  }
-  // Few rows in a test table: tell the planner to plan as it would for a large one.
-  return store.write(async ({ db }) => {
-    await sql.raw('set local enable_seqscan = off').execute(db);
-    const rows = await sql.raw<{ 'QUERY PLAN': string }>(`explain ${statement}`).execute(db);
-    return rows.rows.map((r) => r['QUERY PLAN']).join('\n');
-  });
-}

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Store } from '../../db/connect.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import { emailKey, mergeKinds, mobileKey } from '../identity/merge-keys.js';
+import { mergeKinds, mobileKey } from '../identity/merge-keys.js';
 import type { SearchHit } from './console.views.js';
 
 const MAX_HITS = 20;
@@ -12,8 +12,9 @@ const successor = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(
 /**
  * Finds an account's customers by what a support agent has at hand, every lookup by an index:
  * customerId (exact or its beginning: a range of the customer_ids primary key), gameballId
- * (primary key), referral code (unique index), and email or mobile where the account merges on
- * them (their normalised merge keys are indexed). Others' profiles are never read.
+ * (primary key), referral code (unique index), email by its beginning (profiles_email_search),
+ * mobile as stored (profiles_mobile_search) or normalised (the merge key). Others' profiles are
+ * never read.
  */
 export async function searchCustomers(store: Store, account: AccountRecord, raw: string): Promise<SearchHit[]> {
   const term = raw.trim();
@@ -53,10 +54,18 @@ export async function searchCustomers(store: Store, account: AccountRecord, raw:
   const byProfile = db.selectFrom('profiles as p').select([firstCustomerId, ...profileColumns]).where('p.account_id', '=', account.id);
   if (/^\d{1,15}$/.test(term)) add(await byProfile.where('p.gameball_id', '=', Number(term)).execute());
   add(await byProfile.where('p.referral_code', '=', term.toUpperCase()).execute());
-  const kinds = mergeKinds(account.mergeBy);
-  const email = kinds.includes('email') ? emailKey(term) : undefined;
-  if (email) add(await byProfile.where('p.email_key', '=', email).execute());
-  const mobile = kinds.includes('mobile') ? mobileKey(term, account.defaultCountry) : undefined;
+  // Email by its beginning, case-insensitively (index on lower(email)); mobile as stored, and by
+  // its normalised merge key where the account merges on mobiles.
+  const lower = term.toLowerCase();
+  const byEmail = await byProfile
+    .where(sql`lower(p.email)`, '>=', lower)
+    .where(sql`lower(p.email)`, '<', successor(lower))
+    .orderBy(sql`lower(p.email)`)
+    .limit(MAX_HITS)
+    .execute();
+  add(byEmail.filter((r) => r.email?.toLowerCase().startsWith(lower)));
+  add(await byProfile.where('p.mobile', '=', term).limit(MAX_HITS).execute());
+  const mobile = mergeKinds(account.mergeBy).includes('mobile') ? mobileKey(term, account.defaultCountry) : undefined;
   if (mobile) add(await byProfile.where('p.mobile_key', '=', mobile).execute());
   return [...hits.values()];
 }

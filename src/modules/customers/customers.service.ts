@@ -200,7 +200,7 @@ async function applyUpsertInput(
     if (changed) {
       const entry = historyRecord(store, account, entryOrigin, input.customerId, now, current, next);
       if (entry && resolution.kind === 'merge') recordMergeIdentifiers(entry, input, next);
-      stored.historyHead = await updateProfile(tx.sql, store.dialect, stored, attach, entry);
+      stored.historyHead = await updateProfile(tx.sql, store.dialect, stored, attach, entry, current);
     }
   }
   const gameballId = stored.gameballId;
@@ -372,7 +372,7 @@ export async function changeProfile(
     if (!profileChanged(before, next)) return { before, after: before, changed: false, queued: 0 };
     const now = new Date().toISOString();
     const after: Profile = { ...before, ...next, updatedAt: now, historyHead: historyKept(store, before) };
-    after.historyHead = await updateProfile(tx.sql, store.dialect, after, undefined, historyRecord(store, account, origin, customerId, now, before, next));
+    after.historyHead = await updateProfile(tx.sql, store.dialect, after, undefined, historyRecord(store, account, origin, customerId, now, before, next), before);
     const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, after, customerId));
     return { before, after, changed: true, queued: await outbox.flush(now) };

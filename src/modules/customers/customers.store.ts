@@ -80,6 +80,7 @@ interface Statements {
   insertProfileAndCustomerId: string;
   insertProfileCustomerIdAndHistory: string;
   updateProfile: string;
+  updateKeepingIdentifiers: string;
   updateWithHistory: string;
   attachAndUpdate: string;
   attachUpdateAndHistory: string;
@@ -149,6 +150,10 @@ function statements(dialect: Dialect): Statements {
       `with hid as (select nextval('profile_history_id_seq') as id), p as (${insertProfileText('(select id from hid)')}), ` +
       `h as (${insertHistoryText(dialect, { gameballFrom: 'p', idFrom: 'hid' })}) ${INSERT_FIRST_CUSTOMER_ID(time, 'gameball_id, (select id from hid) as history_head')}`,
     updateProfile,
+    // SQLite rewrites the entries of every index whose columns an UPDATE sets, changed or not;
+    // PostgreSQL skips unchanged ones by itself (a HOT update), so only SQLite needs this text.
+    updateKeepingIdentifiers:
+      'update profiles set attributes = ?, custom = ?, push_devices = ?, guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?, history_head = ? where gameball_id = ?',
     updateWithHistory: `with h as (${history}) ${updateText('(select id from h)')} returning history_head`,
     attachAndUpdate: `with attached as (${ATTACH}) ${updateProfile}`,
     attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${history}) ${updateText('(select id from h)')} returning history_head`,
@@ -299,6 +304,8 @@ export async function updateProfile(
   profile: Profile,
   attach?: { customerId: string; now: string },
   history?: HistoryRecord,
+  /** The profile as it was: where its identifiers did not change, their indexes are left alone. */
+  before?: Pick<Profile, 'email' | 'mobile' | 'emailKey' | 'mobileKey'>,
 ): Promise<number | null> {
   const texts = statements(dialect);
   const fields = writtenValues(profile);
@@ -314,7 +321,9 @@ export async function updateProfile(
   }
   if (attach) await attachCustomerId(sql, profile.accountId, attach.customerId, profile.gameballId, attach.now);
   const head = history ? await insertHistory(sql, dialect, history, profile.gameballId, profile.historyHead) : profile.historyHead;
-  await sql.run(texts.updateProfile, [...fields, head, profile.gameballId]);
+  const keep = before !== undefined && before.email === profile.email && before.mobile === profile.mobile && before.emailKey === profile.emailKey && before.mobileKey === profile.mobileKey;
+  // The identifiers are the first four values written.
+  await sql.run(keep ? texts.updateKeepingIdentifiers : texts.updateProfile, [...(keep ? fields.slice(4) : fields), head, profile.gameballId]);
   return head;
 }
 
