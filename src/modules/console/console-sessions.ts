@@ -65,7 +65,8 @@ export async function signIn(store: Store, token: string): Promise<{ sessionId: 
     const opened: ConsoleSession = {
       accountId: used.account_id,
       role: used.role,
-      label: `session ${sessionId.slice(0, 8)}`,
+      // From the hash, not the secret: history entries must not carry any of the cookie's value.
+      label: `session ${hash(sessionId).slice(0, 8)}`,
       csrfToken: secret(),
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
     };
