@@ -93,9 +93,10 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    request.rawBody = body.toString();
-    if (body === '' && (request.method === 'DELETE' || request.method === 'POST' && !hasBodySchema(request))) return done(null, undefined);
-    return parseJson(request, body.toString(), (error, parsed) => {
+    // Kept as sent: an Idempotency-Key's repeat must send the same bytes.
+    const text = (request.rawBody = body.toString());
+    if (text === '' && (request.method === 'DELETE' || request.method === 'POST' && !hasBodySchema(request))) return done(null, undefined);
+    return parseJson(request, text, (error, parsed) => {
       if (error) return done(error, undefined);
       // Before any rule reads it: bounded depth, storable text, finite numbers (src/safe-json.ts).
       const unsafe = unsafeJson(parsed);

@@ -29,6 +29,9 @@ export interface Config {
   metricsPort: number | undefined;
 }
 
+/** The http:// origin of a host and port (an IPv6 address in brackets). */
+export const httpOrigin = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { httpOrigin, type Config } from './config.js';
 import type { Store } from './db/connect.js';
 import { openStore } from './db/open-store.js';
 import { ensureDefaultAccount } from './modules/accounts/accounts.service.js';
@@ -45,9 +45,8 @@ export async function startServer(config: Config, print: (line: string) => void 
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const hostInUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${hostInUrl}:${port}`;
-  const metricsUrl = metricsServer && `http://${hostInUrl}:${metricsServer.port}/metrics`;
+  const url = httpOrigin(config.host, port);
+  const metricsUrl = metricsServer && `${httpOrigin(config.host, metricsServer.port)}/metrics`;
   app.log.info({ store: store.location, url, ...(metricsServer && { metricsPort: metricsServer.port }) }, 'Patron is listening');
   if (!store.masterKey) app.log.warn('No master key (PATRON_MASTER_KEY): API v4.1 session tokens (X-GB-TOKEN) cannot be verified; both keys still work.');
   const worker = new WebhookWorker(

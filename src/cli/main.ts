@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type ConfigOverrides } from '../config.js';
+import { ConfigError, httpOrigin, loadConfig, type ConfigOverrides } from '../config.js';
 import { AppError } from '../errors.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { openStore } from '../db/open-store.js';
@@ -324,7 +324,7 @@ consoleCommand
     const { createSignInToken } = await import('../modules/console/console-sessions.js');
     const { token, expiresAt } = await withStore((store) => createSignInToken(store, flags.account, flags.role, flags.ttl));
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    const base = (flags.baseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`).replace(/\/+$/, '');
+    const base = (flags.baseUrl ?? httpOrigin(host, config.port)).replace(/\/+$/, '');
     console.log(`${base}/console/sign-in?token=${token}`);
     console.log(`One use, ${flags.role}, until ${expiresAt}.`);
   });

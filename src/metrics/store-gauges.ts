@@ -27,6 +27,10 @@ async function jobSums(store: Store): Promise<JobSums[]> {
  */
 export function storeMetricsRegistry(store: Store): client.Registry {
   const registry = new client.Registry();
+  // Both batch gauges come from one read of the jobs table per scrape: a scrape collects every
+  // metric at once, so the second gauge joins the read the first started.
+  let reading: Promise<JobSums[]> | undefined;
+  const sums = () => (reading ??= jobSums(store).finally(() => (reading = undefined)));
   new client.Gauge({
     name: 'patron_webhook_deliveries',
     help: 'Webhook deliveries by status: pending (the outbox backlog, retries included), dead.',
@@ -49,7 +53,7 @@ export function storeMetricsRegistry(store: Store): client.Registry {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const rows = await jobSums(store);
+      const rows = await sums();
       this.reset();
       for (const status of ['pending', 'processing', 'completed', 'failed']) this.set({ status }, rows.find((r) => r.status === status)?.jobs ?? 0);
     },
@@ -60,7 +64,7 @@ export function storeMetricsRegistry(store: Store): client.Registry {
     labelNames: ['state'] as const,
     registers: [registry],
     async collect() {
-      const open = (await jobSums(store)).filter((r) => r.status === 'pending' || r.status === 'processing');
+      const open = (await sums()).filter((r) => r.status === 'pending' || r.status === 'processing');
       const sum = (pick: (r: JobSums) => number) => open.reduce((n, r) => n + pick(r), 0);
       this.reset();
       this.set({ state: 'waiting' }, sum((r) => r.total - r.processed));

@@ -5,7 +5,8 @@ import type { Store } from '../../db/connect.js';
 import { AppError } from '../../errors.js';
 import { findAccountRecord } from '../accounts/accounts.service.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import { deleteCustomer, setCustomerActive, upsertCustomer } from '../customers/customers.service.js';
+import { deleteCustomer, getCustomer, setCustomerActive, upsertCustomer } from '../customers/customers.service.js';
+import { fieldValue } from '../history/profile-fields.js';
 import type { UpsertCustomerRequest } from '../customers/customers.schemas.js';
 import { unmergeCustomer } from '../customers/unmerge.service.js';
 import { exportCustomer } from '../privacy/customer-export.js';
@@ -185,21 +186,18 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     scope.post<{ Params: { deliveryId: string }; Body: Form }>('/console/deliveries/:deliveryId/replay', hide, async (request, reply) => {
       const signedIn = await guard(request, reply, true);
       if (!signedIn) return reply;
-      const deliveryId = Number(request.params.deliveryId);
-      // Only a delivery of this session's account.
-      const dead = await getDeliveries(store, signedIn.account.id, true, 1000);
-      if (!dead.some((d) => d.id === deliveryId)) return showWebhooks(reply, signedIn, `No dead delivery ${request.params.deliveryId} in this account.`, 404);
-      await replayDelivery(store, deliveryId);
-      return showWebhooks(reply, signedIn, `Delivery ${deliveryId} is queued again.`);
+      try {
+        await replayDelivery(store, Number(request.params.deliveryId), signedIn.account.id);
+      } catch (error) {
+        if (error instanceof AppError) return showWebhooks(reply, signedIn, error.message, error.status);
+        throw error;
+      }
+      return showWebhooks(reply, signedIn, `Delivery ${request.params.deliveryId} is queued again.`);
     });
 
     change('attributes', async ({ session, account }, customerId, form) => {
-      const current = await exportCustomer(store, account, customerId);
-      const profile = current.profile as unknown as Record<string, unknown> & { customerAttributes?: Record<string, unknown> };
-      const currentValues = Object.fromEntries(EDITABLE.map(({ field }) => {
-        const value = field.startsWith('customerAttributes.') ? profile.customerAttributes?.[field.slice('customerAttributes.'.length)] : profile[field];
-        return [field, value === undefined || value === null ? '' : String(value)];
-      }));
+      const { profile } = await getCustomer(store, account, customerId);
+      const currentValues = Object.fromEntries(EDITABLE.map(({ field }) => [field, String(fieldValue(profile, field) ?? '')]));
       await upsertCustomer(store, account, editedRequest(customerId, form, currentValues), origin(session));
       return { notice: 'Saved.' };
     });
@@ -225,13 +223,9 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       await deleteCustomer(store, account, customerId, origin(session));
       return { notice: `Customer ${customerId} was deleted.` };
     });
-    change('deliveries/:deliveryId/replay', async ({ account }, customerId, _form, params) => {
-      const deliveryId = Number(params.deliveryId);
-      const data = await exportCustomer(store, account, customerId);
-      // Only a delivery about this customer, of this account, can be replayed from its page.
-      if (!data.webhookEvents.some((e) => e.deliveries.some((d) => d.id === deliveryId))) throw new AppError('notFound', 'No such delivery about this customer.');
-      await replayDelivery(store, deliveryId);
-      return { notice: `Delivery ${deliveryId} is queued again.` };
+    change('deliveries/:deliveryId/replay', async ({ account }, _customerId, _form, params) => {
+      await replayDelivery(store, Number(params.deliveryId), account.id);
+      return { notice: `Delivery ${params.deliveryId} is queued again.` };
     });
   });
 }

@@ -26,6 +26,15 @@ export class ForbiddenTargetError extends Error {
 
 const bareHost = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
+/** The refusal for the first forbidden address a host has, if any. */
+function refusal(host: string, addresses: readonly string[]): ForbiddenTargetError | undefined {
+  for (const address of addresses) {
+    const range = forbiddenRange(address);
+    if (range) return new ForbiddenTargetError(host, address, range);
+  }
+  return undefined;
+}
+
 /**
  * Checks a subscription's URL when it is added: an address literal, or every address its host
  * resolves to now. A host that does not resolve here is accepted (it may later); every delivery
@@ -34,10 +43,8 @@ const bareHost = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 export async function checkTargetUrl(url: URL): Promise<void> {
   const host = bareHost(url);
   const addresses = isIP(host) ? [host] : await lookupAsync(host, { all: true }).then((found) => found.map((a) => a.address), () => []);
-  for (const address of addresses) {
-    const range = forbiddenRange(address);
-    if (range) throw new ForbiddenTargetError(host, address, range);
-  }
+  const refused = refusal(host, addresses);
+  if (refused) throw refused;
 }
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -50,10 +57,8 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, []);
-    for (const { address } of addresses) {
-      const range = forbiddenRange(address);
-      if (range) return callback(Object.assign(new ForbiddenTargetError(hostname, address, range), { code: 'EFORBIDDEN' }), []);
-    }
+    const refused = refusal(hostname, addresses.map((a) => a.address));
+    if (refused) return callback(Object.assign(refused, { code: 'EFORBIDDEN' }), []);
     if (options.all) return callback(null, addresses);
     const [first] = addresses;
     return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
@@ -65,10 +70,9 @@ export function guardedAgent(): Agent {
   return new Agent({ connect: { lookup: guardedLookup as never } });
 }
 
-/** An address literal in the URL does not go through lookup: checked here, before connecting. */
-export function literalTargetProblem(url: URL): string | undefined {
+/** An address literal in the URL does not go through lookup: refused here, before connecting. */
+export function checkLiteralTarget(url: URL): void {
   const host = bareHost(url);
-  if (!isIP(host)) return undefined;
-  const range = forbiddenRange(host);
-  return range && new ForbiddenTargetError(host, host, range).message;
+  const refused = isIP(host) ? refusal(host, [host]) : undefined;
+  if (refused) throw refused;
 }

@@ -100,9 +100,12 @@ export async function getDeliveries(store: Store, accountId: string, onlyDead: b
   return listDeliveries(store.db, accountId, { ...(onlyDead && { status: 'dead' as const }), limit });
 }
 
-/** Queues a delivery again, due now, with a fresh retry schedule; a running node sends it. */
-export async function replayDelivery(store: Store, deliveryId: number): Promise<void> {
-  if (!Number.isInteger(deliveryId) || !(await requeueDelivery(store.db, deliveryId, new Date().toISOString()))) {
-    throw new AppError('notFound', `No webhook delivery with id "${deliveryId}".`);
+/**
+ * Queues a delivery again, due now, with a fresh retry schedule; a running node sends it. With
+ * `accountId` (the console), only a delivery of that account: another's is not found.
+ */
+export async function replayDelivery(store: Store, deliveryId: number, accountId?: string): Promise<void> {
+  if (!Number.isInteger(deliveryId) || !(await requeueDelivery(store.db, deliveryId, new Date().toISOString(), accountId))) {
+    throw new AppError('notFound', `No webhook delivery with id "${deliveryId}"${accountId === undefined ? '' : ' in this account'}.`);
   }
 }

@@ -227,11 +227,12 @@ export async function listDeliveries(db: Db, accountId: string, options: { statu
 }
 
 /** Puts a delivery back in the queue, due now, with a fresh retry schedule. */
-export async function requeueDelivery(db: Db, id: number, now: string): Promise<boolean> {
+export async function requeueDelivery(db: Db, id: number, now: string, accountId?: string): Promise<boolean> {
   const result = await db
     .updateTable('webhook_deliveries')
     .set({ status: 'pending', attempts: 0, next_attempt_at: now, claimed_until: null, delivered_at: null })
     .where('id', '=', id)
+    .$if(accountId !== undefined, (query) => query.where('account_id', '=', accountId!))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

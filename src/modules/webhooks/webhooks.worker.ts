@@ -4,7 +4,7 @@ import type { DeliveryStatus } from '../../db/database.js';
 import { outboxSignal } from './webhooks.outbox.js';
 import { Agent, fetch } from 'undici';
 import { claimDueDeliveries, loadDeliveryJobs, recordAttempt, releaseDelivery, type DeliveryJob } from './webhooks.store.js';
-import { guardedAgent, literalTargetProblem } from './safe-target.js';
+import { checkLiteralTarget, guardedAgent } from './safe-target.js';
 import { signBody } from './webhook-signature.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 import { webhookDeliveries } from '../../metrics/metrics.js';
@@ -76,9 +76,9 @@ export class WebhookWorker extends PollingWorker {
     const attempt = job.attempts + 1;
     const startedAt = new Date();
     let statusCode: number | null = null;
-    let error: string | null = this.options.allowPrivate ? null : (literalTargetProblem(new URL(job.url)) ?? null);
+    let error: string | null = null;
     try {
-      if (error !== null) throw new Error(error);
+      if (!this.options.allowPrivate) checkLiteralTarget(new URL(job.url));
       const response = await fetch(job.url, {
         dispatcher: this.dispatcher,
         method: 'POST',
@@ -103,7 +103,7 @@ export class WebhookWorker extends PollingWorker {
         webhookDeliveries.inc({ outcome: 'handed_back' });
         return;
       }
-      error ??= failureOf(cause, this.options.timeoutMs);
+      error = failureOf(cause, this.options.timeoutMs);
     }
     const finished = new Date();
     const delays = this.options.retryDelays;
