@@ -218,6 +218,14 @@ function pgStatement(text: string): { name: string; text: string } {
   return statement;
 }
 
+const withReturning = new Map<string, string>();
+/** SqlRunner.insert's text asking for the id; kept, so the statement cache meets the same string. */
+function returningId(text: string): string {
+  let returning = withReturning.get(text);
+  if (returning === undefined) withReturning.set(text, (returning = `${text} returning id`));
+  return returning;
+}
+
 /**
  * The hot path's statements on PostgreSQL: named, so each connection parses and plans a text
  * once and then only binds parameters (for the resolving read, ~0.3 instead of ~1 ms a
@@ -232,6 +240,7 @@ function pgRunner(queryable: pg.Pool | pg.PoolClient, count: () => void): SqlRun
     all: async <T>(text: string, params: readonly unknown[]) => (await execute(text, params)).rows as T[],
     get: async <T>(text: string, params: readonly unknown[]) => (await execute(text, params)).rows[0] as T | undefined,
     run: async (text, params) => (await execute(text, params)).rowCount ?? 0,
+    insert: async (text, params) => Number((await execute<{ id: number }>(returningId(text), params)).rows[0]!.id),
   };
 }
 

@@ -11,6 +11,12 @@ export interface SqlRunner {
   get<T>(text: string, params: readonly unknown[]): Promise<T | undefined>;
   /** Runs a statement that returns no rows; answers how many rows it changed. */
   run(text: string, params: readonly unknown[]): Promise<number>;
+  /**
+   * Runs an INSERT of one row, written without RETURNING, and answers the serial `id` it got:
+   * the embedded store reads it from the driver (RETURNING costs SQLite a result set, ~2 µs an
+   * insert), PostgreSQL's runner asks for it with `returning id`.
+   */
+  insert(text: string, params: readonly unknown[]): Promise<number>;
 }
 
 /** One write transaction: the prepared-statement runner and, for the colder paths, Kysely on the same connection. */

@@ -20,6 +20,10 @@ export function sqliteRunner(prepare: Prepare, count: () => void): SqlRunner {
       count();
       return prepare(text).run(...params).changes;
     },
+    async insert(text, params) {
+      count();
+      return Number(prepare(text).run(...params).lastInsertRowid);
+    },
   };
 }
 

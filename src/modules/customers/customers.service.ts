@@ -24,8 +24,8 @@ import {
 import type { Profile, ProfileState } from './customers.types.js';
 import { diffProfiles } from '../history/profile-diff.js';
 import { eraseHistory, insertDeleteEntry } from '../history/history.store.js';
-import type { HistoryRecord, WriteOrigin } from '../history/history.types.js';
-import { applyUpsert, EMPTY_PROFILE, profileChanged } from './profile-patch.js';
+import type { FieldChange, HistoryRecord, WriteOrigin } from '../history/history.types.js';
+import { applyUpsert, EMPTY_PROFILE } from './profile-patch.js';
 import { customerDeleted, customerMerged, profileUpdated, referralCompleted } from '../webhooks/webhook-payloads.js';
 import { notifyQueued, openOutbox, type Outbox } from '../webhooks/webhooks.outbox.js';
 import { missingIdentifier, readUpsertInput, type MergeIdentifier, type UpsertInput } from './upsert-input.js';
@@ -137,15 +137,15 @@ function lockKeysOf(account: AccountRecord, input: UpsertInput): string[] {
 export const historyKept = (store: Store, profile: Profile): number | null => (store.recordsHistory ? profile.historyHead : null);
 
 /**
- * The history entry of a change, when the store keeps history; `before` undefined: a new profile,
- * whose entry lists no fields (they are read back from the profile, history.store.ts).
+ * The history entry of a change, when the store keeps history: `changes` as diffProfiles told
+ * them (the same diff that decided there was a change); undefined: a new profile, whose entry
+ * lists no fields (they are read back from the profile, history.store.ts).
  */
-export function historyRecord(store: Store, account: AccountRecord, origin: WriteOrigin, customerId: string, at: string, before: ProfileState | undefined, after: ProfileState): HistoryRecord | undefined {
+export function historyRecord(store: Store, account: AccountRecord, origin: WriteOrigin, customerId: string, at: string, changes: FieldChange[] | undefined): HistoryRecord | undefined {
   if (!store.recordsHistory) return undefined;
-  const changes = before === undefined ? [] : diffProfiles(before, after);
   // Written out, not spread from `origin`: V8 builds a spread-and-extend literal on a slow path
   // (about 7 µs here), and every write makes one of these.
-  return { operation: origin.operation, requestId: origin.requestId, accountId: account.id, gameballId: undefined, at, customerId, newProfile: before === undefined, changes, relatedGameballId: null };
+  return { operation: origin.operation, requestId: origin.requestId, accountId: account.id, gameballId: undefined, at, customerId, newProfile: changes === undefined, changes: changes ?? [], relatedGameballId: null };
 }
 
 /**
@@ -186,19 +186,20 @@ async function applyUpsertInput(
   if (current !== undefined && !next.guest && !next.referralCode) next.referralCode = await unusedReferralCode(tx, account.id);
 
   // A merge changes the profile even when no field does: it gains a customerId.
-  const changed = creating || resolution.kind === 'merge' || profileChanged(before, next);
+  const changes = creating ? undefined : diffProfiles(before, next);
+  const changed = changes === undefined || resolution.kind === 'merge' || changes.length > 0;
   // A merge is recorded as such whichever way it came (a request, a batch item, an import row).
   const entryOrigin: WriteOrigin = resolution.kind === 'merge' ? { ...origin, operation: 'merge' } : origin;
   let stored: Profile;
   if (current === undefined) {
     const fresh = { ...next, ...mergeKeysOf(account, input, undefined, next), accountId: account.id, createdAt: now, updatedAt: now };
-    stored = await insertNewProfile(store, tx, fresh, input.customerId, historyRecord(store, account, entryOrigin, input.customerId, now, undefined, next));
+    stored = await insertNewProfile(store, tx, fresh, input.customerId, historyRecord(store, account, entryOrigin, input.customerId, now, undefined));
   } else {
     const yielded = resolution.kind === 'existing' ? resolution.yielded : [];
     stored = { ...current, ...next, ...mergeKeysOf(account, input, current, next, yielded), updatedAt: now, historyHead: historyKept(store, current) };
     const attach = resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
     if (changed) {
-      const entry = historyRecord(store, account, entryOrigin, input.customerId, now, current, next);
+      const entry = historyRecord(store, account, entryOrigin, input.customerId, now, changes);
       if (entry && resolution.kind === 'merge') recordMergeIdentifiers(entry, input, next);
       stored.historyHead = await updateProfile(tx.sql, store.dialect, stored, attach, entry, current);
     }
@@ -369,10 +370,11 @@ export async function changeProfile(
   const result = await store.write(async (tx) => {
     const before = await lockedProfile(store, tx, account, customerId);
     const next = change(before);
-    if (!profileChanged(before, next)) return { before, after: before, changed: false, queued: 0 };
+    const changes = diffProfiles(before, next);
+    if (changes.length === 0) return { before, after: before, changed: false, queued: 0 };
     const now = new Date().toISOString();
     const after: Profile = { ...before, ...next, updatedAt: now, historyHead: historyKept(store, before) };
-    after.historyHead = await updateProfile(tx.sql, store.dialect, after, undefined, historyRecord(store, account, origin, customerId, now, before, next), before);
+    after.historyHead = await updateProfile(tx.sql, store.dialect, after, undefined, historyRecord(store, account, origin, customerId, now, changes), before);
     const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, after, customerId));
     return { before, after, changed: true, queued: await outbox.flush(now) };

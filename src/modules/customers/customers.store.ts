@@ -123,7 +123,8 @@ function statements(dialect: Dialect): Statements {
     'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
     `guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?, history_head = ${head} where gameball_id = ?`;
   const updateProfile = updateText('?');
-  const history = insertHistoryText(dialect);
+  // Inside a PostgreSQL WITH: the update takes the entry's id from it.
+  const history = `${insertHistoryText(dialect)} returning id`;
   texts = {
     manyByCustomerId:
       `select ${P_COLUMNS}, c.customer_id as matched_customer_id from customer_ids c join profiles p on p.gameball_id = c.gameball_id ` +

@@ -63,22 +63,3 @@ export function applyUpsert(current: ProfileState, input: UpsertInput, now: stri
     guest: applyChange(current.guest, input.guest, false),
   };
 }
-
-/** JSON with object keys sorted: PostgreSQL's jsonb does not keep key order. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-
-/** Whether a write would change anything a reader can see (device timestamps aside). */
-export function profileChanged(before: ProfileState, after: ProfileState): boolean {
-  const strip = (s: ProfileState) => ({ ...s, pushDevices: s.pushDevices.map(({ updatedAt: _u, ...d }) => d) });
-  return !sameJson(strip(before), strip(after));
-}

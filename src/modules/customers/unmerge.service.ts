@@ -3,6 +3,7 @@ import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { appendHistory, readWholeHistory } from '../history/history.store.js';
+import { diffProfiles } from '../history/profile-diff.js';
 import { splitProfile } from '../history/split-profile.js';
 import { emailKey, mergeKinds, mobileKey, type MergeKind } from '../identity/merge-keys.js';
 import { customerUnmerged, profileUpdated } from '../webhooks/webhook-payloads.js';
@@ -63,8 +64,8 @@ export async function unmergeCustomer(store: Store, account: AccountRecord, cust
     await recordSplit(tx.sql, profile.gameballId, created.gameballId, now);
 
     // Both histories record the split, each naming the other profile.
-    const keptEntry = historyRecord(store, account, origin, customerId, now, profile, remaining);
-    const newEntry = historyRecord(store, account, origin, customerId, now, undefined, created);
+    const keptEntry = historyRecord(store, account, origin, customerId, now, diffProfiles(profile, remaining));
+    const newEntry = historyRecord(store, account, origin, customerId, now, undefined);
     if (keptEntry && newEntry) {
       keptEntry.changes.push({ field: 'customerIds', before: customerIds, after: remainingIds });
       newEntry.changes.push({ field: 'customerIds', before: null, after: [customerId] });

@@ -33,14 +33,14 @@ function packChanges(record: HistoryRecord): string {
 }
 
 /**
- * The INSERT of one entry, answering its id. `gameballFrom` names a CTE to take the gameball_id
+ * The INSERT of one entry (SqlRunner.insert answers its id). `gameballFrom` names a CTE to take the gameball_id
  * from and `idFrom` one holding the id to use (a create on PostgreSQL).
  */
 export function insertHistoryText(dialect: Dialect, from?: { gameballFrom: string; idFrom: string }): string {
   const values = `?, ${from ? 'gameball_id' : '?'}, ?${dialect.cast('timestamp')}, ?, ?, ?, ?, ?, ?`;
   return from
     ? `insert into profile_history (id, ${HISTORY_COLUMNS}) select (select id from ${from.idFrom}), ${values} from ${from.gameballFrom}`
-    : `insert into profile_history (${HISTORY_COLUMNS}) values (${values}) returning id`;
+    : `insert into profile_history (${HISTORY_COLUMNS}) values (${values})`;
 }
 
 /** The parameters of insertHistoryText, in order; no `gameballId`: it comes from a CTE. */
@@ -58,8 +58,7 @@ const insertTexts = new Map<string, string>();
 export async function insertHistory(sql: SqlRunner, dialect: Dialect, record: HistoryRecord, gameballId: number, prevId: number | null): Promise<number> {
   let text = insertTexts.get(dialect.name);
   if (text === undefined) insertTexts.set(dialect.name, (text = insertHistoryText(dialect)));
-  const row = await sql.get<{ id: number }>(text, historyValues(record, gameballId, prevId));
-  return Number(row!.id);
+  return sql.insert(text, historyValues(record, gameballId, prevId));
 }
 
 /** Makes `head` the profile's newest entry. */
