@@ -39,13 +39,14 @@ export async function writeCsv(file: string, rows: number, tag: string): Promise
   await once(out, 'finish');
 }
 
-export async function runImport(entry: PatronEntry, workDir: string, rows: number, tag: string): Promise<ImportResult> {
-  const csv = path.join(workDir, 'import.csv');
-  const file = path.join(workDir, 'import.sqlite');
+/** `settings`: Patron settings of this import only (history off, to measure what history costs). */
+export async function runImport(entry: PatronEntry, workDir: string, rows: number, tag: string, settings: Record<string, string> = {}): Promise<ImportResult> {
+  const csv = path.join(workDir, `import-${tag}.csv`);
+  const file = path.join(workDir, `import-${tag}.sqlite`);
   await writeCsv(csv, rows, tag);
   const accountId = await prepareFile(file);
   const started = performance.now();
-  await runPatronCli(entry, `sqlite:${file}`, ['import', csv, '--account', accountId]);
+  await runPatronCli(entry, `sqlite:${file}`, ['import', csv, '--account', accountId], settings);
   const seconds = (performance.now() - started) / 1000;
   const rejected = readFileSync(`${csv}.rejected.jsonl`, 'utf8').split('\n').filter(Boolean).length;
   return { rows, imported: rows - rejected, rejected, seconds, rowsPerSec: Math.round(rows / seconds) };

@@ -1,8 +1,8 @@
 // Child processes of the bench: Patron, the bare Fastify baseline, the patron CLI and the
 // forked load/store-loop children. Every child is tracked so that a failure, Ctrl-C or a
 // crash of the orchestrator never leaves a server running.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -116,14 +116,16 @@ export interface PatronOptions {
   logFile: string;
   /** Directory for a V8 CPU profile of this process (`node --cpu-prof`), written on exit. */
   cpuProfDir?: string;
+  /** Settings of this process only, over patronSettings. */
+  settings?: Record<string, string>;
 }
 
-export function startPatron({ entry, databaseUrl, logFile, cpuProfDir }: PatronOptions): Promise<ServerProcess> {
+export function startPatron({ entry, databaseUrl, logFile, cpuProfDir, settings }: PatronOptions): Promise<ServerProcess> {
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   return spawnServer(
     [...prof, ...cliArgs(entry), 'serve'],
     // LOG_LEVEL stays at the production default (info): a request line per request is part of the cost.
-    { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ...patronSettings },
+    { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', ...patronSettings, ...settings },
     logFile,
     /Patron listening on (http:\/\/\S+)/,
   );
@@ -133,12 +135,44 @@ export function startBaseline(logFile: string): Promise<ServerProcess> {
   return spawnServer(['--import', 'tsx', path.join(BENCH_DIR, 'baseline-fastify.ts')], { PORT: '0' }, logFile, /baseline listening on (http:\/\/\S+)/);
 }
 
-/** Runs `patron <args>` to completion and returns its stdout; throws on a non-zero exit. */
-export function runPatronCli(entry: PatronEntry, databaseUrl: string, args: string[]): Promise<string> {
+/**
+ * Compiles src/ so a run measures what `npm start` runs (not tsx). Under node_modules/.cache:
+ * packages still resolve from there, and linters and git ignore it.
+ */
+export function buildPatron(): PatronEntry {
+  const dir = path.join(PROJECT_ROOT, 'node_modules/.cache/patron-bench/build');
+  // Its own build info: the build is incremental, and dist/'s would say there is nothing to emit.
+  rmSync(dir, { recursive: true, force: true });
+  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dir, '--tsBuildInfoFile', path.join(dir, '.tsbuildinfo')], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
+  return { kind: 'build', dir };
+}
+
+export interface DefaultAccount {
+  apiKey: string;
+  /** Batch routes need both keys. */
+  secretKey: string;
+  accountId: string;
+}
+
+/** First start: migrates, creates the `default` account and prints its keys once. */
+export function readDefaultAccount(server: ServerProcess): DefaultAccount {
+  const out = server.log();
+  const apiKey = /^apiKey: (\S+)$/m.exec(out)?.[1];
+  const secretKey = /^secretKey: (\S+)$/m.exec(out)?.[1];
+  const accountId = /created account "default" \((\S+)\)/.exec(out)?.[1];
+  if (!apiKey || !secretKey || !accountId) throw new Error(`patron serve printed no default account keys:\n${out.slice(0, 2000)}`);
+  return { apiKey, secretKey, accountId };
+}
+
+/** Runs `patron <args>` to completion (with `settings` over patronSettings) and returns its stdout; throws on a non-zero exit. */
+export function runPatronCli(entry: PatronEntry, databaseUrl: string, args: string[], settings: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = track(spawn(process.execPath, [...cliArgs(entry), ...args], {
       cwd: PROJECT_ROOT,
-      env: cleanEnv({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...patronSettings }),
+      env: cleanEnv({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...patronSettings, ...settings }),
       stdio: ['ignore', 'pipe', 'pipe'],
     }));
     let stdout = '';

@@ -1,7 +1,6 @@
 // `npm run bench`: the orchestrator. Starts the bare-Fastify baseline, then for each store a
 // real `patron serve` process, seeds it level by level, drives the workloads from a separate
 // autocannon process, runs the store-alone loop, and prints and saves the results.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,13 +13,16 @@ import type { LoadResult } from './load.js';
 import {
   BENCH_DIR,
   PROJECT_ROOT,
+  buildPatron,
   forkTs,
   patronSettings,
   installCleanupHooks,
+  readDefaultAccount,
   runPatronCli,
   sampleMemory,
   startBaseline,
   startPatron,
+  type DefaultAccount,
   type IpcChild,
   type PatronEntry,
   type ServerProcess,
@@ -47,22 +49,6 @@ interface Context {
 
 const tag = () => randomBytes(3).toString('hex');
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
-
-/**
- * Compiles src/ so the full run measures what `npm start` runs (not tsx). Under
- * node_modules/.cache: packages still resolve from there, and linters and git ignore it.
- */
-const BUILD_DIR = path.join(PROJECT_ROOT, 'node_modules/.cache/patron-bench/build');
-function buildPatron(): PatronEntry {
-  // Its own build info: the build is incremental, and dist/'s would say there is nothing to emit.
-  const dir = BUILD_DIR;
-  rmSync(dir, { recursive: true, force: true });
-  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dir, '--tsBuildInfoFile', path.join(dir, '.tsbuildinfo')], {
-    cwd: PROJECT_ROOT,
-    stdio: 'inherit',
-  });
-  return { kind: 'build', dir };
-}
 
 function checkLoad(failures: string[], what: string, r: LoadResult): void {
   if (r.non2xx > 0 || r.errors > 0) failures.push(`${what}: ${r.non2xx} non-2xx answers and ${r.errors} errors (${r.timeouts} timeouts)`);
@@ -107,26 +93,9 @@ async function openStore(name: StoreName, ctx: Context): Promise<StoreHandle> {
   }
 }
 
-interface DefaultAccount {
-  apiKey: string;
-  /** Batch routes need both keys. */
-  secretKey: string;
-  accountId: string;
-}
-
 interface Accounts extends DefaultAccount {
   mergeApiKey: string;
   mergeAccountId: string;
-}
-
-/** First start: migrates, creates the `default` account and prints its keys once. */
-function readDefaultAccount(server: ServerProcess): DefaultAccount {
-  const out = server.log();
-  const apiKey = /^apiKey: (\S+)$/m.exec(out)?.[1];
-  const secretKey = /^secretKey: (\S+)$/m.exec(out)?.[1];
-  const accountId = /created account "default" \((\S+)\)/.exec(out)?.[1];
-  if (!apiKey || !secretKey || !accountId) throw new Error(`patron serve printed no default account keys:\n${out.slice(0, 2000)}`);
-  return { apiKey, secretKey, accountId };
 }
 
 /** The batch workload on the level's server; a failed item fails the run like a non-2xx does. */

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { addSubscription, getDeliveries } from '../../src/modules/webhooks/webhooks.service.js';
@@ -77,6 +79,25 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
       if (outcome === '200') assert.deepEqual(stored.get(id), { n: Number(id.slice(2)) }, `${id} was answered 200: it is there, whole`);
       else assert.equal(stored.has(id), false, `${id} was refused (${outcome}) yet written`);
     }
+  });
+
+  test('a request that never ends holds the shutdown no longer than PATRON_SHUTDOWN_TIMEOUT_MS: exit 1, said in the log', async () => {
+    const account = await database.newAccount({}, 'stuck');
+    const node = await startServe({ ...env, PATRON_SHUTDOWN_TIMEOUT_MS: '1000' });
+    // A client that sends its headers and part of the body, then nothing: the request is under way
+    // (the node must not cut it off) and never finishes.
+    const { port, hostname } = new URL(node.baseUrl);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    socket.write(`POST ${CUSTOMERS} HTTP/1.1\r\nHost: ${hostname}\r\napikey: ${account.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"customerId":`);
+    await new Promise((r) => setTimeout(r, 200));
+    const signalled = Date.now();
+    const code = await node.stop('SIGTERM');
+    const seconds = (Date.now() - signalled) / 1000;
+    socket.destroy();
+    assert.equal(code, 1, node.output());
+    assert.ok(seconds >= 0.9 && seconds < 5, `exited ${seconds} s after SIGTERM`);
+    assert.match(node.output(), /shutdown took longer than PATRON_SHUTDOWN_TIMEOUT_MS; exiting now/);
   });
 
   test('a webhook send in flight at SIGTERM is handed back unsent, and another node delivers it', async () => {
