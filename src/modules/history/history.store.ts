@@ -33,8 +33,9 @@ function packChanges(record: HistoryRecord): string {
 }
 
 /**
- * The INSERT of one entry (SqlRunner.insert answers its id). `gameballFrom` names a CTE to take the gameball_id
- * from and `idFrom` one holding the id to use (a create on PostgreSQL).
+ * The INSERT of one entry, without RETURNING (SqlRunner.insert answers its id). `gameballFrom`
+ * names a CTE to take the gameball_id from and `idFrom` one holding the id to use (a create on
+ * PostgreSQL).
  */
 export function insertHistoryText(dialect: Dialect, from?: { gameballFrom: string; idFrom: string }): string {
   const values = `?, ${from ? 'gameball_id' : '?'}, ?${dialect.cast('timestamp')}, ?, ?, ?, ?, ?, ?`;

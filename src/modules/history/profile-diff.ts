@@ -3,10 +3,10 @@ import type { FieldChange } from './history.types.js';
 
 const valueOrNull = (value: unknown): unknown => (value === undefined ? null : value);
 /**
- * Equality of JSON values as the store keeps them: key order aside, -0 is 0. Written here, not
- * taken from a deep-equal library: those call a value's own `valueOf`/`toString`, and a
- * customer's `{"valueOf": null}` would make them throw. Bodies nest at most MAX_JSON_DEPTH
- * levels (safe-json.ts), so the recursion is bounded.
+ * Equality of JSON values as the store keeps them: key order aside, -0 is 0. Written here:
+ * node's isDeepStrictEqual tells -0 from 0 (the store does not), and fast-deep-equal calls a
+ * value's own `valueOf`, so a customer's `{"valueOf": null}` would make it throw. Bodies nest at
+ * most MAX_JSON_DEPTH levels (safe-json.ts), so the recursion is bounded.
  */
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
