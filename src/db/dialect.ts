@@ -24,6 +24,8 @@ export interface Dialect {
    * SQLite's write lock already excludes other claimers.
    */
   claimable<QB extends { forUpdate(): QB; skipLocked(): QB }>(query: QB): QB;
+  /** A Kysely read that locks its rows for the rest of the transaction (lockRows for Kysely queries). */
+  locked<QB extends { forUpdate(): QB }>(query: QB): QB;
   /** True when a transaction excludes every other writer (SQLite's database lock). */
   readonly serialisesWriters: boolean;
   /**
@@ -67,6 +69,7 @@ export const sqliteDialect: Dialect = {
   serialRefType: 'integer',
   serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
   claimable: (query) => query,
+  locked: (query) => query,
   serialisesWriters: true,
   // The write transaction holds the database's write lock: no key lock is needed.
   beginWithLocks: () => 'begin immediate',
@@ -112,6 +115,7 @@ export const postgresDialect: Dialect = {
   serialRefType: 'bigint',
   serialPrimaryKey: (column) => column.primaryKey(),
   claimable: (query) => query.forUpdate().skipLocked(),
+  locked: (query) => query.forUpdate(),
   serialisesWriters: false,
   beginWithLocks(keys) {
     const ids = [...new Set(keys.map(advisoryLockId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

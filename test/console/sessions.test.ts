@@ -33,6 +33,16 @@ describe(`console sessions (${TEST_STORE})`, () => {
     const after = await t.store.db.selectFrom('webhook_deliveries').select(['id', 'next_attempt_at']).where('id', '=', delivery.id).executeTakeFirstOrThrow();
     assert.deepEqual(after, delivery, 'the other account\'s delivery is untouched');
     assert.match(replay.body, /No webhook delivery with id &quot;\d+&quot; in this account/);
+
+    const submitted = await t.app.inject({ method: 'POST', url: '/api/v4.0/integrations/batch/customers', headers: { apikey: theirs.apiKey, secretkey: theirs.secretKey }, payload: { body: [{ customerId: 'their-batch' }] } });
+    const jobId = String(submitted.json().jobId);
+    for (const id of [jobId, 'not-a-job', '99999999999999999999']) {
+      const batch = await t.app.inject({ method: 'GET', url: `/console/batches/${id}`, headers: { cookie } });
+      assert.equal(batch.statusCode, 404, `batch page ${id}`);
+      assert.match(batch.body, new RegExp(`No batch job ${id} in this account`));
+      const progress = await t.app.inject({ method: 'GET', url: `/console/batches/${id}/progress`, headers: { cookie } });
+      assert.deepEqual([progress.statusCode, progress.json()], [404, { status: 'unknown' }], `progress ${id}`);
+    }
   });
 
   test('an expired session and an expired link sign no one in', async () => {

@@ -22,6 +22,8 @@ import { html, type Html } from './html.js';
 const COOKIE = 'patron_console';
 
 type Form = Record<string, string | undefined>;
+/** A request's signed-in session and the account it may see. */
+type SignedIn = { session: ConsoleSession; account: AccountRecord };
 type WithCustomer = { Params: { customerId: string; deliveryId?: string }; Body: Form };
 
 /** Every console answer: its own page only (no framing, no other origin, no cache), the link token never in a Referer. */
@@ -76,7 +78,7 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     });
 
     /** The session of the request, or an answer that ends it: signed out (401), a bad form token or a viewer's change (403). */
-    async function guard(request: FastifyRequest, reply: FastifyReply, changes: boolean): Promise<{ session: ConsoleSession; account: AccountRecord } | undefined> {
+    async function guard(request: FastifyRequest, reply: FastifyReply, changes: boolean): Promise<SignedIn | undefined> {
       const session = await sessionOf(store, request.cookies[COOKIE]);
       if (!session) {
         send(reply, 401, signedOutPage('You are not signed in, or your session has ended.'));
@@ -117,7 +119,7 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       return send(reply, 200, searchPage(signedIn.session, query, hits));
     });
 
-    async function showCustomer(reply: FastifyReply, signedIn: { session: ConsoleSession; account: AccountRecord }, customerId: string, state: CustomerPageState = {}, status = 200) {
+    async function showCustomer(reply: FastifyReply, signedIn: SignedIn, customerId: string, state: CustomerPageState = {}, status = 200) {
       try {
         const data = await exportCustomer(store, signedIn.account, customerId);
         return send(reply, status, customerPage(signedIn.session, customerId, data, state));
@@ -133,7 +135,7 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     });
 
     /** A change: run it, then show the customer with what happened (a refusal beside its field). */
-    function change(path: string, run: (signedIn: { session: ConsoleSession; account: AccountRecord }, customerId: string, form: Form, params: WithCustomer['Params']) => Promise<{ notice: string; goTo?: string }>) {
+    function change(path: string, run: (signedIn: SignedIn, customerId: string, form: Form, params: WithCustomer['Params']) => Promise<{ notice: string; goTo?: string }>) {
       scope.post<WithCustomer>(`/console/customers/:customerId/${path}`, hide, async (request, reply) => {
         const signedIn = await guard(request, reply, true);
         if (!signedIn) return reply;
@@ -160,9 +162,15 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     scope.get<{ Params: { jobId: string } }>('/console/batches/:jobId', hide, async (request, reply) => {
       const signedIn = await guard(request, reply, false);
       if (!signedIn) return reply;
-      const job = /^\d{1,15}$/.test(request.params.jobId) ? await findJob(store.db, signedIn.account.id, Number(request.params.jobId)) : undefined;
-      if (!job) return send(reply, 404, page('Not found', signedIn.session, html`<p>No batch job ${request.params.jobId} in this account.</p>`));
-      return send(reply, 200, batchPage(signedIn.session, job, await getBatchStatus(store, signedIn.account, String(job.id))));
+      // One read of the job, as the API's status route makes it (it answers notFound for an id of another account or none).
+      try {
+        const status = await getBatchStatus(store, signedIn.account, request.params.jobId);
+        const counts = { id: status.jobId, status: status.status, totalItems: status.totalItems, processedItems: status.processedItems, failedItems: status.failedItems };
+        return send(reply, 200, batchPage(signedIn.session, counts, status));
+      } catch (error) {
+        if (error instanceof AppError && error.status === 404) return send(reply, 404, page('Not found', signedIn.session, html`<p>No batch job ${request.params.jobId} in this account.</p>`));
+        throw error;
+      }
     });
 
     // Counts only (no items): what the progress script polls.
@@ -173,7 +181,7 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       return reply.header('cache-control', 'no-store').send({ status: job.status, totalItems: job.totalItems, processedItems: job.processedItems, failedItems: job.failedItems });
     });
 
-    async function showWebhooks(reply: FastifyReply, signedIn: { session: ConsoleSession; account: AccountRecord }, notice?: string, status = 200) {
+    async function showWebhooks(reply: FastifyReply, signedIn: SignedIn, notice?: string, status = 200) {
       const [subscriptions, dead] = await Promise.all([getSubscriptions(store, signedIn.account.id), getDeliveries(store, signedIn.account.id, true, 100)]);
       return send(reply, status, webhooksPage(signedIn.session, subscriptions, dead, notice));
     }

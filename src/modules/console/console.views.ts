@@ -190,9 +190,12 @@ export interface JobRow {
   finishedAt: string | null;
 }
 
+/** What a job's progress shows. */
+export type JobCounts = Pick<JobRow, 'id' | 'status' | 'totalItems' | 'processedItems' | 'failedItems'>;
+
 const running = (status: string) => status === 'pending' || status === 'processing';
 
-function progress(job: JobRow): Html {
+function progress(job: JobCounts): Html {
   return html`<progress max="${job.totalItems}" value="${job.processedItems}" aria-label="job ${job.id}: ${job.processedItems} of ${job.totalItems} items">${job.processedItems} of ${job.totalItems}</progress>`;
 }
 
@@ -210,7 +213,7 @@ export interface JobErrors {
 }
 
 /** A job's page; while it runs, /console/assets/progress.js keeps its progress current. */
-export function batchPage(session: ConsoleSession, job: JobRow, details: JobErrors): Html {
+export function batchPage(session: ConsoleSession, job: JobCounts, details: JobErrors): Html {
   return page(`Batch ${job.id}`, session, html`
 <div${running(job.status) ? html` data-progress="/console/batches/${job.id}/progress"` : ''}>
 <p>Status: <strong data-field="status">${job.status}</strong>${details.message ? html` — ${details.message}` : ''}</p>

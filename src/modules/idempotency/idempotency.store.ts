@@ -41,12 +41,8 @@ export function claimKey(store: Store, request: KeyedRequest, now: Date, leaseMs
       .returning('key')
       .executeTakeFirst();
     if (inserted) return { kind: 'claimed' };
-    const row = await db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('account_id', '=', request.accountId)
-      .where('key', '=', request.key)
-      .$if(store.dialect.name === 'postgres', (query) => query.forUpdate())
+    const row = await store.dialect
+      .locked(db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', request.accountId).where('key', '=', request.key))
       .executeTakeFirstOrThrow();
     if (row.fingerprint !== request.fingerprint) return { kind: 'mismatch', method: row.method, path: row.path };
     if (row.response_status !== null) {
