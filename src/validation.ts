@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
-import { AppError } from './errors.js';
+import { AppError, invalid } from './errors.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
@@ -11,6 +11,19 @@ export function isIsoDate(value: string): boolean {
   const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && !Number.isNaN(Date.parse(value.length === 10 ? value : value.replace(' ', 'T')));
+}
+
+const DURATION_UNITS = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/**
+ * A lifetime as the CLI takes one: seconds, or a number with s, m, h or d (`900`, `15m`, `2h`,
+ * `1d`), from `min` to `max` seconds; otherwise a refusal naming `field` with `range` in words.
+ */
+export function durationSeconds(text: string, { min, max, range }: { min: number; max: number; range: string }, field = 'ttl'): number {
+  const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
+  const seconds = match ? Number(match[1]) * DURATION_UNITS[match[2] as keyof typeof DURATION_UNITS] : Number.NaN;
+  if (!(seconds >= min && seconds <= max)) throw invalid(field, `must be ${range}, written as seconds or a number with s, m, h or d (e.g. 2h)`);
+  return seconds;
 }
 
 function buildAjv(coerceTypes: boolean): Ajv {

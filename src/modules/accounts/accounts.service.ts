@@ -3,6 +3,7 @@ import type { Store } from '../../db/connect.js';
 import type { Db } from '../../db/database.js';
 import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError, invalid } from '../../errors.js';
+import { durationSeconds } from '../../validation.js';
 import type { MasterKey } from '../../keys/master-key.js';
 import { generateAccountId, generateKey, generateSecretKey, hashKey, keyMatches } from './account-keys.js';
 import { createSessionToken, verifySessionToken, type SessionClaims } from './session-token.js';
@@ -97,15 +98,8 @@ export function sessionTokenSecret(masterKey: MasterKey | undefined, account: Ac
     : { problem: "the account's sealed secretKey is damaged: rotate the account's keys" };
 }
 
-const TTL_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-const MAX_TTL_SECONDS = 30 * 86_400;
-
-function ttlSeconds(text: string): number {
-  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
-  const seconds = match ? Number(match[1]) * TTL_UNITS[match[2] || 's']! : NaN;
-  if (!(seconds >= 1 && seconds <= MAX_TTL_SECONDS)) throw invalid('ttl', 'must be 1 s to 30 d, written as seconds or a number with s, m, h or d (e.g. 2h)');
-  return seconds;
-}
+/** A session token lives 1 s to 30 days. */
+const TOKEN_TTL = { min: 1, max: 30 * 86_400, range: '1 s to 30 d' };
 
 /** `patron tokens create`: a session token for trying the SDK path, made as a merchant's backend would. */
 export async function mintSessionToken(store: Store, accountId: string, claims: Omit<SessionClaims, 'exp'>, ttl: string): Promise<{ token: string; expiresAt: string }> {
@@ -113,7 +107,7 @@ export async function mintSessionToken(store: Store, accountId: string, claims: 
   if (!record) throw new AppError('notFound', `No account with id "${accountId}".`);
   const customerId = claims.customerId.trim();
   if (customerId === '' || customerId.length > 100) throw invalid('customerId', 'must be 1 to 100 characters');
-  const seconds = ttlSeconds(ttl);
+  const seconds = durationSeconds(ttl, TOKEN_TTL);
   const found = sessionTokenSecret(store.masterKey, record);
   if ('problem' in found) throw new AppError('sessionTokensUnavailable', `No session token can be made for this account: ${found.problem}.`);
   return createSessionToken(found.secret, { ...claims, customerId }, seconds);

@@ -2,12 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from '../../db/connect.js';
 import type { ConsoleRole } from '../../db/database.js';
 import { AppError, invalid } from '../../errors.js';
+import { durationSeconds } from '../../validation.js';
 import { getAccount } from '../accounts/accounts.service.js';
 
 export const CONSOLE_ROLES: readonly ConsoleRole[] = ['viewer', 'editor'];
 /** A signed-in session lasts this long, then the user asks for a new link. */
 export const SESSION_TTL_MS = 8 * 3_600_000;
-const MAX_LINK_TTL_SECONDS = 24 * 3600;
+/** A sign-in link stays usable 1 minute to 1 day. */
+const LINK_TTL = { min: 60, max: 86_400, range: '1 minute to 1 day' };
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const secret = () => randomBytes(32).toString('base64url');
@@ -21,14 +23,6 @@ export interface ConsoleSession {
   expiresAt: string;
 }
 
-/** `15m`, `2h`, `900s`, `1d` or plain seconds, up to a day. */
-export function linkTtlSeconds(raw: string): number {
-  const match = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
-  const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : Number.NaN;
-  if (!(seconds >= 60 && seconds <= MAX_LINK_TTL_SECONDS)) throw invalid('ttl', 'must be 1 minute to 1 day, e.g. 15m or 2h');
-  return seconds;
-}
-
 /**
  * A one-time sign-in link's token (`patron console link`): the store keeps its hash only, so a
  * copy of the database cannot sign anyone in.
@@ -38,7 +32,7 @@ export async function createSignInToken(store: Store, accountId: string, role: s
   await getAccount(store, accountId);
   const token = secret();
   const now = new Date();
-  const expiresAt = new Date(now.getTime() + linkTtlSeconds(ttl) * 1000).toISOString();
+  const expiresAt = new Date(now.getTime() + durationSeconds(ttl, LINK_TTL) * 1000).toISOString();
   await store.write(({ db }) =>
     db.insertInto('console_links').values({ token_hash: hash(token), account_id: accountId, role: role as ConsoleRole, created_at: now.toISOString(), expires_at: expiresAt, used_at: null }).execute(),
   );
