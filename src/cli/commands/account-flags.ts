@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
-import type { SettingsInput } from '../modules/accounts/accounts.service.js';
-import { API_VERSIONS, MERGE_BY, REFERRAL_COMPLETION, type Account, type AccountKeys, type ApiVersion, type MergeBy, type ReferralCompletion } from '../modules/accounts/accounts.types.js';
+import type { SettingsInput } from '../../modules/accounts/accounts.service.js';
+import { API_VERSIONS, MERGE_BY, REFERRAL_COMPLETION, type Account, type AccountKeys, type ApiVersion, type MergeBy, type ReferralCompletion } from '../../modules/accounts/accounts.types.js';
 
 export interface AccountFlags {
   name?: string;
