@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build`: compiles src/ to dist/ (incrementally) and stamps the build, so tests can tell
 // a dist/ older than the sources even when tsc had nothing to rewrite.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -9,11 +10,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const tsc = (project) =>
-  execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, project)], { stdio: 'inherit', cwd: root });
+/** Runs tsc on a project; its diagnostics are printed, and a failed compile rejects. */
+async function tsc(project) {
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, project)], { cwd: root });
+    process.stdout.write(stdout);
+  } catch (error) {
+    process.stdout.write(error.stdout ?? '');
+    process.stderr.write(error.stderr ?? '');
+    throw new Error(`tsc -p ${project} failed`);
+  }
+}
 
-export function build() {
-  tsc('tsconfig.build.json');
+export async function build() {
+  await tsc('tsconfig.build.json');
   writeFileSync(join(root, 'dist', '.built'), `${new Date().toISOString()}\n`);
 }
 
@@ -26,7 +36,7 @@ export const TEST_BUILD = join(root, 'node_modules', '.cache', 'patron-tests');
  * trip to the hooks thread — about 0.7 s of CPU per test file.
  */
 export function buildTests() {
-  tsc('tsconfig.test.json');
+  return tsc('tsconfig.test.json');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await build();

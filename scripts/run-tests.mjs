@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// Runs every test file with node's test runner (TypeScript through tsx), once per store:
-// the embedded SQLite store, then PostgreSQL. Suites that do not touch a store run once.
+// Runs every test file with node's test runner: first on the embedded SQLite store, then on
+// PostgreSQL, each file on the stores its place and name ask for (test/README.md).
 // Usage: npm test [-- --store sqlite|postgres] [-- <file filter>]
 //
-// What is expensive is done once per run: the CLI is compiled to dist/ (tests spawn it as users
-// do), the tests are compiled with the sources they import (plain JavaScript loads ~0.7 s of CPU
-// faster per file than through tsx's loader hooks), and one disposable PostgreSQL server is
-// started — while the SQLite files run — with a migrated template database that each
-// PostgreSQL test file copies. The stores run one after the other: on two cores the run is
-// CPU-bound, and side by side they were slower (191 s against 172 s).
+// What is expensive is done once per run: the CLI is compiled to dist/ (the process tests in
+// test/e2e/ start it as users do), the tests are compiled with the sources they import (plain
+// JavaScript loads ~0.7 s of CPU faster per file than through tsx's loader hooks), one Chromium
+// serves every browser file, and one disposable PostgreSQL server is started — while the SQLite
+// files run — with a migrated template database that each PostgreSQL test file copies. The stores
+// run one after the other: on two cores the run is CPU-bound.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { register } from 'tsx/esm/api';
 import { build, buildTests, TEST_BUILD } from './build.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
@@ -32,29 +32,71 @@ const stores = storeFlag >= 0 ? [args[storeFlag + 1]] : ['sqlite', 'postgres'];
 const filters = args.filter((a, i) => a !== '--store' && !(storeFlag >= 0 && i === storeFlag + 1));
 
 const all = findTests('test').sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-// Files under test/unit/ never open a store: run once. Files under test/postgres/ are about
-// PostgreSQL itself (stopping and restarting the server): run with the postgres store only;
-// files under test/sqlite/ (the embedded store's group commit) with the sqlite store only.
-// The docs page looks at no store: run once too. The console's browser suite runs per store.
-const once = all.filter((f) => f.includes('/unit/') || f.includes('/browser/docs-page'));
-const postgresOnly = all.filter((f) => f.includes('/postgres/'));
-const sqliteOnly = all.filter((f) => f.includes('/sqlite/'));
-const perStore = all.filter((f) => !once.includes(f) && !postgresOnly.includes(f) && !sqliteOnly.includes(f));
+// Which store a file runs on follows from its place and name (test/README.md):
+// - test/db/postgres/ and test/db/sqlite/: about that store itself, on it only;
+// - *.stores.test.ts: exercises store behaviour (SQL, locks, transactions, migrations): on both;
+// - every other file (HTTP shape, validation, pure functions, the browser): once, on the embedded store.
+const onlyOn = (store) => (f) => f.startsWith(join('test', 'db', store) + sep);
+const onBoth = (f) => f.endsWith('.stores.test.ts');
+const postgresFiles = all.filter((f) => onlyOn('postgres')(f) || (onBoth(f) && !onlyOn('sqlite')(f)));
+const sqliteFiles = all.filter((f) => !onlyOn('postgres')(f));
 
 let failed = false;
 const totals = { passed: 0, failed: 0, skipped: 0, todo: 0 };
 
+/** Seconds spent per test folder and store, from each file's duration in the TAP output. */
+const split = new Map();
+
+function addToSplit(label, timesFile) {
+  for (const line of readFileSync(timesFile, 'utf8').split('\n').filter(Boolean)) {
+    const { file, seconds } = JSON.parse(line);
+    // The source's path (source maps) or the compiled twin's: the folder below test/ either way.
+    const folder = file.slice(file.lastIndexOf(`${sep}test${sep}`) + 1).split(sep).slice(0, -1).join('/');
+    const row = split.get(folder) ?? {};
+    row[label] = (row[label] ?? 0) + seconds;
+    split.set(folder, row);
+  }
+}
+
+/**
+ * Files that start no process and no browser share one process (node's --test-isolation=none):
+ * most of a small file's cost is loading the app's modules (~0.9 s of CPU), paid once there. Files
+ * that start `patron` processes, a browser or a PostgreSQL server of their own get a process each,
+ * two at a time, beside that one.
+ */
+const sharesProcess = (f) => !/\b(startServe|runCliProcess|sharedBrowser|startTestPostgres)\(/.test(readFileSync(f, 'utf8'));
+
+/** Both runners of one store, side by side; their counts add up. */
+function runStore(label, files, env) {
+  const shared = files.filter(sharesProcess);
+  return Promise.all([
+    run(`${label}, files sharing one process`, shared, env, ['--test-isolation=none']),
+    run(`${label}, a process per file`, files.filter((f) => !shared.includes(f)), env, [`--test-concurrency=${process.env.PATRON_TEST_CONCURRENCY ?? 2}`]),
+  ]);
+}
+
 /**
  * Runs one node test runner and adds up its closing `# pass` / `# fail` / `# skipped` lines.
- * Runners go side by side, so each one's TAP output is kept and printed whole when it ends.
+ * Its TAP output is kept and printed whole when it ends.
  */
-function run(label, files, env) {
+function run(label, files, env, isolation) {
   if (files.length === 0) return Promise.resolve();
   const began = Date.now();
+  const timesFile = join(TEST_BUILD, `file-times-${env.TEST_STORE}-${isolation[0].slice(2, 16)}.jsonl`);
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--enable-source-maps', '--test', '--test-reporter=tap', '--test-concurrency=2', `--test-timeout=${process.env.PATRON_TEST_TIMEOUT_MS ?? 180000}`, ...files.map(compiled)],
+      [
+        '--enable-source-maps',
+        '--test',
+        '--test-reporter=tap',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${join(import.meta.dirname, 'file-times-reporter.mjs')}`,
+        `--test-reporter-destination=${timesFile}`,
+        ...isolation,
+        `--test-timeout=${process.env.PATRON_TEST_TIMEOUT_MS ?? 180000}`,
+        ...files.map(compiled),
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
     );
     let output = '';
@@ -64,6 +106,7 @@ function run(label, files, env) {
       const seconds = ((Date.now() - began) / 1000).toFixed(0);
       console.log(`\n=== ${label}: ${files.length} files, ${seconds} s ===\n${output}`);
       const count = (name) => Number(new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output.slice(-4000))?.[1] ?? 0);
+      addToSplit(env.TEST_STORE, timesFile);
       totals.passed += count('pass');
       totals.failed += count('fail');
       totals.skipped += count('skipped');
@@ -72,6 +115,19 @@ function run(label, files, env) {
       resolve();
     });
   });
+}
+
+/**
+ * The run's one Chromium (Debian's; installed when missing), shared by the browser files: each
+ * connects to it (test/helpers/browser.ts) and works in contexts of its own.
+ */
+async function startBrowser() {
+  ensureChromium();
+  register();
+  const { CHROMIUM, CHROMIUM_ARGS } = await import('../test/helpers/browser.ts');
+  const { chromium } = await import('playwright-core');
+  const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return { server, env: { PATRON_TEST_BROWSER_WS: server.wsEndpoint() } };
 }
 
 /** One PostgreSQL server for the whole run, and a migrated template database on it. */
@@ -92,33 +148,30 @@ async function startPostgres() {
   return { server, env: { TEST_DATABASE_URL: server.url, TEST_DATABASE_TEMPLATE: template } };
 }
 
-console.log('building dist/ (the CLI that tests spawn) and the tests');
-build();
-buildTests();
+console.log('building dist/ (the CLI that process tests start) and the tests, side by side');
+await Promise.all([build(), buildTests()]);
 /** A test file's compiled twin. */
 const compiled = (file) => join(TEST_BUILD, relative('.', file)).replace(/\.ts$/, '.js');
 
-// Started first: the server boots while the other runners start.
-const postgres = stores.includes('postgres') && (perStore.length > 0 || postgresOnly.length > 0) ? startPostgres() : undefined;
+// Started first: the server boots while the SQLite files run.
+const postgres = stores.includes('postgres') && postgresFiles.length > 0 ? startPostgres() : undefined;
 postgres?.catch(() => undefined); // reported where it is awaited
+const browser = all.some((f) => f.includes(`${sep}browser${sep}`)) && stores.includes('sqlite') ? await startBrowser() : undefined;
 
 try {
-  if (all.some((f) => f.includes('/browser/'))) ensureChromium();
-  // Unit and browser files go beside the SQLite ones; PostgreSQL waits for both its server and SQLite.
-  const runs = [run('unit and browser', once, {})];
-  const sqlite = stores.includes('sqlite') ? run('integration on sqlite', [...perStore, ...sqliteOnly], { TEST_STORE: 'sqlite' }) : Promise.resolve();
-  runs.push(sqlite);
-  if (postgres) {
-    const files = [...perStore, ...postgresOnly];
-    runs.push(Promise.all([postgres, sqlite]).then(([pg]) => run('integration on postgres', files, { TEST_STORE: 'postgres', ...pg.env })));
-  }
-  for (const outcome of await Promise.allSettled(runs)) {
-    if (outcome.status === 'rejected') {
-      console.error('could not run the PostgreSQL tests:', outcome.reason);
+  // Side by side: many tests wait (on a node, a worker, a receiver), and two runners fill the
+  // cores better than one; PostgreSQL's starts when its server is up.
+  const sqlite = stores.includes('sqlite') ? runStore('on the embedded store (sqlite)', sqliteFiles, { TEST_STORE: 'sqlite', ...browser?.env }) : undefined;
+  const onPostgres = postgres?.then(
+    (pg) => runStore('on postgres', postgresFiles, { TEST_STORE: 'postgres', ...pg.env }),
+    (error) => {
+      console.error('could not run the PostgreSQL tests:', error);
       failed = true;
-    }
-  }
+    },
+  );
+  await Promise.all([sqlite, onPostgres]);
 } finally {
+  await browser?.server.close();
   await postgres?.then((pg) => pg.server.destroy(), () => undefined);
 }
 
@@ -128,6 +181,11 @@ const unexpectedSkips = totals.skipped + totals.todo;
 if (unexpectedSkips > 0) {
   console.log(`\n${unexpectedSkips} test(s) skipped or todo: every test must run (see the "# SKIP" lines above for why)`);
   failed = true;
+}
+// Files run two at a time, so the folders add up to more than the wall time (load time aside).
+console.log('\nseconds per test folder (sum of its files):');
+for (const [folder, row] of [...split].sort(([a], [b]) => a.localeCompare(b))) {
+  console.log(`  ${folder.padEnd(20)} ${['sqlite', 'postgres'].map((st) => `${st} ${(row[st] ?? 0).toFixed(1).padStart(6)}`).join('  ')}`);
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 console.log(`\nwall time: ${seconds} s`);

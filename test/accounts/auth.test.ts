@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, CUSTOMERS, snapshot } from '../helpers/app.js';
+import { waitUntil } from '../helpers/wait.js';
+import { buildTestApp, CUSTOMERS, snapshot } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 import { ACCOUNT_CACHE_MS, changeAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
 import { generateKey, hashKey } from '../../src/modules/accounts/account-keys.js';
 import { updateAccount } from '../../src/modules/accounts/accounts.store.js';
@@ -129,10 +131,12 @@ describe('the account cache', () => {
     // Written to the store directly, as another process would: nothing tells this process.
     await updateAccount(t.store.db, other.account.id, { highSecurity: true }, new Date().toISOString());
     const changed = Date.now();
-    while ((await inject(`${CUSTOMERS}/x`, { apikey: other.apiKey })).statusCode !== 401) {
-      assert.ok(Date.now() - changed <= ACCOUNT_CACHE_MS + 500, `still the old settings after ${Date.now() - changed} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(async () => (await inject(`${CUSTOMERS}/x`, { apikey: other.apiKey })).statusCode === 401, {
+      what: 'the new settings apply (the secretKey is required)',
+      timeout: ACCOUNT_CACHE_MS + 500,
+      step: 50,
+    });
+    assert.ok(Date.now() - changed <= ACCOUNT_CACHE_MS + 500, `the old settings held for ${Date.now() - changed} ms`);
   });
 
   test('an unknown key is not remembered: once it names an account, it works at once', async () => {

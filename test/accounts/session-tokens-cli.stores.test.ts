@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { runCli, startServe } from '../helpers/cli.js';
+import { runCli, startNode } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 import { http } from '../helpers/server.js';
 import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
 import { masterKeyFilePath } from '../../src/keys/load-master-key.js';
@@ -15,21 +16,13 @@ async function cli(args: string[], env: Record<string, string>) {
   return res.stdout.trim();
 }
 
-/** Polls a condition: another process's setting reaches a node within its 1 s account cache. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
-describe(`patron tokens create, minimum API version and the master key, as a user runs them (${TEST_STORE})`, () => {
+describe(`patron tokens create, minimum API version and the master key, (${TEST_STORE})`, () => {
   test('a token from `patron tokens create` works against a running `patron serve`; --minimum-api-version 4.1 closes v4.0', async () => {
     const database = await freshDatabaseUrl();
     after(() => database.cleanup());
     const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn' };
-    const node = await startServe(env);
+    const node = await startNode(env);
     const account = JSON.parse(await cli(['accounts', 'create', '--name', 'App', '--json'], env)) as { id: string; apiKey: string; secretKey: string; sessionTokens: string; minimumApiVersion: string };
     assert.deepEqual([account.sessionTokens, account.minimumApiVersion], ['ready', '4.0']);
 
@@ -49,7 +42,12 @@ describe(`patron tokens create, minimum API version and the master key, as a use
 
     await cli(['accounts', 'update', account.id, '--minimum-api-version', '4.1'], env);
     assert.match(await cli(['accounts', 'show', account.id], env), /^minimumApiVersion: 4\.1$/m);
-    await eventually(async () => (await http(node.baseUrl, 'GET', `${V40}/app-user`, { apikey: account.apiKey })).status === 403);
+    // Another process's setting reaches the node within its 1 s account cache.
+    await waitUntil(async () => (await http(node.baseUrl, 'GET', `${V40}/app-user`, { apikey: account.apiKey })).status === 403, {
+      what: 'the node refuses v4.0 calls',
+      timeout: 5_000,
+      step: 50,
+    });
     const refused = await http(node.baseUrl, 'GET', `${V40}/app-user`, { apikey: account.apiKey });
     assert.equal(refused.body.code, 1002);
     assert.equal((await http(node.baseUrl, 'GET', `${V41}/app-user`, { apikey: account.apiKey, 'x-gb-token': token })).status, 200);
@@ -66,7 +64,7 @@ describe(`patron tokens create, minimum API version and the master key, as a use
       const file = masterKeyFilePath(database.url.slice('sqlite:'.length));
       assert.equal(statSync(file).mode & 0o777, 0o600);
       const keyText = readFileSync(file, 'utf8');
-      const node = await startServe(env);
+      const node = await startNode(env);
       const token = await cli(['tokens', 'create', '--account', account.id, '--customer-id', 'laptop-user'], env);
       const created = await http(node.baseUrl, 'POST', V41, { apikey: account.apiKey, 'x-gb-token': token }, { customerId: 'laptop-user' });
       assert.equal(created.status, 200, JSON.stringify(created.body));
@@ -82,7 +80,7 @@ describe(`patron tokens create, minimum API version and the master key, as a use
       const refused = await runCli(['tokens', 'create', '--account', account.id, '--customer-id', 'x'], env);
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /no master key/);
-      const node = await startServe(env);
+      const node = await startNode(env);
       const created = await http(node.baseUrl, 'POST', V41, { apikey: account.apiKey, secretkey: account.secretKey }, { customerId: 'pg-nokey' });
       assert.equal(created.status, 200, JSON.stringify(created.body));
       await node.stop();

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
+import { newAccount } from '../helpers/accounts.js';
 import { describe, test } from 'node:test';
 import { CompactEncrypt, EncryptJWT, SignJWT } from 'jose';
 import { request } from 'undici';
 import { connect } from '../../src/db/connect.js';
 import { buildApp } from '../../src/app.js';
-import { changeAccount, createAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
+import { changeAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
 import { CUSTOMERS } from '../helpers/app.js';
-import { http, httpClient, startTestServer } from '../helpers/server.js';
+import { http, startTestServer } from '../helpers/server.js';
+import { client } from '../helpers/client.js';
 import { TEST_STORE } from '../helpers/store.js';
 
 const server = await startTestServer();
@@ -60,7 +62,7 @@ describe(`API v4.1 with both keys (${TEST_STORE})`, () => {
     const both = { apikey: keys.apiKey, secretkey: keys.secretKey };
     const created = await http(server.baseUrl, 'POST', V41, both, { customerId: 'v41-a', email: 'a@v41.io', customerAttributes: { displayName: 'A' } });
     assert.equal(created.status, 200, JSON.stringify(created.body));
-    const viaV40 = (await httpClient(server.baseUrl, keys).details('v41-a')).body;
+    const viaV40 = (await client(server.baseUrl, keys).details('v41-a')).json();
     assert.equal(viaV40.gameballId, created.body.gameballId);
     assert.equal(viaV40.email, 'a@v41.io');
     const viaV41 = await http(server.baseUrl, 'GET', `${V41}/v41-a/details`, both);
@@ -73,11 +75,11 @@ describe(`API v4.1 with both keys (${TEST_STORE})`, () => {
   test('minimumApiVersion 4.1 refuses v4.0 calls with 403/1002 and nothing written; v4.1 keeps working; 4.0 (default) takes both', async () => {
     const keys = await server.newAccount();
     assert.equal(keys.account.minimumApiVersion, '4.0');
-    assert.equal((await httpClient(server.baseUrl, keys).upsert({ customerId: 'mv-0' })).status, 200);
+    assert.equal((await client(server.baseUrl, keys).upsert({ customerId: 'mv-0' })).statusCode, 200);
     await changeAccount(server.store, keys.account.id, { minimumApiVersion: '4.1' });
-    const refused = await httpClient(server.baseUrl, keys).upsert({ customerId: 'mv-1' });
-    assert.deepEqual([refused.status, refused.body.code, refused.body.type], [403, 1002, 'Authentication Error']);
-    assert.match(String(refused.body.message), /minimum API version is 4\.1/);
+    const refused = await client(server.baseUrl, keys).upsert({ customerId: 'mv-1' });
+    assert.deepEqual([refused.statusCode, refused.json().code, refused.json().type], [403, 1002, 'Authentication Error']);
+    assert.match(String(refused.json().message), /minimum API version is 4\.1/);
     const both = { apikey: keys.apiKey, secretkey: keys.secretKey };
     assert.equal((await http(server.baseUrl, 'GET', `${V41}/mv-1/details`, both)).body.code, 7000, 'the refused create wrote nothing');
     assert.equal((await http(server.baseUrl, 'POST', V41, both, { customerId: 'mv-1' })).status, 200);
@@ -90,9 +92,9 @@ describe(`API v4.1 with both keys (${TEST_STORE})`, () => {
 describe(`API v4.1 with an X-GB-TOKEN session token (${TEST_STORE})`, () => {
   test('Android SDK 3.2.1: create with the token instead of the secretKey; every field stored as sent', async () => {
     const keys = await server.newAccount({ referralCompletion: 'signup' });
-    const api = httpClient(server.baseUrl, keys);
+    const api = client(server.baseUrl, keys);
     await api.upsert({ customerId: 'referrer-android' });
-    const referrerCode = (await api.get('referrer-android')).body.referralCode as string;
+    const referrerCode = (await api.get('referrer-android')).json().referralCode as string;
     const token = await gameballToken(keys.secretKey, { customerId: 'android-41', customerEmail: 'and@shop.io' });
     const body = {
       customerId: 'android-41',
@@ -107,7 +109,7 @@ describe(`API v4.1 with an X-GB-TOKEN session token (${TEST_STORE})`, () => {
     };
     const res = await answer(await sdkPost(V41, { APIKey: keys.apiKey, lang: 'en', 'x-gb-agent': 'GB/android/3.2.1', 'X-GB-TOKEN': token }, body));
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const details = (await api.details('android-41')).body;
+    const details = (await api.details('android-41')).json();
     assert.equal(details.gameballId, res.body.gameballId);
     assert.deepEqual([details.pushProvider, details.deviceToken, details.osType, details.guest, details.isReferred], ['Huawei', 'hms-41', 'Android', false, true]);
     assert.deepEqual([details.email, details.mobile], [body.email, body.mobile]);
@@ -121,9 +123,9 @@ describe(`API v4.1 with an X-GB-TOKEN session token (${TEST_STORE})`, () => {
 
   test('iOS SDK 3.2.2 and React Native SDK 3.1.2 shapes, with tokens', async () => {
     const keys = await server.newAccount({ referralCompletion: 'signup' });
-    const api = httpClient(server.baseUrl, keys);
+    const api = client(server.baseUrl, keys);
     await api.upsert({ customerId: 'referrer-rn' });
-    const code = (await api.get('referrer-rn')).body.referralCode as string;
+    const code = (await api.get('referrer-rn')).json().referralCode as string;
     const ios = await sdkPost(V41, { APIKey: keys.apiKey, lang: 'ar', 'x-gb-agent': 'GB/iOS/3.2.2', 'X-GB-TOKEN': await gameballToken(keys.secretKey, { customerId: 'ios-41' }) }, {
       customerId: 'ios-41',
       deviceToken: 'apns-fcm-41',
@@ -133,7 +135,7 @@ describe(`API v4.1 with an X-GB-TOKEN session token (${TEST_STORE})`, () => {
       customerAttributes: { channel: 'mobile' },
     });
     assert.equal(ios.statusCode, 200, await ios.body.text());
-    const iosDetails = (await api.details('ios-41')).body;
+    const iosDetails = (await api.details('ios-41')).json();
     assert.deepEqual([iosDetails.pushProvider, iosDetails.osType, iosDetails.guest], ['Firebase', 'iOS', true]);
 
     const rn = await sdkPost(V41, { APIKey: keys.apiKey, OS: 'android', SDKVersion: '3.1.2', 'X-GB-Agent': 'GB/ReactNative/3.1.2', 'X-GB-TOKEN': await gameballToken(keys.secretKey, { customerId: 'rn-41' }) }, {
@@ -144,7 +146,7 @@ describe(`API v4.1 with an X-GB-TOKEN session token (${TEST_STORE})`, () => {
       deviceToken: 'fcm-rn-41',
     });
     assert.equal(rn.statusCode, 200, await rn.body.text());
-    const rnDetails = (await api.details('rn-41')).body;
+    const rnDetails = (await api.details('rn-41')).json();
     assert.deepEqual([rnDetails.isReferred, rnDetails.isGuest, rnDetails.deviceToken], [true, false, 'fcm-rn-41']);
   });
 
@@ -178,8 +180,8 @@ describe(`API v4.1 with an X-GB-TOKEN session token (${TEST_STORE})`, () => {
       const read = await answer(await request(`${server.baseUrl}${V41}/tok-1`, { headers: { APIKey: keys.apiKey, 'X-GB-TOKEN': token } }));
       assert.equal(read.status, 401, `${why} (get)`);
     }
-    const stored = await httpClient(server.baseUrl, keys).details('tok-1');
-    assert.deepEqual([stored.status, stored.body.code], [404, 7000], 'no rejected token wrote anything');
+    const stored = await client(server.baseUrl, keys).details('tok-1');
+    assert.deepEqual([stored.statusCode, stored.json().code], [404, 7000], 'no rejected token wrote anything');
     assert.equal((await answer(await sdkPost(V41, { APIKey: keys.apiKey, 'X-GB-TOKEN': good }, body))).status, 200, 'the untouched token works');
   });
 
@@ -220,7 +222,7 @@ describe(`API v4.1 with an X-GB-TOKEN session token (${TEST_STORE})`, () => {
       assert.equal(withKeys.statusCode, 200, withKeys.body);
 
       // An account created where there was no master key gets token support when its keys are rotated.
-      const { account, keys: oldKeys } = await createAccount(keyless, 'predates-master-key');
+      const { account, ...oldKeys } = await newAccount(keyless, {}, 'predates-master-key');
       const before = await sdkPost(V41, { APIKey: oldKeys.apiKey, 'X-GB-TOKEN': await gameballToken(oldKeys.secretKey, { customerId: 'p-1' }) }, { customerId: 'p-1' });
       const refusedBefore = await answer(before);
       assert.deepEqual([refusedBefore.status, refusedBefore.body.code], [401, 1104]);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { startServe } from '../helpers/cli.js';
+import { startNode, startServe } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 import { assertOperationConforms } from '../helpers/reference.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
 import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
 import { claimJob, insertJob, recordOutcomes } from '../../src/modules/batches/batches.store.js';
-import { MAX_BATCH_ITEMS } from '../../src/modules/batches/batches.service.js';
 
 const database = await sharedTestDatabase();
 // A short lease so the kill -9 test's restarted node takes the job over without a long wait.
@@ -17,8 +17,12 @@ const I = '/api/v4.0/integrations';
 const ACROSS_CHUNKS = 501;
 
 const newAccount = (settings: SettingsInput = {}) => database.newAccount(settings, 'batches');
-/** The largest batch: a node stopped after its first chunks leaves most of the job undone. */
-const INTERRUPTED = MAX_BATCH_ITEMS;
+/**
+ * Ten chunks, run under a bulk budget of half of them a second: a node stopped after its first
+ * chunk leaves most of the job undone, however fast the machine.
+ */
+const INTERRUPTED = 2_000;
+const INTERRUPTED_BUDGET = { rateLimitBulk: 1_000 };
 
 /** How far a job got, read from the store itself (no node needs to be up). */
 async function processedInStore(jobId: unknown): Promise<number> {
@@ -26,7 +30,7 @@ async function processedInStore(jobId: unknown): Promise<number> {
   return Number(row.processed_items);
 }
 
-const node = await startServe(env);
+const node = await startNode(env);
 
 function batchApi(baseUrl: string, keys: { apiKey: string; secretKey: string }) {
   const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
@@ -35,14 +39,19 @@ function batchApi(baseUrl: string, keys: { apiKey: string; secretKey: string }) 
     status: (id: unknown) => http(baseUrl, 'GET', `${I}/batches/${id}/status`, auth),
     stop: (id: unknown) => http(baseUrl, 'POST', `${I}/batches/${id}/stop`, auth),
     details: (customerId: string) => http(baseUrl, 'GET', `${CUSTOMERS}/${customerId}/details`, auth),
-    async waitUntilEnded(id: unknown, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const res = await http(baseUrl, 'GET', `${I}/batches/${id}/status`, auth);
-        if (res.body.status === 'completed' || res.body.status === 'failed') return res.body;
-        if (Date.now() > deadline) throw new Error(`batch ${id} still ${res.body.status}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    async waitUntilEnded(id: unknown, timeout = 60_000) {
+      let status: Record<string, unknown> = {};
+      const ended = async () => {
+        status = (await http(baseUrl, 'GET', `${I}/batches/${id}/status`, auth)).body;
+        return status.status === 'completed' || status.status === 'failed';
+      };
+      await waitUntil(ended, { what: () => `batch ${id} ended (still ${String(status.status)})`, timeout, step: 100 });
+      return status;
+    },
+    /** Until the node has run its first chunks (of 200): the job is under way. */
+    waitUntilUnderWay(id: unknown) {
+      const processed = async () => (await http(baseUrl, 'GET', `${I}/batches/${id}/status`, auth)).body.processedItems as number;
+      return waitUntil(async () => (await processed()) >= 200, { what: `batch ${id} processed its first 200 items` });
     },
   };
 }
@@ -158,13 +167,11 @@ describe(`customer batches (${TEST_STORE})`, () => {
   });
 
   test('SIGTERM of the node running a batch exits promptly and another node carries on', async () => {
-    const keys = await newAccount();
+    const keys = await newAccount(INTERRUPTED_BUDGET);
     const leaving = await startServe(env);
     const api = batchApi(leaving.baseUrl, keys);
     const submitted = await api.submit(Array.from({ length: INTERRUPTED }, (_, i) => ({ customerId: `t-${i}` })));
-    for (let i = 0; i < 100 && ((await api.status(submitted.body.jobId)).body.processedItems as number) < 200; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await api.waitUntilUnderWay(submitted.body.jobId);
     const started = Date.now();
     assert.equal(await leaving.stop('SIGTERM'), 0);
     assert.ok(Date.now() - started < 5000, `shutdown took ${Date.now() - started} ms`);
@@ -176,18 +183,16 @@ describe(`customer batches (${TEST_STORE})`, () => {
   });
 
   test('a batch survives kill -9 of the node running it and finishes after a restart, each item once', async () => {
-    const keys = await newAccount();
+    const keys = await newAccount(INTERRUPTED_BUDGET);
     const doomed = await startServe(env);
     const api = batchApi(doomed.baseUrl, keys);
     const submitted = await api.submit(Array.from({ length: INTERRUPTED }, (_, i) => ({ customerId: `r-${i}`, customerAttributes: { totalOrders: 1 } })));
     // Let it start, then kill the process (and the other node, so nobody takes over early).
-    for (let i = 0; i < 100 && ((await api.status(submitted.body.jobId)).body.processedItems as number) < 200; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await api.waitUntilUnderWay(submitted.body.jobId);
     await doomed.stop('SIGKILL');
     await node.stop();
     assert.ok((await processedInStore(submitted.body.jobId)) < INTERRUPTED, 'the kill landed mid-job');
-    const revived = await startServe(env);
+    const revived = await startNode(env);
     const ended = await batchApi(revived.baseUrl, keys).waitUntilEnded(submitted.body.jobId, 120_000);
     assert.equal(ended.status, 'completed');
     assert.equal(ended.processedItems, INTERRUPTED);

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
-import { runCli, startServe, PROJECT_ROOT } from '../helpers/cli.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { sharedBrowser } from '../helpers/browser.js';
+import { runCli, startNode, PROJECT_ROOT } from '../helpers/cli.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { http } from '../helpers/server.js';
@@ -13,20 +14,15 @@ import { waitUntil } from '../helpers/wait.js';
 import { changeAccount } from '../../src/modules/accounts/accounts.service.js';
 import { getDeliveries, removeSubscription } from '../../src/modules/webhooks/webhooks.service.js';
 
-// The console end to end: a real `patron serve`, links made by the real CLI, a real Chromium.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The console end to end: a whole node over HTTP, links made by the CLI's command, a real Chromium.
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** PATRON_SCREENSHOTS=1 also saves the README's screenshots (docs/console/). */
 const SCREENSHOTS = process.env.PATRON_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'console') : undefined;
 
 const database = await sharedTestDatabase();
 const receiver = await startReceiver();
-const node = await startServe({ DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_ALLOW_PRIVATE: 'true', PATRON_WEBHOOK_RETRY_DELAYS: '1' });
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-after(() => browser.close());
+const browser = await sharedBrowser();
+const node = await startNode({ DATABASE_URL: database.url, PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_ALLOW_PRIVATE: 'true', PATRON_WEBHOOK_RETRY_DELAYS: '1' });
 
 const account = await database.newAccount({ mergeBy: 'email' }, 'console');
 await database.subscribe(account.id, receiver.url, ['customer.profile.updated']);
@@ -99,12 +95,12 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await accessible(page, 'customer page with a refusal');
     await shot(page, 'customer');
 
-    await waitUntil(async () => receiver.received.some((r) => r.body.customer_id === 'con-ann' && JSON.stringify(r.body).includes('Luxor')), 'the edit reached the webhook receiver');
+    await waitUntil(async () => receiver.received.some((r) => r.body.customer_id === 'con-ann' && JSON.stringify(r.body).includes('Luxor')), { what: 'the edit reached the webhook receiver' });
     await page.reload();
     const before = receiver.received.length;
     await page.getByRole('button', { name: /^Replay delivery \d+$/ }).last().click();
     await page.getByRole('status').filter({ hasText: /queued again/ }).waitFor();
-    await waitUntil(async () => receiver.received.length > before, 'the replayed delivery arrived again');
+    await waitUntil(async () => receiver.received.length > before, { what: 'the replayed delivery arrived again' });
 
     await page.getByLabel('customerId to detach into a profile of its own').selectOption('con-ann-pos');
     await page.getByLabel(/I understand this splits/).check();
@@ -155,10 +151,14 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
   });
 
   test('batches: a running job shows live progress, then its failed items; every page passes axe', async () => {
-    await changeAccount(database.store, account.id, { rateLimitBulk: 50 });
+    // A small bulk budget (a chunk of 200 items in 10 s) keeps the job running while its page opens,
+    // however slow the machine; then a larger one moves it on, then none. A read limit beside it
+    // shows, in RateLimit-Limit, when the node's account cache has the settings.
+    await changeAccount(database.store, account.id, { rateLimitBulk: 20, rateLimitReads: 100_000 });
     try {
       const items = Array.from({ length: 600 }, (_, i) => (i === 7 || i === 250 ? { customerId: `bad-${i}`, email: 'not an email' } : { customerId: `job-${i}`, email: `job-${i}@shop.io` }));
-      await new Promise((r) => setTimeout(r, 1_100)); // the account cache (1 s) brings the budget to the node
+      const readLimit = async () => (await http(node.baseUrl, 'GET', `${CUSTOMERS}/con-bob`, { apikey: account.apiKey })).headers['ratelimit-limit'];
+      await waitUntil(async () => (await readLimit()) !== undefined, { what: "the node's account cache has the bulk budget" });
       const submitted = await http(node.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', { apikey: account.apiKey, secretkey: account.secretKey }, { body: items });
       assert.equal(submitted.status, 200);
       const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
@@ -171,9 +171,11 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
       const bar = page.locator('progress');
       const first = Number(await bar.getAttribute('value'));
       assert.ok(first < 600, 'the job is still running when its page opens');
-      await page.waitForFunction((start) => Number(document.querySelector('progress')?.value) > start, first, { timeout: 30_000 });
       await accessible(page, 'batch page, running');
+      await changeAccount(database.store, account.id, { rateLimitBulk: 60 });
+      await page.waitForFunction((start) => Number(document.querySelector('progress')?.value) > start, first, { timeout: 30_000 });
       await shot(page, 'batch');
+      await changeAccount(database.store, account.id, { rateLimitBulk: 0 }); // the rest at full speed
       // When the job ends the page reloads and lists every failed item.
       await page.locator('[data-field=status]', { hasText: 'completed' }).waitFor({ timeout: 40_000 });
       const rows = await page.locator('tbody tr').allInnerTexts();
@@ -181,7 +183,7 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
       await accessible(page, 'batch page, ended');
       await context.close();
     } finally {
-      await changeAccount(database.store, account.id, { rateLimitBulk: 0 });
+      await changeAccount(database.store, account.id, { rateLimitBulk: 0, rateLimitReads: 0 });
     }
   });
 
@@ -201,7 +203,7 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
         .where('c.customer_id', '=', 'con-dead')
         .where('d.subscription_id', '=', sub.id)
         .executeTakeFirst();
-    await waitUntil(async () => (await deadOne())?.status === 'dead', "con-dead's delivery is dead");
+    await waitUntil(async () => (await deadOne())?.status === 'dead', { what: "con-dead's delivery is dead" });
     const deadId = (await deadOne())!.id;
     assert.ok((await getDeliveries(database.store, account.id, true)).some((d) => d.id === deadId));
     const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
@@ -214,7 +216,7 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     accept = true;
     await page.getByRole('button', { name: `Replay delivery ${deadId}`, exact: true }).click();
     await page.getByRole('status').filter({ hasText: /queued again/ }).waitFor();
-    await waitUntil(async () => failing.received.some((r) => r.body.customer_id === 'con-dead'), 'the replayed delivery arrived');
+    await waitUntil(async () => failing.received.some((r) => r.body.customer_id === 'con-dead'), { what: 'the replayed delivery arrived' });
     await removeSubscription(database.store, sub.id);
     await context.close();
   });

@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { describe, test } from 'node:test';
+import { sharedBrowser } from '../helpers/browser.js';
 import { startTestServer } from '../helpers/server.js';
 
-// Debian's Chromium (npm test installs it when missing); the flags keep it off the network.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 const server = await startTestServer();
-// launch() gives the browser a fresh, empty profile of its own.
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-after(() => browser.close());
+const browser = await sharedBrowser();
 
 describe('GET /docs in a real browser', () => {
   test('renders every operation from local assets only', async () => {
-    const page = await browser.newPage();
+    const context = await browser.newContext();
+    const page = await context.newPage();
     const foreign: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(server.baseUrl) && !request.url().startsWith('data:')) foreign.push(request.url());
@@ -34,6 +27,6 @@ describe('GET /docs in a real browser', () => {
     }
     assert.deepEqual(foreign, [], 'no asset is loaded from elsewhere');
     assert.deepEqual(errors, []);
-    await page.close();
+    await context.close();
   });
 });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createSignInToken } from '../../src/modules/console/console-sessions.js';
 import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
-import { buildTestApp, client, type TestAccount } from '../helpers/app.js';
+import { buildTestApp, type TestAccount } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 import { TEST_STORE } from '../helpers/store.js';
 
 const t = await buildTestApp();

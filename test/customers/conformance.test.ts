@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CustomerAttributes, UpsertCustomerRequest } from '../../src/modules/customers/customers.schemas.js';
 import { assertConforms, assertOperationConforms, reference } from '../helpers/reference.js';
-import { http, httpClient, startTestServer } from '../helpers/server.js';
+import { http, startTestServer } from '../helpers/server.js';
+import { client } from '../helpers/client.js';
 
 const server = await startTestServer();
 const keys = await server.newAccount({ mergeBy: 'email', referralLinkBase: 'https://shop.example/r' });
-const api = httpClient(server.baseUrl, keys);
+const api = client(server.baseUrl, keys);
 const base = '/api/v4.0/integrations/customers';
 
 const full = {
@@ -32,24 +33,24 @@ describe('answers conform to the published reference schemas', () => {
 
   test('POST /customers → UpsertCustomerResponse', async () => {
     const res = await api.upsert(full);
-    assert.equal(res.status, 200);
-    assertOperationConforms(base, 'post', res.body);
+    assert.equal(res.statusCode, 200);
+    assertOperationConforms(base, 'post', res.json());
   });
 
   test('GET /customers/{id} → CustomerResponse, for a full and a bare profile', async () => {
     await api.upsert({ customerId: 'conf-bare', email: 'bare@x.io', guest: true });
     for (const id of ['conf-1', 'conf-bare']) {
       const res = await api.get(id);
-      assert.equal(res.status, 200);
-      assertOperationConforms(`${base}/{customerId}`, 'get', res.body);
+      assert.equal(res.statusCode, 200);
+      assertOperationConforms(`${base}/{customerId}`, 'get', res.json());
     }
   });
 
   test('GET /customers/{id}/details → CustomerDetailsResponse, for a full and a bare profile', async () => {
     for (const id of ['conf-1', 'conf-bare']) {
       const res = await api.details(id);
-      assert.equal(res.status, 200);
-      assertOperationConforms(`${base}/{customerId}/details`, 'get', res.body);
+      assert.equal(res.statusCode, 200);
+      assertOperationConforms(`${base}/{customerId}/details`, 'get', res.json());
     }
   });
 

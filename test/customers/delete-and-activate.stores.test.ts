@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, CUSTOMERS, snapshot } from '../helpers/app.js';
+import { buildTestApp, CUSTOMERS, snapshot } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 
 const t = await buildTestApp();
 const keys = await t.newAccount({ mergeBy: 'email' });
@@ -71,6 +72,7 @@ describe('DELETE /customers/{id} and POST /customers/{id}/delete', () => {
     await api.upsert({ customerId: 'del-ct', email: 'ct@x.io' });
     const res = await t.app.inject({ method: 'DELETE', url: `${CUSTOMERS}/del-ct`, headers: { ...auth, 'content-type': 'application/json' } });
     assert.equal(res.statusCode, 200);
+    assert.equal((await api.get('del-ct')).json().code, 7000, 'the customer is gone');
   });
 });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
+import { buildTestApp, CUSTOMERS } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 import { HASH_WINDOW_SECONDS, issueCustomerHash, verifyCustomerHash } from '../../src/modules/customers/customer-hash.js';
 
 const t = await buildTestApp();

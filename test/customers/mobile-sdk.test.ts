@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { request } from 'undici';
 import { CUSTOMERS } from '../helpers/app.js';
-import { httpClient, startTestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+import { client } from '../helpers/client.js';
 
 const server = await startTestServer();
 
@@ -10,9 +11,9 @@ describe('the official mobile SDK request, verbatim, over a real socket', async 
   for (const mergeBy of ['none', 'email'] as const) {
     test(`answers 200 and every field is readable afterwards (mergeBy ${mergeBy})`, async () => {
       const keys = await server.newAccount({ mergeBy });
-      const api = httpClient(server.baseUrl, keys);
+      const api = client(server.baseUrl, keys);
       await api.upsert({ customerId: 'sdk-referrer', email: 'referrer@shop.io' });
-      const referrerCode = (await api.get('sdk-referrer')).body.referralCode as string;
+      const referrerCode = (await api.get('sdk-referrer')).json().referralCode as string;
 
       const body = {
         customerId: 'sdk-user-1',
@@ -48,7 +49,7 @@ describe('the official mobile SDK request, verbatim, over a real socket', async 
       assert.equal(res.statusCode, 200, JSON.stringify(answer));
       assert.ok(answer.gameballId > 0);
 
-      const details = (await api.details('sdk-user-1')).body;
+      const details = (await api.details('sdk-user-1')).json();
       const attributes = details.customerAttributes as Record<string, unknown>;
       assert.equal(details.gameballId, answer.gameballId);
       assert.equal(details.email, body.email);
@@ -74,7 +75,7 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
 
   test('Android/iOS SDK: pushServiceProvider is stored as the device provider (Huawei and Firebase stay apart)', async () => {
     const keys = await server.newAccount();
-    const api = httpClient(server.baseUrl, keys);
+    const api = client(server.baseUrl, keys);
     const body = {
       customerId: 'android-1',
       deviceToken: 'hms-token-1',
@@ -85,21 +86,21 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
     };
     const res = await post(keys.apiKey, { lang: 'en', 'x-gb-agent': 'GB/android/3.2.1' }, body);
     assert.equal(res.statusCode, 200, await res.body.text());
-    const details = (await api.details('android-1')).body;
+    const details = (await api.details('android-1')).json();
     assert.equal(details.pushProvider, 'Huawei');
     assert.equal(details.deviceToken, 'hms-token-1');
     assert.equal(details.osType, 'Android');
 
     const ios = await post(keys.apiKey, { lang: 'en', 'x-gb-agent': 'GB/iOS/3.2.2' }, { customerId: 'ios-1', deviceToken: 'fcm-1', pushServiceProvider: 'Firebase', osType: 'iOS' });
     assert.equal(ios.statusCode, 200, await ios.body.text());
-    assert.equal((await api.details('ios-1')).body.pushProvider, 'Firebase');
+    assert.equal((await api.details('ios-1')).json().pushProvider, 'Firebase');
   });
 
   test('React Native SDK: a top-level referralCode is the referrer’s code', async () => {
     const keys = await server.newAccount({ referralCompletion: 'signup' });
-    const api = httpClient(server.baseUrl, keys);
+    const api = client(server.baseUrl, keys);
     await api.upsert({ customerId: 'rn-referrer' });
-    const code = (await api.get('rn-referrer')).body.referralCode as string;
+    const code = (await api.get('rn-referrer')).json().referralCode as string;
     const res = await post(keys.apiKey, { OS: 'android', SDKVersion: '3.1.2', 'X-GB-Agent': 'GB/ReactNative/3.1.2' }, {
       customerId: 'rn-friend',
       referralCode: code.toLowerCase(),
@@ -108,7 +109,7 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
       deviceToken: 'fcm-rn',
     });
     assert.equal(res.statusCode, 200, await res.body.text());
-    assert.equal((await api.get('rn-friend')).body.isReferred, true);
+    assert.equal((await api.get('rn-friend')).json().isReferred, true);
     const referrals = await request(`${server.baseUrl}${CUSTOMERS}/rn-referrer/referrals`, { headers: { apikey: keys.apiKey, secretkey: keys.secretKey } });
     const listed = (await referrals.body.json()) as { referredFriends: Array<{ customerId?: string; status: string }> };
     assert.deepEqual(listed.referredFriends.map((f) => [f.customerId, f.status]), [['rn-friend', 'Active']]);
@@ -116,13 +117,13 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
 
   test('an alias and its field may both be sent when they agree; when they differ → 422 naming the alias, nothing written', async () => {
     const keys = await server.newAccount();
-    const api = httpClient(server.baseUrl, keys);
+    const api = client(server.baseUrl, keys);
     await api.upsert({ customerId: 'referrer-2' });
-    const code = (await api.get('referrer-2')).body.referralCode as string;
+    const code = (await api.get('referrer-2')).json().referralCode as string;
 
     const agree = await post(keys.apiKey, {}, { customerId: 'both-ok', referrerCode: code, referralCode: ` ${code.toLowerCase()} `, deviceToken: 't', pushProvider: 'Huawei', pushServiceProvider: 'Huawei' });
     assert.equal(agree.statusCode, 200, await agree.body.text());
-    assert.equal((await api.details('both-ok')).body.pushProvider, 'Huawei');
+    assert.equal((await api.details('both-ok')).json().pushProvider, 'Huawei');
 
     for (const [alias, body] of [
       ['pushServiceProvider', { customerId: 'clash-1', deviceToken: 't', pushProvider: 'Firebase', pushServiceProvider: 'Huawei' }],
@@ -133,7 +134,7 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
       assert.equal(res.statusCode, 422, JSON.stringify(answer));
       assert.equal(answer.code, 3003);
       assert.match(answer.message, new RegExp(`'${alias}'`));
-      assert.equal((await api.get(body.customerId)).status, 404, 'nothing was written');
+      assert.equal((await api.get(body.customerId)).statusCode, 404, 'nothing was written');
     }
   });
 });
@@ -141,7 +142,7 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
 describe('the Salesforce Commerce Cloud cartridge’s erasure call', () => {
   test('POST …/{id}/delete with APIKey + SecretKey and body {} erases; a repeat is 404 with Gameball’s code 7000 and a requestId', async () => {
     const keys = await server.newAccount();
-    const api = httpClient(server.baseUrl, keys);
+    const api = client(server.baseUrl, keys);
     await api.upsert({ customerId: 'sfcc-00042', email: 'shopper@sfcc.io' });
     const erase = () =>
       request(`${server.baseUrl}${CUSTOMERS}/${encodeURIComponent('sfcc-00042')}/delete`, {
@@ -155,6 +156,6 @@ describe('the Salesforce Commerce Cloud cartridge’s erasure call', () => {
     const body = (await again.body.json()) as { code: number; requestId: string };
     assert.deepEqual([again.statusCode, body.code], [404, 7000]);
     assert.ok(body.requestId, 'the cartridge trusts a 404 only when it carries a requestId');
-    assert.equal((await api.details('sfcc-00042')).status, 404);
+    assert.equal((await api.details('sfcc-00042')).statusCode, 404);
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { newAccount } from '../helpers/accounts.js';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/db/connect.js';
-import { createAccount, findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
+import { findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
 import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
 import { upsertItems } from '../../src/modules/batches/batches.service.js';
 import { getCustomerWithIds, upsertCustomer } from '../../src/modules/customers/customers.service.js';
@@ -15,7 +16,7 @@ describe(`lists of upserts (${TEST_STORE})`, () => {
 
   before(async () => {
     store = await openTestStore();
-    merging = (await findAccountRecord(store, (await createAccount(store, 'lists', { mergeBy: 'email' })).account.id))!;
+    merging = (await findAccountRecord(store, (await newAccount(store, { mergeBy: 'email' }, 'lists')).id))!;
     await upsertCustomer(store, merging, { customerId: 'known', email: 'known@example.com' });
   });
   after(() => store.close());

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { newAccount } from '../helpers/accounts.js';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/db/connect.js';
-import { createAccount } from '../../src/modules/accounts/accounts.service.js';
 import { findAccountById } from '../../src/modules/accounts/accounts.store.js';
 import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
 import { upsertItems } from '../../src/modules/batches/batches.service.js';
@@ -32,8 +32,8 @@ describe(`statements per operation (${TEST_STORE})`, () => {
 
   before(async () => {
     store = await openTestStore({ countStatements: true });
-    plain = (await findAccountById(store.db, (await createAccount(store, 'plain')).account.id))!;
-    merging = (await findAccountById(store.db, (await createAccount(store, 'merging', { mergeBy: 'email' })).account.id))!;
+    plain = (await findAccountById(store.db, (await newAccount(store, {}, 'plain')).id))!;
+    merging = (await findAccountById(store.db, (await newAccount(store, { mergeBy: 'email' }, 'merging')).id))!;
     await upsertCustomer(store, merging, { customerId: 'm-1', email: 'm-1@example.com' });
   });
   after(() => store.close());

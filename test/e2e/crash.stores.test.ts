@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { startServe } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
+import { startNode, startServe } from '../helpers/cli.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
@@ -28,12 +29,12 @@ describe(`kill -9 of patron serve (${TEST_STORE})`, () => {
         }
       }
     });
-    while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => acknowledged.length >= 150, { what: '150 writes were acknowledged', step: 10 });
     await first.stop('SIGKILL');
     stop = true;
     await Promise.all(writers);
 
-    const second = await startServe(env);
+    const second = await startNode(env); // in-process: the process under test is the one killed
     const missing: string[] = [];
     for (const customerId of acknowledged) {
       const res = await http(second.baseUrl, 'GET', `${CUSTOMERS}/${customerId}/details`, { apikey: apiKey, secretkey: secretKey });

@@ -6,7 +6,8 @@ import { waitUntil } from '../helpers/wait.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { freshDatabaseUrl, TEST_STORE } from '../helpers/store.js';
 import { connect } from '../../src/db/connect.js';
-import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import { newAccount, type TestAccount } from '../helpers/accounts.js';
 
 // Two `patron serve` processes on one database, hit alternately: correctness must come from the
 // database (constraints, transactions, locks), not from anything held in one process.
@@ -21,8 +22,8 @@ const printed = nodes.map((n) => /^apiKey: (\S+)$/m.exec(n.output())?.[1]).filte
 /** Accounts are made in-process, on the database the nodes share, through the CLI's own service. */
 const accounts = connect(database.url, { poolSize: 1 });
 after(() => accounts.close());
-async function newAccount(settings: SettingsInput): Promise<{ apiKey: string; secretKey: string }> {
-  return (await createAccount(accounts, 'multi', settings)).keys;
+function newMultiAccount(settings: SettingsInput): Promise<TestAccount> {
+  return newAccount(accounts, settings, 'multi');
 }
 
 /** Request i goes to node i % 2. */
@@ -40,7 +41,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('100 overlapping updates of one customerId across both nodes lose nothing', async () => {
-    const api = alternate(await newAccount({}));
+    const api = alternate(await newMultiAccount({}));
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) => api.upsert(i, { customerId: 'shared', customerAttributes: { custom: { [`k${i}`]: i } } })),
     );
@@ -51,7 +52,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('100 overlapping creates sharing one email across both nodes make one profile', async () => {
-    const api = alternate(await newAccount({ mergeBy: 'email' }));
+    const api = alternate(await newMultiAccount({ mergeBy: 'email' }));
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) => api.upsert(i, { customerId: `ch-${i}`, email: 'someone@shop.io', customerAttributes: { custom: { [`c${i}`]: true } } })),
     );
@@ -63,7 +64,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('50 overlapping creates with one referrer code across both nodes record 50 referrals', async () => {
-    const keys = await newAccount({});
+    const keys = await newMultiAccount({});
     const api = alternate(keys);
     await api.upsert(0, { customerId: 'referrer' });
     const code = (await api.get('referrer')).body.referralCode;
@@ -75,7 +76,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('one Idempotency-Key sent to both nodes at once runs once: the others replay its answer or hear 409', async (ctx) => {
-    const { account, keys } = await createAccount(accounts, 'idempotent', {});
+    const { account, ...keys } = await newAccount(accounts, {}, 'idempotent');
     const auth = { apikey: keys.apiKey, secretkey: keys.secretKey, 'idempotency-key': 'checkout-7781' };
     const body = { body: [{ customerId: 'idem-1' }, { customerId: 'idem-2' }] };
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => http(nodes[i % 2]!.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, body)));
@@ -98,11 +99,11 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     // Until both nodes count two serve nodes (heartbeats): a fresh account's first write then
     // leaves one second of a half share, less one, times two nodes.
     await waitUntil(async () => {
-      const probe = (await createAccount(accounts, 'probe', { rateLimitWrites: LIMIT })).keys;
+      const probe = (await newAccount(accounts, { rateLimitWrites: LIMIT }, 'probe'));
       const answers = await Promise.all(nodes.map((node) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: probe.apiKey }, { customerId: 'probe' })));
       return answers.every((a) => a.headers['ratelimit-remaining'] === String(LIMIT - 2));
-    }, 'both nodes take half the limit', 15_000, 250);
-    const { keys } = await createAccount(accounts, 'limited', { rateLimitWrites: LIMIT });
+    }, { what: 'both nodes take half the limit', timeout: 15_000, step: 250 });
+    const keys = await newAccount(accounts, { rateLimitWrites: LIMIT }, 'limited');
     const counts = { 200: 0, 429: 0, other: 0 };
     let n = 0;
     const started = performance.now();
@@ -124,7 +125,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('batch items take the bulk budget, not the writes: a batch runs at its budget while live writes go on', async () => {
-    const { account, keys } = await createAccount(accounts, 'bulk', { rateLimitWrites: 20, rateLimitBulk: 100 });
+    const { account, ...keys } = await newAccount(accounts, { rateLimitWrites: 20, rateLimitBulk: 100 }, 'bulk');
     const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
     const items = Array.from({ length: 300 }, (_, i) => ({ customerId: `bulk-${i}` }));
     const submitted = await http(nodes[0]!.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, { body: items });
@@ -132,7 +133,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     const live = await Promise.all(Array.from({ length: 4 }, (_, i) => http(nodes[i % 2]!.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, { customerId: `live-${i}` })));
     assert.deepEqual(live.map((r) => r.status), [200, 200, 200, 200], 'live writes are not held back by the batch');
     const status = () => http(nodes[1]!.baseUrl, 'GET', `/api/v4.0/integrations/batches/${submitted.body.jobId}/status`, auth);
-    await waitUntil(async () => (await status()).body.status === 'completed', 'the batch has completed', 30_000, 100);
+    await waitUntil(async () => (await status()).body.status === 'completed', { what: 'the batch has completed', timeout: 30_000, step: 100 });
     const job = await accounts.db.selectFrom('batch_jobs').select(['created_at', 'finished_at', 'processed_items']).where('account_id', '=', account.id).executeTakeFirstOrThrow();
     const seconds = (Date.parse(job.finished_at!) - Date.parse(job.created_at)) / 1000;
     assert.equal(job.processed_items, 300);
@@ -141,7 +142,7 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   });
 
   test('overlapping creates of one new customerId across both nodes make one profile', async () => {
-    const api = alternate(await newAccount({}));
+    const api = alternate(await newMultiAccount({}));
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => api.upsert(i, { customerId: 'fresh', customerAttributes: { totalOrders: i } })));
     assert.deepEqual(answers.map((a) => a.status), Array(60).fill(200));
     assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);

@@ -4,12 +4,12 @@ import { once } from 'node:events';
 import { describe, test } from 'node:test';
 import { buildApp } from '../../src/app.js';
 import { addSubscription, getDeliveries } from '../../src/modules/webhooks/webhooks.service.js';
-import { startServe } from '../helpers/cli.js';
+import { startNode, startServe } from '../helpers/cli.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
-import { waitUntil } from '../helpers/wait.js';
+import { simulatedLatency, waitUntil } from '../helpers/wait.js';
 
 // SIGTERM as a deploy sends it (README "Shutdown"): what was under way finishes or is handed back.
 const database = await sharedTestDatabase();
@@ -50,11 +50,11 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
         } catch (error) {
           outcomes.set(id, 'connection closed');
           // Refused outright: the node is gone (or going); do not spin.
-          if ((error as { code?: string }).code === 'ECONNREFUSED') await new Promise((r) => setTimeout(r, 5));
+          if ((error as { code?: string }).code === 'ECONNREFUSED') exited = true;
         }
       }
     });
-    await waitUntil(async () => [...outcomes.values()].filter((o) => o === '200').length >= 200, '200 writes were answered');
+    await waitUntil(async () => [...outcomes.values()].filter((o) => o === '200').length >= 200, { what: '200 writes were answered' });
     const signalled = Date.now();
     const code = await node.stop('SIGTERM');
     const seconds = (Date.now() - signalled) / 1000;
@@ -89,8 +89,12 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
     const { port, hostname } = new URL(node.baseUrl);
     const socket = connect(Number(port), hostname);
     await once(socket, 'connect');
-    socket.write(`POST ${CUSTOMERS} HTTP/1.1\r\nHost: ${hostname}\r\napikey: ${account.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"customerId":`);
-    await new Promise((r) => setTimeout(r, 200));
+    // Expect: 100-continue makes the node say when it has the headers and the request is under way.
+    let answered = '';
+    socket.on('data', (chunk) => (answered += chunk));
+    socket.write(`POST ${CUSTOMERS} HTTP/1.1\r\nHost: ${hostname}\r\napikey: ${account.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n`);
+    await waitUntil(() => answered.startsWith('HTTP/1.1 100 Continue'), { what: 'the node took the request (100 Continue)' });
+    socket.write('{"customerId":');
     const signalled = Date.now();
     const code = await node.stop('SIGTERM');
     const seconds = (Date.now() - signalled) / 1000;
@@ -104,43 +108,41 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
     const account = await database.newAccount({}, 'sigterm-hooks');
     const receiver = await startReceiver();
     let slow = true;
+    let arrived = false;
     receiver.respondWith(async () => {
-      if (slow) await new Promise((r) => setTimeout(r, 8_000));
+      arrived = true;
+      if (slow) await simulatedLatency(8_000);
       return 200;
     });
     await addSubscription(database.store, account.id, receiver.url, ['customer.profile.updated'], { allowPrivate: true });
     const node = await startServe({ ...env, PATRON_WEBHOOK_TIMEOUT_MS: '20000' });
     assert.equal((await http(node.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: 'hooked' })).status, 200);
-    await waitUntil(async () => {
-      const row = await database.store.db.selectFrom('webhook_deliveries').select('claimed_until').where('account_id', '=', account.id).executeTakeFirst();
-      return row?.claimed_until != null;
-    }, 'the node has claimed the delivery');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil(() => arrived, { what: 'the send is in flight: the receiver has the request' });
     const signalled = Date.now();
     assert.equal(await node.stop('SIGTERM'), 0);
     assert.ok(Date.now() - signalled < 5_000, 'the send in flight did not hold the shutdown');
     const [handedBack] = await getDeliveries(database.store, account.id, false);
     assert.deepEqual([handedBack!.status, handedBack!.attempts], ['pending', 0], 'not an attempt: handed back');
     slow = false;
-    const other = await startServe(env);
-    await waitUntil(async () => (await getDeliveries(database.store, account.id, false))[0]!.status === 'delivered', 'another node delivered it');
+    const other = await startNode(env);
+    await waitUntil(async () => (await getDeliveries(database.store, account.id, false))[0]!.status === 'delivered', { what: 'another node delivered it' });
     await other.stop();
   });
 
   test('a batch job running at SIGTERM is handed back at its next chunk, and another node finishes it', async () => {
-    const account = await database.newAccount({ rateLimitBulk: 100 }, 'sigterm-batch');
+    const account = await database.newAccount({ rateLimitBulk: 200 }, 'sigterm-batch');
     const auth = { apikey: account.apiKey, secretkey: account.secretKey };
     const node = await startServe(env);
     const submitted = await http(node.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, { body: Array.from({ length: 600 }, (_, i) => ({ customerId: `job-${i}` })) });
     assert.equal(submitted.status, 200);
     const job = () => database.store.db.selectFrom('batch_jobs').selectAll().where('id', '=', Number(submitted.body.jobId)).executeTakeFirstOrThrow();
-    await waitUntil(async () => (await job()).processed_items > 0, 'the job is under way');
+    await waitUntil(async () => (await job()).processed_items > 0, { what: 'the job is under way' });
     assert.equal(await node.stop('SIGTERM'), 0);
     const paused = await job();
     assert.ok(paused.processed_items < 600, `${paused.processed_items} processed before the stop`);
     assert.equal(paused.claimed_until, null, 'handed back, not left claimed until its lease runs out');
-    const other = await startServe(env);
-    await waitUntil(async () => (await job()).status === 'completed', 'another node finished the job', 30_000, 100);
+    const other = await startNode(env);
+    await waitUntil(async () => (await job()).status === 'completed', { what: 'another node finished the job', timeout: 30_000, step: 100 });
     assert.equal((await job()).processed_items, 600);
     await other.stop();
   });

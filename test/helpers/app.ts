@@ -1,18 +1,16 @@
+import assert from 'node:assert/strict';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { after } from 'node:test';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import type { Store } from '../../src/db/connect.js';
-import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
-import type { Account } from '../../src/modules/accounts/accounts.types.js';
+import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import { newAccount, type TestAccount } from './accounts.js';
+import type { Client } from './client.js';
 import { openTestStore } from './store.js';
 
-export const CUSTOMERS = '/api/v4.0/integrations/customers';
+export type { TestAccount };
 
-export interface TestAccount {
-  account: Account;
-  apiKey: string;
-  secretKey: string;
-}
+export { CUSTOMERS } from './client.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -31,34 +29,9 @@ export async function buildTestApp(options: Omit<AppOptions, 'store'> = {}): Pro
   return {
     app,
     store,
-    async newAccount(settings = {}) {
-      const { account, keys } = await createAccount(store, `test-${Math.random().toString(36).slice(2, 8)}`, settings);
-      return { account, ...keys };
-    },
+    newAccount: (settings = {}) => newAccount(store, settings),
   };
 }
-
-/** A small client for one account, over app.inject. */
-export function client(app: FastifyInstance, keys: TestAccount) {
-  const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
-  return {
-    accountId: keys.account.id,
-    upsert: (body: unknown, headers: Record<string, string> = { apikey: keys.apiKey }) =>
-      app.inject({ method: 'POST', url: CUSTOMERS, headers, payload: body as object }),
-    get: (customerId: string) =>
-      app.inject({ method: 'GET', url: `${CUSTOMERS}/${encodeURIComponent(customerId)}`, headers: { apikey: keys.apiKey } }),
-    details: (customerId: string) =>
-      app.inject({ method: 'GET', url: `${CUSTOMERS}/${encodeURIComponent(customerId)}/details`, headers: auth }),
-    /** Details as JSON, failing loudly if the customer is not there. */
-    async profile(customerId: string): Promise<Record<string, unknown> & { customerAttributes: Record<string, unknown> }> {
-      const res = await this.details(customerId);
-      if (res.statusCode !== 200) throw new Error(`details of ${customerId}: ${res.statusCode} ${res.body}`);
-      return res.json();
-    },
-  };
-}
-
-export type Client = ReturnType<typeof client>;
 
 export function json(res: LightMyRequestResponse): Record<string, unknown> {
   return res.json() as Record<string, unknown>;
@@ -74,4 +47,19 @@ export async function snapshot(store: Store, accountId: string): Promise<Record<
     customer_ids: await store.db.selectFrom('customer_ids').selectAll().where('account_id', '=', accountId).orderBy('customer_id').execute(),
     referrals: await store.db.selectFrom('referrals').selectAll().where('account_id', '=', accountId).orderBy('id').execute(),
   };
+}
+
+/**
+ * "Refused, and nothing written": the upsert is answered `status`/`code` with a message that names
+ * `field`, and every row of the account is as it was. Answers the message.
+ */
+export async function refusedUnchanged(store: Store, api: Client, body: unknown, status: number, code: number, field: string): Promise<string> {
+  const before = await snapshot(store, api.accountId);
+  const res = await api.upsert(body);
+  assert.equal(res.statusCode, status, res.body);
+  const error = res.json();
+  assert.equal(error.code, code, res.body);
+  assert.match(error.message, new RegExp(`(?<!\\w)${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\w)`), `the message names ${field}: ${error.message}`);
+  assert.deepEqual(await snapshot(store, api.accountId), before, 'a refused request changed the store');
+  return error.message as string;
 }

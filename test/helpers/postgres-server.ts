@@ -290,6 +290,7 @@ function isGone(pid: number): boolean {
   return processTable().get(pid)?.zombie ?? true;
 }
 
+// eslint-disable-next-line no-restricted-globals -- the harness polls processes of PostgreSQL's own, outside any test
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The SysV segment id a postmaster recorded; SIGKILL leaves that (tiny) segment behind. */
@@ -552,6 +553,7 @@ class LocalServer implements TestPostgres {
    * keeps the process alive and escalates if the exit takes too long.
    */
   private async awaitExit(exited: Promise<void>, onTimeout: () => void): Promise<void> {
+    // eslint-disable-next-line no-restricted-globals -- a bound on the stop, not a sleep
     const timer = setTimeout(onTimeout, STOP_TIMEOUT_MS);
     try {
       await exited;

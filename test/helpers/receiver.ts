@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
+import { waitUntil } from './wait.js';
 
 export interface Received {
   headers: IncomingHttpHeaders;
@@ -37,12 +38,8 @@ export async function startReceiver() {
       respond = fn;
     },
     close,
-    async waitFor(predicate: (all: Received[]) => boolean, timeoutMs = 20_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(received)) {
-        if (Date.now() > deadline) throw new Error(`receiver: condition not met in ${timeoutMs} ms; got ${received.length} requests`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+    waitFor(predicate: (all: Received[]) => boolean, timeout = 20_000): Promise<void> {
+      return waitUntil(() => predicate(received), { what: () => `the receiver's requests met the test's condition (${received.length} accepted by then)`, timeout });
     },
   };
 }

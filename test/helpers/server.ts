@@ -1,10 +1,11 @@
 import { after } from 'node:test';
 import { request } from 'undici';
 import { buildApp } from '../../src/app.js';
-import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import { newAccount } from './accounts.js';
 import type { Store } from '../../src/db/connect.js';
 import { openTestStore } from './store.js';
-import { CUSTOMERS, type TestAccount } from './app.js';
+import type { TestAccount } from './accounts.js';
 
 export interface HttpResult {
   status: number;
@@ -26,10 +27,7 @@ export async function startTestServer(): Promise<{ baseUrl: string; store: Store
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
     store,
-    async newAccount(settings = {}) {
-      const { account, keys } = await createAccount(store, 'http-test', settings);
-      return { account, ...keys };
-    },
+    newAccount: (settings = {}) => newAccount(store, settings, 'http-test'),
   };
 }
 
@@ -47,14 +45,4 @@ export async function http(
   });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
-
-/** Upsert/read helpers over HTTP for one account. */
-export function httpClient(baseUrl: string, keys: TestAccount) {
-  return {
-    upsert: (body: unknown) => http(baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, body),
-    get: (id: string) => http(baseUrl, 'GET', `${CUSTOMERS}/${encodeURIComponent(id)}`, { apikey: keys.apiKey }),
-    details: (id: string) =>
-      http(baseUrl, 'GET', `${CUSTOMERS}/${encodeURIComponent(id)}/details`, { apikey: keys.apiKey, secretkey: keys.secretKey }),
-  };
 }

@@ -5,7 +5,8 @@ import { after } from 'node:test';
 import { connect, type ConnectOptions, type Store } from '../../src/db/connect.js';
 import { parseMasterKey } from '../../src/keys/master-key.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
-import { createAccount, type SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
+import { newAccount, type TestAccount } from './accounts.js';
 import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
 import { testPostgres } from './postgres.js';
 
@@ -59,12 +60,6 @@ export async function openTestStore(options: ConnectOptions = {}): Promise<Store
   };
 }
 
-export interface SharedAccount {
-  id: string;
-  apiKey: string;
-  secretKey: string;
-}
-
 /**
  * A migrated database that `patron serve` processes of the test share, closed when the file
  * ends. Accounts and webhook subscriptions are made in-process through the services the CLI
@@ -76,10 +71,7 @@ export async function sharedTestDatabase() {
   return {
     url: store.url,
     store,
-    async newAccount(settings: SettingsInput = {}, name = 'test'): Promise<SharedAccount> {
-      const { account, keys } = await createAccount(store, name, settings);
-      return { id: account.id, ...keys };
-    },
+    newAccount: (settings: SettingsInput = {}, name = 'test'): Promise<TestAccount> => newAccount(store, settings, name),
     /** Test receivers listen on 127.0.0.1, which only PATRON_WEBHOOK_ALLOW_PRIVATE=true accepts. */
     subscribe(accountId: string, receiverUrl: string, topics: string[]) {
       return addSubscription(store, accountId, receiverUrl, topics, { allowPrivate: true });

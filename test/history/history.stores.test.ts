@@ -7,8 +7,10 @@ import { findAccountRecord } from '../../src/modules/accounts/accounts.service.j
 import { upsertItems } from '../../src/modules/batches/batches.service.js';
 import { HistoryPurgeWorker } from '../../src/modules/history/history.worker.js';
 import { CHAIN_FROM } from '../../src/modules/history/history.store.js';
-import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
-import { startServe } from '../helpers/cli.js';
+import { buildTestApp, CUSTOMERS } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
+import { startNode } from '../helpers/cli.js';
+import { waitUntil } from '../helpers/wait.js';
 import { http } from '../helpers/server.js';
 import { TEST_STORE } from '../helpers/store.js';
 import { queryPlan } from '../helpers/plan.js';
@@ -199,7 +201,7 @@ describe(`profile history (${TEST_STORE})`, () => {
     const worker = new HistoryPurgeWorker(t.store, 400, 20, pino({ level: 'silent' }));
     worker.start();
     try {
-      for (let i = 0; i < 250 && (await history('old-timer')).count === 2; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(async () => (await history('old-timer')).count < 2, { what: 'the worker purged the entry past the retention' });
     } finally {
       await worker.stop();
     }
@@ -239,7 +241,7 @@ describe(`profile history (${TEST_STORE})`, () => {
   test('patron serve applies PATRON_HISTORY_RETENTION_DAYS: 0 records nothing; otherwise its worker purges what is past it', async () => {
     const { keys, history, upsert } = await setUp();
     const url = (t.store as Store & { url: string }).url;
-    const quiet = await startServe({ DATABASE_URL: url, LOG_LEVEL: 'warn', PATRON_HISTORY_RETENTION_DAYS: '0' });
+    const quiet = await startNode({ DATABASE_URL: url, PATRON_HISTORY_RETENTION_DAYS: '0' });
     const created = await http(quiet.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, { customerId: 'via-quiet-node', customerAttributes: { city: 'Qena' } });
     assert.equal(created.status, 200);
     await quiet.stop();
@@ -248,9 +250,9 @@ describe(`profile history (${TEST_STORE})`, () => {
     await upsert({ customerId: 'aged', customerAttributes: { city: 'Siwa' } }, 'old-one');
     const [old] = (await history('aged')).history as [Entry];
     await t.store.db.updateTable('profile_history').set({ at: new Date(Date.now() - 2 * 86_400_000).toISOString() }).where('id', '=', old.id).execute();
-    const keeper = await startServe({ DATABASE_URL: url, LOG_LEVEL: 'warn', PATRON_HISTORY_RETENTION_DAYS: '1', PATRON_WORKER_POLL_MS: '50' });
+    const keeper = await startNode({ DATABASE_URL: url, PATRON_HISTORY_RETENTION_DAYS: '1', PATRON_WORKER_POLL_MS: '50' });
     try {
-      for (let i = 0; i < 200 && (await history('aged')).count > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      await waitUntil(async () => (await history('aged')).count === 0, { what: "the serve node's worker purged the entry older than 1 day" });
     } finally {
       await keeper.stop();
     }

@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { assertOperationConforms, reference } from '../helpers/reference.js';
-import { http, httpClient, startTestServer } from '../helpers/server.js';
+import { http, startTestServer } from '../helpers/server.js';
+import { client } from '../helpers/client.js';
 
 const server = await startTestServer();
 const keys = await server.newAccount({ mergeBy: 'email', referralLinkBase: 'https://shop.example/r' });
-const api = httpClient(server.baseUrl, keys);
+const api = client(server.baseUrl, keys);
 const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
 const I = '/api/v4.0/integrations';
 
 await api.upsert({ customerId: 'ref', email: 'ref@x.io', customerAttributes: { displayName: 'Ref' } });
-const code = (await api.get('ref')).body.referralCode as string;
+const code = (await api.get('ref')).json().referralCode as string;
 await api.upsert({ customerId: 'friend', email: 'friend@x.io', mobile: '+201001234567', referrerCode: code, customerAttributes: { displayName: 'Friend', totalOrders: 1 } });
 await api.upsert({ customerId: 'friend-2', email: 'friend2@x.io', referrerCode: code });
 await api.upsert({ customerId: 'doomed', email: 'doomed@x.io' });
@@ -46,9 +47,12 @@ describe('every customer operation answers as the reference publishes', () => {
     });
   }
 
-  test('POST /customers/{id}/delete (the POST form of delete) answers 200', async () => {
+  test('POST /customers/{id}/delete (the POST form of delete) answers 200, and the customer is gone', async () => {
+    assert.equal((await http(server.baseUrl, 'GET', `${I}/customers/doomed-2/details`, auth)).status, 200, 'there before');
     const res = await http(server.baseUrl, 'POST', `${I}/customers/doomed-2/delete`, auth);
     assert.equal(res.status, 200);
+    const after = await http(server.baseUrl, 'GET', `${I}/customers/doomed-2/details`, auth);
+    assert.deepEqual([after.status, after.body.code], [404, 7000]);
   });
 
   test('every reference operation outside batches is served', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { TEST_STORE } from '../helpers/store.js';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
+import { buildTestApp, CUSTOMERS } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 
 const t = await buildTestApp();
 const keys = await t.newAccount();
@@ -76,11 +78,12 @@ describe('health', () => {
   test('/health answers while the process is alive', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/health' });
     assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { status: 'ok' });
   });
 
   test('/ready answers 200 when the store is reachable', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/ready' });
     assert.equal(res.statusCode, 200);
-    assert.equal(res.json().status, 'ready');
+    assert.deepEqual(res.json(), { status: 'ready', store: TEST_STORE });
   });
 });

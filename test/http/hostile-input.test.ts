@@ -6,12 +6,13 @@ import { describe, test } from 'node:test';
 import { connect } from 'node:net';
 import { request } from 'undici';
 import { CUSTOMERS, snapshot } from '../helpers/app.js';
-import { http, httpClient, startTestServer, type HttpResult } from '../helpers/server.js';
+import { http, startTestServer, type HttpResult } from '../helpers/server.js';
+import { client, type ApiResponse } from '../helpers/client.js';
 import { TEST_STORE } from '../helpers/store.js';
 
 const server = await startTestServer();
 const keys = await server.newAccount({ mergeBy: 'email' });
-const api = httpClient(server.baseUrl, keys);
+const api = client(server.baseUrl, keys);
 const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
 const I = '/api/v4.0/integrations';
 
@@ -22,7 +23,8 @@ async function rawUpsert(body: string): Promise<HttpResult> {
   return { status: res.statusCode, headers: res.headers, body: JSON.parse(text) as Record<string, unknown> };
 }
 
-function assertDocumentedError(res: HttpResult, status: number, code: number, field?: string): void {
+function assertDocumentedError(answer: HttpResult | ApiResponse, status: number, code: number, field?: string): void {
+  const res = 'statusCode' in answer ? { status: answer.statusCode, headers: answer.headers, body: answer.json() as Record<string, unknown> } : answer;
   assert.equal(res.status, status, JSON.stringify(res.body));
   assert.deepEqual(Object.keys(res.body).sort(), ['code', 'documentationUrl', 'message', 'requestId', 'type']);
   assert.equal(res.body.code, code);
@@ -50,10 +52,10 @@ describe(`hostile input (${TEST_STORE})`, () => {
     // 32 levels in all are accepted, and the profile stays writable through every route.
     const deepest = await rawUpsert(`{"customerId":"deep","customerAttributes":{"custom":{"deep":${nested(28)}}}}`);
     assert.equal(deepest.status, 200, JSON.stringify(deepest.body));
-    assert.equal((await api.upsert({ customerId: 'deep', customerAttributes: { city: 'later' } })).status, 200);
+    assert.equal((await api.upsert({ customerId: 'deep', customerAttributes: { city: 'later' } })).statusCode, 200);
     assert.equal((await http(server.baseUrl, 'POST', `${CUSTOMERS}/deep/tags`, auth, { tags: 'vip' })).status, 200);
     assert.equal((await http(server.baseUrl, 'PUT', `${CUSTOMERS}/deep/activate`, auth, { isActive: false })).status, 200);
-    assert.equal((await api.details('deep')).status, 200);
+    assert.equal((await api.details('deep')).statusCode, 200);
   });
 
   test('NUL characters are refused in bodies, paths and query strings, never answered 500', async () => {
@@ -88,7 +90,7 @@ describe(`hostile input (${TEST_STORE})`, () => {
     assert.deepEqual(await snapshot(server.store, keys.account.id), before);
     // A surrogate pair (an emoji) is text, and round-trips.
     assert.equal((await rawUpsert('{"customerId":"emoji","email":"e@x.io","customerAttributes":{"displayName":"\\ud83d\\ude00 ok"}}')).status, 200);
-    assert.equal((await api.details('emoji')).body.customerAttributes && ((await api.details('emoji')).body.customerAttributes as Record<string, unknown>).displayName, '😀 ok');
+    assert.equal((await api.details('emoji')).json().customerAttributes && ((await api.details('emoji')).json().customerAttributes as Record<string, unknown>).displayName, '😀 ok');
   });
 
   test('numbers beyond the finite range are refused, not stored as null', async () => {
@@ -131,16 +133,16 @@ describe(`hostile input (${TEST_STORE})`, () => {
     const before = await snapshot(server.store, keys.account.id);
     assertDocumentedError(await api.upsert({ customerId: 'tagged', customerAttributes: { tags: 'not-a-tag-list' } }), 422, 3003, 'customerAttributes.tags');
     assert.deepEqual(await snapshot(server.store, keys.account.id), before);
-    assert.deepEqual(((await api.details('tagged')).body.customerAttributes as Record<string, unknown>).tags, ['vip']);
+    assert.deepEqual(((await api.details('tagged')).json().customerAttributes as Record<string, unknown>).tags, ['vip']);
   });
 
   test("3008 names the field but not the other profile's ids, unless the caller proved the secretKey", async () => {
-    const mine = (await api.upsert({ customerId: 'owner', email: 'taken@x.io' })).body.gameballId as number;
-    const other = (await api.upsert({ customerId: 'other', email: 'other@x.io' })).body.gameballId as number;
+    const mine = (await api.upsert({ customerId: 'owner', email: 'taken@x.io' })).json().gameballId as number;
+    const other = (await api.upsert({ customerId: 'other', email: 'other@x.io' })).json().gameballId as number;
     const publicCaller = await api.upsert({ customerId: 'other', email: 'taken@x.io' });
     assertDocumentedError(publicCaller, 422, 3008);
-    assert.match(String(publicCaller.body.message), /email/);
-    assert.doesNotMatch(String(publicCaller.body.message), /gameballId|\d{1,}(?![^"]*")/, 'no gameballId for an apiKey-only caller');
+    assert.match(String(publicCaller.json().message), /email/);
+    assert.doesNotMatch(String(publicCaller.json().message), /gameballId|\d{1,}(?![^"]*")/, 'no gameballId for an apiKey-only caller');
     const wrongSecret = await http(server.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey, secretkey: 'sk_wrong' }, { customerId: 'other', email: 'taken@x.io' });
     assert.doesNotMatch(String(wrongSecret.body.message), /gameballId/);
     const backend = await http(server.baseUrl, 'POST', CUSTOMERS, auth, { customerId: 'other', email: 'taken@x.io' });

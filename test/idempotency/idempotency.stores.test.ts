@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { waitUntil } from '../helpers/wait.js';
 import pino from 'pino';
 import { IdempotencyPurgeWorker } from '../../src/modules/idempotency/idempotency.worker.js';
 import { buildTestApp, CUSTOMERS, type TestAccount } from '../helpers/app.js';
@@ -124,7 +125,7 @@ describe(`Idempotency-Key (${TEST_STORE})`, () => {
     const left = () => t.store.db.selectFrom('idempotency_keys').select('key').where('account_id', '=', keys.account.id).execute();
     worker.start();
     try {
-      for (let i = 0; i < 250 && (await left()).length === 2; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(async () => (await left()).length < 2, { what: 'the worker purged the key older than 24 hours' });
     } finally {
       await worker.stop();
     }

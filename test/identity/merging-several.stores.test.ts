@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { changeAccount, findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
 import { upsertCustomers } from '../../src/modules/customers/customers.service.js';
 import type { AppError } from '../../src/errors.js';
-import { buildTestApp, client, snapshot } from '../helpers/app.js';
+import { buildTestApp, refusedUnchanged, snapshot } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 import { TEST_STORE } from '../helpers/store.js';
 import { runCli } from '../helpers/cli.js';
 import type { Store } from '../../src/db/connect.js';
@@ -16,16 +17,6 @@ async function account(mergeBy: 'email,mobile' | 'mobile,email') {
   return { keys, api: client(t.app, keys) };
 }
 
-/** The request is refused with `status`/`code` naming `field`, and the account's data is unchanged. */
-async function refusedUnchanged(api: ReturnType<typeof client>, body: object, status: number, code: number, field: string) {
-  const before = await snapshot(t.store, api.accountId);
-  const res = await api.upsert(body);
-  assert.equal(res.statusCode, status, res.body);
-  assert.equal(res.json().code, code);
-  assert.match(res.json().message, new RegExp(`\\b${field.replace('.', '\\.')}\\b`), res.json().message);
-  assert.deepEqual(await snapshot(t.store, api.accountId), before, 'nothing written');
-  return res.json().message as string;
-}
 
 describe(`merging on several identifiers (${TEST_STORE})`, () => {
   test('mergeBy takes a priority list; spaces and case are forgiven; other lists are refused by name', async () => {
@@ -65,7 +56,7 @@ describe(`merging on several identifiers (${TEST_STORE})`, () => {
       await api.upsert({ customerId: 'e-owner', email: 'cat@x.io' });
       await api.upsert({ customerId: 'm-owner', mobile: '+201003333333' });
       const lower = mergeBy === 'email,mobile' ? 'mobile' : 'email';
-      const message = await refusedUnchanged(api, { customerId: 'newcomer', email: 'cat@x.io', mobile: '+201003333333' }, 422, 3008, lower);
+      const message = await refusedUnchanged(t.store, api, { customerId: 'newcomer', email: 'cat@x.io', mobile: '+201003333333' }, 422, 3008, lower);
       assert.doesNotMatch(message, /gameballId/, 'no other profile is described to an apiKey-only caller');
     }
   });
@@ -74,10 +65,10 @@ describe(`merging on several identifiers (${TEST_STORE})`, () => {
     const { api } = await account('email,mobile');
     await api.upsert({ customerId: 'owner', email: 'dan@x.io', mobile: '+201004444444' });
     await api.upsert({ customerId: 'other', email: 'eve@x.io' });
-    await refusedUnchanged(api, { customerId: 'other', mobile: '+201004444444' }, 422, 3008, 'mobile');
-    await refusedUnchanged(api, { customerId: 'other', email: 'dan@x.io' }, 422, 3008, 'email');
-    await refusedUnchanged(api, { customerId: 'other', email: 'dan@x.io', mobile: '+201004444444' }, 422, 3008, 'email');
-    await refusedUnchanged(api, { customerId: 'other', customerAttributes: { mobile: '+201004444444' } }, 422, 3008, 'customerAttributes.mobile');
+    await refusedUnchanged(t.store, api, { customerId: 'other', mobile: '+201004444444' }, 422, 3008, 'mobile');
+    await refusedUnchanged(t.store, api, { customerId: 'other', email: 'dan@x.io' }, 422, 3008, 'email');
+    await refusedUnchanged(t.store, api, { customerId: 'other', email: 'dan@x.io', mobile: '+201004444444' }, 422, 3008, 'email');
+    await refusedUnchanged(t.store, api, { customerId: 'other', customerAttributes: { mobile: '+201004444444' } }, 422, 3008, 'customerAttributes.mobile');
     // Its own identifiers, or free ones, are fine.
     assert.equal((await api.upsert({ customerId: 'other', email: 'eve@x.io', mobile: '+201005555555' })).statusCode, 200);
   });
@@ -85,9 +76,9 @@ describe(`merging on several identifiers (${TEST_STORE})`, () => {
   test('a new profile needs at least one identifier: 400/3000 naming the higher-priority one', async () => {
     for (const [mergeBy, field] of [['email,mobile', 'email'], ['mobile,email', 'mobile']] as const) {
       const { api } = await account(mergeBy);
-      const message = await refusedUnchanged(api, { customerId: 'nobody', customerAttributes: { city: 'Cairo' } }, 400, 3000, field);
+      const message = await refusedUnchanged(t.store, api, { customerId: 'nobody', customerAttributes: { city: 'Cairo' } }, 400, 3000, field);
       assert.match(message, /at least one of them/);
-      await refusedUnchanged(api, { customerId: 'nobody', email: null, mobile: null }, 400, 3000, field);
+      await refusedUnchanged(t.store, api, { customerId: 'nobody', email: null, mobile: null }, 400, 3000, field);
       // Either identifier alone is enough.
       assert.equal((await api.upsert({ customerId: 'only-mobile', mobile: '+201006666666' })).statusCode, 200);
       assert.equal((await api.upsert({ customerId: 'only-email', email: 'fay@x.io' })).statusCode, 200);
@@ -96,8 +87,8 @@ describe(`merging on several identifiers (${TEST_STORE})`, () => {
 
   test('an unreadable identifier is 422/3003 naming it, even when the other one is fine', async () => {
     const { api } = await account('email,mobile');
-    await refusedUnchanged(api, { customerId: 'u1', email: 'ok@x.io', mobile: 'call me' }, 422, 3003, 'mobile');
-    await refusedUnchanged(api, { customerId: 'u1', email: 'not-an-email', mobile: '+201007777777' }, 422, 3003, 'email');
+    await refusedUnchanged(t.store, api, { customerId: 'u1', email: 'ok@x.io', mobile: 'call me' }, 422, 3003, 'mobile');
+    await refusedUnchanged(t.store, api, { customerId: 'u1', email: 'not-an-email', mobile: '+201007777777' }, 422, 3003, 'email');
   });
 
   test('an identifier the request does not carry keeps what it was; clearing it frees it', async () => {
@@ -121,7 +112,7 @@ describe(`merging on several identifiers (${TEST_STORE})`, () => {
     // An update of the old profile that does not carry the mobile cannot collide with it…
     assert.equal((await api.upsert({ customerId: 'old', customerAttributes: { city: 'Aswan' } })).statusCode, 200);
     // …one that carries it is refused, as for any identifier owned by another profile.
-    await refusedUnchanged(api, { customerId: 'old', mobile: '+201009999999' }, 422, 3008, 'mobile');
+    await refusedUnchanged(t.store, api, { customerId: 'old', mobile: '+201009999999' }, 422, 3008, 'mobile');
     // The email still merges as before.
     assert.equal((await api.upsert({ customerId: 'old-pos', email: 'hal@x.io' })).json().gameballId, old);
   });

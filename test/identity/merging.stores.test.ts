@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, snapshot } from '../helpers/app.js';
+import { buildTestApp, snapshot } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 
 const t = await buildTestApp();
 
@@ -79,6 +80,8 @@ describe('POST /customers — channel merging by email', async () => {
     await api.upsert({ customerId: 'known', email: 'known@x.io' });
     const res = await api.upsert({ customerId: 'known', customerAttributes: { city: 'Cairo' } });
     assert.equal(res.statusCode, 200);
+    const profile = await api.profile('known');
+    assert.deepEqual([profile.email, profile.customerAttributes.city], ['known@x.io', 'Cairo'], 'updated, and its email kept');
   });
 
   test('emails are not merged across accounts', async () => {
@@ -135,6 +138,7 @@ describe('POST /customers — merging off (mergeBy none)', async () => {
   test('an identifier is not required and not validated', async () => {
     const res = await api.upsert({ customerId: 'n-3', email: 'not an email' });
     assert.equal(res.statusCode, 200);
+    assert.equal((await api.profile('n-3')).email, 'not an email', 'kept as sent');
   });
 });
 

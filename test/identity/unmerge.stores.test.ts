@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
-import { buildTestApp, client, CUSTOMERS, snapshot } from '../helpers/app.js';
+import { buildTestApp, CUSTOMERS, snapshot } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 import { TEST_STORE } from '../helpers/store.js';
 
 const t = await buildTestApp();

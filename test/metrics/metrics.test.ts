@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { startServe } from '../helpers/cli.js';
+import { startNode } from '../helpers/cli.js';
 import { buildTestApp, CUSTOMERS } from '../helpers/app.js';
 import { http } from '../helpers/server.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
@@ -83,7 +83,7 @@ describe(`GET /metrics (${TEST_STORE})`, () => {
 describe(`PATRON_METRICS_PORT (${TEST_STORE})`, () => {
   test('puts /metrics on a port of its own; the API port no longer answers it', async () => {
     const database = await sharedTestDatabase();
-    const node = await startServe({ DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_METRICS_PORT: '0' });
+    const node = await startNode({ DATABASE_URL: database.url, PATRON_METRICS_PORT: '0' });
     try {
       const metricsUrl = /^Metrics at (http:\/\/\S+)$/m.exec(node.output())?.[1];
       assert.ok(metricsUrl, node.output());

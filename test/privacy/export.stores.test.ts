@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
 import type { Store } from '../../src/db/connect.js';
-import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
+import { buildTestApp, CUSTOMERS } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 import { runCli } from '../helpers/cli.js';
 import { TEST_STORE } from '../helpers/store.js';
 

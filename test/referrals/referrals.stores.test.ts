@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, snapshot, type Client } from '../helpers/app.js';
+import { buildTestApp, snapshot } from '../helpers/app.js';
+import { client, type Client } from '../helpers/client.js';
 import type { Store } from '../../src/db/connect.js';
 
 const t = await buildTestApp();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, CUSTOMERS } from '../helpers/app.js';
+import { buildTestApp, CUSTOMERS } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 
 const t = await buildTestApp();
 const keys = await t.newAccount({ mergeBy: 'email', referralCompletion: 'firstOrder' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildTestApp, client, CUSTOMERS, snapshot } from '../helpers/app.js';
+import { buildTestApp, CUSTOMERS, snapshot } from '../helpers/app.js';
+import { client } from '../helpers/client.js';
 
 const t = await buildTestApp();
 const keys = await t.newAccount({ mergeBy: 'email' });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { runCli, startServe } from '../helpers/cli.js';
+import { runCli, startNode, startServe } from '../helpers/cli.js';
+import { simulatedLatency, waitUntil } from '../helpers/wait.js';
 import { startReceiver, type Received } from '../helpers/receiver.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
@@ -11,7 +12,7 @@ import { getDeliveries } from '../../src/modules/webhooks/webhooks.service.js';
 
 const database = await sharedTestDatabase();
 // The test receivers listen on 127.0.0.1: only PATRON_WEBHOOK_ALLOW_PRIVATE lets a node send there
-// (the default refusal is tested in webhook-targets.test.ts).
+// (the default refusal is tested in targets.test.ts).
 const env = {
   DATABASE_URL: database.url,
   LOG_LEVEL: 'warn',
@@ -31,9 +32,18 @@ async function cli(args: string[]) {
 const newAccount = (settings: SettingsInput = {}) => database.newAccount(settings, 'hooks');
 const subscribe = (accountId: string, url: string, topics: string) => database.subscribe(accountId, url, topics.split(','));
 
-const node = await startServe(env);
+const node = await startNode(env);
 const upsert = (apiKey: string, body: unknown) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: apiKey }, body);
 const ofCustomer = (id: string) => (r: Received) => r.body.customer_id === id;
+
+/** Every delivery the account's writes queued (the outbox is written in the write's transaction), once none is pending. */
+async function settledDeliveries(accountId: string) {
+  let all = await getDeliveries(database.store, accountId, false);
+  await waitUntil(async () => (all = await getDeliveries(database.store, accountId, false)).every((d) => d.status === 'delivered'), {
+    what: () => `every delivery of ${accountId} was delivered (${all.map((d) => d.status).join(', ')})`,
+  });
+  return all;
+}
 
 describe(`webhooks through the outbox (${TEST_STORE})`, () => {
   test('a change is delivered, signed with the subscription secret, with the published envelope and headers', async () => {
@@ -95,8 +105,7 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     await upsert(account.apiKey, { customerId: 'same', customerAttributes: { city: 'Cairo', custom: { a: 1 } } });
     await upsert(account.apiKey, { customerId: 'same' });
     await upsert(account.apiKey, { customerId: 'same', customerAttributes: { city: 'Giza' } });
-    await receiver.waitFor((all) => all.length >= 2);
-    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await settledDeliveries(account.id)).length, 2, 'create and the one real change only were queued');
     assert.equal(receiver.received.length, 2, 'create and the one real change only');
     assert.equal(receiver.received[1]!.body.data.city, 'Giza');
   });
@@ -111,8 +120,7 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     await http(node.baseUrl, 'PUT', `${CUSTOMERS}/act-tag/activate`, auth, { isActive: false });
     await http(node.baseUrl, 'POST', `${CUSTOMERS}/act-tag/tags`, auth, { tags: 'vip' });
     await http(node.baseUrl, 'POST', `${CUSTOMERS}/act-tag/tags`, auth, { tags: 'VIP' });
-    await receiver.waitFor((all) => all.length >= 3);
-    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await settledDeliveries(account.id)).length, 3, 'the create, the deactivation and the new tag were queued');
     assert.deepEqual(
       receiver.received.map((r) => [r.body.data.is_active, r.body.data.tags]),
       [[true, []], [false, []], [false, ['vip']]],
@@ -140,12 +148,8 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     let calls = 0;
     receiver.respondWith(() => (++calls, 503));
     await upsert(account.apiKey, { customerId: 'doomed' });
-    const deadline = Date.now() + 15_000;
     let dead = await getDeliveries(database.store, account.id, true);
-    while (dead.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      dead = await getDeliveries(database.store, account.id, true);
-    }
+    await waitUntil(async () => (dead = await getDeliveries(database.store, account.id, true)).length > 0, { what: 'the delivery ran out of retries' });
     assert.equal(dead.length, 1);
     const listed = JSON.parse(await cli(['webhooks', 'deliveries', '--account', account.id, '--dead', '--json'])) as Array<{ id: number }>;
     assert.deepEqual(listed.map((d) => d.id), [dead[0]!.id], '--dead lists it');
@@ -160,7 +164,7 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
   test('one profile\'s events arrive in order, even with a slow receiver', async () => {
     const receiver = await startReceiver();
     receiver.respondWith(async () => {
-      await new Promise((r) => setTimeout(r, Math.random() * 30));
+      await simulatedLatency(Math.random() * 30);
       return 200;
     });
     const account = await newAccount();
@@ -213,7 +217,7 @@ describe(`webhooks survive kill -9 while the receiver is down (${TEST_STORE})`, 
     await node.stop(); // no node runs: nothing can be delivered meanwhile
 
     receiver.respondWith(() => 200);
-    const restarted = await startServe({ ...env, PATRON_WEBHOOK_RETRY_DELAYS: '0,1,1' });
+    const restarted = await startNode({ ...env, PATRON_WEBHOOK_RETRY_DELAYS: '0,1,1' });
     // Deliveries that already failed wait out their retry delay (1 s here), then go.
     await receiver.waitFor((all) => acknowledged.every((id) => all.some(ofCustomer(id))), 30_000);
     await restarted.stop();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { addSubscription, getDeliveries } from '../../src/modules/webhooks/webhooks.service.js';
 import { forbiddenRange } from '../../src/modules/webhooks/safe-target.js';
-import { runCli, startServe } from '../helpers/cli.js';
+import { runCli, startNode } from '../helpers/cli.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
@@ -14,7 +14,7 @@ import { waitUntil } from '../helpers/wait.js';
 const database = await sharedTestDatabase();
 // A node with the default: webhooks to public addresses only.
 const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WEBHOOK_RETRY_DELAYS: '60', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_TIMEOUT_MS: '2000' };
-const node = await startServe(env);
+const node = await startNode(env);
 after(() => node.stop());
 
 const FORBIDDEN = [
@@ -24,7 +24,7 @@ const FORBIDDEN = [
 
 /** The account's one delivery, once it has been attempted. */
 async function attempted(accountId: string) {
-  await waitUntil(async () => (await getDeliveries(database.store, accountId, false)).some((d) => d.attempts > 0), 'the delivery was attempted');
+  await waitUntil(async () => (await getDeliveries(database.store, accountId, false)).some((d) => d.attempts > 0), { what: 'the delivery was attempted' });
   return (await getDeliveries(database.store, accountId, false))[0]!;
 }
 
@@ -65,7 +65,7 @@ describe(`webhook targets (${TEST_STORE})`, () => {
     await waitUntil(async () => {
       const deliveries = await getDeliveries(database.store, account.id, false);
       return deliveries.length === 2 && deliveries.every((d) => d.attempts > 0);
-    }, 'both deliveries were attempted');
+    }, { what: 'both deliveries were attempted' });
     const deliveries = await getDeliveries(database.store, account.id, false);
     const errors = deliveries.map((d) => d.lastError).sort();
     assert.match(errors[0]!, /127\.0\.0\.1 \(loopback\)/);
@@ -85,7 +85,7 @@ describe(`webhook redirects (${TEST_STORE})`, () => {
     });
     await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     after(() => new Promise<void>((resolve) => redirecting.close(() => resolve())));
-    const open = await startServe({ ...env, PATRON_WEBHOOK_ALLOW_PRIVATE: 'true' });
+    const open = await startNode({ ...env, PATRON_WEBHOOK_ALLOW_PRIVATE: 'true' });
     after(() => open.stop());
     const account = await database.newAccount({}, 'redirects');
     await addSubscription(database.store, account.id, `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/h`, ['customer.profile.updated'], { allowPrivate: true });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { runCli, startServe } from '../helpers/cli.js';
-import { startTestPostgres } from '../helpers/postgres-server.js';
-import { http } from '../helpers/server.js';
-import { CUSTOMERS } from '../helpers/app.js';
-import { advisoryLockId } from '../../src/db/dialect.js';
+import { runCli, startNode, startServe } from '../../helpers/cli.js';
+import { startTestPostgres } from '../../helpers/postgres-server.js';
+import { http } from '../../helpers/server.js';
+import { CUSTOMERS } from '../../helpers/app.js';
+import { advisoryLockId } from '../../../src/db/dialect.js';
 
 // A server of our own, since these tests stop, kill and restart it.
 const server = await startTestPostgres({ own: true });
@@ -13,6 +13,7 @@ after(() => server.destroy());
 const url = await server.createDatabase('faults');
 const env = { DATABASE_URL: url, LOG_LEVEL: 'warn', PATRON_DB_POOL_SIZE: '3', PATRON_DB_STATEMENT_TIMEOUT_MS: '700' };
 
+// A process: the durability test kills it with SIGKILL. The other nodes run in-process.
 const patron = await startServe(env);
 const apiKey = /^apiKey: (\S+)$/m.exec(patron.output())![1]!;
 const secretKey = /^secretKey: (\S+)$/m.exec(patron.output())![1]!;
@@ -56,7 +57,7 @@ describe('PostgreSQL faults', () => {
     await server.kill();
     await server.start();
 
-    const again = await startServe(env);
+    const again = await startNode(env);
     for (const id of acknowledged) {
       const res = await details(again.baseUrl, id);
       assert.equal(res.status, 200, id);
@@ -75,7 +76,7 @@ describe('PostgreSQL faults', () => {
   });
 
   test('the statement timeout (PATRON_DB_STATEMENT_TIMEOUT_MS) bounds a request stuck behind a lock', async () => {
-    const node = await startServe(env);
+    const node = await startNode(env);
     const accountId = JSON.parse((await runCli(['accounts', 'list', '--json'], env)).stdout)[0].id as string;
     const blocker = new pg.Client({ connectionString: url });
     await blocker.connect();
@@ -97,19 +98,21 @@ describe('PostgreSQL faults', () => {
   });
 
   test('a node never holds more connections than PATRON_DB_POOL_SIZE', async () => {
-    const node = await startServe(env);
+    const node = await startNode(env);
     const watcher = new pg.Client({ connectionString: url });
     await watcher.connect();
     try {
       let peak = 0;
       const burst = Promise.all(Array.from({ length: 60 }, (_, i) => upsert(node.baseUrl, { customerId: `pool-${i}` })));
+      let answered = false;
+      void burst.then(() => (answered = true));
       const sampling = (async () => {
-        for (let i = 0; i < 20; i++) {
+        // Sampled back to back until every request is answered: each sample is one round trip.
+        while (!answered) {
           const { rows } = await watcher.query<{ n: number }>(
             "select count(*)::int as n from pg_stat_activity where datname = 'faults' and pid <> pg_backend_pid() and backend_type = 'client backend'",
           );
           peak = Math.max(peak, rows[0]!.n);
-          await new Promise((r) => setTimeout(r, 20));
         }
       })();
       const [answers] = await Promise.all([burst, sampling]);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
+import { newAccount } from '../../helpers/accounts.js';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { buildApp } from '../../src/app.js';
-import { createAccount } from '../../src/modules/accounts/accounts.service.js';
-import { CUSTOMERS } from '../helpers/app.js';
-import { openTestStore } from '../helpers/store.js';
+import { buildApp } from '../../../src/app.js';
+import { CUSTOMERS } from '../../helpers/app.js';
+import { openTestStore } from '../../helpers/store.js';
 
 // README "Retries and idempotency": an answer the server could not give (5xx) is not kept — the key
 // is released, so the client's retry with the same key runs. Provoked for real: another session
@@ -18,7 +18,7 @@ after(async () => {
 
 describe('Idempotency-Key after a 5xx (postgres)', () => {
   test('a keyed write answered 503 releases its key: the retry with the same key runs and is not a replay', async () => {
-    const { account, keys } = await createAccount(store, 'held');
+    const { account, ...keys } = await newAccount(store, {}, 'held');
     const headers = { apikey: keys.apiKey, secretkey: keys.secretKey, 'idempotency-key': 'order-7' };
     const send = (city: string) => app.inject({ method: 'POST', url: CUSTOMERS, headers, payload: { customerId: 'c-7', customerAttributes: { city } } });
     assert.equal((await app.inject({ method: 'POST', url: CUSTOMERS, headers: { apikey: keys.apiKey }, payload: { customerId: 'c-7' } })).statusCode, 200);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { newAccount } from '../../helpers/accounts.js';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import type { Store } from '../../src/db/connect.js';
-import { createAccount, findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
-import { upsertItems } from '../../src/modules/batches/batches.service.js';
-import { AppError } from '../../src/errors.js';
-import { openTestStore } from '../helpers/store.js';
+import type { Store } from '../../../src/db/connect.js';
+import { findAccountRecord } from '../../../src/modules/accounts/accounts.service.js';
+import { upsertItems } from '../../../src/modules/batches/batches.service.js';
+import { AppError } from '../../../src/errors.js';
+import { openTestStore } from '../../helpers/store.js';
 
 /** A failure as the server reports a unique violation that a concurrent writer caused. */
 const uniqueViolation = () => Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
@@ -44,7 +45,7 @@ describe('PostgreSQL write transactions: conflicts end as the serial order would
   });
 
   test('a batch chunk: an item that fails unexpectedly fails alone (the chunk is redone item by item), with code 5000', async () => {
-    const account = (await findAccountRecord(store, (await createAccount(store, 'chunk-fault')).account.id))!;
+    const account = (await findAccountRecord(store, (await newAccount(store, {}, 'chunk-fault')).id))!;
     // A fault injected into the database itself: inserting customerId g-2 raises.
     await sql`create function fail_g2() returns trigger language plpgsql as $$ begin if new.customer_id = 'g-2' then raise exception 'injected fault'; end if; return new; end $$`.execute(store.db);
     await sql`create trigger fail_g2 before insert on customer_ids for each row execute function fail_g2()`.execute(store.db);

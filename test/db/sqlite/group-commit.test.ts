@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
+import { newAccount } from '../../helpers/accounts.js';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import type { Store } from '../../src/db/connect.js';
-import { AppError } from '../../src/errors.js';
-import { createAccount, findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
-import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
-import { upsertItems } from '../../src/modules/batches/batches.service.js';
-import { upsertCustomer } from '../../src/modules/customers/customers.service.js';
-import { openTestStore } from '../helpers/store.js';
+import type { Store } from '../../../src/db/connect.js';
+import { AppError } from '../../../src/errors.js';
+import { findAccountRecord } from '../../../src/modules/accounts/accounts.service.js';
+import type { AccountRecord } from '../../../src/modules/accounts/accounts.types.js';
+import { upsertItems } from '../../../src/modules/batches/batches.service.js';
+import { upsertCustomer } from '../../../src/modules/customers/customers.service.js';
+import { openTestStore } from '../../helpers/store.js';
 
 /** The embedded store's group commit (SPEC "Concurrency": some serial order; here, arrival order). */
 describe('group commit on the embedded store', () => {
@@ -16,7 +17,7 @@ describe('group commit on the embedded store', () => {
 
   before(async () => {
     store = await openTestStore({ countStatements: true });
-    account = (await findAccountRecord(store, (await createAccount(store, 'groups')).account.id))!;
+    account = (await findAccountRecord(store, (await newAccount(store, {}, 'groups')).id))!;
   });
   after(() => store.close());
 
