@@ -166,9 +166,12 @@ describe(`customer batches (${TEST_STORE})`, () => {
     assert.equal((await mine.status('abc')).body.code, 4004);
   });
 
-  test('SIGTERM of the node running a batch exits promptly and another node carries on', async () => {
+  test('SIGTERM of the node running a batch exits promptly, hands the job back, and another node carries on', async () => {
     const keys = await newAccount(INTERRUPTED_BUDGET);
-    const leaving = await startServe(env);
+    // No other node may take the job while the stop is looked at; the leaving node's lease is a
+    // minute, so a job finished well within it was handed back, not waited out.
+    await node.stop();
+    const leaving = await startServe({ ...env, PATRON_BATCH_LEASE_MS: '60000' });
     const api = batchApi(leaving.baseUrl, keys);
     const submitted = await api.submit(Array.from({ length: INTERRUPTED }, (_, i) => ({ customerId: `t-${i}` })));
     await api.waitUntilUnderWay(submitted.body.jobId);
@@ -176,10 +179,13 @@ describe(`customer batches (${TEST_STORE})`, () => {
     assert.equal(await leaving.stop('SIGTERM'), 0);
     assert.ok(Date.now() - started < 5000, `shutdown took ${Date.now() - started} ms`);
     assert.ok((await processedInStore(submitted.body.jobId)) < INTERRUPTED, 'the node left with work undone');
-    // The node still running takes the released job over without waiting out a lease.
-    const ended = await batchApi(node.baseUrl, keys).waitUntilEnded(submitted.body.jobId, 120_000);
+    const job = await database.store.db.selectFrom('batch_jobs').select('claimed_until').where('id', '=', Number(submitted.body.jobId)).executeTakeFirstOrThrow();
+    assert.equal(job.claimed_until, null, 'handed back, not left claimed until its lease runs out');
+    const taker = await startNode(env);
+    const ended = await batchApi(taker.baseUrl, keys).waitUntilEnded(submitted.body.jobId, 30_000);
     assert.equal(ended.status, 'completed');
     assert.equal(new Set(ended.results as number[]).size, INTERRUPTED);
+    await taker.stop();
   });
 
   test('a batch survives kill -9 of the node running it and finishes after a restart, each item once', async () => {
@@ -190,7 +196,7 @@ describe(`customer batches (${TEST_STORE})`, () => {
     // Let it start, then kill the process (and the other node, so nobody takes over early).
     await api.waitUntilUnderWay(submitted.body.jobId);
     await doomed.stop('SIGKILL');
-    await node.stop();
+    await node.stop(); // stopped by the test before already: nobody takes over early
     assert.ok((await processedInStore(submitted.body.jobId)) < INTERRUPTED, 'the kill landed mid-job');
     const revived = await startNode(env);
     const ended = await batchApi(revived.baseUrl, keys).waitUntilEnded(submitted.body.jobId, 120_000);
