@@ -2,13 +2,14 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import { sql } from 'kysely';
 import type { LogLevel } from './config.js';
 import type { Store } from './db/connect.js';
-import { AppError, errorCatalogue, ERRORS_DOC_PATH, invalid } from './errors.js';
+import { AppError, invalid } from './errors.js';
 import { isStorableText, unsafeJson } from './safe-json.js';
 import { authHook, routeV41AsV40, sessionCustomerHook } from './http/auth.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './http/error-handler.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
 import { registerOpenApi } from './http/openapi.js';
+import { registerErrorsPage } from './http/errors-page.js';
 import { validatorCompiler } from './validation.js';
 import { registerBatchRoutes } from './modules/batches/batches.routes.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
@@ -143,9 +144,7 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
     const registry = storeMetricsRegistry(store);
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   }
-  app.get(ERRORS_DOC_PATH, { schema: { hide: true } }, async () =>
-    Object.values(errorCatalogue).map(({ status, code, type, description }) => ({ status, code, type, description })),
-  );
+  registerErrorsPage(app);
 
   registerCustomerRoutes(app, store);
   registerTagRoutes(app, store);

@@ -3,6 +3,7 @@ import { TEST_STORE } from '../helpers/store.js';
 import { describe, test } from 'node:test';
 import { buildTestApp, CUSTOMERS } from '../helpers/app.js';
 import { client } from '../helpers/client.js';
+import { errorCatalogue } from '../../src/errors.js';
 
 const t = await buildTestApp();
 const keys = await t.newAccount();
@@ -56,6 +57,33 @@ describe('error answers', () => {
     assert.equal(res.json().code, 5000);
     assert.equal(res.json().type, 'Server Error');
     assert.doesNotMatch(res.json().message, /customer_ids|SQL|no such table/i);
+  });
+});
+
+describe('GET /errors: the catalogue every documentationUrl points into', () => {
+  const codes = Object.values(errorCatalogue).map((e) => e.code);
+
+  test('JSON for programs (no Accept, or JSON asked first): every code with its status, type and meaning', async () => {
+    for (const accept of [undefined, 'application/json', 'application/json, text/html']) {
+      const res = await t.app.inject({ method: 'GET', url: '/errors', headers: accept ? { accept } : {} });
+      assert.equal(res.statusCode, 200);
+      assert.match(String(res.headers['content-type']), /application\/json/, String(accept));
+      assert.deepEqual(res.json().map((e: { code: number }) => e.code), codes);
+      assert.deepEqual(Object.keys(res.json()[0]).sort(), ['code', 'description', 'status', 'type']);
+    }
+  });
+
+  test("HTML for a browser, with a row per code whose id is the documentationUrl's anchor", async () => {
+    const error = (await api.upsert({ customerId: 'e-1', customerAttributes: { totalOrders: 'many' } })).json();
+    const anchor = new URL(error.documentationUrl).hash.slice(1);
+    assert.equal(anchor, '3003');
+    const res = await t.app.inject({ method: 'GET', url: '/errors', headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /^text\/html/);
+    assert.equal(res.headers.vary, 'Accept');
+    assert.match(String(res.headers['content-security-policy']), /default-src 'none'/);
+    for (const code of codes) assert.match(res.body, new RegExp(`<tr id="${code}">`), `a row for ${code}`);
+    assert.match(res.body, /<tr id="3003"><th scope="row"><a href="#3003">3003<\/a><\/th><td>422<\/td><td>Payload Error<\/td>/);
   });
 });
 
