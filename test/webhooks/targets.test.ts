@@ -49,7 +49,7 @@ describe(`webhook targets (${TEST_STORE})`, () => {
     const account = await database.newAccount({}, 'targets-cli');
     const args = ['webhooks', 'add', '--account', account.id, '--url', 'http://192.168.0.10/hooks', '--topics', 'customer.deleted'];
     const refused = await runCli(args, { DATABASE_URL: database.url });
-    assert.notEqual(refused.code, 0);
+    assert.equal(refused.code, 2, 'refused: exit code 2, as every refused input');
     assert.match(refused.stderr, /192\.168\.0\.10 \(private\)/);
     const allowed = await runCli(args, { DATABASE_URL: database.url, PATRON_WEBHOOK_ALLOW_PRIVATE: 'true' });
     assert.equal(allowed.code, 0, allowed.stderr);
