@@ -439,7 +439,7 @@ class LocalServer implements TestPostgres {
       const settings = {
         listen_addresses: '127.0.0.1',
         unix_socket_directories: '', // TCP only: no socket files outside the temp dir
-        max_connections: '100',
+        max_connections: '300', // test files run side by side, each with pools of its own
         shared_buffers: '32MB',
         dynamic_shared_memory_type: 'mmap', // segments live in the data dir, so a crash leaves nothing in /dev/shm
         huge_pages: 'off',

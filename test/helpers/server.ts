@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { buildApp } from '../../src/app.js';
 import type { SettingsInput } from '../../src/modules/accounts/accounts.service.js';
 import { newAccount } from './accounts.js';
-import type { Store } from '../../src/db/connect.js';
+import type { ConnectOptions, Store } from '../../src/db/connect.js';
 import { openTestStore } from './store.js';
 import type { TestAccount } from './accounts.js';
 
@@ -14,8 +14,8 @@ export interface HttpResult {
 }
 
 /** A real server on 127.0.0.1 over a fresh store; requests go through a socket. */
-export async function startTestServer(): Promise<{ baseUrl: string; store: Store & { url: string }; newAccount(settings?: SettingsInput): Promise<TestAccount> }> {
-  const store = await openTestStore();
+export async function startTestServer(options: ConnectOptions = {}): Promise<{ baseUrl: string; store: Store & { url: string }; newAccount(settings?: SettingsInput): Promise<TestAccount> }> {
+  const store = await openTestStore(options);
   const app = await buildApp({ store, logLevel: 'silent' });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
