@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run fuzz -- --runs 100000 [--store sqlite|postgres]`: the HTTP fuzzing suite
-// (test/fuzz/) with many more cases than `npm test` gives it, on both stores by default.
+// (test/http/fuzz.stores.test.ts) with many more cases than `npm test` gives it, on both stores by default.
 // --runs is the number of generated cases per property; --seed replays a reported failure.
 import { spawnSync } from 'node:child_process';
 
@@ -14,7 +14,7 @@ const take = (flag, fallback) => {
 const runs = take('--runs', '100000');
 const seed = take('--seed', undefined);
 if (!/^\d+$/.test(runs)) throw new Error(`--runs must be a whole number, not ${runs}`);
-const result = spawnSync(process.execPath, ['scripts/run-tests.mjs', ...args, 'test/fuzz/'], {
+const result = spawnSync(process.execPath, ['scripts/run-tests.mjs', ...args, 'test/http/fuzz.stores.test.ts'], {
   stdio: 'inherit',
   env: { ...process.env, FUZZ_RUNS: runs, ...(seed && { FUZZ_SEED: seed }), PATRON_TEST_TIMEOUT_MS: String(24 * 3600 * 1000) },
 });
