@@ -234,7 +234,7 @@ function table(header: string[], rows: (string | number)[][]): string {
 const fmtCount = (n: number): string => (n >= 1_000_000 ? `${r2(n / 1_000_000)}M` : n >= 1000 ? `${r2(n / 1000)}k` : String(n));
 const loopRow = (store: string, path: string, op: string, s: LoopStats, ratio: string) => [store, path, op, s.opsPerSec, s.p50Ms, s.p99Ms, ratio];
 
-/** The Markdown tables printed to stdout and pasted into the README. */
+/** The Markdown tables printed to stdout and pasted into docs/performance.md. */
 export function formatResults(results: BenchResults): string {
   const baseRow = (b: BaselineRun, kind: 'POST' | 'GET') => {
     const r = kind === 'POST' ? b.post : b.get;

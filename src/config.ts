@@ -45,7 +45,7 @@ interface Setting {
   default: string;
 }
 
-/** The settings table; the README's configuration section follows it. */
+/** The settings table; docs/operations.md's configuration section follows it. */
 export const SETTINGS: readonly Setting[] = [
   { env: 'PORT', description: 'HTTP port', default: '8080' },
   { env: 'HOST', description: 'Interface to listen on', default: '127.0.0.1' },

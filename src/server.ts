@@ -68,7 +68,7 @@ export async function startServer(config: Config, print: (line: string) => void 
     metricsUrl,
     // Graceful: no new requests or work; requests under way finish, and with them the open write
     // group; a batch job hands back its next chunk and webhook sends in flight are handed back
-    // unsent; then the node leaves the registry and closes the store (README "Shutdown").
+    // unsent; then the node leaves the registry and closes the store (docs/operations.md "Shutdown").
     close: async () => {
       await Promise.all([app.close(), metricsServer?.close(), worker.stop(), batchWorker.stop(), historyWorker.stop(), idempotencyWorker.stop()]);
       await registry.stop();

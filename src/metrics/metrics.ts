@@ -1,7 +1,7 @@
 import client from 'prom-client';
 
 /**
- * The process's metrics (README "Metrics"), in Prometheus' text format through prom-client.
+ * The process's metrics (docs/operations.md "Metrics"), in Prometheus' text format through prom-client.
  * Counters and histograms live for the process; what is read from the store at scrape time is
  * added by the app that serves /metrics (store-gauges.ts).
  */

@@ -16,7 +16,7 @@ import { getDeliveries, removeSubscription } from '../../src/modules/webhooks/we
 
 // The console end to end: a whole node over HTTP, links made by the CLI's command, a real Chromium.
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-/** PATRON_SCREENSHOTS=1 also saves the README's screenshots (docs/console/). */
+/** PATRON_SCREENSHOTS=1 also saves the screenshots of docs/console.md (docs/console/). */
 const SCREENSHOTS = process.env.PATRON_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'console') : undefined;
 
 const database = await sharedTestDatabase();

@@ -11,7 +11,7 @@ import { CUSTOMERS } from '../helpers/app.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
 import { simulatedLatency, waitUntil } from '../helpers/wait.js';
 
-// SIGTERM as a deploy sends it (README "Shutdown"): what was under way finishes or is handed back.
+// SIGTERM as a deploy sends it (docs/operations.md "Shutdown"): what was under way finishes or is handed back.
 const database = await sharedTestDatabase();
 const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_ALLOW_PRIVATE: 'true' };
 

@@ -56,7 +56,7 @@ export function assertOperationConforms(path: string, method: string, value: unk
 }
 
 // The reference's response schemas declare no `required` keys, so `{}` would pass them. These are
-// the keys SPEC.md and the README promise for each answer, checked on top of the reference.
+// the keys the docs promise for each answer, checked on top of the reference.
 const integer = { type: 'integer', minimum: 1 };
 const text = { type: 'string', minLength: 1 };
 const timestamp = { type: 'string', format: 'date-time' };

@@ -18,7 +18,7 @@ export interface AccountSettings {
   highSecurity: boolean;
   /** `4.1`: calls under /api/v4.0 are refused (403, 1002). */
   minimumApiVersion: ApiVersion;
-  /** Per second, for the account as a whole across nodes; 0: no limit (README "Rate limits"). */
+  /** Per second, for the account as a whole across nodes; 0: no limit (docs/operations.md "Rate limits"). */
   rateLimitWrites: number;
   rateLimitReads: number;
   /** Batch items per second, a budget apart from the API's writes. */

@@ -54,7 +54,7 @@ function editedRequest(customerId: string, form: Form, current: Record<string, s
 }
 
 /**
- * The console (README "Console"): server-rendered pages and plain forms on the same rules as the
+ * The console (docs/console.md): server-rendered pages and plain forms on the same rules as the
  * API — every change goes through the services the API uses. Its cookie and form parsers are
  * registered inside this plugin only, so the API keeps taking JSON alone.
  */

@@ -39,7 +39,7 @@ export interface UpsertResult {
 /** One request's outcome in a list: its result, or the error it would have been answered. */
 export type UpsertOutcome = { ok: true; result: UpsertResult } | { ok: false; error: unknown };
 
-/** Where a request lands: the rules of SPEC "Identity" and README "Merging on several identifiers", in order. */
+/** Where a request lands: the rules of SPEC "Identity" and docs/identity.md "Merging on several identifiers", in order. */
 type Resolution =
   /** `yielded`: identifiers held by a profile split from this one: stored, but not as merge keys. */
   | { kind: 'existing'; profile: Profile; yielded: MergeKind[] }

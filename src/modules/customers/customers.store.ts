@@ -342,7 +342,7 @@ export async function deleteProfile(sql: SqlRunner, gameballId: number): Promise
   await sql.run('delete from profiles where gameball_id = ?', [gameballId]);
 }
 
-/** Whether an unmerge made these two profiles of one (README "Unmerge"). */
+/** Whether an unmerge made these two profiles of one (docs/identity.md "Unmerge"). */
 export async function areSplitSiblings(sql: SqlRunner, gameballId: number, other: number): Promise<boolean> {
   return (await sql.get('select 1 as yes from profile_splits where gameball_id = ? and sibling_gameball_id = ?', [gameballId, other])) !== undefined;
 }

@@ -37,7 +37,7 @@ async function freeKeys(tx: WriteTx, account: AccountRecord, state: ProfileState
 }
 
 /**
- * Detaches a customerId from its profile into a new profile (README "Unmerge"), in one
+ * Detaches a customerId from its profile into a new profile (docs/identity.md "Unmerge"), in one
  * transaction: the profile is rebuilt from its history without what arrived only through that
  * customerId, which leaves with it; both histories record the split and name each other.
  */

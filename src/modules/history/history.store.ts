@@ -22,7 +22,7 @@ const HISTORY_COLUMNS = 'account_id, gameball_id, at, operation, customer_id, re
  * profile — and a new profile's entry stores no values at all, only the marker NEW_PROFILE.
  * Fields that are not the profile's (customerIds) keep [field, before, after], as do entries
  * written before this format. Every write of a profile writes an entry, so its size is a share
- * of the write path's cost (README "What profile history costs").
+ * of the write path's cost (docs/performance.md "What profile history costs").
  */
 const NEW_PROFILE = 'new';
 type StoredChange = [field: string, before: unknown, after?: unknown];

@@ -1,4 +1,4 @@
-/** What made a change to a profile (README "History"). */
+/** What made a change to a profile (docs/identity.md "History"). */
 export const HISTORY_OPERATIONS = ['upsert', 'merge', 'activation', 'tags', 'batch item', 'import row', 'unmerge', 'delete'] as const;
 export type HistoryOperation = (typeof HISTORY_OPERATIONS)[number];
 

@@ -4,7 +4,7 @@ import type { HistoryEntry } from './history.types.js';
 import { copyState, setFieldValue } from './profile-fields.js';
 
 /**
- * The two profiles an unmerge makes of one, rebuilt from its history (README "Unmerge"):
+ * The two profiles an unmerge makes of one, rebuilt from its history (docs/identity.md "Unmerge"):
  * - the detached customerId leaves with the last value it set for each field, and the tags and
  *   devices it added;
  * - the profile keeps every field whose current value came through its other customerIds; a field

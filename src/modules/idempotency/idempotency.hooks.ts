@@ -47,7 +47,7 @@ function keyOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Idempotency keys on every write of the API, with Stripe's semantics (README "Retries and
+ * Idempotency keys on every write of the API, with Stripe's semantics (docs/operations.md "Retries and
  * idempotency"). A preHandler, so the caller is authenticated and the body valid first: a request
  * refused before it could run does not use up its key.
  */

@@ -24,7 +24,7 @@ export type ClaimOutcome =
   | { kind: 'mismatch'; method: string; path: string };
 
 /**
- * Takes the key for this request, in one transaction (README "Retries and idempotency"): a new
+ * Takes the key for this request, in one transaction (docs/operations.md "Retries and idempotency"): a new
  * key is this request's to run; a key first used for another method, path or body is a
  * mismatch; a key with an answer is replayed; a key whose first request still runs is in
  * progress — unless its node's lease ran out (the node died mid-request), when this request

@@ -21,7 +21,7 @@ export interface LimitAnswer {
  * limit divided by the serve nodes alive (node-registry.ts), kept in a token bucket in memory —
  * no store round trip per request. With traffic spread evenly by a balancer the account as a
  * whole gets its limit; a node that gets more than its share of an account's traffic refuses
- * the excess even if another node has room (README "Rate limits").
+ * the excess even if another node has room (docs/operations.md "Rate limits").
  */
 export class AccountRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();

@@ -5,7 +5,7 @@ import { TokenBucket } from './token-bucket.js';
 
 /**
  * Batch and import items per second for each account, a budget apart from its API writes so a
- * long import cannot take the live traffic's share (README "Rate limits"). Split among the nodes
+ * long import cannot take the live traffic's share (docs/operations.md "Rate limits"). Split among the nodes
  * running bulk items at the moment. Bulk work waits for its budget rather than failing.
  */
 export class BulkBudget {

@@ -6,7 +6,7 @@ import { buildApp } from '../../../src/app.js';
 import { CUSTOMERS } from '../../helpers/app.js';
 import { openTestStore } from '../../helpers/store.js';
 
-// README "Retries and idempotency": an answer the server could not give (5xx) is not kept — the key
+// docs/operations.md "Retries and idempotency": an answer the server could not give (5xx) is not kept — the key
 // is released, so the client's retry with the same key runs. Provoked for real: another session
 // holds the customer's row, and the node's statement timeout gives up on it (503/5003).
 const store = await openTestStore({ statementTimeoutMs: 400 });
