@@ -1,16 +1,17 @@
 #!/usr/bin/env node
-// Runs every test file with node's test runner: first on the embedded SQLite store, then on
-// PostgreSQL, each file on the stores its place and name ask for (test/README.md).
+// Runs every test file with node's test runner, on the embedded SQLite store and on PostgreSQL,
+// each file on the stores its place and name ask for (test/helpers/test-plan.ts, test/README.md).
 // Usage: npm test [-- --store sqlite|postgres] [-- <file filter>]
 //
 // What is expensive is done once per run: the CLI is compiled to dist/ (the process tests in
 // test/e2e/ start it as users do), the tests are compiled with the sources they import (plain
 // JavaScript loads ~0.7 s of CPU faster per file than through tsx's loader hooks), one Chromium
 // serves every browser file, and one disposable PostgreSQL server is started — while the SQLite
-// files run — with a migrated template database that each PostgreSQL test file copies. The stores
-// run one after the other: on two cores the run is CPU-bound.
+// files start — with a migrated template database that each PostgreSQL test file copies. Per store,
+// the files that start nothing of their own share one process and the others get one each; all
+// four runners go side by side, since many tests wait (on a node, a worker, a receiver).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { register } from 'tsx/esm/api';
 import { build, buildTests, TEST_BUILD } from './build.mjs';
@@ -32,22 +33,20 @@ const stores = storeFlag >= 0 ? [args[storeFlag + 1]] : ['sqlite', 'postgres'];
 const filters = args.filter((a, i) => a !== '--store' && !(storeFlag >= 0 && i === storeFlag + 1));
 
 const all = findTests('test').sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
-// Which store a file runs on follows from its place and name (test/README.md):
-// - test/db/postgres/ and test/db/sqlite/: about that store itself, on it only;
-// - *.stores.test.ts: exercises store behaviour (SQL, locks, transactions, migrations): on both;
-// - every other file (HTTP shape, validation, pure functions, the browser): once, on the embedded store.
-const onlyOn = (store) => (f) => f.startsWith(join('test', 'db', store) + sep);
-const onBoth = (f) => f.endsWith('.stores.test.ts');
-const postgresFiles = all.filter((f) => onlyOn('postgres')(f) || (onBoth(f) && !onlyOn('sqlite')(f)));
-const sqliteFiles = all.filter((f) => !onlyOn('postgres')(f));
+// This script imports some test helpers' TypeScript (the plan, the PostgreSQL and browser set-up).
+register();
+const { sharesProcessFile, storesOf } = await import('../test/helpers/test-plan.ts');
+const postgresFiles = all.filter((f) => storesOf(f).includes('postgres'));
+const sqliteFiles = all.filter((f) => storesOf(f).includes('sqlite'));
 
 let failed = false;
 const totals = { passed: 0, failed: 0, skipped: 0, todo: 0 };
 
-/** Seconds spent per test folder and store, from each file's duration in the TAP output. */
+/** Seconds spent per test folder and store, from what scripts/file-times-reporter.mjs wrote. */
 const split = new Map();
 
 function addToSplit(label, timesFile) {
+  if (!existsSync(timesFile)) return; // a runner that crashed: its failure is reported anyway
   for (const line of readFileSync(timesFile, 'utf8').split('\n').filter(Boolean)) {
     const { file, seconds } = JSON.parse(line);
     // The source's path (source maps) or the compiled twin's: the folder below test/ either way.
@@ -58,20 +57,12 @@ function addToSplit(label, timesFile) {
   }
 }
 
-/**
- * Files that start no process and no browser share one process (node's --test-isolation=none):
- * most of a small file's cost is loading the app's modules (~0.9 s of CPU), paid once there. Files
- * that start `patron` processes, a browser or a PostgreSQL server of their own get a process each,
- * two at a time, beside that one.
- */
-const sharesProcess = (f) => !/\b(startServe|runCliProcess|sharedBrowser|startTestPostgres)\(/.test(readFileSync(f, 'utf8'));
-
-/** Both runners of one store, side by side; their counts add up. */
+/** Both runners of one store, side by side: one process shared by the files that can, one each for the rest (two at a time). */
 function runStore(label, files, env) {
-  const shared = files.filter(sharesProcess);
+  const shared = files.filter(sharesProcessFile);
   return Promise.all([
-    run(`${label}, files sharing one process`, shared, env, ['--test-isolation=none']),
-    run(`${label}, a process per file`, files.filter((f) => !shared.includes(f)), env, [`--test-concurrency=${process.env.PATRON_TEST_CONCURRENCY ?? 2}`]),
+    run(`${label}, files sharing one process`, shared, env, 'shared'),
+    run(`${label}, a process per file`, files.filter((f) => !shared.includes(f)), env, 'own'),
   ]);
 }
 
@@ -79,10 +70,11 @@ function runStore(label, files, env) {
  * Runs one node test runner and adds up its closing `# pass` / `# fail` / `# skipped` lines.
  * Its TAP output is kept and printed whole when it ends.
  */
-function run(label, files, env, isolation) {
+function run(label, files, env, processes) {
   if (files.length === 0) return Promise.resolve();
   const began = Date.now();
-  const timesFile = join(TEST_BUILD, `file-times-${env.TEST_STORE}-${isolation[0].slice(2, 16)}.jsonl`);
+  const timesFile = join(TEST_BUILD, `file-times-${env.TEST_STORE}-${processes}.jsonl`);
+  const isolation = processes === 'shared' ? ['--test-isolation=none'] : [`--test-concurrency=${process.env.PATRON_TEST_CONCURRENCY ?? 2}`];
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -123,7 +115,6 @@ function run(label, files, env, isolation) {
  */
 async function startBrowser() {
   ensureChromium();
-  register();
   const { CHROMIUM, CHROMIUM_ARGS } = await import('../test/helpers/browser.ts');
   const { chromium } = await import('playwright-core');
   const server = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -132,7 +123,6 @@ async function startBrowser() {
 
 /** One PostgreSQL server for the whole run, and a migrated template database on it. */
 async function startPostgres() {
-  register();
   const { startTestPostgres } = await import('../test/helpers/postgres-server.ts');
   const { connect } = await import('../src/db/connect.ts');
   const { migrateToLatest } = await import('../src/db/migrator.ts');
@@ -182,7 +172,7 @@ if (unexpectedSkips > 0) {
   console.log(`\n${unexpectedSkips} test(s) skipped or todo: every test must run (see the "# SKIP" lines above for why)`);
   failed = true;
 }
-// Files run two at a time, so the folders add up to more than the wall time (load time aside).
+// Runners and files go side by side, so the folders add up to more than the wall time (load time aside).
 console.log('\nseconds per test folder (sum of its files):');
 for (const [folder, row] of [...split].sort(([a], [b]) => a.localeCompare(b))) {
   console.log(`  ${folder.padEnd(20)} ${['sqlite', 'postgres'].map((st) => `${st} ${(row[st] ?? 0).toFixed(1).padStart(6)}`).join('  ')}`);
