@@ -28,8 +28,8 @@ describe('where a test file runs', () => {
   });
 
   test('a file that starts a process, a browser or a PostgreSQL of its own gets a process of its own', () => {
-    for (const call of ['startServe(env)', "runCliProcess(['migrate'], env)", 'sharedBrowser()', 'startTestPostgres({ own: true })']) {
-      assert.equal(sharesProcess(`const x = await ${call};`), false, call);
+    for (const starts of ['startServe', 'runCliProcess', 'sharedBrowser', 'startTestPostgres']) {
+      assert.equal(sharesProcess(`const x = await ${starts}(env);`), false, starts);
     }
     assert.equal(sharesProcess("const node = await startNode(env); await runCli(['accounts', 'list'], env);"), true);
     const e2e = testFiles(join(PROJECT_ROOT, 'test', 'e2e'));
