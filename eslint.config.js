@@ -8,7 +8,10 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -18,7 +21,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': [
         'error',
-        { name: 'setTimeout', message: 'Wait for a condition with waitUntil (test/helpers/wait.ts); a slow peer on purpose is simulatedLatency.' },
+        {
+          name: 'setTimeout',
+          message:
+            'Wait for a condition with waitUntil (test/helpers/wait.ts); a slow peer on purpose is simulatedLatency.',
+        },
         { name: 'setInterval', message: 'Wait for a condition with waitUntil (test/helpers/wait.ts).' },
       ],
       'no-restricted-imports': [
@@ -26,7 +33,8 @@ export default tseslint.config(
         {
           paths: ['node:timers/promises', 'timers/promises', 'node:timers', 'timers'].map((name) => ({
             name,
-            message: 'Wait for a condition with waitUntil (test/helpers/wait.ts); a slow peer on purpose is simulatedLatency.',
+            message:
+              'Wait for a condition with waitUntil (test/helpers/wait.ts); a slow peer on purpose is simulatedLatency.',
           })),
         },
       ],

@@ -79,7 +79,8 @@ async function awaitJob(spec: BatchSpec, jobId: number, onPoll: () => void): Pro
     const s = await call<JobStatus>(spec, 'GET', statusPath(jobId));
     if (s.status === 'completed' || s.status === 'failed') return s;
     if (s.processedItems !== processed) [processed, progressAt] = [s.processedItems, Date.now()];
-    if (Date.now() - progressAt > STALL_MS) throw new Error(`batch job ${jobId} stuck at ${processed}/${s.totalItems} items (${s.status})`);
+    if (Date.now() - progressAt > STALL_MS)
+      throw new Error(`batch job ${jobId} stuck at ${processed}/${s.totalItems} items (${s.status})`);
     await sleep(POLL_MS);
   }
 }
@@ -98,7 +99,8 @@ export async function runBatchWorkload(spec: BatchSpec): Promise<BatchResult> {
   const jobIds: number[] = [];
   for (const body of bodies) {
     const answer = await call<{ jobId: number; totalItems: number }>(spec, 'POST', SUBMIT_PATH, body);
-    if (answer.totalItems !== spec.batchSize) throw new Error(`batch ${answer.jobId} accepted ${answer.totalItems} of ${spec.batchSize} items`);
+    if (answer.totalItems !== spec.batchSize)
+      throw new Error(`batch ${answer.jobId} accepted ${answer.totalItems} of ${spec.batchSize} items`);
     jobIds.push(answer.jobId);
   }
   const submitted = Date.now();

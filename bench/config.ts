@@ -38,15 +38,17 @@ const USAGE = `npm run bench -- [--smoke] [--stores sqlite,postgres] [--levels 1
   [--pg-levels …] [--duration 10] [--warmup 3] [--connections 50] [--store-loop 5]
   [--batches 40] [--batch-size 1000] [--pg-batches 5] [--import-rows 100000] [--history on|off] [--cpu-prof] [--entry build|tsx] [--out dir]`;
 
-const list = (raw: string): number[] => raw.split(',').map((s) => {
-  const n = Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`not a profile count: "${s}"\n${USAGE}`);
-  return n;
-});
+const list = (raw: string): number[] =>
+  raw.split(',').map((s) => {
+    const n = Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000'));
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`not a profile count: "${s}"\n${USAGE}`);
+    return n;
+  });
 
 const count = (raw: string | undefined, fallback: number, [min, max]: [number, number], flag: string): number => {
   const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}\n${USAGE}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${flag} must be an integer from ${min} to ${max}\n${USAGE}`);
   return n;
 };
 
@@ -91,13 +93,18 @@ export function parseConfig(argv: string[]): BenchConfig {
   });
   const levels = list(values.levels ?? (smoke ? '200,400' : '10000,100000,1000000')).sort((a, b) => a - b);
   // The smoke run checks the scale path on SQLite only, to stay within its 30 s.
-  const pgLevels = values['pg-levels'] ? list(values['pg-levels']).sort((a, b) => a - b) : smoke ? levels.slice(0, 1) : levels;
+  const pgLevels = values['pg-levels']
+    ? list(values['pg-levels']).sort((a, b) => a - b)
+    : smoke
+      ? levels.slice(0, 1)
+      : levels;
   const entry = values.entry ?? (smoke ? 'tsx' : 'build');
   if (entry !== 'tsx' && entry !== 'build') throw new Error(`--entry must be tsx or build\n${USAGE}`);
   const history = values.history ?? 'on';
   if (history !== 'on' && history !== 'off') throw new Error(`--history must be on or off\n${USAGE}`);
   const connections = Number(values.connections ?? 50);
-  if (!Number.isInteger(connections) || connections < 1) throw new Error(`--connections must be a positive integer\n${USAGE}`);
+  if (!Number.isInteger(connections) || connections < 1)
+    throw new Error(`--connections must be a positive integer\n${USAGE}`);
   return {
     smoke,
     stores,

@@ -19,7 +19,13 @@ import { upsertCustomer, upsertCustomers } from '../src/modules/customers/custom
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres-server.js';
 import { customerBody } from './workloads.js';
 
-const { values } = parseArgs({ options: { stores: { type: 'string', default: 'sqlite,postgres' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    stores: { type: 'string', default: 'sqlite,postgres' },
+    rounds: { type: 'string', default: '6' },
+    seconds: { type: 'string', default: '3' },
+  },
+});
 const stores = values.stores.split(',') as Array<'sqlite' | 'postgres'>;
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
@@ -48,7 +54,8 @@ async function freshStore(kind: 'sqlite' | 'postgres', history: boolean): Promis
   return { store, cleanup };
 }
 
-const body = (tag: string, n: number) => customerBody(`${tag}-${n}`, `${tag}-${n}@bench.example`, n) as unknown as UpsertCustomerRequest;
+const body = (tag: string, n: number) =>
+  customerBody(`${tag}-${n}`, `${tag}-${n}@bench.example`, n) as unknown as UpsertCustomerRequest;
 
 /** Operations per second of one workload for `seconds`. */
 async function measure(store: Store, account: AccountRecord, workload: Workload, tag: string): Promise<number> {
@@ -56,20 +63,30 @@ async function measure(store: Store, account: AccountRecord, workload: Workload,
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
   if (workload === 'lists') {
-    const origins = Array.from({ length: LIST }, (_, i) => ({ operation: 'batch item' as const, requestId: `batch 1 item ${i}` }));
+    const origins = Array.from({ length: LIST }, (_, i) => ({
+      operation: 'batch item' as const,
+      requestId: `batch 1 item ${i}`,
+    }));
     while (performance.now() < end) {
-      await upsertCustomers(store, account, Array.from({ length: LIST }, (_, i) => body(tag, done + i)), origins);
+      await upsertCustomers(
+        store,
+        account,
+        Array.from({ length: LIST }, (_, i) => body(tag, done + i)),
+        origins,
+      );
       done += LIST;
     }
   } else {
     let n = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        const i = n++;
-        await upsertCustomer(store, account, requestOf(workload, tag, i));
-        done++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < end) {
+          const i = n++;
+          await upsertCustomer(store, account, requestOf(workload, tag, i));
+          done++;
+        }
+      }),
+    );
   }
   return Math.round(done / ((performance.now() - started) / 1000));
 }
@@ -78,7 +95,8 @@ async function measure(store: Store, account: AccountRecord, workload: Workload,
 function requestOf(workload: Exclude<Workload, 'lists'>, tag: string, i: number): UpsertCustomerRequest {
   if (workload === 'create') return body(tag, i);
   const seeded = `seed-${i % SEEDED}`;
-  if (workload === 'update') return { customerId: seeded, customerAttributes: body('seed', i + 7).customerAttributes } as UpsertCustomerRequest;
+  if (workload === 'update')
+    return { customerId: seeded, customerAttributes: body('seed', i + 7).customerAttributes } as UpsertCustomerRequest;
   return { customerId: seeded, customerAttributes: { totalOrders: i } } as UpsertCustomerRequest;
 }
 
@@ -90,7 +108,10 @@ const median = (xs: number[]) => {
 
 for (const kind of stores) {
   const ratios = Object.fromEntries(WORKLOADS.map((w) => [w, [] as number[]])) as Record<Workload, number[]>;
-  const rates = Object.fromEntries(WORKLOADS.map((w) => [w, { on: [] as number[], off: [] as number[] }])) as Record<Workload, { on: number[]; off: number[] }>;
+  const rates = Object.fromEntries(WORKLOADS.map((w) => [w, { on: [] as number[], off: [] as number[] }])) as Record<
+    Workload,
+    { on: number[]; off: number[] }
+  >;
   for (let round = 0; round < rounds; round++) {
     // Alternate which goes first, so neither always runs on a warmer machine.
     const order = round % 2 === 0 ? [true, false] : [false, true];
@@ -99,10 +120,16 @@ for (const kind of stores) {
       const { store, cleanup } = await freshStore(kind, history);
       const { account: created } = await createAccount(store, 'bench');
       const account = (await findAccountRecord(store, created.id))!;
-      for (let start = 0; start < SEEDED; start += LIST) await upsertCustomers(store, account, Array.from({ length: LIST }, (_, i) => body('seed', start + i)));
+      for (let start = 0; start < SEEDED; start += LIST)
+        await upsertCustomers(
+          store,
+          account,
+          Array.from({ length: LIST }, (_, i) => body('seed', start + i)),
+        );
       const mode = history ? 'on' : 'off';
       got[mode] = { lists: 0, create: 0, update: 0, touch: 0 };
-      for (const workload of WORKLOADS) got[mode]![workload] = await measure(store, account, workload, `${mode}${round}${workload}`);
+      for (const workload of WORKLOADS)
+        got[mode]![workload] = await measure(store, account, workload, `${mode}${round}${workload}`);
       await store.close();
       cleanup();
     }
@@ -111,10 +138,14 @@ for (const kind of stores) {
       rates[workload].off.push(got.off![workload]);
       ratios[workload].push(got.on![workload] / got.off![workload]);
     }
-    console.log(`${kind} round ${round + 1}: ${WORKLOADS.map((w) => `${w} ${got.on![w]}/${got.off![w]}`).join(', ')} (on/off per second)`);
+    console.log(
+      `${kind} round ${round + 1}: ${WORKLOADS.map((w) => `${w} ${got.on![w]}/${got.off![w]}`).join(', ')} (on/off per second)`,
+    );
   }
   for (const workload of WORKLOADS) {
-    console.log(`${kind} ${workload}: history on ÷ off = ${median(ratios[workload]).toFixed(2)} (median of ${rounds} rounds; on ${rates[workload].on.join(', ')}; off ${rates[workload].off.join(', ')})`);
+    console.log(
+      `${kind} ${workload}: history on ÷ off = ${median(ratios[workload]).toFixed(2)} (median of ${rounds} rounds; on ${rates[workload].on.join(', ')}; off ${rates[workload].off.join(', ')})`,
+    );
   }
 }
 await pg?.destroy();

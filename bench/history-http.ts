@@ -15,7 +15,17 @@ import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres-s
 import { runBatchWorkload } from './batch.js';
 import { runImport } from './import-run.js';
 import type { LoadResult } from './load.js';
-import { buildPatron, forkTs, installCleanupHooks, readDefaultAccount, runPatronCli, startPatron, type IpcChild, type PatronEntry, type ServerProcess } from './processes.js';
+import {
+  buildPatron,
+  forkTs,
+  installCleanupHooks,
+  readDefaultAccount,
+  runPatronCli,
+  startPatron,
+  type IpcChild,
+  type PatronEntry,
+  type ServerProcess,
+} from './processes.js';
 import { defaultSet, mergeSet, pgSeeder, sqliteSeeder, type Seeder } from './seed.js';
 import type { LoadSpec, WorkloadKind } from './workloads.js';
 
@@ -58,10 +68,17 @@ interface Side {
   seeder: Seeder;
 }
 
-const settingsOf = (mode: Mode): Record<string, string> => (mode === 'off' ? { PATRON_HISTORY_RETENTION_DAYS: '0' } : {});
+const settingsOf = (mode: Mode): Record<string, string> =>
+  mode === 'off' ? { PATRON_HISTORY_RETENTION_DAYS: '0' } : {};
 
 /** A Patron with history on or off, on its own fresh store, with the bench's two accounts seeded. */
-async function startSide(entry: PatronEntry, mode: Mode, databaseUrl: string, seeder: () => Seeder, workDir: string): Promise<Side> {
+async function startSide(
+  entry: PatronEntry,
+  mode: Mode,
+  databaseUrl: string,
+  seeder: () => Seeder,
+  workDir: string,
+): Promise<Side> {
   const server = await startPatron({
     entry,
     databaseUrl,
@@ -69,8 +86,24 @@ async function startSide(entry: PatronEntry, mode: Mode, databaseUrl: string, se
     settings: settingsOf(mode),
   });
   const account = readDefaultAccount(server);
-  const merge = JSON.parse(await runPatronCli(entry, databaseUrl, ['accounts', 'create', '--name', 'bench-merge', '--merge-by', 'email', '--json'])) as { id: string; apiKey: string };
-  const side: Side = { server, apiKey: account.apiKey, secretKey: account.secretKey, mergeApiKey: merge.apiKey, seeder: seeder() };
+  const merge = JSON.parse(
+    await runPatronCli(entry, databaseUrl, [
+      'accounts',
+      'create',
+      '--name',
+      'bench-merge',
+      '--merge-by',
+      'email',
+      '--json',
+    ]),
+  ) as { id: string; apiKey: string };
+  const side: Side = {
+    server,
+    apiKey: account.apiKey,
+    secretKey: account.secretKey,
+    mergeApiKey: merge.apiKey,
+    seeder: seeder(),
+  };
   await side.seeder.seed(defaultSet(account.accountId, seeded), 0, false);
   await side.seeder.seed(mergeSet(merge.id, Math.min(seeded, 10_000)), 0, false);
   return side;
@@ -86,11 +119,25 @@ interface Run {
 }
 
 /** One workload against one side: requests, batch items or import rows per second. */
-async function measure({ kind, entry, load, workDir, batchCount }: Run, workload: Workload, side: Side, mode: Mode, tag: string): Promise<number> {
+async function measure(
+  { kind, entry, load, workDir, batchCount }: Run,
+  workload: Workload,
+  side: Side,
+  mode: Mode,
+  tag: string,
+): Promise<number> {
   const what = `${kind} ${workload} history ${mode}`;
   if (workload === 'batch') {
-    const r = await runBatchWorkload({ baseUrl: side.server.url, apiKey: side.apiKey, secretKey: side.secretKey, batches: batchCount, batchSize: BATCH_SIZE, tag });
-    if (r.failedItems > 0 || r.problems.length > 0) throw new Error(`${what}: ${r.failedItems} failed items; ${r.problems.slice(0, 3).join('; ')}`);
+    const r = await runBatchWorkload({
+      baseUrl: side.server.url,
+      apiKey: side.apiKey,
+      secretKey: side.secretKey,
+      batches: batchCount,
+      batchSize: BATCH_SIZE,
+      tag,
+    });
+    if (r.failedItems > 0 || r.problems.length > 0)
+      throw new Error(`${what}: ${r.failedItems} failed items; ${r.problems.slice(0, 3).join('; ')}`);
     return r.customersPerSec;
   }
   if (workload === 'import') {
@@ -98,13 +145,24 @@ async function measure({ kind, entry, load, workDir, batchCount }: Run, workload
     if (r.rejected > 0) throw new Error(`${what}: ${r.rejected} rows rejected`);
     return r.rowsPerSec;
   }
-  const target = { baseUrl: side.server.url, apiKey: workload === 'merge' ? side.mergeApiKey : side.apiKey, seeded: workload === 'merge' ? Math.min(seeded, 10_000) : seeded, tag };
+  const target = {
+    baseUrl: side.server.url,
+    apiKey: workload === 'merge' ? side.mergeApiKey : side.apiKey,
+    seeded: workload === 'merge' ? Math.min(seeded, 10_000) : seeded,
+    tag,
+  };
   const r = await load.request({ kind: workload, target, connections, warmupSec: 1, durationSec: seconds });
-  if (r.non2xx > 0 || r.errors > 0 || r.ok === 0) throw new Error(`${what}: ${r.ok} ok, ${r.non2xx} non-2xx, ${r.errors} errors`);
+  if (r.non2xx > 0 || r.errors > 0 || r.ok === 0)
+    throw new Error(`${what}: ${r.ok} ok, ${r.non2xx} non-2xx, ${r.errors} errors`);
   return r.rps;
 }
 
-async function runStore(kind: 'sqlite' | 'postgres', entry: PatronEntry, load: IpcChild<LoadSpec, LoadResult>, workDir: string): Promise<void> {
+async function runStore(
+  kind: 'sqlite' | 'postgres',
+  entry: PatronEntry,
+  load: IpcChild<LoadSpec, LoadResult>,
+  workDir: string,
+): Promise<void> {
   let pg: TestPostgres | undefined;
   const sides: Partial<Record<Mode, Side>> = {};
   try {
@@ -127,7 +185,11 @@ async function runStore(kind: 'sqlite' | 'postgres', entry: PatronEntry, load: I
     // PostgreSQL's single batch worker is far slower: fewer batches there; import is the embedded store's.
     const batchCount = kind === 'postgres' && batches > 0 ? Math.max(1, Math.round(batches / 3)) : batches;
     const run: Run = { kind, entry, load, workDir, batchCount };
-    const workloads: Workload[] = [...HTTP_WORKLOADS, ...(batchCount > 0 ? ['batch' as const] : []), ...(kind === 'sqlite' && importRows > 0 ? ['import' as const] : [])];
+    const workloads: Workload[] = [
+      ...HTTP_WORKLOADS,
+      ...(batchCount > 0 ? ['batch' as const] : []),
+      ...(kind === 'sqlite' && importRows > 0 ? ['import' as const] : []),
+    ];
     const ratios = new Map<Workload, number[]>(workloads.map((w) => [w, []]));
     const rates = new Map<Workload, Record<Mode, number[]>>(workloads.map((w) => [w, { on: [], off: [] }]));
     for (let round = 0; round < rounds; round++) {
@@ -143,11 +205,15 @@ async function runStore(kind: 'sqlite' | 'postgres', entry: PatronEntry, load: I
         ratios.get(workload)!.push(got.on! / got.off!);
         line.push(`${workload} ${got.on}/${got.off}`);
       }
-      console.log(`${kind} round ${round + 1}: ${line.join(', ')} (on/off per second: requests, batch items, import rows)`);
+      console.log(
+        `${kind} round ${round + 1}: ${line.join(', ')} (on/off per second: requests, batch items, import rows)`,
+      );
     }
     for (const workload of workloads) {
       const r = rates.get(workload)!;
-      console.log(`${kind} ${workload}: history on ÷ off = ${median(ratios.get(workload)!).toFixed(2)} (median of ${rounds} rounds; on ${r.on.join(', ')}; off ${r.off.join(', ')})`);
+      console.log(
+        `${kind} ${workload}: history on ÷ off = ${median(ratios.get(workload)!).toFixed(2)} (median of ${rounds} rounds; on ${r.on.join(', ')}; off ${r.off.join(', ')})`,
+      );
     }
   } finally {
     for (const side of Object.values(sides)) {

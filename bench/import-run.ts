@@ -32,7 +32,13 @@ export async function writeCsv(file: string, rows: number, tag: string): Promise
     const id = `imp-${tag}-${n}`;
     const attributes = attributesFor(n);
     const custom = customFor(n);
-    const line = [id, `${id}@bench.example`, `+2011${n.toString().padStart(8, '0')}`, ...ATTRIBUTES.map((k) => attributes[k]), ...CUSTOM.map((k) => custom[k])];
+    const line = [
+      id,
+      `${id}@bench.example`,
+      `+2011${n.toString().padStart(8, '0')}`,
+      ...ATTRIBUTES.map((k) => attributes[k]),
+      ...CUSTOM.map((k) => custom[k]),
+    ];
     if (!out.write(`${line.map(cell).join(',')}\n`)) await once(out, 'drain');
   }
   out.end();
@@ -40,7 +46,13 @@ export async function writeCsv(file: string, rows: number, tag: string): Promise
 }
 
 /** `settings`: Patron settings of this import only (history off, to measure what history costs). */
-export async function runImport(entry: PatronEntry, workDir: string, rows: number, tag: string, settings: Record<string, string> = {}): Promise<ImportResult> {
+export async function runImport(
+  entry: PatronEntry,
+  workDir: string,
+  rows: number,
+  tag: string,
+  settings: Record<string, string> = {},
+): Promise<ImportResult> {
   const csv = path.join(workDir, `import-${tag}.csv`);
   const file = path.join(workDir, `import-${tag}.sqlite`);
   await writeCsv(csv, rows, tag);

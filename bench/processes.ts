@@ -60,7 +60,9 @@ export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<
 /** The environment minus Patron's own settings, so the caller's shell cannot skew a run. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const dropped = new Set(['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'TEST_DATABASE_URL', 'NODE_OPTIONS']);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PATRON_') && !dropped.has(k)));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PATRON_') && !dropped.has(k)),
+  );
   return { ...env, ...extra };
 }
 
@@ -68,7 +70,9 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 export type PatronEntry = { kind: 'tsx' } | { kind: 'build'; dir: string };
 
 function cliArgs(entry: PatronEntry): string[] {
-  return entry.kind === 'tsx' ? ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/cli/main.ts')] : [path.join(entry.dir, 'cli/main.js')];
+  return entry.kind === 'tsx'
+    ? ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/cli/main.ts')]
+    : [path.join(entry.dir, 'cli/main.js')];
 }
 
 export interface ServerProcess {
@@ -84,7 +88,12 @@ export interface ServerProcess {
  * Spawns a server whose output goes to a file rather than a pipe: Patron logs a line per
  * request, and draining a pipe would cost the orchestrator CPU on a 2-core machine.
  */
-async function spawnServer(args: string[], env: Record<string, string>, logFile: string, ready: RegExp): Promise<ServerProcess> {
+async function spawnServer(
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+  ready: RegExp,
+): Promise<ServerProcess> {
   const fd = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
@@ -101,7 +110,9 @@ async function spawnServer(args: string[], env: Record<string, string>, logFile:
     }
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       await stopChild(child);
-      throw new Error(`${args.join(' ')} did not start (exit ${child.exitCode ?? child.signalCode}):\n${log().slice(-3000)}`);
+      throw new Error(
+        `${args.join(' ')} did not start (exit ${child.exitCode ?? child.signalCode}):\n${log().slice(-3000)}`,
+      );
     }
     await sleep(50);
   }
@@ -120,7 +131,13 @@ export interface PatronOptions {
   settings?: Record<string, string>;
 }
 
-export function startPatron({ entry, databaseUrl, logFile, cpuProfDir, settings }: PatronOptions): Promise<ServerProcess> {
+export function startPatron({
+  entry,
+  databaseUrl,
+  logFile,
+  cpuProfDir,
+  settings,
+}: PatronOptions): Promise<ServerProcess> {
   const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   return spawnServer(
     [...prof, ...cliArgs(entry), 'serve'],
@@ -132,7 +149,12 @@ export function startPatron({ entry, databaseUrl, logFile, cpuProfDir, settings 
 }
 
 export function startBaseline(logFile: string): Promise<ServerProcess> {
-  return spawnServer(['--import', 'tsx', path.join(BENCH_DIR, 'baseline-fastify.ts')], { PORT: '0' }, logFile, /baseline listening on (http:\/\/\S+)/);
+  return spawnServer(
+    ['--import', 'tsx', path.join(BENCH_DIR, 'baseline-fastify.ts')],
+    { PORT: '0' },
+    logFile,
+    /baseline listening on (http:\/\/\S+)/,
+  );
 }
 
 /**
@@ -143,10 +165,22 @@ export function buildPatron(): PatronEntry {
   const dir = path.join(PROJECT_ROOT, 'node_modules/.cache/patron-bench/build');
   // Its own build info: the build is incremental, and dist/'s would say there is nothing to emit.
   rmSync(dir, { recursive: true, force: true });
-  execFileSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dir, '--tsBuildInfoFile', path.join(dir, '.tsbuildinfo')], {
-    cwd: PROJECT_ROOT,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      dir,
+      '--tsBuildInfoFile',
+      path.join(dir, '.tsbuildinfo'),
+    ],
+    {
+      cwd: PROJECT_ROOT,
+      stdio: 'inherit',
+    },
+  );
   return { kind: 'build', dir };
 }
 
@@ -163,24 +197,34 @@ export function readDefaultAccount(server: ServerProcess): DefaultAccount {
   const apiKey = /^apiKey: (\S+)$/m.exec(out)?.[1];
   const secretKey = /^secretKey: (\S+)$/m.exec(out)?.[1];
   const accountId = /created account "default" \((\S+)\)/.exec(out)?.[1];
-  if (!apiKey || !secretKey || !accountId) throw new Error(`patron serve printed no default account keys:\n${out.slice(0, 2000)}`);
+  if (!apiKey || !secretKey || !accountId)
+    throw new Error(`patron serve printed no default account keys:\n${out.slice(0, 2000)}`);
   return { apiKey, secretKey, accountId };
 }
 
 /** Runs `patron <args>` to completion (with `settings` over patronSettings) and returns its stdout; throws on a non-zero exit. */
-export function runPatronCli(entry: PatronEntry, databaseUrl: string, args: string[], settings: Record<string, string> = {}): Promise<string> {
+export function runPatronCli(
+  entry: PatronEntry,
+  databaseUrl: string,
+  args: string[],
+  settings: Record<string, string> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(process.execPath, [...cliArgs(entry), ...args], {
-      cwd: PROJECT_ROOT,
-      env: cleanEnv({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...patronSettings, ...settings }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }));
+    const child = track(
+      spawn(process.execPath, [...cliArgs(entry), ...args], {
+        cwd: PROJECT_ROOT,
+        env: cleanEnv({ DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...patronSettings, ...settings }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`patron ${args.join(' ')} exited ${code}: ${stderr}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`patron ${args.join(' ')} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -191,12 +235,14 @@ export interface IpcChild<Req, Res> {
 }
 
 export function forkTs<Req, Res>(entry: string): IpcChild<Req, Res> {
-  const child = track(fork(path.join(BENCH_DIR, entry), [], {
-    cwd: PROJECT_ROOT,
-    execArgv: ['--import', 'tsx'],
-    env: cleanEnv({}),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  }));
+  const child = track(
+    fork(path.join(BENCH_DIR, entry), [], {
+      cwd: PROJECT_ROOT,
+      execArgv: ['--import', 'tsx'],
+      env: cleanEnv({}),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   let exitReason: string | undefined;
   child.once('exit', (code, signal) => (exitReason = `${entry} exited (${code ?? signal})`));
   return {
@@ -225,7 +271,8 @@ export function serveIpc<Req, Res>(handle: (message: Req) => Promise<Res>): void
   process.on('message', (message) => {
     handle(message as Req).then(
       (result) => process.send?.({ result }),
-      (error: unknown) => process.send?.({ error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      (error: unknown) =>
+        process.send?.({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );
   });
   // The parent went away (it finished or crashed): nothing left to do.

@@ -70,7 +70,10 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
   }
   const busy = Math.max(1, total - idle);
   const rank = (m: Map<string, number>) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, us]) => ({ name, selfPct: Math.round((us / busy) * 1000) / 10 }));
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => ({ name, selfPct: Math.round((us / busy) * 1000) / 10 }));
   return {
     file,
     totalMs: Math.round(total / 1000),
@@ -81,8 +84,16 @@ export function summariseProfile(file: string, top = 15): ProfileSummary {
 }
 
 export function formatProfile(s: ProfileSummary): string {
-  const lines = [`${path.basename(s.file)}: ${s.totalMs} ms sampled, ${s.idlePct}% idle; shares below are of busy time`];
-  lines.push('  top modules:   ' + s.modules.slice(0, 8).map((m) => `${m.name} ${m.selfPct}%`).join(', '));
+  const lines = [
+    `${path.basename(s.file)}: ${s.totalMs} ms sampled, ${s.idlePct}% idle; shares below are of busy time`,
+  ];
+  lines.push(
+    '  top modules:   ' +
+      s.modules
+        .slice(0, 8)
+        .map((m) => `${m.name} ${m.selfPct}%`)
+        .join(', '),
+  );
   lines.push('  top functions:');
   for (const f of s.functions.slice(0, 12)) lines.push(`    ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}`);
   return lines.join('\n');

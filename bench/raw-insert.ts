@@ -42,7 +42,9 @@ function insertAll(db: SQLite.Database, accountId: string, bodies: CustomerBody[
        referral_code, is_referred, tags, created_at, updated_at)
      values (?, ?, ?, null, null, ?, ?, '[]', 0, 1, ?, 0, '[]', ?, ?)`,
   );
-  const customerId = db.prepare('insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)');
+  const customerId = db.prepare(
+    'insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)',
+  );
   const chunk = db.transaction((start: number) => {
     const now = new Date().toISOString();
     for (let n = start; n < Math.min(bodies.length, start + batchSize); n++) {
@@ -55,7 +57,12 @@ function insertAll(db: SQLite.Database, accountId: string, bodies: CustomerBody[
 }
 
 /** Inserts `rows` new customers into a fresh file at `file` (removed afterwards). */
-export async function rawInsertRate(file: string, rows: number, batchSize: number, tag: string): Promise<RawInsertResult> {
+export async function rawInsertRate(
+  file: string,
+  rows: number,
+  batchSize: number,
+  tag: string,
+): Promise<RawInsertResult> {
   try {
     const accountId = await prepareFile(file);
     const bodies = Array.from({ length: rows }, (_, n) => {
@@ -71,9 +78,16 @@ export async function rawInsertRate(file: string, rows: number, batchSize: numbe
       const t = performance.now();
       insertAll(db, accountId, bodies, batchSize);
       const elapsedSec = (performance.now() - t) / 1000;
-      const count = (db.prepare('select count(*) as n from customer_ids where account_id = ?').get(accountId) as { n: number }).n;
+      const count = (
+        db.prepare('select count(*) as n from customer_ids where account_id = ?').get(accountId) as { n: number }
+      ).n;
       if (count !== rows) throw new Error(`raw insert wrote ${count} rows, expected ${rows}`);
-      return { rows, batchSize, elapsedSec: Math.round(elapsedSec * 1000) / 1000, rowsPerSec: Math.round(rows / elapsedSec) };
+      return {
+        rows,
+        batchSize,
+        elapsedSec: Math.round(elapsedSec * 1000) / 1000,
+        rowsPerSec: Math.round(rows / elapsedSec),
+      };
     } finally {
       db.close();
     }

@@ -93,10 +93,12 @@ export interface BenchResults {
 export function applyRatios(stores: StoreResult[], baselines: BaselineRun[]): void {
   stores.forEach((store, i) => {
     const around = [baselines[i], baselines[i + 1]].filter((b): b is BaselineRun => b !== undefined);
-    const mean = (pick: (b: BaselineRun) => number) => Math.round(around.reduce((sum, b) => sum + pick(b), 0) / Math.max(1, around.length));
+    const mean = (pick: (b: BaselineRun) => number) =>
+      Math.round(around.reduce((sum, b) => sum + pick(b), 0) / Math.max(1, around.length));
     store.baseline = { postRps: mean((b) => b.post.rps), getRps: mean((b) => b.get.rps) };
     for (const level of store.levels) {
-      for (const w of level.workloads) w.ratio = w.rps / Math.max(1, w.kind === 'read' ? store.baseline.getRps : store.baseline.postRps);
+      for (const w of level.workloads)
+        w.ratio = w.rps / Math.max(1, w.kind === 'read' ? store.baseline.getRps : store.baseline.postRps);
     }
   });
 }
@@ -136,9 +138,19 @@ export function machineInfo(): Machine {
 const r2 = (n: number): number => Math.round(n * 100) / 100;
 const r3 = (n: number): number => Math.round(n * 1000) / 1000;
 
-function find(results: BenchResults, store: StoreName, seeded: number | 'first' | 'last', kind: WorkloadKind): WorkloadResult | undefined {
+function find(
+  results: BenchResults,
+  store: StoreName,
+  seeded: number | 'first' | 'last',
+  kind: WorkloadKind,
+): WorkloadResult | undefined {
   const levels = results.stores.find((s) => s.store === store)?.levels ?? [];
-  const level = seeded === 'first' ? levels[0] : seeded === 'last' ? levels[levels.length - 1] : levels.find((l) => l.seeded === seeded);
+  const level =
+    seeded === 'first'
+      ? levels[0]
+      : seeded === 'last'
+        ? levels[levels.length - 1]
+        : levels.find((l) => l.seeded === seeded);
   return level?.workloads.find((w) => w.kind === kind);
 }
 
@@ -173,7 +185,10 @@ export function evaluateTargets(results: BenchResults): Target[] {
   targets.push({
     name: 'PostgreSQL create over HTTP vs fair raw loop (same rows, same concurrency)',
     goal: '≥ 0.5',
-    measured: pgCreate && rawCreate ? `${r2(pgCreate.rps / rawCreate.opsPerSec)} (${pgCreate.rps} vs ${rawCreate.opsPerSec} op/s)` : 'not run',
+    measured:
+      pgCreate && rawCreate
+        ? `${r2(pgCreate.rps / rawCreate.opsPerSec)} (${pgCreate.rps} vs ${rawCreate.opsPerSec} op/s)`
+        : 'not run',
     met: pgCreate && rawCreate ? pgCreate.rps / rawCreate.opsPerSec >= 0.5 : undefined,
   });
   targets.push(batchTarget(results, 'sqlite', 20_000), batchTarget(results, 'postgres', 4_000));
@@ -181,7 +196,9 @@ export function evaluateTargets(results: BenchResults): Target[] {
   targets.push({
     name: `embedded \`patron import\` of a ${importRun ? fmtCount(importRun.rows) : '100k'}-row CSV`,
     goal: '≥ 15000 rows/s',
-    measured: importRun ? `${importRun.rowsPerSec} rows/s (${importRun.rows} rows in ${r2(importRun.seconds)} s, ${importRun.rejected} rejected)` : 'not run',
+    measured: importRun
+      ? `${importRun.rowsPerSec} rows/s (${importRun.rows} rows in ${r2(importRun.seconds)} s, ${importRun.rejected} rejected)`
+      : 'not run',
     met: importRun ? importRun.rowsPerSec >= 15_000 && importRun.rejected === 0 : undefined,
   });
 
@@ -195,7 +212,9 @@ export function evaluateTargets(results: BenchResults): Target[] {
       targets.push({
         name: `${label} ${kind} p99 at 1M vs p99 at ${results.stores.find((s) => s.store === store)?.levels[0]?.seeded ?? '10k'}`,
         goal: '≤ 1.5×',
-        measured: ran ? `${r2(big.latencyMs.p99 / Math.max(1, small.latencyMs.p99))}× (${big.latencyMs.p99} vs ${small.latencyMs.p99} ms)` : 'not run (no 1M level)',
+        measured: ran
+          ? `${r2(big.latencyMs.p99 / Math.max(1, small.latencyMs.p99))}× (${big.latencyMs.p99} vs ${small.latencyMs.p99} ms)`
+          : 'not run (no 1M level)',
         met: ran ? big.latencyMs.p99 <= 1.5 * Math.max(1, small.latencyMs.p99) : undefined,
       });
     }
@@ -215,7 +234,8 @@ function batchTarget(results: BenchResults, store: StoreName, goal: number): Tar
   const measured = results.stores.find((s) => s.store === store);
   const batch = measured?.levels[0]?.batch;
   const raw = measured?.rawInsert;
-  const beside = raw && batch ? `; raw insert ${raw.rowsPerSec} rows/s, ratio ${r3(batch.customersPerSec / raw.rowsPerSec)}` : '';
+  const beside =
+    raw && batch ? `; raw insert ${raw.rowsPerSec} rows/s, ratio ${r3(batch.customersPerSec / raw.rowsPerSec)}` : '';
   return {
     name: `${store === 'sqlite' ? 'embedded' : 'PostgreSQL'} batch, new customers/s (batches of ${results.config.batchSize})`,
     goal: `≥ ${goal}/s`,
@@ -231,14 +251,33 @@ function table(header: string[], rows: (string | number)[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
 }
 
-const fmtCount = (n: number): string => (n >= 1_000_000 ? `${r2(n / 1_000_000)}M` : n >= 1000 ? `${r2(n / 1000)}k` : String(n));
-const loopRow = (store: string, path: string, op: string, s: LoopStats, ratio: string) => [store, path, op, s.opsPerSec, s.p50Ms, s.p99Ms, ratio];
+const fmtCount = (n: number): string =>
+  n >= 1_000_000 ? `${r2(n / 1_000_000)}M` : n >= 1000 ? `${r2(n / 1000)}k` : String(n);
+const loopRow = (store: string, path: string, op: string, s: LoopStats, ratio: string) => [
+  store,
+  path,
+  op,
+  s.opsPerSec,
+  s.p50Ms,
+  s.p99Ms,
+  ratio,
+];
 
 /** The Markdown tables printed to stdout and pasted into docs/performance.md. */
 export function formatResults(results: BenchResults): string {
   const baseRow = (b: BaselineRun, kind: 'POST' | 'GET') => {
     const r = kind === 'POST' ? b.post : b.get;
-    return [`bare Fastify (${b.when})`, '-', kind === 'POST' ? 'POST (validate only)' : 'GET (canned body)', r.rps, '-', r.latencyMs.p50, r.latencyMs.p99, `${r.non2xx}/${r.errors}`, '-'];
+    return [
+      `bare Fastify (${b.when})`,
+      '-',
+      kind === 'POST' ? 'POST (validate only)' : 'GET (canned body)',
+      r.rps,
+      '-',
+      r.latencyMs.p50,
+      r.latencyMs.p99,
+      `${r.non2xx}/${r.errors}`,
+      '-',
+    ];
   };
   const http = table(
     ['store', 'profiles', 'workload', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'non-2xx/err', 'Patron RSS peak MiB'],
@@ -246,7 +285,17 @@ export function formatResults(results: BenchResults): string {
       ...results.baselines.flatMap((b) => [baseRow(b, 'POST'), baseRow(b, 'GET')]),
       ...results.stores.flatMap((s) =>
         s.levels.flatMap((l) =>
-          l.workloads.map((w) => [s.store, fmtCount(l.profilesAtStart), w.kind, w.rps, r2(w.ratio), w.latencyMs.p50, w.latencyMs.p99, `${w.non2xx}/${w.errors}`, l.memory.hwmMb]),
+          l.workloads.map((w) => [
+            s.store,
+            fmtCount(l.profilesAtStart),
+            w.kind,
+            w.rps,
+            r2(w.ratio),
+            w.latencyMs.p50,
+            w.latencyMs.p99,
+            `${w.non2xx}/${w.errors}`,
+            l.memory.hwmMb,
+          ]),
         ),
       ),
     ],
@@ -257,27 +306,70 @@ export function formatResults(results: BenchResults): string {
       const l = s.storeLoop;
       if (!l) return [];
       return [
-        loopRow(s.store, 'Patron upsertCustomer', 'create', l.service.create, String(r2(l.service.create.opsPerSec / Math.max(1, l.raw.create.opsPerSec)))),
-        loopRow(s.store, 'Patron upsertCustomer', 'update', l.service.update, String(r2(l.service.update.opsPerSec / Math.max(1, l.raw.update.opsPerSec)))),
+        loopRow(
+          s.store,
+          'Patron upsertCustomer',
+          'create',
+          l.service.create,
+          String(r2(l.service.create.opsPerSec / Math.max(1, l.raw.create.opsPerSec))),
+        ),
+        loopRow(
+          s.store,
+          'Patron upsertCustomer',
+          'update',
+          l.service.update,
+          String(r2(l.service.update.opsPerSec / Math.max(1, l.raw.update.opsPerSec))),
+        ),
         loopRow(s.store, 'raw: same rows, no rules', 'create', l.raw.create, '1'),
         loopRow(s.store, 'raw: same rows, no rules', 'update', l.raw.update, '1'),
       ];
     }),
   );
   const batches = table(
-    ['store', 'profiles', 'batches', 'customers', 'submit s', 'total s', 'customers/s', 'failed items', 'raw insert rows/s', 'batch ÷ raw'],
+    [
+      'store',
+      'profiles',
+      'batches',
+      'customers',
+      'submit s',
+      'total s',
+      'customers/s',
+      'failed items',
+      'raw insert rows/s',
+      'batch ÷ raw',
+    ],
     results.stores.flatMap((s) => {
       const b = s.levels[0]?.batch;
       if (!b) return [];
       const raw = s.rawInsert;
-      return [[s.store, fmtCount(b.profilesAtStart), `${b.batches} × ${b.batchSize}`, b.items, r2(b.submitSec), r2(b.elapsedSec), b.customersPerSec, b.failedItems, raw?.rowsPerSec ?? '-', raw ? r3(b.customersPerSec / raw.rowsPerSec) : '-']];
+      return [
+        [
+          s.store,
+          fmtCount(b.profilesAtStart),
+          `${b.batches} × ${b.batchSize}`,
+          b.items,
+          r2(b.submitSec),
+          r2(b.elapsedSec),
+          b.customersPerSec,
+          b.failedItems,
+          raw?.rowsPerSec ?? '-',
+          raw ? r3(b.customersPerSec / raw.rowsPerSec) : '-',
+        ],
+      ];
     }),
   );
   const targets = table(
     ['target', 'goal', 'measured', 'result'],
-    results.targets.map((t) => [t.name, t.goal, t.measured, t.met === undefined ? 'not run' : t.met ? 'met' : 'MISSED']),
+    results.targets.map((t) => [
+      t.name,
+      t.goal,
+      t.measured,
+      t.met === undefined ? 'not run' : t.met ? 'met' : 'MISSED',
+    ]),
   );
-  const skipped = results.stores.filter((s) => s.skippedLevels.length).map((s) => `${s.store}: levels not run: ${s.skippedLevels.map(fmtCount).join(', ')}`);
+  const skipped = results.stores
+    .filter((s) => s.skippedLevels.length)
+    .map((s) => `${s.store}: levels not run: ${s.skippedLevels.map(fmtCount).join(', ')}`);
   return [
     `HTTP: autocannon, ${results.config.connections} connections, ${results.config.durationSec} s after ${results.config.warmupSec} s warm-up; ratio = Patron ÷ mean of the bare-Fastify runs before and after that store (POST for writes, GET for reads); profile history ${results.config.history ?? 'on'}; load average ${results.machine.loadAvgAtStart[0]} at start, ${results.machine.loadAvgAtEnd?.[0] ?? '?'} at end on ${results.machine.nproc} cores`,
     http,

@@ -29,7 +29,19 @@ import {
 } from './processes.js';
 import { formatProfile, summariseProfile } from './profile-summary.js';
 import { rawInsertRate, type RawInsertResult } from './raw-insert.js';
-import { applyRatios, evaluateTargets, formatResults, machineInfo, saveResults, type BaselineRun, type BenchResults, type LevelBatch, type LevelResult, type StoreResult, type WorkloadResult } from './report.js';
+import {
+  applyRatios,
+  evaluateTargets,
+  formatResults,
+  machineInfo,
+  saveResults,
+  type BaselineRun,
+  type BenchResults,
+  type LevelBatch,
+  type LevelResult,
+  type StoreResult,
+  type WorkloadResult,
+} from './report.js';
 import { defaultSet, mergeSet, pgSeeder, sqliteSeeder, type Seeder } from './seed.js';
 import type { StoreLoopRequest, StoreLoopResult } from './store-loop.js';
 import type { LoadSpec, LoadTarget, WorkloadKind } from './workloads.js';
@@ -51,15 +63,28 @@ const tag = () => randomBytes(3).toString('hex');
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 function checkLoad(failures: string[], what: string, r: LoadResult): void {
-  if (r.non2xx > 0 || r.errors > 0) failures.push(`${what}: ${r.non2xx} non-2xx answers and ${r.errors} errors (${r.timeouts} timeouts)`);
+  if (r.non2xx > 0 || r.errors > 0)
+    failures.push(`${what}: ${r.non2xx} non-2xx answers and ${r.errors} errors (${r.timeouts} timeouts)`);
   if (r.ok === 0) failures.push(`${what}: no successful request`);
 }
 
-async function runBaseline(config: BenchConfig, load: Load, workDir: string, failures: string[], when: string): Promise<BaselineRun> {
+async function runBaseline(
+  config: BenchConfig,
+  load: Load,
+  workDir: string,
+  failures: string[],
+  when: string,
+): Promise<BaselineRun> {
   const server = await startBaseline(path.join(workDir, `baseline-${when.replace(/\W+/g, '-')}.log`));
   try {
     const target: LoadTarget = { baseUrl: server.url, apiKey: 'none', seeded: config.levels[0] ?? 1, tag: tag() };
-    const spec = (kind: WorkloadKind): LoadSpec => ({ kind, target, connections: config.connections, warmupSec: config.warmupSec, durationSec: config.durationSec });
+    const spec = (kind: WorkloadKind): LoadSpec => ({
+      kind,
+      target,
+      connections: config.connections,
+      warmupSec: config.warmupSec,
+      durationSec: config.durationSec,
+    });
     log(`baseline (${when}): bare Fastify POST`);
     const post = await load.request(spec('create'));
     log(`baseline (${when}): bare Fastify GET`);
@@ -99,14 +124,30 @@ interface Accounts extends DefaultAccount {
 }
 
 /** The batch workload on the level's server; a failed item fails the run like a non-2xx does. */
-async function runBatch(ctx: Context, store: StoreName, server: ServerProcess, accounts: Accounts, batches: number, seeder: Seeder): Promise<LevelBatch> {
+async function runBatch(
+  ctx: Context,
+  store: StoreName,
+  server: ServerProcess,
+  accounts: Accounts,
+  batches: number,
+  seeder: Seeder,
+): Promise<LevelBatch> {
   const { batchSize } = ctx.config;
   log(`${store}: batch (${batches} × ${batchSize} new customers)`);
   // The create workloads before it have grown the store past the level's seed.
   const { profiles } = await seeder.counts(accounts.accountId);
-  const r = await runBatchWorkload({ baseUrl: server.url, apiKey: accounts.apiKey, secretKey: accounts.secretKey, batches, batchSize, tag: tag() });
+  const r = await runBatchWorkload({
+    baseUrl: server.url,
+    apiKey: accounts.apiKey,
+    secretKey: accounts.secretKey,
+    batches,
+    batchSize,
+    tag: tag(),
+  });
   if (r.failedItems > 0 || r.problems.length > 0) {
-    ctx.failures.push(`${store} batch: ${r.failedItems} failed items of ${r.items}; ${r.problems.slice(0, 5).join('; ')}`);
+    ctx.failures.push(
+      `${store} batch: ${r.failedItems} failed items of ${r.items}; ${r.problems.slice(0, 5).join('; ')}`,
+    );
   }
   return { ...r, profilesAtStart: profiles };
 }
@@ -149,7 +190,13 @@ async function runLevel(
         tag: tag(),
       };
       log(`${store} @ ${seeded}: ${kind}`);
-      const r = await ctx.load.request({ kind, target, connections: config.connections, warmupSec: config.warmupSec, durationSec: config.durationSec });
+      const r = await ctx.load.request({
+        kind,
+        target,
+        connections: config.connections,
+        warmupSec: config.warmupSec,
+        durationSec: config.durationSec,
+      });
       checkLoad(ctx.failures, `${store} @ ${seeded} ${kind}`, r);
       workloads.push({ kind, ...r, ratio: 0 }); // set by applyRatios once the bracketing baseline has run
     }
@@ -174,13 +221,19 @@ async function runLevel(
   // Batch items are new customerIds of the same account, each counted exactly.
   const expected = written('create') + (level.batch ? level.batch.processedItems - level.batch.failedItems : 0);
   if (grew < expected || grew > expected + slack) {
-    ctx.failures.push(`${store} @ ${seeded}: ${grew} profiles created, expected ${expected} (+ up to ${slack} in flight)`);
+    ctx.failures.push(
+      `${store} @ ${seeded}: ${grew} profiles created, expected ${expected} (+ up to ${slack} in flight)`,
+    );
   }
   if (first) {
     const mergeAfter = await seeder.counts(accounts.mergeAccountId);
     const joined = mergeAfter.customerIds - mergeBefore.customerIds;
-    if (mergeAfter.profiles !== mergeBefore.profiles) ctx.failures.push(`${store}: merge created ${mergeAfter.profiles - mergeBefore.profiles} profiles, expected none`);
-    if (joined < written('merge') || joined > written('merge') + slack) ctx.failures.push(`${store}: merge attached ${joined} customerIds, expected ${written('merge')}`);
+    if (mergeAfter.profiles !== mergeBefore.profiles)
+      ctx.failures.push(
+        `${store}: merge created ${mergeAfter.profiles - mergeBefore.profiles} profiles, expected none`,
+      );
+    if (joined < written('merge') || joined > written('merge') + slack)
+      ctx.failures.push(`${store}: merge attached ${joined} customerIds, expected ${written('merge')}`);
   }
 
   if (profDir) {
@@ -203,7 +256,12 @@ async function runRawInsert(ctx: Context): Promise<RawInsertResult> {
 async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
   const { config } = ctx;
   const levels = name === 'postgres' ? config.pgLevels : config.levels;
-  const result: StoreResult = { store: name, levels: [], skippedLevels: config.levels.filter((l) => !levels.includes(l)), seedSec: {} };
+  const result: StoreResult = {
+    store: name,
+    levels: [],
+    skippedLevels: config.levels.filter((l) => !levels.includes(l)),
+    seedSec: {},
+  };
   log(`${name}: starting store`);
   const handle = await openStore(name, ctx);
   let seeder: Seeder | undefined;
@@ -216,7 +274,17 @@ async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
     let server: ServerProcess | undefined = await startLevelServer(ctx, name, handle, firstLevel);
     try {
       const defaults = readDefaultAccount(server);
-      const merge = JSON.parse(await runPatronCli(ctx.entry, handle.databaseUrl, ['accounts', 'create', '--name', 'bench-merge', '--merge-by', 'email', '--json'])) as { id: string; apiKey: string };
+      const merge = JSON.parse(
+        await runPatronCli(ctx.entry, handle.databaseUrl, [
+          'accounts',
+          'create',
+          '--name',
+          'bench-merge',
+          '--merge-by',
+          'email',
+          '--json',
+        ]),
+      ) as { id: string; apiKey: string };
       const accounts: Accounts = { ...defaults, mergeApiKey: merge.apiKey, mergeAccountId: merge.id };
 
       seeder = handle.seeder();
@@ -276,9 +344,12 @@ async function main(): Promise<number> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'patron-bench-'));
   const failures: string[] = [];
   let load: Load | undefined;
-  const earlyPostgres = config.smoke && config.stores.includes('postgres') ? startTestPostgres({ own: true }) : undefined;
+  const earlyPostgres =
+    config.smoke && config.stores.includes('postgres') ? startTestPostgres({ own: true }) : undefined;
   try {
-    log(`mode ${config.smoke ? 'smoke' : 'full'}, stores ${config.stores.join('+')}, levels ${config.levels.join('/')}, pg levels ${config.pgLevels.join('/')}`);
+    log(
+      `mode ${config.smoke ? 'smoke' : 'full'}, stores ${config.stores.join('+')}, levels ${config.levels.join('/')}, pg levels ${config.pgLevels.join('/')}`,
+    );
     const entry = config.entry === 'build' ? buildPatron() : ({ kind: 'tsx' } as const);
     load = forkTs<LoadSpec, LoadResult>('load.ts');
     // The machine is shared: the baseline runs before the first store and (full run) after each
@@ -290,7 +361,9 @@ async function main(): Promise<number> {
       load,
       workDir,
       failures,
-      profileDir: config.cpuProf ? path.join(BENCH_DIR, 'results/profiles', startedAt.replace(/[:.]/g, '-')) : undefined,
+      profileDir: config.cpuProf
+        ? path.join(BENCH_DIR, 'results/profiles', startedAt.replace(/[:.]/g, '-'))
+        : undefined,
       earlyPostgres,
     };
     const stores: StoreResult[] = [];
@@ -300,7 +373,16 @@ async function main(): Promise<number> {
     }
     applyRatios(stores, baselines);
 
-    const results: BenchResults = { startedAt, elapsedSec: 0, config, machine, baselines, stores, targets: [], failures };
+    const results: BenchResults = {
+      startedAt,
+      elapsedSec: 0,
+      config,
+      machine,
+      baselines,
+      stores,
+      targets: [],
+      failures,
+    };
     results.machine.loadAvgAtEnd = os.loadavg().map((l) => Math.round(l * 100) / 100);
     results.targets = evaluateTargets(results);
     results.elapsedSec = Math.round((performance.now() - started) / 1000);
@@ -313,7 +395,11 @@ async function main(): Promise<number> {
   } finally {
     // Each step on its own: one failing must not leave the next process or directory behind.
     await load?.close().catch((error: unknown) => log(`closing the load generator: ${String(error)}`));
-    await (await earlyPostgres?.catch(() => undefined))?.destroy().catch((error: unknown) => log(`stopping PostgreSQL: ${String(error)}`));
+    await (
+      await earlyPostgres?.catch(() => undefined)
+    )
+      ?.destroy()
+      .catch((error: unknown) => log(`stopping PostgreSQL: ${String(error)}`));
     // The smoke run keeps nothing; a full run's temp dir holds only logs and the SQLite file.
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -322,7 +408,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error('bench failed:', error instanceof Error ? error.stack ?? error.message : error);
+    console.error('bench failed:', error instanceof Error ? (error.stack ?? error.message) : error);
     process.exit(1);
   },
 );

@@ -34,10 +34,18 @@ export interface Seeder {
 }
 
 export const defaultSet = (accountId: string, count: number): SeedSet => ({
-  accountId, count, naming: SEED, mergeByEmail: false, codePrefix: 'S',
+  accountId,
+  count,
+  naming: SEED,
+  mergeByEmail: false,
+  codePrefix: 'S',
 });
 export const mergeSet = (accountId: string, count: number): SeedSet => ({
-  accountId, count, naming: MERGE_SEED, mergeByEmail: true, codePrefix: 'M',
+  accountId,
+  count,
+  naming: MERGE_SEED,
+  mergeByEmail: true,
+  codePrefix: 'M',
 });
 
 const referralCode = (prefix: string, i: number): string => prefix + i.toString(16).toUpperCase().padStart(7, '0');
@@ -52,10 +60,12 @@ export function sqliteSeeder(file: string): Seeder {
     db.prepare(
       `insert into profiles (gameball_id, account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices,
          guest, is_active, referral_code, is_referred, created_at, updated_at)
-       values ${Array(rows).fill('(?,?,?,?,?,null,?,?,\'[]\',0,1,?,0,?,?)').join(',')}`,
+       values ${Array(rows).fill("(?,?,?,?,?,null,?,?,'[]',0,1,?,0,?,?)").join(',')}`,
     );
   const insertIds = (rows: number) =>
-    db.prepare(`insert into customer_ids (account_id, customer_id, gameball_id, created_at) values ${Array(rows).fill('(?,?,?,?)').join(',')}`);
+    db.prepare(
+      `insert into customer_ids (account_id, customer_id, gameball_id, created_at) values ${Array(rows).fill('(?,?,?,?)').join(',')}`,
+    );
   const fullProfiles = insertProfiles(SQLITE_BATCH);
   const fullIds = insertIds(SQLITE_BATCH);
 
@@ -76,8 +86,18 @@ export function sqliteSeeder(file: string): Seeder {
           for (let i = start; i < end; i++) {
             const id = base + (i - from);
             const email = `${set.naming.emailPrefix}${i}${EMAIL_DOMAIN}`;
-            p.push(id, set.accountId, email, mobile(i), set.mergeByEmail ? email : null,
-              JSON.stringify(attributesFor(i)), JSON.stringify(customFor(i)), referralCode(set.codePrefix, i), now, now);
+            p.push(
+              id,
+              set.accountId,
+              email,
+              mobile(i),
+              set.mergeByEmail ? email : null,
+              JSON.stringify(attributesFor(i)),
+              JSON.stringify(customFor(i)),
+              referralCode(set.codePrefix, i),
+              now,
+              now,
+            );
             c.push(set.accountId, `${set.naming.idPrefix}${i}`, id, now);
           }
           const n = end - start;
@@ -86,7 +106,8 @@ export function sqliteSeeder(file: string): Seeder {
         }
       })();
       db.pragma('synchronous = NORMAL');
-      if (exclusive) db.pragma('journal_mode = WAL'); // what Patron runs with
+      if (exclusive)
+        db.pragma('journal_mode = WAL'); // what Patron runs with
       else db.pragma('wal_checkpoint(TRUNCATE)');
     },
     async counts(accountId) {
@@ -129,14 +150,28 @@ export function pgSeeder(url: string): Seeder {
              $7::jsonb || jsonb_build_object('tier', (array['bronze','silver','gold','platinum'])[g % 4 + 1]),
              '[]'::jsonb, false, true, $8::text || lpad(upper(to_hex(g)), 7, '0'), false, $9::timestamptz, $9::timestamptz
            from generate_series($10::bigint, $11::bigint) g`,
-          [base, set.accountId, set.naming.emailPrefix, EMAIL_DOMAIN, set.mergeByEmail, attrs, custom, set.codePrefix, now, start, end - 1],
+          [
+            base,
+            set.accountId,
+            set.naming.emailPrefix,
+            EMAIL_DOMAIN,
+            set.mergeByEmail,
+            attrs,
+            custom,
+            set.codePrefix,
+            now,
+            start,
+            end - 1,
+          ],
         );
         await client.query(
           `insert into customer_ids (account_id, customer_id, gameball_id, created_at)
            select $2::text, $3::text || g, $1::bigint + g, $4::timestamptz from generate_series($5::bigint, $6::bigint) g`,
           [base, set.accountId, set.naming.idPrefix, now, start, end - 1],
         );
-        await client.query(`select setval(pg_get_serial_sequence('profiles', 'gameball_id'), (select max(gameball_id) from profiles))`);
+        await client.query(
+          `select setval(pg_get_serial_sequence('profiles', 'gameball_id'), (select max(gameball_id) from profiles))`,
+        );
         await client.query('commit');
       }
       // Fresh statistics and visibility map, so autovacuum does not start in the middle of a run.
@@ -148,7 +183,10 @@ export function pgSeeder(url: string): Seeder {
     async counts(accountId) {
       await connected;
       const one = async (table: string) =>
-        Number((await client.query<{ n: string }>(`select count(*) as n from ${table} where account_id = $1`, [accountId])).rows[0]?.n ?? 0);
+        Number(
+          (await client.query<{ n: string }>(`select count(*) as n from ${table} where account_id = $1`, [accountId]))
+            .rows[0]?.n ?? 0,
+        );
       return { profiles: await one('profiles'), customerIds: await one('customer_ids') };
     },
     async close() {

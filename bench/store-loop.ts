@@ -35,7 +35,9 @@ export interface StoreLoopResult {
 }
 
 const percentile = (sorted: Float64Array, p: number): number =>
-  sorted.length === 0 ? 0 : Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 1000) / 1000;
+  sorted.length === 0
+    ? 0
+    : Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 1000) / 1000;
 
 /** Runs `op` from `concurrency` async workers for `durationSec`, timing each call. */
 async function loop(concurrency: number, durationSec: number, op: (n: number) => Promise<void>): Promise<LoopStats> {
@@ -53,7 +55,12 @@ async function loop(concurrency: number, durationSec: number, op: (n: number) =>
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - start) / 1000;
   const sorted = Float64Array.from(times).sort();
-  return { opsPerSec: Math.round(times.length / elapsed), ops: times.length, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
+  return {
+    opsPerSec: Math.round(times.length / elapsed),
+    ops: times.length,
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+  };
 }
 
 const randomBelow = (n: number): number => Math.floor(Math.random() * n);
@@ -95,7 +102,9 @@ function rawSqlite(file: string): RawWriter {
   db.pragma('temp_store = MEMORY');
   db.pragma('cache_size = -32768');
   const insertProfile = db.prepare(INSERT_PROFILE);
-  const insertCustomerId = db.prepare('insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)');
+  const insertCustomerId = db.prepare(
+    'insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)',
+  );
   const update = db.prepare(UPDATE_PROFILE);
   const create = db.transaction((accountId: string, body: CustomerBody, now: string) => {
     const { gameball_id } = insertProfile.get(profileValues(accountId, body, now)) as { gameball_id: number };
@@ -123,16 +132,25 @@ async function rawPostgres(url: string, poolSize: number): Promise<RawWriter> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // Like Patron's pool: an idle client losing its server must not crash the process.
   pool.on('error', () => undefined);
-  const create = numbered(`with p as (${INSERT_PROFILE.replace("'[]', 0, 1", "'[]', false, true").replace(", 0, '[]'", ", false, '[]'")})
+  const create =
+    numbered(`with p as (${INSERT_PROFILE.replace("'[]', 0, 1", "'[]', false, true").replace(", 0, '[]'", ", false, '[]'")})
     insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?::timestamptz from p`);
   const update = numbered(UPDATE_PROFILE);
   return {
     async create(accountId, body) {
       const now = new Date().toISOString();
-      await pool.query({ name: 'raw-create', text: create, values: [...profileValues(accountId, body, now), accountId, body.customerId, now] });
+      await pool.query({
+        name: 'raw-create',
+        text: create,
+        values: [...profileValues(accountId, body, now), accountId, body.customerId, now],
+      });
     },
     async update(accountId, body) {
-      await pool.query({ name: 'raw-update', text: update, values: updateValues(accountId, body, new Date().toISOString()) });
+      await pool.query({
+        name: 'raw-update',
+        text: update,
+        values: updateValues(accountId, body, new Date().toISOString()),
+      });
     },
     async close() {
       await pool.end();
@@ -151,7 +169,8 @@ async function handle(req: StoreLoopRequest): Promise<StoreLoopResult> {
   try {
     const account = await findAccountById(store.db, req.accountId);
     if (!account) throw new Error(`no account ${req.accountId}`);
-    const upsert = (body: CustomerBody) => upsertCustomer(store, account, body as UpsertCustomerRequest).then(() => undefined);
+    const upsert = (body: CustomerBody) =>
+      upsertCustomer(store, account, body as UpsertCustomerRequest).then(() => undefined);
     const create = newBody('svc');
     service = {
       create: await loop(req.concurrency, req.durationSec, (n) => upsert(create(n))),
@@ -164,7 +183,9 @@ async function handle(req: StoreLoopRequest): Promise<StoreLoopResult> {
     await store.close();
   }
 
-  const raw = req.databaseUrl.startsWith('sqlite:') ? rawSqlite(req.databaseUrl.slice('sqlite:'.length)) : await rawPostgres(req.databaseUrl, req.poolSize);
+  const raw = req.databaseUrl.startsWith('sqlite:')
+    ? rawSqlite(req.databaseUrl.slice('sqlite:'.length))
+    : await rawPostgres(req.databaseUrl, req.poolSize);
   try {
     const create = newBody('raw');
     const created = await loop(req.concurrency, req.durationSec, (n) => raw.create(req.accountId, create(n)));

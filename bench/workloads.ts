@@ -97,7 +97,11 @@ export interface NextRequest {
  */
 export function requestGenerator(kind: WorkloadKind, target: LoadTarget, phase: string): () => NextRequest {
   let counter = 0;
-  const post = (body: CustomerBody): NextRequest => ({ method: 'POST', path: CUSTOMERS_PATH, body: JSON.stringify(body) });
+  const post = (body: CustomerBody): NextRequest => ({
+    method: 'POST',
+    path: CUSTOMERS_PATH,
+    body: JSON.stringify(body),
+  });
   switch (kind) {
     case 'create':
       return () => {

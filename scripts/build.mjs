@@ -13,7 +13,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Runs tsc on a project; its diagnostics are printed, and a failed compile rejects. */
 async function tsc(project) {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, project)], { cwd: root });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', join(root, project)],
+      { cwd: root },
+    );
     process.stdout.write(stdout);
   } catch (error) {
     process.stdout.write(error.stdout ?? '');

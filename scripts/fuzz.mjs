@@ -16,6 +16,11 @@ const seed = take('--seed', undefined);
 if (!/^\d+$/.test(runs)) throw new Error(`--runs must be a whole number, not ${runs}`);
 const result = spawnSync(process.execPath, ['scripts/run-tests.mjs', ...args, 'test/http/fuzz.stores.test.ts'], {
   stdio: 'inherit',
-  env: { ...process.env, FUZZ_RUNS: runs, ...(seed && { FUZZ_SEED: seed }), PATRON_TEST_TIMEOUT_MS: String(24 * 3600 * 1000) },
+  env: {
+    ...process.env,
+    FUZZ_RUNS: runs,
+    ...(seed && { FUZZ_SEED: seed }),
+    PATRON_TEST_TIMEOUT_MS: String(24 * 3600 * 1000),
+  },
 });
 process.exit(result.status ?? 1);

@@ -32,7 +32,9 @@ const storeFlag = args.indexOf('--store');
 const stores = storeFlag >= 0 ? [args[storeFlag + 1]] : ['sqlite', 'postgres'];
 const filters = args.filter((a, i) => a !== '--store' && !(storeFlag >= 0 && i === storeFlag + 1));
 
-const all = findTests('test').sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const all = findTests('test')
+  .sort()
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 // This script imports some test helpers' TypeScript (the plan, the PostgreSQL and browser set-up).
 register();
 const { sharesProcessFile, storesOf } = await import('../test/helpers/test-plan.ts');
@@ -50,7 +52,11 @@ function addToSplit(label, timesFile) {
   for (const line of readFileSync(timesFile, 'utf8').split('\n').filter(Boolean)) {
     const { file, seconds } = JSON.parse(line);
     // The source's path (source maps) or the compiled twin's: the folder below test/ either way.
-    const folder = file.slice(file.lastIndexOf(`${sep}test${sep}`) + 1).split(sep).slice(0, -1).join('/');
+    const folder = file
+      .slice(file.lastIndexOf(`${sep}test${sep}`) + 1)
+      .split(sep)
+      .slice(0, -1)
+      .join('/');
     const row = split.get(folder) ?? {};
     row[label] = (row[label] ?? 0) + seconds;
     split.set(folder, row);
@@ -62,7 +68,12 @@ function runStore(label, files, env) {
   const shared = files.filter(sharesProcessFile);
   return Promise.all([
     run(`${label}, files sharing one process`, shared, env, 'shared'),
-    run(`${label}, a process per file`, files.filter((f) => !shared.includes(f)), env, 'own'),
+    run(
+      `${label}, a process per file`,
+      files.filter((f) => !shared.includes(f)),
+      env,
+      'own',
+    ),
   ]);
 }
 
@@ -74,7 +85,10 @@ function run(label, files, env, processes) {
   if (files.length === 0) return Promise.resolve();
   const began = Date.now();
   const timesFile = join(TEST_BUILD, `file-times-${env.TEST_STORE}-${processes}.jsonl`);
-  const isolation = processes === 'shared' ? ['--test-isolation=none'] : [`--test-concurrency=${process.env.PATRON_TEST_CONCURRENCY ?? 2}`];
+  const isolation =
+    processes === 'shared'
+      ? ['--test-isolation=none']
+      : [`--test-concurrency=${process.env.PATRON_TEST_CONCURRENCY ?? 2}`];
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -146,12 +160,15 @@ const compiled = (file) => join(TEST_BUILD, relative('.', file)).replace(/\.ts$/
 // Started first: the server boots while the SQLite files run.
 const postgres = stores.includes('postgres') && postgresFiles.length > 0 ? startPostgres() : undefined;
 postgres?.catch(() => undefined); // reported where it is awaited
-const browser = all.some((f) => f.includes(`${sep}browser${sep}`)) && stores.includes('sqlite') ? await startBrowser() : undefined;
+const browser =
+  all.some((f) => f.includes(`${sep}browser${sep}`)) && stores.includes('sqlite') ? await startBrowser() : undefined;
 
 try {
   // Side by side: many tests wait (on a node, a worker, a receiver), and two runners fill the
   // cores better than one; PostgreSQL's starts when its server is up.
-  const sqlite = stores.includes('sqlite') ? runStore('on the embedded store (sqlite)', sqliteFiles, { TEST_STORE: 'sqlite', ...browser?.env }) : undefined;
+  const sqlite = stores.includes('sqlite')
+    ? runStore('on the embedded store (sqlite)', sqliteFiles, { TEST_STORE: 'sqlite', ...browser?.env })
+    : undefined;
   const onPostgres = postgres?.then(
     (pg) => runStore('on postgres', postgresFiles, { TEST_STORE: 'postgres', ...pg.env }),
     (error) => {
@@ -162,20 +179,27 @@ try {
   await Promise.all([sqlite, onPostgres]);
 } finally {
   await browser?.server.close();
-  await postgres?.then((pg) => pg.server.destroy(), () => undefined);
+  await postgres?.then(
+    (pg) => pg.server.destroy(),
+    () => undefined,
+  );
 }
 
 if (failed && totals.failed === 0) totals.failed = 1; // a runner that crashed still fails the run
 // A skipped or todo test is a test that did not run: it fails the run unless it is expected.
 const unexpectedSkips = totals.skipped + totals.todo;
 if (unexpectedSkips > 0) {
-  console.log(`\n${unexpectedSkips} test(s) skipped or todo: every test must run (see the "# SKIP" lines above for why)`);
+  console.log(
+    `\n${unexpectedSkips} test(s) skipped or todo: every test must run (see the "# SKIP" lines above for why)`,
+  );
   failed = true;
 }
 // Runners and files go side by side, so the folders add up to more than the wall time (load time aside).
 console.log('\nseconds per test folder (sum of its files):');
 for (const [folder, row] of [...split].sort(([a], [b]) => a.localeCompare(b))) {
-  console.log(`  ${folder.padEnd(20)} ${['sqlite', 'postgres'].map((st) => `${st} ${(row[st] ?? 0).toFixed(1).padStart(6)}`).join('  ')}`);
+  console.log(
+    `  ${folder.padEnd(20)} ${['sqlite', 'postgres'].map((st) => `${st} ${(row[st] ?? 0).toFixed(1).padStart(6)}`).join('  ')}`,
+  );
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(0);
 console.log(`\nwall time: ${seconds} s`);

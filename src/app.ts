@@ -43,7 +43,8 @@ function rejectUnstorableText(request: FastifyRequest): void {
   }
   for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
     for (const text of Array.isArray(value) ? value : [value]) {
-      if (typeof text === 'string' && !isStorableText(text)) throw invalid(name, 'contains a NUL character or invalid text');
+      if (typeof text === 'string' && !isStorableText(text))
+        throw invalid(name, 'contains a NUL character or invalid text');
     }
   }
 }
@@ -62,7 +63,14 @@ export interface AppOptions {
 }
 
 /** Builds the HTTP app on a connected, migrated store. Never listens. */
-export async function buildApp({ store, logLevel = 'info', logStream, rateLimitPerMinute = 0, nodes = SINGLE_NODE, metrics = 'app' }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  store,
+  logLevel = 'info',
+  logStream,
+  rateLimitPerMinute = 0,
+  nodes = SINGLE_NODE,
+  metrics = 'app',
+}: AppOptions): Promise<FastifyInstance> {
   const logger = loggerOptions(logLevel);
   const app = Fastify({
     logger: logStream && typeof logger === 'object' ? { ...logger, stream: logStream } : logger,
@@ -96,7 +104,8 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     // Kept as sent: an Idempotency-Key's repeat must send the same bytes.
     const text = (request.rawBody = body.toString());
-    if (text === '' && (request.method === 'DELETE' || request.method === 'POST' && !hasBodySchema(request))) return done(null, undefined);
+    if (text === '' && (request.method === 'DELETE' || (request.method === 'POST' && !hasBodySchema(request))))
+      return done(null, undefined);
     return parseJson(request, text, (error, parsed) => {
       if (error) return done(error, undefined);
       // Before any rule reads it: bounded depth, storable text, finite numbers (src/safe-json.ts).
@@ -114,7 +123,11 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
     closing = true;
   });
   app.addHook('onRequest', async () => {
-    if (closing) throw new AppError('shuttingDown', 'This node is shutting down; nothing was done. Retry: another node, or this one restarted, will answer.');
+    if (closing)
+      throw new AppError(
+        'shuttingDown',
+        'This node is shutting down; nothing was done. Retry: another node, or this one restarted, will answer.',
+      );
   });
   // A request that was under way ends its connection with its answer, so no idle keep-alive
   // connection holds the shutdown open.
@@ -142,7 +155,9 @@ export async function buildApp({ store, logLevel = 'info', logStream, rateLimitP
   });
   if (metrics === 'app') {
     const registry = storeMetricsRegistry(store);
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
   }
   registerErrorsPage(app);
 

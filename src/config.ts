@@ -30,7 +30,8 @@ export interface Config {
 }
 
 /** The http:// origin of a host and port (an IPv6 address in brackets). */
-export const httpOrigin = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+export const httpOrigin = (host: string, port: number): string =>
+  `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -49,20 +50,66 @@ interface Setting {
 export const SETTINGS: readonly Setting[] = [
   { env: 'PORT', description: 'HTTP port', default: '8080' },
   { env: 'HOST', description: 'Interface to listen on', default: '127.0.0.1' },
-  { env: 'DATABASE_URL', description: 'sqlite:<path> or postgres://user:pass@host:port/db', default: 'sqlite:./data/patron.sqlite' },
+  {
+    env: 'DATABASE_URL',
+    description: 'sqlite:<path> or postgres://user:pass@host:port/db',
+    default: 'sqlite:./data/patron.sqlite',
+  },
   { env: 'LOG_LEVEL', description: LOG_LEVELS.join(' | '), default: 'info' },
   { env: 'PATRON_DB_POOL_SIZE', description: 'PostgreSQL connections per node', default: '10' },
   { env: 'PATRON_DB_STATEMENT_TIMEOUT_MS', description: 'PostgreSQL statement timeout (0 = none)', default: '5000' },
-  { env: 'PATRON_WEBHOOK_RETRY_DELAYS', description: 'seconds before each webhook retry, comma-separated; then the delivery is dead', default: '300,1200,3600' },
-  { env: 'PATRON_WORKER_POLL_MS', description: 'how often a node looks for due webhook deliveries and waiting batch jobs', default: '1000' },
-  { env: 'PATRON_BATCH_LEASE_MS', description: "how long a node's claim on a batch job lasts unless renewed: another node takes over a dead node's job after this", default: '10000' },
+  {
+    env: 'PATRON_WEBHOOK_RETRY_DELAYS',
+    description: 'seconds before each webhook retry, comma-separated; then the delivery is dead',
+    default: '300,1200,3600',
+  },
+  {
+    env: 'PATRON_WORKER_POLL_MS',
+    description: 'how often a node looks for due webhook deliveries and waiting batch jobs',
+    default: '1000',
+  },
+  {
+    env: 'PATRON_BATCH_LEASE_MS',
+    description:
+      "how long a node's claim on a batch job lasts unless renewed: another node takes over a dead node's job after this",
+    default: '10000',
+  },
   { env: 'PATRON_WEBHOOK_TIMEOUT_MS', description: 'how long a webhook receiver has to answer', default: '10000' },
-  { env: 'PATRON_HISTORY_RETENTION_DAYS', description: "days a profile's history entries are kept (older ones are purged by the worker); 0 records no history", default: '400' },
-  { env: 'PATRON_MASTER_KEY', description: "key that seals accounts' secretKeys at rest (session tokens need it): 32 bytes as base64 or hex; embedded default: a key file beside the database", default: '' },
-  { env: 'PATRON_WEBHOOK_ALLOW_PRIVATE', description: 'true: webhooks may go to loopback, private, link-local and other non-public addresses (local development; refused by default)', default: 'false' },
-  { env: 'PATRON_SHUTDOWN_TIMEOUT_MS', description: 'on SIGTERM/SIGINT, how long a node may take to finish in-flight requests, writes and deliveries before it exits anyway', default: '10000' },
-  { env: 'PATRON_METRICS_PORT', description: 'serve /metrics (Prometheus) on this port, on HOST, instead of on the API port (empty: on the API port)', default: '' },
-  { env: 'PATRON_RATE_LIMIT_PER_MINUTE', description: 'requests per minute per apiKey on each node (0 = no limit)', default: '0' },
+  {
+    env: 'PATRON_HISTORY_RETENTION_DAYS',
+    description:
+      "days a profile's history entries are kept (older ones are purged by the worker); 0 records no history",
+    default: '400',
+  },
+  {
+    env: 'PATRON_MASTER_KEY',
+    description:
+      "key that seals accounts' secretKeys at rest (session tokens need it): 32 bytes as base64 or hex; embedded default: a key file beside the database",
+    default: '',
+  },
+  {
+    env: 'PATRON_WEBHOOK_ALLOW_PRIVATE',
+    description:
+      'true: webhooks may go to loopback, private, link-local and other non-public addresses (local development; refused by default)',
+    default: 'false',
+  },
+  {
+    env: 'PATRON_SHUTDOWN_TIMEOUT_MS',
+    description:
+      'on SIGTERM/SIGINT, how long a node may take to finish in-flight requests, writes and deliveries before it exits anyway',
+    default: '10000',
+  },
+  {
+    env: 'PATRON_METRICS_PORT',
+    description:
+      'serve /metrics (Prometheus) on this port, on HOST, instead of on the API port (empty: on the API port)',
+    default: '',
+  },
+  {
+    env: 'PATRON_RATE_LIMIT_PER_MINUTE',
+    description: 'requests per minute per apiKey on each node (0 = no limit)',
+    default: '0',
+  },
 ];
 
 export type ConfigOverrides = Partial<Record<string, string | undefined>>;
@@ -82,7 +129,8 @@ function flag(name: string, raw: string): boolean {
 
 function delays(name: string, raw: string): number[] {
   const parts = raw.split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d+$/.test(p))) throw new ConfigError(`${name} must be whole seconds separated by commas, e.g. 300,1200,3600; got "${raw}"`);
+  if (parts.some((p) => !/^\d+$/.test(p)))
+    throw new ConfigError(`${name} must be whole seconds separated by commas, e.g. 300,1200,3600; got "${raw}"`);
   return parts.map(Number);
 }
 
@@ -119,7 +167,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     databaseUrl,
     logLevel: logLevel as LogLevel,
     dbPoolSize: integer('PATRON_DB_POOL_SIZE', read('PATRON_DB_POOL_SIZE'), 1, 1000),
-    dbStatementTimeoutMs: integer('PATRON_DB_STATEMENT_TIMEOUT_MS', read('PATRON_DB_STATEMENT_TIMEOUT_MS'), 0, 3_600_000),
+    dbStatementTimeoutMs: integer(
+      'PATRON_DB_STATEMENT_TIMEOUT_MS',
+      read('PATRON_DB_STATEMENT_TIMEOUT_MS'),
+      0,
+      3_600_000,
+    ),
     rateLimitPerMinute: integer('PATRON_RATE_LIMIT_PER_MINUTE', read('PATRON_RATE_LIMIT_PER_MINUTE'), 0, 100_000_000),
     webhookRetryDelays: delays('PATRON_WEBHOOK_RETRY_DELAYS', read('PATRON_WEBHOOK_RETRY_DELAYS')),
     workerPollMs: integer('PATRON_WORKER_POLL_MS', read('PATRON_WORKER_POLL_MS'), 10, 3_600_000),
@@ -129,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     masterKey: read('PATRON_MASTER_KEY') || undefined,
     webhookAllowPrivate: flag('PATRON_WEBHOOK_ALLOW_PRIVATE', read('PATRON_WEBHOOK_ALLOW_PRIVATE')),
     shutdownTimeoutMs: integer('PATRON_SHUTDOWN_TIMEOUT_MS', read('PATRON_SHUTDOWN_TIMEOUT_MS'), 100, 600_000),
-    metricsPort: read('PATRON_METRICS_PORT') === '' ? undefined : integer('PATRON_METRICS_PORT', read('PATRON_METRICS_PORT'), 0, 65535),
+    metricsPort:
+      read('PATRON_METRICS_PORT') === ''
+        ? undefined
+        : integer('PATRON_METRICS_PORT', read('PATRON_METRICS_PORT'), 0, 65535),
   };
 }

@@ -36,7 +36,8 @@ export function unsafeJson(value: unknown, prefix = ''): AppError | undefined {
       const problem = stringProblem(current);
       if (problem) return invalid(fieldName(path, prefix), problem);
     } else if (typeof current === 'number') {
-      if (!Number.isFinite(current)) return invalid(fieldName(path, prefix), 'must be a finite number (1e309 and beyond are not)');
+      if (!Number.isFinite(current))
+        return invalid(fieldName(path, prefix), 'must be a finite number (1e309 and beyond are not)');
     } else if (current !== null && typeof current === 'object') {
       if (path.length >= MAX_JSON_DEPTH) {
         // Name where it starts to go deep, not a path of 32 segments.

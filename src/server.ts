@@ -28,7 +28,9 @@ export async function startServer(config: Config, print: (line: string) => void 
   const registry = new NodeRegistry(store, 'serve');
   const created = await ensureDefaultAccount(store);
   if (created) {
-    print(`No account existed, so Patron created account "${created.account.name}" (${created.account.id}). Its keys are shown once:`);
+    print(
+      `No account existed, so Patron created account "${created.account.name}" (${created.account.id}). Its keys are shown once:`,
+    );
     print(`apiKey: ${created.keys.apiKey}`);
     print(`secretKey: ${created.keys.secretKey}`);
   }
@@ -39,7 +41,10 @@ export async function startServer(config: Config, print: (line: string) => void 
     nodes: registry,
     metrics: config.metricsPort === undefined ? 'app' : 'elsewhere',
   });
-  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer(storeMetricsRegistry(store), config.metricsPort, config.host);
+  const metricsServer =
+    config.metricsPort === undefined
+      ? undefined
+      : await startMetricsServer(storeMetricsRegistry(store), config.metricsPort, config.host);
   // Heartbeats before the first request: the node's share of every account's limits depends on them.
   await registry.start(app.log);
   await app.listen({ port: config.port, host: config.host });
@@ -47,15 +52,32 @@ export async function startServer(config: Config, print: (line: string) => void 
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = httpOrigin(config.host, port);
   const metricsUrl = metricsServer && `${httpOrigin(config.host, metricsServer.port)}/metrics`;
-  app.log.info({ store: store.location, url, ...(metricsServer && { metricsPort: metricsServer.port }) }, 'Patron is listening');
-  if (!store.masterKey) app.log.warn('No master key (PATRON_MASTER_KEY): API v4.1 session tokens (X-GB-TOKEN) cannot be verified; both keys still work.');
+  app.log.info(
+    { store: store.location, url, ...(metricsServer && { metricsPort: metricsServer.port }) },
+    'Patron is listening',
+  );
+  if (!store.masterKey)
+    app.log.warn(
+      'No master key (PATRON_MASTER_KEY): API v4.1 session tokens (X-GB-TOKEN) cannot be verified; both keys still work.',
+    );
   const worker = new WebhookWorker(
     store,
-    { retryDelays: config.webhookRetryDelays, pollMs: config.workerPollMs, timeoutMs: config.webhookTimeoutMs, allowPrivate: config.webhookAllowPrivate },
+    {
+      retryDelays: config.webhookRetryDelays,
+      pollMs: config.workerPollMs,
+      timeoutMs: config.webhookTimeoutMs,
+      allowPrivate: config.webhookAllowPrivate,
+    },
     app.log,
   );
   worker.start();
-  const batchWorker = new BatchWorker(store, config.workerPollMs, config.batchLeaseMs, app.log, new BulkBudget(registry));
+  const batchWorker = new BatchWorker(
+    store,
+    config.workerPollMs,
+    config.batchLeaseMs,
+    app.log,
+    new BulkBudget(registry),
+  );
   batchWorker.start();
   const historyWorker = new HistoryPurgeWorker(store, config.historyRetentionDays, config.workerPollMs, app.log);
   historyWorker.start();
@@ -70,7 +92,14 @@ export async function startServer(config: Config, print: (line: string) => void 
     // group; a batch job hands back its next chunk and webhook sends in flight are handed back
     // unsent; then the node leaves the registry and closes the store (docs/operations.md "Shutdown").
     close: async () => {
-      await Promise.all([app.close(), metricsServer?.close(), worker.stop(), batchWorker.stop(), historyWorker.stop(), idempotencyWorker.stop()]);
+      await Promise.all([
+        app.close(),
+        metricsServer?.close(),
+        worker.stop(),
+        batchWorker.stop(),
+        historyWorker.stop(),
+        idempotencyWorker.stop(),
+      ]);
       await registry.stop();
       await store.close();
     },

@@ -10,7 +10,12 @@ export function isIsoDate(value: string): boolean {
   if (!ISO_DATE.test(value)) return false;
   const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
   const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && !Number.isNaN(Date.parse(value.length === 10 ? value : value.replace(' ', 'T')));
+  return (
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    !Number.isNaN(Date.parse(value.length === 10 ? value : value.replace(' ', 'T')))
+  );
 }
 
 const DURATION_UNITS = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 } as const;
@@ -19,17 +24,29 @@ const DURATION_UNITS = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 } as const;
  * A lifetime as the CLI takes one: seconds, or a number with s, m, h or d (`900`, `15m`, `2h`,
  * `1d`), from `min` to `max` seconds; otherwise a refusal naming `field` with `range` in words.
  */
-export function durationSeconds(text: string, { min, max, range }: { min: number; max: number; range: string }, field = 'ttl'): number {
+export function durationSeconds(
+  text: string,
+  { min, max, range }: { min: number; max: number; range: string },
+  field = 'ttl',
+): number {
   const match = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
   const seconds = match ? Number(match[1]) * DURATION_UNITS[match[2] as keyof typeof DURATION_UNITS] : Number.NaN;
-  if (!(seconds >= min && seconds <= max)) throw invalid(field, `must be ${range}, written as seconds or a number with s, m, h or d (e.g. 2h)`);
+  if (!(seconds >= min && seconds <= max))
+    throw invalid(field, `must be ${range}, written as seconds or a number with s, m, h or d (e.g. 2h)`);
   return seconds;
 }
 
 function buildAjv(coerceTypes: boolean): Ajv {
   // Bodies are never coerced: "5" for totalOrders is a wrong type, not a number.
   // Params and query strings arrive as text and are coerced to their declared types.
-  const ajv = new Ajv({ coerceTypes, allErrors: false, strict: false, verbose: true, useDefaults: true, removeAdditional: false });
+  const ajv = new Ajv({
+    coerceTypes,
+    allErrors: false,
+    strict: false,
+    verbose: true,
+    useDefaults: true,
+    removeAdditional: false,
+  });
   addFormats.default(ajv);
   ajv.addFormat('iso-date', { type: 'string', validate: isIsoDate });
   return ajv;
@@ -50,9 +67,13 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
 
 /** `/customerAttributes/totalOrders` → `customerAttributes.totalOrders`. */
 function fieldOf(error: ErrorObject, context: string): string {
-  const path = error.instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = error.instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'required') path.push(String(error.params.missingProperty));
-  if (error.keyword === 'propertyNames' && error.params.propertyName !== undefined) path.push(String(error.params.propertyName));
+  if (error.keyword === 'propertyNames' && error.params.propertyName !== undefined)
+    path.push(String(error.params.propertyName));
   if (path.length === 0) return context === 'body' ? 'body' : context;
   return path.join('.');
 }
@@ -61,13 +82,25 @@ function describe(error: ErrorObject): string {
   switch (error.keyword) {
     case 'type': {
       const types = ([] as string[]).concat(error.params.type as string | string[]).filter((t) => t !== 'null');
-      const name = types[0] === 'integer' ? 'an integer' : types[0] === 'object' ? 'a JSON object' : types[0] === 'array' ? 'an array' : `a ${types[0]}`;
+      const name =
+        types[0] === 'integer'
+          ? 'an integer'
+          : types[0] === 'object'
+            ? 'a JSON object'
+            : types[0] === 'array'
+              ? 'an array'
+              : `a ${types[0]}`;
       return `must be ${name}`;
     }
     case 'enum':
-      return `must be one of ${(error.params.allowedValues as unknown[]).filter((v) => v !== null).map((v) => JSON.stringify(v)).join(', ')}`;
+      return `must be one of ${(error.params.allowedValues as unknown[])
+        .filter((v) => v !== null)
+        .map((v) => JSON.stringify(v))
+        .join(', ')}`;
     case 'format':
-      return error.params.format === 'iso-date' ? 'must be an ISO 8601 date such as 2024-05-01 or 2024-05-01T10:00:00Z' : `must be a valid ${error.params.format}`;
+      return error.params.format === 'iso-date'
+        ? 'must be an ISO 8601 date such as 2024-05-01 or 2024-05-01T10:00:00Z'
+        : `must be a valid ${error.params.format}`;
     case 'minimum':
       return `must be ${error.params.limit} or more`;
     case 'maximum':

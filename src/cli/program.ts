@@ -37,7 +37,8 @@ export function createProgram(io: CliIo): Command {
   const context: CommandContext = {
     io,
     say: (line) => io.out(`${line}\n`),
-    config: (extra = {}) => loadConfig(io.env, { DATABASE_URL: program.opts<{ databaseUrl?: string }>().databaseUrl, ...extra }),
+    config: (extra = {}) =>
+      loadConfig(io.env, { DATABASE_URL: program.opts<{ databaseUrl?: string }>().databaseUrl, ...extra }),
     async withStore(work) {
       const store = await openStore(context.config());
       try {
@@ -47,7 +48,15 @@ export function createProgram(io: CliIo): Command {
       }
     },
   };
-  for (const add of [addServeCommands, addAccountCommands, addTokenCommands, addWebhookCommands, addCustomerCommands, addImportCommand, addConsoleCommands]) {
+  for (const add of [
+    addServeCommands,
+    addAccountCommands,
+    addTokenCommands,
+    addWebhookCommands,
+    addCustomerCommands,
+    addImportCommand,
+    addConsoleCommands,
+  ]) {
     add(program, context);
   }
   return program;

@@ -118,9 +118,15 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
   // Index pages of a few hundred thousand profiles stay in memory (32 MiB, SQLite's own cache).
   database.pragma('cache_size = -32768');
   const prepare = statementCache(database);
-  const cached: SqliteDatabase = { close: () => database.close(), prepare: (sql) => prepare(sql) as unknown as SqliteStatement };
+  const cached: SqliteDatabase = {
+    close: () => database.close(),
+    prepare: (sql) => prepare(sql) as unknown as SqliteStatement,
+  };
   const statements = counter(options.countStatements ?? false);
-  const db = new Kysely<Database>({ dialect: new LockingSqliteDialect({ database: cached }), ...(statements.log && { log: statements.log }) });
+  const db = new Kysely<Database>({
+    dialect: new LockingSqliteDialect({ database: cached }),
+    ...(statements.log && { log: statements.log }),
+  });
   const runner = sqliteRunner(prepare, statements.count);
   const inTransaction = () => database.inTransaction;
   const writes = new SqliteGroups<WriteTx>(db, prepare, statements.count, inTransaction, {
@@ -128,7 +134,11 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     savepoints: true,
     tx: (conn) => ({ sql: runner, db: conn }),
   });
-  const reads = new SqliteGroups<SqlRunner>(db, prepare, statements.count, inTransaction, { begin: 'begin', savepoints: false, tx: () => runner });
+  const reads = new SqliteGroups<SqlRunner>(db, prepare, statements.count, inTransaction, {
+    begin: 'begin',
+    savepoints: false,
+    tx: () => runner,
+  });
   return {
     db,
     dialect: sqliteDialect,
@@ -186,7 +196,10 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
   pool.on('connect', (client) => client.on('error', () => undefined));
   const statements = counter(options.countStatements ?? false);
   const kyselyOn = (source: pg.Pool | ReturnType<typeof heldClient>) =>
-    new Kysely<Database>({ dialect: new PostgresDialect({ pool: source as pg.Pool }), ...(statements.log && { log: statements.log }) });
+    new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: source as pg.Pool }),
+      ...(statements.log && { log: statements.log }),
+    });
   const db = kyselyOn(pool);
   const parsed = new URL(url);
   return {
@@ -196,7 +209,8 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
     masterKey: options.masterKey,
     recordsHistory: options.recordsHistory ?? true,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    write: (work, lockKeys = []) => postgresWrite(pool, work, lockKeys, statements.count, (client) => kyselyOn(heldClient(client))),
+    write: (work, lockKeys = []) =>
+      postgresWrite(pool, work, lockKeys, statements.count, (client) => kyselyOn(heldClient(client))),
     read: (work) => work(pgRunner(pool, statements.count)),
     statementCount: statements.total,
     close: () => db.destroy(),
@@ -283,7 +297,12 @@ async function postgresWrite<T>(
         const began = performance.now();
         await client.query(postgresDialect.beginWithLocks(lockKeys));
         let db: Db | undefined;
-        const tx: WriteTx = { sql: pgRunner(client, count), get db() { return (db ??= kyselyOn(client)); } };
+        const tx: WriteTx = {
+          sql: pgRunner(client, count),
+          get db() {
+            return (db ??= kyselyOn(client));
+          },
+        };
         const result = await work(tx);
         count();
         await client.query('commit');
@@ -302,7 +321,10 @@ async function postgresWrite<T>(
       if (!postgresDialect.isRetryable(error)) throw error;
       writeRetries.inc();
       if (attempt >= WRITE_ATTEMPTS) {
-        throw new AppError('writeConflict', 'Concurrent changes to the same customer kept conflicting with this request; nothing was written. Retry it.');
+        throw new AppError(
+          'writeConflict',
+          'Concurrent changes to the same customer kept conflicting with this request; nothing was written. Retry it.',
+        );
       }
     }
   }

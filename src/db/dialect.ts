@@ -1,4 +1,11 @@
-import { sql, SqliteAdapter, SqliteDialect, type ColumnDefinitionBuilder, type DialectAdapter, type Kysely } from 'kysely';
+import {
+  sql,
+  SqliteAdapter,
+  SqliteDialect,
+  type ColumnDefinitionBuilder,
+  type DialectAdapter,
+  type Kysely,
+} from 'kysely';
 import { createHash } from 'node:crypto';
 
 /**
@@ -102,8 +109,20 @@ const PG_RETRYABLE = new Set(['40001', '40P01', '23505']);
 // 57014: statement timeout — the database is too slow to answer, which callers treat like down.
 const PG_CONNECTION_CODES = new Set([
   '57014',
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
-  '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
 ]);
 
 export const postgresDialect: Dialect = {
@@ -132,7 +151,9 @@ export const postgresDialect: Dialect = {
     const code = errorCode(error);
     if (code !== undefined && PG_CONNECTION_CODES.has(code)) return true;
     const message = error instanceof Error ? error.message : '';
-    return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message);
+    return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+      message,
+    );
   },
 };
 

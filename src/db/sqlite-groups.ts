@@ -94,7 +94,9 @@ export class SqliteGroups<Tx> {
           const tx = this.mode.tx(conn);
           for (const pending of group) {
             try {
-              const value = this.mode.savepoints ? await this.savepoint(() => pending.work(tx)) : await pending.work(tx);
+              const value = this.mode.savepoints
+                ? await this.savepoint(() => pending.work(tx))
+                : await pending.work(tx);
               outcomes.push({ ok: true, value });
             } catch (error) {
               outcomes.push({ ok: false, error });
@@ -102,7 +104,8 @@ export class SqliteGroups<Tx> {
             // Some failures (disk full, I/O) make SQLite roll back the whole transaction itself:
             // the writes before were undone too, and what follows must not run outside one.
             const last = outcomes.at(-1)!;
-            if (!this.inTransaction()) throw last.ok ? new Error('the embedded store ended the transaction') : last.error;
+            if (!this.inTransaction())
+              throw last.ok ? new Error('the embedded store ended the transaction') : last.error;
           }
           this.exec('commit');
           if (this.mode.savepoints) {

@@ -82,6 +82,9 @@ function customerOfCall(request: FastifyRequest): string | undefined {
 export async function sessionCustomerHook(request: FastifyRequest): Promise<void> {
   if (request.sessionCustomerId === undefined) return;
   if (customerOfCall(request) !== request.sessionCustomerId) {
-    throw new AppError('sessionTokenMismatch', "The X-GB-TOKEN session token's customerId is not the customerId of this call: a token acts for its own customer only.");
+    throw new AppError(
+      'sessionTokenMismatch',
+      "The X-GB-TOKEN session token's customerId is not the customerId of this call: a token acts for its own customer only.",
+    );
   }
 }

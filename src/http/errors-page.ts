@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorCatalogue, ERRORS_DOC_PATH } from '../errors.js';
 import { html } from '../modules/console/html.js';
 
-const entries = () => Object.values(errorCatalogue).map(({ status, code, type, description }) => ({ status, code, type, description }));
+const entries = () =>
+  Object.values(errorCatalogue).map(({ status, code, type, description }) => ({ status, code, type, description }));
 
 /**
  * HTML when the caller asks for it before JSON (a browser following an error's documentationUrl);
@@ -27,7 +28,8 @@ A refused request has written nothing. The same list as JSON: <code>Accept: appl
 <table>
 <thead><tr><th scope="col">code</th><th scope="col">HTTP status</th><th scope="col">type</th><th scope="col">meaning</th></tr></thead>
 <tbody>${entries().map(
-    (e) => html`<tr id="${e.code}"><th scope="row"><a href="#${e.code}">${e.code}</a></th><td>${e.status}</td><td>${e.type}</td><td>${e.description}</td></tr>`,
+    (e) =>
+      html`<tr id="${e.code}"><th scope="row"><a href="#${e.code}">${e.code}</a></th><td>${e.status}</td><td>${e.type}</td><td>${e.description}</td></tr>`,
   )}</tbody>
 </table>
 </main></body></html>`;

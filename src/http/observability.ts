@@ -20,7 +20,10 @@ export function loggerOptions(level: LogLevel): FastifyServerOptions['logger'] {
   return {
     level,
     // A second guard: nothing should log these, and if something does they are dropped.
-    redact: { paths: ['headers', '*.headers', '*.apikey', '*.secretkey', '*.email', '*.mobile', '*.apiKey', '*.secretKey'], remove: true },
+    redact: {
+      paths: ['headers', '*.headers', '*.apikey', '*.secretkey', '*.email', '*.mobile', '*.apiKey', '*.secretKey'],
+      remove: true,
+    },
   };
 }
 
@@ -29,7 +32,11 @@ export function registerRequestLogging(app: FastifyInstance): void {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
+    const labels = {
+      route: request.routeOptions.url ?? 'unmatched',
+      method: request.method,
+      status: String(reply.statusCode),
+    };
     httpRequests.inc(labels);
     httpDuration.observe(labels, reply.elapsedTime / 1000);
     request.log.info(

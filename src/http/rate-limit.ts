@@ -17,6 +17,9 @@ export async function registerRateLimit(app: FastifyInstance, perMinute: number)
     },
     allowList: (request) => request.url === '/health' || request.url === '/ready',
     errorResponseBuilder: (_request, context) =>
-      new AppError('rateLimited', `Rate limit exceeded: at most ${context.max} requests per minute. Retry after ${context.after}.`),
+      new AppError(
+        'rateLimited',
+        `Rate limit exceeded: at most ${context.max} requests per minute. Retry after ${context.after}.`,
+      ),
   });
 }

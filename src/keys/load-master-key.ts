@@ -17,7 +17,10 @@ export function masterKeyFilePath(sqlitePath: string): string {
 
 function readKeyFile(path: string): MasterKey {
   const key = parseMasterKey(readFileSync(path, 'utf8'));
-  if (!key) throw new ConfigError(`The master key file ${path} does not hold a master key (32 bytes as base64 or 64 hex characters).`);
+  if (!key)
+    throw new ConfigError(
+      `The master key file ${path} does not hold a master key (32 bytes as base64 or 64 hex characters).`,
+    );
   return key;
 }
 
@@ -30,12 +33,16 @@ function readKeyFile(path: string): MasterKey {
 export function loadMasterKey(config: Pick<Config, 'databaseUrl' | 'masterKey'>): LoadedMasterKey {
   if (config.masterKey !== undefined) {
     const key = parseMasterKey(config.masterKey);
-    if (!key) throw new ConfigError('PATRON_MASTER_KEY must be 32 random bytes written as base64 or 64 hex characters (e.g. `openssl rand -base64 32`).');
+    if (!key)
+      throw new ConfigError(
+        'PATRON_MASTER_KEY must be 32 random bytes written as base64 or 64 hex characters (e.g. `openssl rand -base64 32`).',
+      );
     return { key, source: 'PATRON_MASTER_KEY' };
   }
   if (!config.databaseUrl.startsWith('sqlite:')) return { key: undefined, source: 'none (set PATRON_MASTER_KEY)' };
   const path = config.databaseUrl.slice('sqlite:'.length);
-  if (path === '' || path === ':memory:') return { key: masterKeyFromBytes(randomBytes(32)), source: 'in memory, with the database' };
+  if (path === '' || path === ':memory:')
+    return { key: masterKeyFromBytes(randomBytes(32)), source: 'in memory, with the database' };
   const file = masterKeyFilePath(path);
   try {
     statSync(file);

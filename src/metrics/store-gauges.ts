@@ -14,10 +14,22 @@ interface JobSums {
 async function jobSums(store: Store): Promise<JobSums[]> {
   const rows = await store.db
     .selectFrom('batch_jobs')
-    .select(['status', (eb) => eb.fn.countAll<number>().as('jobs'), (eb) => eb.fn.sum<number>('total_items').as('total'), (eb) => eb.fn.sum<number>('processed_items').as('processed'), (eb) => eb.fn.sum<number>('failed_items').as('failed')])
+    .select([
+      'status',
+      (eb) => eb.fn.countAll<number>().as('jobs'),
+      (eb) => eb.fn.sum<number>('total_items').as('total'),
+      (eb) => eb.fn.sum<number>('processed_items').as('processed'),
+      (eb) => eb.fn.sum<number>('failed_items').as('failed'),
+    ])
     .groupBy('status')
     .execute();
-  return rows.map((r) => ({ status: r.status, jobs: Number(r.jobs), total: Number(r.total ?? 0), processed: Number(r.processed ?? 0), failed: Number(r.failed ?? 0) }));
+  return rows.map((r) => ({
+    status: r.status,
+    jobs: Number(r.jobs),
+    total: Number(r.total ?? 0),
+    processed: Number(r.processed ?? 0),
+    failed: Number(r.failed ?? 0),
+  }));
 }
 
 /**
@@ -44,7 +56,8 @@ export function storeMetricsRegistry(store: Store): client.Registry {
         .groupBy('status')
         .execute();
       this.reset();
-      for (const status of ['pending', 'dead']) this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+      for (const status of ['pending', 'dead'])
+        this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
     },
   });
   new client.Gauge({
@@ -55,7 +68,8 @@ export function storeMetricsRegistry(store: Store): client.Registry {
     async collect() {
       const rows = await sums();
       this.reset();
-      for (const status of ['pending', 'processing', 'completed', 'failed']) this.set({ status }, rows.find((r) => r.status === status)?.jobs ?? 0);
+      for (const status of ['pending', 'processing', 'completed', 'failed'])
+        this.set({ status }, rows.find((r) => r.status === status)?.jobs ?? 0);
     },
   });
   new client.Gauge({
@@ -67,9 +81,18 @@ export function storeMetricsRegistry(store: Store): client.Registry {
       const open = (await sums()).filter((r) => r.status === 'pending' || r.status === 'processing');
       const sum = (pick: (r: JobSums) => number) => open.reduce((n, r) => n + pick(r), 0);
       this.reset();
-      this.set({ state: 'waiting' }, sum((r) => r.total - r.processed));
-      this.set({ state: 'processed' }, sum((r) => r.processed));
-      this.set({ state: 'failed' }, sum((r) => r.failed));
+      this.set(
+        { state: 'waiting' },
+        sum((r) => r.total - r.processed),
+      );
+      this.set(
+        { state: 'processed' },
+        sum((r) => r.processed),
+      );
+      this.set(
+        { state: 'failed' },
+        sum((r) => r.failed),
+      );
     },
   });
   new client.Gauge({

@@ -74,13 +74,23 @@ describe('keys', () => {
 
   test('rotating keys: the new ones work and the old ones stop at once', async () => {
     const mine = await t.newAccount();
-    assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).statusCode, 404, 'the old key in use (and cached)');
+    assert.equal(
+      (await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).statusCode,
+      404,
+      'the old key in use (and cached)',
+    );
     const rotated = await rotateAccountKeys(t.store, mine.account.id);
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).json().code, 1000);
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: rotated.keys.apiKey })).statusCode, 404);
     // New and rotated secret keys are exactly 32 ASCII characters (SPEC), usable as a 256-bit key.
-    for (const secret of [mine.secretKey, rotated.keys.secretKey]) assert.equal(Buffer.byteLength(secret, 'utf8'), 32, secret);
-    assert.equal((await inject(`${CUSTOMERS}/x/details`, { apikey: rotated.keys.apiKey, secretkey: rotated.keys.secretKey })).json().code, 7000);
+    for (const secret of [mine.secretKey, rotated.keys.secretKey])
+      assert.equal(Buffer.byteLength(secret, 'utf8'), 32, secret);
+    assert.equal(
+      (
+        await inject(`${CUSTOMERS}/x/details`, { apikey: rotated.keys.apiKey, secretkey: rotated.keys.secretKey })
+      ).json().code,
+      7000,
+    );
   });
 });
 
@@ -101,7 +111,9 @@ describe('high-security mode', async () => {
   test('with both keys it works', async () => {
     const res = await inject(`${CUSTOMERS}/hs-1`, { apikey: secure.apiKey, secretkey: secure.secretKey });
     assert.equal(res.statusCode, 200);
-    const write = await inject(CUSTOMERS, { apikey: secure.apiKey, secretkey: secure.secretKey }, 'POST', { customerId: 'hs-2' });
+    const write = await inject(CUSTOMERS, { apikey: secure.apiKey, secretkey: secure.secretKey }, 'POST', {
+      customerId: 'hs-2',
+    });
     assert.equal(write.statusCode, 200);
   });
 });
@@ -127,7 +139,11 @@ describe('account isolation', async () => {
 describe('the account cache', () => {
   test('a change made by another process (the CLI, another node) applies here within ACCOUNT_CACHE_MS', async () => {
     const other = await t.newAccount();
-    assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: other.apiKey })).statusCode, 404, 'authenticated, and now cached');
+    assert.equal(
+      (await inject(`${CUSTOMERS}/x`, { apikey: other.apiKey })).statusCode,
+      404,
+      'authenticated, and now cached',
+    );
     // Written to the store directly, as another process would: nothing tells this process.
     await updateAccount(t.store.db, other.account.id, { highSecurity: true }, new Date().toISOString());
     const changed = Date.now();

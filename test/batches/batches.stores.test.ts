@@ -11,7 +11,12 @@ import { claimJob, insertJob, recordOutcomes } from '../../src/modules/batches/b
 
 const database = await sharedTestDatabase();
 // A short lease so the kill -9 test's restarted node takes the job over without a long wait.
-const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WORKER_POLL_MS: '100', PATRON_BATCH_LEASE_MS: '2000' };
+const env = {
+  DATABASE_URL: database.url,
+  LOG_LEVEL: 'warn',
+  PATRON_WORKER_POLL_MS: '100',
+  PATRON_BATCH_LEASE_MS: '2000',
+};
 const I = '/api/v4.0/integrations';
 // The worker runs items in chunks of 200 and stores them in chunks of 500: sizes here cross both.
 const ACROSS_CHUNKS = 501;
@@ -26,7 +31,11 @@ const INTERRUPTED_BUDGET = { rateLimitBulk: 1_000 };
 
 /** How far a job got, read from the store itself (no node needs to be up). */
 async function processedInStore(jobId: unknown): Promise<number> {
-  const row = await database.store.db.selectFrom('batch_jobs').select('processed_items').where('id', '=', Number(jobId)).executeTakeFirstOrThrow();
+  const row = await database.store.db
+    .selectFrom('batch_jobs')
+    .select('processed_items')
+    .where('id', '=', Number(jobId))
+    .executeTakeFirstOrThrow();
   return Number(row.processed_items);
 }
 
@@ -50,7 +59,8 @@ function batchApi(baseUrl: string, keys: { apiKey: string; secretKey: string }) 
     },
     /** Until the node has run its first chunks (of 200): the job is under way. */
     waitUntilUnderWay(id: unknown) {
-      const processed = async () => (await http(baseUrl, 'GET', `${I}/batches/${id}/status`, auth)).body.processedItems as number;
+      const processed = async () =>
+        (await http(baseUrl, 'GET', `${I}/batches/${id}/status`, auth)).body.processedItems as number;
       return waitUntil(async () => (await processed()) >= 200, { what: `batch ${id} processed its first 200 items` });
     },
   };
@@ -84,15 +94,32 @@ describe(`customer batches (${TEST_STORE})`, () => {
     assert.equal(results[1], null);
     assert.ok(typeof results[5] === 'number');
     const errors = ended.errors as Array<{ index: number; customerId: string | null; code: number; message: string }>;
-    assert.deepEqual(errors.map((e) => [e.index, e.customerId, e.code]), [[1, 'b-bad', 3003], [3, null, 3000], [4, null, 3003]]);
+    assert.deepEqual(
+      errors.map((e) => [e.index, e.customerId, e.code]),
+      [
+        [1, 'b-bad', 3003],
+        [3, null, 3000],
+        [4, null, 3003],
+      ],
+    );
     assert.match(errors[0]!.message, /customerAttributes\.totalOrders/);
     assert.equal(((await api.details('b-1')).body.customerAttributes as Record<string, unknown>).firstName, 'One');
     assert.equal((await api.details('b-bad')).status, 404, 'the bad item wrote nothing');
-    const history = await http(node.baseUrl, 'GET', `${I}/customers/b-1/history`, { apikey: keys.apiKey, secretkey: keys.secretKey });
-    assert.deepEqual((history.body.history as Array<{ operation: string; customerId: string; requestId: string }>).map((e) => [e.operation, e.customerId, e.requestId]), [
-      ['merge', 'b-2', `batch ${submitted.body.jobId} item 2`],
-      ['batch item', 'b-1', `batch ${submitted.body.jobId} item 0`],
-    ]);
+    const history = await http(node.baseUrl, 'GET', `${I}/customers/b-1/history`, {
+      apikey: keys.apiKey,
+      secretkey: keys.secretKey,
+    });
+    assert.deepEqual(
+      (history.body.history as Array<{ operation: string; customerId: string; requestId: string }>).map((e) => [
+        e.operation,
+        e.customerId,
+        e.requestId,
+      ]),
+      [
+        ['merge', 'b-2', `batch ${submitted.body.jobId} item 2`],
+        ['batch item', 'b-1', `batch ${submitted.body.jobId} item 0`],
+      ],
+    );
   });
 
   test('more than 10,000 items, an empty list or a missing body → rejected at once, nothing stored', async () => {
@@ -107,7 +134,10 @@ describe(`customer batches (${TEST_STORE})`, () => {
 
   test('a batch larger than a chunk is processed whole, every item once', async () => {
     const api = batchApi(node.baseUrl, await newAccount());
-    const items = Array.from({ length: ACROSS_CHUNKS }, (_, i) => ({ customerId: `bulk-${i}`, customerAttributes: { totalOrders: i % 7, custom: { n: i } } }));
+    const items = Array.from({ length: ACROSS_CHUNKS }, (_, i) => ({
+      customerId: `bulk-${i}`,
+      customerAttributes: { totalOrders: i % 7, custom: { n: i } },
+    }));
     const submitted = await api.submit(items);
     assert.equal(submitted.status, 200);
     const ended = await api.waitUntilEnded(submitted.body.jobId, 120_000);
@@ -142,17 +172,37 @@ describe(`customer batches (${TEST_STORE})`, () => {
     // pending (that node's worker would process it at once).
     const slowLease = at(30_000);
     const jobId = await store.write(async ({ db: trx }) => {
-      const id = await insertJob(trx, account.id, [{ customerId: 'l-0' }, { customerId: 'l-1' }], new Date().toISOString());
-      await trx.updateTable('batch_jobs').set({ status: 'processing', claimed_until: slowLease }).where('id', '=', id).execute();
+      const id = await insertJob(
+        trx,
+        account.id,
+        [{ customerId: 'l-0' }, { customerId: 'l-1' }],
+        new Date().toISOString(),
+      );
+      await trx
+        .updateTable('batch_jobs')
+        .set({ status: 'processing', claimed_until: slowLease })
+        .where('id', '=', id)
+        .execute();
       return id;
     });
     const fastLease = at(90_000);
     const taken = await store.write(({ db: trx }) => claimJob(trx, dialect, at(31_000), fastLease));
     assert.equal(taken?.id, jobId, 'another node takes the lapsed job over');
-    const outcomes = [{ idx: 0, gameballId: 1, errorCode: null, errorMessage: null }, { idx: 1, gameballId: null, errorCode: 3003, errorMessage: 'x' }];
+    const outcomes = [
+      { idx: 0, gameballId: 1, errorCode: null, errorMessage: null },
+      { idx: 1, gameballId: null, errorCode: 3003, errorMessage: 'x' },
+    ];
     assert.equal(await recordOutcomes(db, jobId, outcomes, fastLease, at(60_000), new Date().toISOString()), true);
-    assert.equal(await recordOutcomes(db, jobId, outcomes, slowLease, at(60_000), new Date().toISOString()), false, 'the slow node learns it lost the job');
-    const job = await db.selectFrom('batch_jobs').select(['processed_items', 'failed_items']).where('id', '=', jobId).executeTakeFirstOrThrow();
+    assert.equal(
+      await recordOutcomes(db, jobId, outcomes, slowLease, at(60_000), new Date().toISOString()),
+      false,
+      'the slow node learns it lost the job',
+    );
+    const job = await db
+      .selectFrom('batch_jobs')
+      .select(['processed_items', 'failed_items'])
+      .where('id', '=', jobId)
+      .executeTakeFirstOrThrow();
     assert.deepEqual([Number(job.processed_items), Number(job.failed_items)], [2, 1]);
   });
 
@@ -179,7 +229,11 @@ describe(`customer batches (${TEST_STORE})`, () => {
     assert.equal(await leaving.stop('SIGTERM'), 0);
     assert.ok(Date.now() - started < 5000, `shutdown took ${Date.now() - started} ms`);
     assert.ok((await processedInStore(submitted.body.jobId)) < INTERRUPTED, 'the node left with work undone');
-    const job = await database.store.db.selectFrom('batch_jobs').select('claimed_until').where('id', '=', Number(submitted.body.jobId)).executeTakeFirstOrThrow();
+    const job = await database.store.db
+      .selectFrom('batch_jobs')
+      .select('claimed_until')
+      .where('id', '=', Number(submitted.body.jobId))
+      .executeTakeFirstOrThrow();
     assert.equal(job.claimed_until, null, 'handed back, not left claimed until its lease runs out');
     const taker = await startNode(env);
     const ended = await batchApi(taker.baseUrl, keys).waitUntilEnded(submitted.body.jobId, 30_000);
@@ -192,7 +246,9 @@ describe(`customer batches (${TEST_STORE})`, () => {
     const keys = await newAccount(INTERRUPTED_BUDGET);
     const doomed = await startServe(env);
     const api = batchApi(doomed.baseUrl, keys);
-    const submitted = await api.submit(Array.from({ length: INTERRUPTED }, (_, i) => ({ customerId: `r-${i}`, customerAttributes: { totalOrders: 1 } })));
+    const submitted = await api.submit(
+      Array.from({ length: INTERRUPTED }, (_, i) => ({ customerId: `r-${i}`, customerAttributes: { totalOrders: 1 } })),
+    );
     // Let it start, then kill the process (and the other node, so nobody takes over early).
     await api.waitUntilUnderWay(submitted.body.jobId);
     await doomed.stop('SIGKILL');

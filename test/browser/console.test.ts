@@ -22,18 +22,35 @@ const SCREENSHOTS = process.env.PATRON_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 
 const database = await sharedTestDatabase();
 const receiver = await startReceiver();
 const browser = await sharedBrowser();
-const node = await startNode({ DATABASE_URL: database.url, PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_ALLOW_PRIVATE: 'true', PATRON_WEBHOOK_RETRY_DELAYS: '1' });
+const node = await startNode({
+  DATABASE_URL: database.url,
+  PATRON_WORKER_POLL_MS: '100',
+  PATRON_WEBHOOK_ALLOW_PRIVATE: 'true',
+  PATRON_WEBHOOK_RETRY_DELAYS: '1',
+});
 
 const account = await database.newAccount({ mergeBy: 'email' }, 'console');
 await database.subscribe(account.id, receiver.url, ['customer.profile.updated']);
 const upsert = (body: object) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, body);
-const details = async (customerId: string) => (await http(node.baseUrl, 'GET', `${CUSTOMERS}/${customerId}/details`, { apikey: account.apiKey, secretkey: account.secretKey })).body;
-await upsert({ customerId: 'con-ann', email: 'ann@shop.io', customerAttributes: { displayName: 'Ann Lee', city: 'Cairo' } });
+const details = async (customerId: string) =>
+  (
+    await http(node.baseUrl, 'GET', `${CUSTOMERS}/${customerId}/details`, {
+      apikey: account.apiKey,
+      secretkey: account.secretKey,
+    })
+  ).body;
+await upsert({
+  customerId: 'con-ann',
+  email: 'ann@shop.io',
+  customerAttributes: { displayName: 'Ann Lee', city: 'Cairo' },
+});
 await upsert({ customerId: 'con-ann-pos', email: 'ANN@shop.io', customerAttributes: { firstName: 'Ann' } });
 await upsert({ customerId: 'con-bob', email: 'bob@shop.io', customerAttributes: { displayName: 'Bob' } });
 
 async function link(role: 'viewer' | 'editor'): Promise<string> {
-  const res = await runCli(['console', 'link', '--account', account.id, '--role', role, '--base-url', node.baseUrl], { DATABASE_URL: database.url });
+  const res = await runCli(['console', 'link', '--account', account.id, '--role', role, '--base-url', node.baseUrl], {
+    DATABASE_URL: database.url,
+  });
   assert.equal(res.code, 0, res.stderr);
   return res.stdout.split('\n')[0]!;
 }
@@ -42,10 +59,18 @@ async function link(role: 'viewer' | 'editor'): Promise<string> {
 async function accessible(page: Page, what: string): Promise<void> {
   await page.addScriptTag({ path: AXE });
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+    const result = await (
+      window as unknown as {
+        axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> };
+      }
+    ).axe.run();
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
   });
-  assert.deepEqual(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), [], `${what}: ${JSON.stringify(violations)}`);
+  assert.deepEqual(
+    violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    [],
+    `${what}: ${JSON.stringify(violations)}`,
+  );
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -64,7 +89,10 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await page.goto(await link('editor'));
     assert.equal(new URL(page.url()).pathname, '/console');
     const [cookie] = await context.cookies();
-    assert.deepEqual([cookie!.name, cookie!.httpOnly, cookie!.sameSite, cookie!.path], ['patron_console', true, 'Strict', '/console']);
+    assert.deepEqual(
+      [cookie!.name, cookie!.httpOnly, cookie!.sameSite, cookie!.path],
+      ['patron_console', true, 'Strict', '/console'],
+    );
     await accessible(page, 'search page');
 
     await page.getByLabel(/customerId \(or its beginning\)/).fill('con-');
@@ -79,10 +107,25 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await page.getByLabel('City').fill('Luxor');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
-    assert.equal(((await details('con-ann')) as { customerAttributes: { city: string } }).customerAttributes.city, 'Luxor');
-    const history = (await http(node.baseUrl, 'GET', `${CUSTOMERS}/con-ann/history?limit=1`, { apikey: account.apiKey, secretkey: account.secretKey })).body as { history: Array<{ requestId: string; changes: Array<{ field: string }> }> };
-    assert.match(history.history[0]!.requestId, /^console editor session [0-9a-f]{8}$/, 'the change is recorded with the console role and session');
-    assert.deepEqual(history.history[0]!.changes.map((c) => c.field), ['customerAttributes.city']);
+    assert.equal(
+      ((await details('con-ann')) as { customerAttributes: { city: string } }).customerAttributes.city,
+      'Luxor',
+    );
+    const history = (
+      await http(node.baseUrl, 'GET', `${CUSTOMERS}/con-ann/history?limit=1`, {
+        apikey: account.apiKey,
+        secretkey: account.secretKey,
+      })
+    ).body as { history: Array<{ requestId: string; changes: Array<{ field: string }> }> };
+    assert.match(
+      history.history[0]!.requestId,
+      /^console editor session [0-9a-f]{8}$/,
+      'the change is recorded with the console role and session',
+    );
+    assert.deepEqual(
+      history.history[0]!.changes.map((c) => c.field),
+      ['customerAttributes.city'],
+    );
 
     const emailBefore = ((await details('con-ann')) as { email: string }).email;
     await page.getByLabel('Email').fill('not an email');
@@ -95,18 +138,34 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await accessible(page, 'customer page with a refusal');
     await shot(page, 'customer');
 
-    await waitUntil(async () => receiver.received.some((r) => r.body.customer_id === 'con-ann' && JSON.stringify(r.body).includes('Luxor')), { what: 'the edit reached the webhook receiver' });
+    await waitUntil(
+      async () =>
+        receiver.received.some((r) => r.body.customer_id === 'con-ann' && JSON.stringify(r.body).includes('Luxor')),
+      { what: 'the edit reached the webhook receiver' },
+    );
     await page.reload();
     const before = receiver.received.length;
-    await page.getByRole('button', { name: /^Replay delivery \d+$/ }).last().click();
-    await page.getByRole('status').filter({ hasText: /queued again/ }).waitFor();
+    await page
+      .getByRole('button', { name: /^Replay delivery \d+$/ })
+      .last()
+      .click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /queued again/ })
+      .waitFor();
     await waitUntil(async () => receiver.received.length > before, { what: 'the replayed delivery arrived again' });
 
     await page.getByLabel('customerId to detach into a profile of its own').selectOption('con-ann-pos');
     await page.getByLabel(/I understand this splits/).check();
     await page.getByRole('button', { name: 'Unmerge' }).click();
-    await page.getByRole('status').filter({ hasText: /Unmerged: con-ann-pos now has a profile of its own/ }).waitFor();
-    assert.notEqual(((await details('con-ann-pos')) as { gameballId: number }).gameballId, ((await details('con-ann')) as { gameballId: number }).gameballId);
+    await page
+      .getByRole('status')
+      .filter({ hasText: /Unmerged: con-ann-pos now has a profile of its own/ })
+      .waitFor();
+    assert.notEqual(
+      ((await details('con-ann-pos')) as { gameballId: number }).gameballId,
+      ((await details('con-ann')) as { gameballId: number }).gameballId,
+    );
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You are signed out.').waitFor();
@@ -126,11 +185,18 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     assert.equal(await page.getByRole('button', { name: 'Save changes' }).count(), 0);
     await accessible(page, 'customer page, viewer');
     const csrf = await page.locator('input[name=csrf]').first().getAttribute('value');
-    const posted = await page.request.post(`${node.baseUrl}/console/customers/con-bob/attributes`, { form: { csrf: csrf!, 'customerAttributes.city': 'Aswan' } });
+    const posted = await page.request.post(`${node.baseUrl}/console/customers/con-bob/attributes`, {
+      form: { csrf: csrf!, 'customerAttributes.city': 'Aswan' },
+    });
     assert.equal(posted.status(), 403);
-    const deleted = await page.request.post(`${node.baseUrl}/console/customers/con-bob/delete`, { form: { csrf: csrf!, confirm: 'yes' } });
+    const deleted = await page.request.post(`${node.baseUrl}/console/customers/con-bob/delete`, {
+      form: { csrf: csrf!, confirm: 'yes' },
+    });
     assert.equal(deleted.status(), 403);
-    assert.equal(((await details('con-bob')) as { customerAttributes: { city?: string } }).customerAttributes.city, undefined);
+    assert.equal(
+      ((await details('con-bob')) as { customerAttributes: { city?: string } }).customerAttributes.city,
+      undefined,
+    );
     await context.close();
   });
 
@@ -139,9 +205,14 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     const page = await context.newPage();
     const url = await link('editor');
     await page.goto(url);
-    const forged = await page.request.post(`${node.baseUrl}/console/customers/con-bob/attributes`, { form: { csrf: 'forged', 'customerAttributes.city': 'Aswan' } });
+    const forged = await page.request.post(`${node.baseUrl}/console/customers/con-bob/attributes`, {
+      form: { csrf: 'forged', 'customerAttributes.city': 'Aswan' },
+    });
     assert.equal(forged.status(), 403);
-    assert.equal(((await details('con-bob')) as { customerAttributes: { city?: string } }).customerAttributes.city, undefined);
+    assert.equal(
+      ((await details('con-bob')) as { customerAttributes: { city?: string } }).customerAttributes.city,
+      undefined,
+    );
     const other = await browser.newContext();
     const second = await (await other.newPage()).goto(url);
     assert.equal(second!.status(), 401);
@@ -156,10 +227,25 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     // shows, in RateLimit-Limit, when the node's account cache has the settings.
     await changeAccount(database.store, account.id, { rateLimitBulk: 20, rateLimitReads: 100_000 });
     try {
-      const items = Array.from({ length: 600 }, (_, i) => (i === 7 || i === 250 ? { customerId: `bad-${i}`, email: 'not an email' } : { customerId: `job-${i}`, email: `job-${i}@shop.io` }));
-      const readLimit = async () => (await http(node.baseUrl, 'GET', `${CUSTOMERS}/con-bob`, { apikey: account.apiKey })).headers['ratelimit-limit'];
-      await waitUntil(async () => (await readLimit()) !== undefined, { what: "the node's account cache has the bulk budget" });
-      const submitted = await http(node.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', { apikey: account.apiKey, secretkey: account.secretKey }, { body: items });
+      const items = Array.from({ length: 600 }, (_, i) =>
+        i === 7 || i === 250
+          ? { customerId: `bad-${i}`, email: 'not an email' }
+          : { customerId: `job-${i}`, email: `job-${i}@shop.io` },
+      );
+      const readLimit = async () =>
+        (await http(node.baseUrl, 'GET', `${CUSTOMERS}/con-bob`, { apikey: account.apiKey })).headers[
+          'ratelimit-limit'
+        ];
+      await waitUntil(async () => (await readLimit()) !== undefined, {
+        what: "the node's account cache has the bulk budget",
+      });
+      const submitted = await http(
+        node.baseUrl,
+        'POST',
+        '/api/v4.0/integrations/batch/customers',
+        { apikey: account.apiKey, secretkey: account.secretKey },
+        { body: items },
+      );
       assert.equal(submitted.status, 200);
       const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
       const page = await context.newPage();
@@ -173,13 +259,21 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
       assert.ok(first < 600, 'the job is still running when its page opens');
       await accessible(page, 'batch page, running');
       await changeAccount(database.store, account.id, { rateLimitBulk: 60 });
-      await page.waitForFunction((start) => Number(document.querySelector('progress')?.value) > start, first, { timeout: 30_000 });
+      await page.waitForFunction((start) => Number(document.querySelector('progress')?.value) > start, first, {
+        timeout: 30_000,
+      });
       await shot(page, 'batch');
       await changeAccount(database.store, account.id, { rateLimitBulk: 0 }); // the rest at full speed
       // When the job ends the page reloads and lists every failed item.
       await page.locator('[data-field=status]', { hasText: 'completed' }).waitFor({ timeout: 40_000 });
       const rows = await page.locator('tbody tr').allInnerTexts();
-      assert.deepEqual(rows.map((r) => r.split('\t').slice(0, 3)), [['7', 'bad-7', '3003'], ['250', 'bad-250', '3003']]);
+      assert.deepEqual(
+        rows.map((r) => r.split('\t').slice(0, 3)),
+        [
+          ['7', 'bad-7', '3003'],
+          ['250', 'bad-250', '3003'],
+        ],
+      );
       await accessible(page, 'batch page, ended');
       await context.close();
     } finally {
@@ -215,8 +309,13 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await shot(page, 'webhooks');
     accept = true;
     await page.getByRole('button', { name: `Replay delivery ${deadId}`, exact: true }).click();
-    await page.getByRole('status').filter({ hasText: /queued again/ }).waitFor();
-    await waitUntil(async () => failing.received.some((r) => r.body.customer_id === 'con-dead'), { what: 'the replayed delivery arrived' });
+    await page
+      .getByRole('status')
+      .filter({ hasText: /queued again/ })
+      .waitFor();
+    await waitUntil(async () => failing.received.some((r) => r.body.customer_id === 'con-dead'), {
+      what: 'the replayed delivery arrived',
+    });
     await removeSubscription(database.store, sub.id);
     await context.close();
   });

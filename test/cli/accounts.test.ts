@@ -13,7 +13,22 @@ const env = { DATABASE_URL: database.url, LOG_LEVEL: 'info' };
 describe('patron accounts and settings', () => {
   test('accounts create --json prints one JSON object with the keys and settings', async () => {
     const res = await runCli(
-      ['accounts', 'create', '--name', 'Shop', '--merge-by', 'mobile', '--default-country', 'eg', '--referral-link-base', 'https://s.io/r', '--referral-completion', 'signup', '--high-security', '--json'],
+      [
+        'accounts',
+        'create',
+        '--name',
+        'Shop',
+        '--merge-by',
+        'mobile',
+        '--default-country',
+        'eg',
+        '--referral-link-base',
+        'https://s.io/r',
+        '--referral-completion',
+        'signup',
+        '--high-security',
+        '--json',
+      ],
       env,
     );
     assert.equal(res.code, 0, res.stderr);
@@ -31,7 +46,10 @@ describe('patron accounts and settings', () => {
     // One after the other: in one process, two embedded-store connections must not wait on each other's write.
     const list = await runCli(['accounts', 'list'], env);
     const show = await runCli(['accounts', 'show', account.id, '--json'], env);
-    const update = await runCli(['accounts', 'update', account.id, '--merge-by', 'email', '--no-high-security', '--json'], env);
+    const update = await runCli(
+      ['accounts', 'update', account.id, '--merge-by', 'email', '--no-high-security', '--json'],
+      env,
+    );
     const rotated = await runCli(['accounts', 'rotate-keys', account.id, '--json'], env);
     const server = await startNode(env);
     assert.match(list.stdout, new RegExp(account.id));
@@ -75,5 +93,4 @@ describe('patron accounts and settings', () => {
     assert.notEqual(badMerge.code, 0);
     assert.match(badMerge.stderr, /merge-by/);
   });
-
 });

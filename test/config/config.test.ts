@@ -16,7 +16,10 @@ describe('configuration', () => {
   });
 
   test('environment, then flags over it', () => {
-    const config = loadConfig({ PORT: '9000', DATABASE_URL: 'postgres://u@h/db', LOG_LEVEL: 'debug' }, { PORT: '9100' });
+    const config = loadConfig(
+      { PORT: '9000', DATABASE_URL: 'postgres://u@h/db', LOG_LEVEL: 'debug' },
+      { PORT: '9100' },
+    );
     assert.equal(config.port, 9100);
     assert.equal(config.databaseUrl, 'postgres://u@h/db');
     assert.equal(config.logLevel, 'debug');
@@ -34,6 +37,10 @@ describe('configuration', () => {
       [{ PATRON_HISTORY_RETENTION_DAYS: '-1' }, /PATRON_HISTORY_RETENTION_DAYS/],
       [{ PATRON_HISTORY_RETENTION_DAYS: '36501' }, /PATRON_HISTORY_RETENTION_DAYS/],
     ];
-    for (const [env, message] of cases) assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ConfigError && message.test(e.message));
+    for (const [env, message] of cases)
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ConfigError && message.test(e.message),
+      );
   });
 });

@@ -13,7 +13,12 @@ describe(`console search (${TEST_STORE})`, () => {
   test('finds by customerId or its beginning, gameballId, referral code, email beginning (any case) and mobile; one account only', async () => {
     const keys = await t.newAccount();
     const api = client(t.app, keys);
-    await api.upsert({ customerId: 'shop-1001', email: 'Maria.Gomez@Shop.io', mobile: '+201001112223', customerAttributes: { displayName: 'Maria' } });
+    await api.upsert({
+      customerId: 'shop-1001',
+      email: 'Maria.Gomez@Shop.io',
+      mobile: '+201001112223',
+      customerAttributes: { displayName: 'Maria' },
+    });
     await api.upsert({ customerId: 'shop-1002', email: 'mario@shop.io' });
     await api.upsert({ customerId: 'pos-77', email: 'zed@else.io' });
     const other = client(t.app, await t.newAccount());
@@ -34,9 +39,13 @@ describe(`console search (${TEST_STORE})`, () => {
   });
 
   test('the email and mobile searches go by their indexes, never through other profiles', async () => {
-    const email = "select gameball_id from profiles where account_id = 'a' and lower(email) >= 'mar' and lower(email) < 'mas'";
+    const email =
+      "select gameball_id from profiles where account_id = 'a' and lower(email) >= 'mar' and lower(email) < 'mas'";
     const mobile = "select gameball_id from profiles where account_id = 'a' and mobile = '+2010'";
-    for (const [statement, index] of [[email, 'profiles_email_search'], [mobile, 'profiles_mobile_search']] as const) {
+    for (const [statement, index] of [
+      [email, 'profiles_email_search'],
+      [mobile, 'profiles_mobile_search'],
+    ] as const) {
       const plan = await queryPlan(t.store, TEST_STORE, statement);
       assert.match(plan, new RegExp(index), plan);
       assert.doesNotMatch(plan, TEST_STORE === 'sqlite' ? /SCAN profiles\b(?! USING)/ : /Seq Scan on profiles/, plan);

@@ -17,11 +17,29 @@ const full = {
   deviceToken: 'tok',
   osType: 'ios',
   customerAttributes: {
-    displayName: 'Conf', firstName: 'C', lastName: 'F', email: 'conf@x.io', gender: 'M', mobile: '+201001234567',
-    dateOfBirth: '1990-01-01', joinDate: '2024-01-01', country: 'EG', city: 'Cairo', zip: '1', preferredLanguage: 'en',
-    source: 'web', utms: [{ utm_source: 'google' }], devices: [{ os: 'ios' }], paymentMethods: ['visa'],
-    totalSpent: 10, lastOrderDate: '2024-02-01T00:00:00Z', totalOrders: 1, avgOrderAmount: 10, channel: 'web',
-    custom: { a: 1, b: 'two' }, extraKey: { nested: true },
+    displayName: 'Conf',
+    firstName: 'C',
+    lastName: 'F',
+    email: 'conf@x.io',
+    gender: 'M',
+    mobile: '+201001234567',
+    dateOfBirth: '1990-01-01',
+    joinDate: '2024-01-01',
+    country: 'EG',
+    city: 'Cairo',
+    zip: '1',
+    preferredLanguage: 'en',
+    source: 'web',
+    utms: [{ utm_source: 'google' }],
+    devices: [{ os: 'ios' }],
+    paymentMethods: ['visa'],
+    totalSpent: 10,
+    lastOrderDate: '2024-02-01T00:00:00Z',
+    totalOrders: 1,
+    avgOrderAmount: 10,
+    channel: 'web',
+    custom: { a: 1, b: 'two' },
+    extraKey: { nested: true },
   },
   guest: false,
 };
@@ -71,7 +89,13 @@ describe('answers conform to the published reference schemas', () => {
     ];
     for (const [path, method, url, body] of operations) {
       const needsSecret = 'secretKey' in reference.paths[path]![method]!.security![0]!;
-      const res = await http(server.baseUrl, method.toUpperCase() as 'GET' | 'POST', url, { apikey: keys.apiKey }, body);
+      const res = await http(
+        server.baseUrl,
+        method.toUpperCase() as 'GET' | 'POST',
+        url,
+        { apikey: keys.apiKey },
+        body,
+      );
       if (needsSecret) assert.equal(res.body.code, 1001, `${method} ${path} without secretkey`);
       else assert.equal(res.status, 200, `${method} ${path} with apikey only`);
     }

@@ -8,21 +8,41 @@ const keys = await t.newAccount({ mergeBy: 'email' });
 const api = client(t.app, keys);
 const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
 const del = (id: string, form: 'DELETE' | 'POST' = 'DELETE') =>
-  t.app.inject(form === 'DELETE' ? { method: 'DELETE', url: `${CUSTOMERS}/${id}`, headers: auth } : { method: 'POST', url: `${CUSTOMERS}/${id}/delete`, headers: auth });
-const activate = (id: string, payload: unknown) => t.app.inject({ method: 'PUT', url: `${CUSTOMERS}/${id}/activate`, headers: auth, payload: payload as object });
+  t.app.inject(
+    form === 'DELETE'
+      ? { method: 'DELETE', url: `${CUSTOMERS}/${id}`, headers: auth }
+      : { method: 'POST', url: `${CUSTOMERS}/${id}/delete`, headers: auth },
+  );
+const activate = (id: string, payload: unknown) =>
+  t.app.inject({ method: 'PUT', url: `${CUSTOMERS}/${id}/activate`, headers: auth, payload: payload as object });
 const validate = (code: string) =>
-  t.app.inject({ method: 'GET', url: `/api/v4.0/integrations/referrals/validate?referrerCode=${code}`, headers: { apikey: keys.apiKey } });
+  t.app.inject({
+    method: 'GET',
+    url: `/api/v4.0/integrations/referrals/validate?referrerCode=${code}`,
+    headers: { apikey: keys.apiKey },
+  });
 
 describe('DELETE /customers/{id} and POST /customers/{id}/delete', () => {
   test('removes the profile with every merged customerId, reached through any of them', async () => {
-    const created = (await api.upsert({ customerId: 'del-web', email: 'del@x.io', deviceToken: 'tok', customerAttributes: { firstName: 'Del' } })).json();
+    const created = (
+      await api.upsert({
+        customerId: 'del-web',
+        email: 'del@x.io',
+        deviceToken: 'tok',
+        customerAttributes: { firstName: 'Del' },
+      })
+    ).json();
     await api.upsert({ customerId: 'del-pos', email: 'DEL@x.io' });
     await t.app.inject({ method: 'POST', url: `${CUSTOMERS}/del-web/tags`, headers: auth, payload: { tags: 'vip' } });
     const res = await del('del-pos');
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().success, true);
     for (const id of ['del-web', 'del-pos']) assert.equal((await api.get(id)).statusCode, 404);
-    const rows = await t.store.db.selectFrom('profiles').selectAll().where('gameball_id', '=', created.gameballId).execute();
+    const rows = await t.store.db
+      .selectFrom('profiles')
+      .selectAll()
+      .where('gameball_id', '=', created.gameballId)
+      .execute();
     assert.equal(rows.length, 0, 'no PII, devices or tags remain');
     // The email is free again and the new profile gets a new gameballId.
     const again = (await api.upsert({ customerId: 'del-web', email: 'del@x.io' })).json();
@@ -41,7 +61,11 @@ describe('DELETE /customers/{id} and POST /customers/{id}/delete', () => {
     assert.equal((await validate(code)).json().isValid, true);
     await del('del-ref');
     assert.equal((await validate(code)).json().isValid, false);
-    const retired = await t.store.db.selectFrom('retired_referral_codes').selectAll().where('code', '=', code).execute();
+    const retired = await t.store.db
+      .selectFrom('retired_referral_codes')
+      .selectAll()
+      .where('code', '=', code)
+      .execute();
     assert.equal(retired.length, 1);
   });
 
@@ -64,13 +88,21 @@ describe('DELETE /customers/{id} and POST /customers/{id}/delete', () => {
     const res = await del('nobody');
     assert.equal(res.statusCode, 404);
     assert.equal(res.json().code, 7000);
-    const noSecret = await t.app.inject({ method: 'DELETE', url: `${CUSTOMERS}/nobody`, headers: { apikey: keys.apiKey } });
+    const noSecret = await t.app.inject({
+      method: 'DELETE',
+      url: `${CUSTOMERS}/nobody`,
+      headers: { apikey: keys.apiKey },
+    });
     assert.equal(noSecret.json().code, 1001);
   });
 
   test('a DELETE with Content-Type: application/json and no body is fine', async () => {
     await api.upsert({ customerId: 'del-ct', email: 'ct@x.io' });
-    const res = await t.app.inject({ method: 'DELETE', url: `${CUSTOMERS}/del-ct`, headers: { ...auth, 'content-type': 'application/json' } });
+    const res = await t.app.inject({
+      method: 'DELETE',
+      url: `${CUSTOMERS}/del-ct`,
+      headers: { ...auth, 'content-type': 'application/json' },
+    });
     assert.equal(res.statusCode, 200);
     assert.equal((await api.get('del-ct')).json().code, 7000, 'the customer is gone');
   });
@@ -79,10 +111,22 @@ describe('DELETE /customers/{id} and POST /customers/{id}/delete', () => {
 describe('PUT /customers/{id}/activate', () => {
   test('opts out and in, telling whether the state changed; idempotent', async () => {
     await api.upsert({ customerId: 'act', email: 'act@x.io' });
-    assert.deepEqual((await activate('act', { isActive: false })).json(), { customerId: 'act', isActive: false, stateChanged: true });
-    assert.deepEqual((await activate('act', { isActive: false })).json(), { customerId: 'act', isActive: false, stateChanged: false });
+    assert.deepEqual((await activate('act', { isActive: false })).json(), {
+      customerId: 'act',
+      isActive: false,
+      stateChanged: true,
+    });
+    assert.deepEqual((await activate('act', { isActive: false })).json(), {
+      customerId: 'act',
+      isActive: false,
+      stateChanged: false,
+    });
     assert.equal((await api.get('act')).json().isActive, false);
-    assert.deepEqual((await activate('act', { isActive: true })).json(), { customerId: 'act', isActive: true, stateChanged: true });
+    assert.deepEqual((await activate('act', { isActive: true })).json(), {
+      customerId: 'act',
+      isActive: true,
+      stateChanged: true,
+    });
   });
 
   test('an inactive customer stays readable and updatable; its code does not validate or refer', async () => {

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildTestApp, CUSTOMERS } from '../helpers/app.js';
 import { client } from '../helpers/client.js';
-import { HASH_WINDOW_SECONDS, issueCustomerHash, verifyCustomerHash } from '../../src/modules/customers/customer-hash.js';
+import {
+  HASH_WINDOW_SECONDS,
+  issueCustomerHash,
+  verifyCustomerHash,
+} from '../../src/modules/customers/customer-hash.js';
 
 const t = await buildTestApp();
 const keys = await t.newAccount();
@@ -12,7 +16,8 @@ await api.upsert({ customerId: 'h-1' });
 await api.upsert({ customerId: 'h-2' });
 
 const hashOf = (id: string) => t.app.inject({ method: 'GET', url: `${CUSTOMERS}/${id}/hash`, headers: auth });
-const verify = (id: string, hash: unknown) => t.app.inject({ method: 'POST', url: `${CUSTOMERS}/${id}/hash/verify`, headers: auth, payload: { hash } as object });
+const verify = (id: string, hash: unknown) =>
+  t.app.inject({ method: 'POST', url: `${CUSTOMERS}/${id}/hash/verify`, headers: auth, payload: { hash } as object });
 
 describe('GET /customers/{id}/hash and POST …/hash/verify', () => {
   test('a hash of at least 16 characters, stable within its window, that verifies for its customer only', async () => {
@@ -26,7 +31,11 @@ describe('GET /customers/{id}/hash and POST …/hash/verify', () => {
   });
 
   test('needs the secretkey; unknown customer → 404', async () => {
-    assert.equal((await t.app.inject({ method: 'GET', url: `${CUSTOMERS}/h-1/hash`, headers: { apikey: keys.apiKey } })).json().code, 1001);
+    assert.equal(
+      (await t.app.inject({ method: 'GET', url: `${CUSTOMERS}/h-1/hash`, headers: { apikey: keys.apiKey } })).json()
+        .code,
+      1001,
+    );
     assert.equal((await hashOf('nobody')).statusCode, 404);
   });
 

@@ -91,7 +91,11 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
     assert.equal(details.deviceToken, 'hms-token-1');
     assert.equal(details.osType, 'Android');
 
-    const ios = await post(keys.apiKey, { lang: 'en', 'x-gb-agent': 'GB/iOS/3.2.2' }, { customerId: 'ios-1', deviceToken: 'fcm-1', pushServiceProvider: 'Firebase', osType: 'iOS' });
+    const ios = await post(
+      keys.apiKey,
+      { lang: 'en', 'x-gb-agent': 'GB/iOS/3.2.2' },
+      { customerId: 'ios-1', deviceToken: 'fcm-1', pushServiceProvider: 'Firebase', osType: 'iOS' },
+    );
     assert.equal(ios.statusCode, 200, await ios.body.text());
     assert.equal((await api.details('ios-1')).json().pushProvider, 'Firebase');
   });
@@ -101,18 +105,27 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
     const api = client(server.baseUrl, keys);
     await api.upsert({ customerId: 'rn-referrer' });
     const code = (await api.get('rn-referrer')).json().referralCode as string;
-    const res = await post(keys.apiKey, { OS: 'android', SDKVersion: '3.1.2', 'X-GB-Agent': 'GB/ReactNative/3.1.2' }, {
-      customerId: 'rn-friend',
-      referralCode: code.toLowerCase(),
-      isGuest: false,
-      pushProvider: 'Firebase',
-      deviceToken: 'fcm-rn',
-    });
+    const res = await post(
+      keys.apiKey,
+      { OS: 'android', SDKVersion: '3.1.2', 'X-GB-Agent': 'GB/ReactNative/3.1.2' },
+      {
+        customerId: 'rn-friend',
+        referralCode: code.toLowerCase(),
+        isGuest: false,
+        pushProvider: 'Firebase',
+        deviceToken: 'fcm-rn',
+      },
+    );
     assert.equal(res.statusCode, 200, await res.body.text());
     assert.equal((await api.get('rn-friend')).json().isReferred, true);
-    const referrals = await request(`${server.baseUrl}${CUSTOMERS}/rn-referrer/referrals`, { headers: { apikey: keys.apiKey, secretkey: keys.secretKey } });
+    const referrals = await request(`${server.baseUrl}${CUSTOMERS}/rn-referrer/referrals`, {
+      headers: { apikey: keys.apiKey, secretkey: keys.secretKey },
+    });
     const listed = (await referrals.body.json()) as { referredFriends: Array<{ customerId?: string; status: string }> };
-    assert.deepEqual(listed.referredFriends.map((f) => [f.customerId, f.status]), [['rn-friend', 'Active']]);
+    assert.deepEqual(
+      listed.referredFriends.map((f) => [f.customerId, f.status]),
+      [['rn-friend', 'Active']],
+    );
   });
 
   test('an alias and its field may both be sent when they agree; when they differ → 422 naming the alias, nothing written', async () => {
@@ -121,12 +134,26 @@ describe('field names of the official SDKs (compatibility aliases)', () => {
     await api.upsert({ customerId: 'referrer-2' });
     const code = (await api.get('referrer-2')).json().referralCode as string;
 
-    const agree = await post(keys.apiKey, {}, { customerId: 'both-ok', referrerCode: code, referralCode: ` ${code.toLowerCase()} `, deviceToken: 't', pushProvider: 'Huawei', pushServiceProvider: 'Huawei' });
+    const agree = await post(
+      keys.apiKey,
+      {},
+      {
+        customerId: 'both-ok',
+        referrerCode: code,
+        referralCode: ` ${code.toLowerCase()} `,
+        deviceToken: 't',
+        pushProvider: 'Huawei',
+        pushServiceProvider: 'Huawei',
+      },
+    );
     assert.equal(agree.statusCode, 200, await agree.body.text());
     assert.equal((await api.details('both-ok')).json().pushProvider, 'Huawei');
 
     for (const [alias, body] of [
-      ['pushServiceProvider', { customerId: 'clash-1', deviceToken: 't', pushProvider: 'Firebase', pushServiceProvider: 'Huawei' }],
+      [
+        'pushServiceProvider',
+        { customerId: 'clash-1', deviceToken: 't', pushProvider: 'Firebase', pushServiceProvider: 'Huawei' },
+      ],
       ['referralCode', { customerId: 'clash-2', referrerCode: code, referralCode: 'SOMEONE9' }],
     ] as const) {
       const res = await post(keys.apiKey, {}, body);

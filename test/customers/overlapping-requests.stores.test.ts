@@ -12,9 +12,14 @@ describe('overlapping requests over HTTP end as some serial order would', () => 
   test('100 updates of one customerId, each setting its own custom key → all 200, one profile, 100 keys', async () => {
     const api = client(server.baseUrl, await server.newAccount());
     const answers = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => api.upsert({ customerId: 'hot', customerAttributes: { custom: { [`key${i}`]: i } } })),
+      Array.from({ length: 100 }, (_, i) =>
+        api.upsert({ customerId: 'hot', customerAttributes: { custom: { [`key${i}`]: i } } }),
+      ),
     );
-    assert.deepEqual(answers.map((a) => a.statusCode), Array(100).fill(200));
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      Array(100).fill(200),
+    );
     assert.equal(new Set(answers.map((a) => a.json().gameballId)).size, 1);
     const custom = ((await api.details('hot')).json().customerAttributes as { custom: Record<string, number> }).custom;
     assert.equal(Object.keys(custom).length, 100);
@@ -25,13 +30,22 @@ describe('overlapping requests over HTTP end as some serial order would', () => 
     const keys = await server.newAccount({ mergeBy: 'email' });
     const api = client(server.baseUrl, keys);
     const answers = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => api.upsert({ customerId: `channel-${i}`, email: i % 2 ? 'One@Shop.io' : 'one@shop.io ' })),
+      Array.from({ length: 100 }, (_, i) =>
+        api.upsert({ customerId: `channel-${i}`, email: i % 2 ? 'One@Shop.io' : 'one@shop.io ' }),
+      ),
     );
-    assert.deepEqual(answers.map((a) => a.statusCode), Array(100).fill(200));
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      Array(100).fill(200),
+    );
     assert.equal(new Set(answers.map((a) => a.json().gameballId)).size, 1);
     const details = (await api.details('channel-0')).json();
     assert.equal((details.mergedCustomerIds as string[]).length, 100);
-    const profiles = await server.store.db.selectFrom('profiles').select('gameball_id').where('account_id', '=', keys.account.id).execute();
+    const profiles = await server.store.db
+      .selectFrom('profiles')
+      .select('gameball_id')
+      .where('account_id', '=', keys.account.id)
+      .execute();
     assert.equal(profiles.length, 1);
   });
 
@@ -41,9 +55,14 @@ describe('overlapping requests over HTTP end as some serial order would', () => 
     await api.upsert({ customerId: 'popular' });
     const referrer = (await api.get('popular')).json();
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => api.upsert({ customerId: `friend-${i}`, referrerCode: referrer.referralCode })),
+      Array.from({ length: 50 }, (_, i) =>
+        api.upsert({ customerId: `friend-${i}`, referrerCode: referrer.referralCode }),
+      ),
     );
-    assert.deepEqual(answers.map((a) => a.statusCode), Array(50).fill(200));
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      Array(50).fill(200),
+    );
     const referrals = await server.store.db
       .selectFrom('referrals')
       .select('referee_gameball_id')
@@ -55,8 +74,15 @@ describe('overlapping requests over HTTP end as some serial order would', () => 
 
   test('overlapping creates of one new customerId make one profile', async () => {
     const api = client(server.baseUrl, await server.newAccount());
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => api.upsert({ customerId: 'brand-new', customerAttributes: { totalOrders: i } })));
-    assert.deepEqual(answers.map((a) => a.statusCode), Array(50).fill(200));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        api.upsert({ customerId: 'brand-new', customerAttributes: { totalOrders: i } }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      Array(50).fill(200),
+    );
     assert.equal(new Set(answers.map((a) => a.json().gameballId)).size, 1);
   });
 });

@@ -7,8 +7,16 @@ import type { UpsertInput } from '../../src/modules/customers/upsert-input.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 const noChange: UpsertInput = {
-  customerId: 'x', email: { kind: 'absent' }, mobile: { kind: 'absent' }, attributes: undefined, custom: { kind: 'absent' },
-  device: { kind: 'absent' }, guest: { kind: 'absent' }, referrerCode: undefined, identifiers: [], requiredIdentifier: undefined,
+  customerId: 'x',
+  email: { kind: 'absent' },
+  mobile: { kind: 'absent' },
+  attributes: undefined,
+  custom: { kind: 'absent' },
+  device: { kind: 'absent' },
+  guest: { kind: 'absent' },
+  referrerCode: undefined,
+  identifiers: [],
+  requiredIdentifier: undefined,
 };
 
 const json = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }));
@@ -29,7 +37,11 @@ describe('applyUpsert — the partial-update rules', () => {
   test('attributes: null removes the key, a value replaces it, other keys stay', () => {
     fc.assert(
       fc.property(attributesArb, changesArb, (attributes, changes) => {
-        const next = applyUpsert({ ...EMPTY_PROFILE, attributes }, { ...noChange, attributes: changes }, NOW).attributes;
+        const next = applyUpsert(
+          { ...EMPTY_PROFILE, attributes },
+          { ...noChange, attributes: changes },
+          NOW,
+        ).attributes;
         for (const k of new Set([...Object.keys(attributes), ...Object.keys(changes)])) {
           if (!(k in changes)) assert.deepEqual(next[k], attributes[k]);
           else if (changes[k] === null) assert.equal(k in next, false);
@@ -42,7 +54,11 @@ describe('applyUpsert — the partial-update rules', () => {
   test('custom merges key by key the same way', () => {
     fc.assert(
       fc.property(attributesArb, changesArb, (custom, changes) => {
-        const next = applyUpsert({ ...EMPTY_PROFILE, custom }, { ...noChange, custom: { kind: 'set', value: changes } }, NOW).custom;
+        const next = applyUpsert(
+          { ...EMPTY_PROFILE, custom },
+          { ...noChange, custom: { kind: 'set', value: changes } },
+          NOW,
+        ).custom;
         for (const k of Object.keys(changes)) {
           if (changes[k] === null) assert.equal(k in next, false);
           else assert.deepEqual(next[k], changes[k]);
@@ -55,7 +71,11 @@ describe('applyUpsert — the partial-update rules', () => {
   test('applying the same request twice is the same as once', () => {
     fc.assert(
       fc.property(attributesArb, changesArb, changesArb, (attributes, attrChanges, customChanges) => {
-        const input: UpsertInput = { ...noChange, attributes: attrChanges, custom: { kind: 'set', value: customChanges } };
+        const input: UpsertInput = {
+          ...noChange,
+          attributes: attrChanges,
+          custom: { kind: 'set', value: customChanges },
+        };
         const once = applyUpsert({ ...EMPTY_PROFILE, attributes }, input, NOW);
         assert.deepEqual(applyUpsert(once, input, NOW), once);
       }),
@@ -67,7 +87,11 @@ describe('applyUpsert — the partial-update rules', () => {
     for (let i = 0; i < MAX_PUSH_DEVICES + 5; i++) {
       state = applyUpsert(state, { ...noChange, device: { kind: 'set', value: { deviceToken: `t${i}` } } }, NOW);
     }
-    state = applyUpsert(state, { ...noChange, device: { kind: 'set', value: { deviceToken: 't10', osType: 'ios' } } }, NOW);
+    state = applyUpsert(
+      state,
+      { ...noChange, device: { kind: 'set', value: { deviceToken: 't10', osType: 'ios' } } },
+      NOW,
+    );
     assert.equal(state.pushDevices.length, MAX_PUSH_DEVICES);
     assert.equal(state.pushDevices[0]!.deviceToken, 't10');
     assert.equal(state.pushDevices.filter((d) => d.deviceToken === 't10').length, 1);

@@ -23,11 +23,23 @@ describe(`lists of upserts (${TEST_STORE})`, () => {
 
   test('resolveMany finds profiles by customerId and by merge key, and nothing for unknown ones', async () => {
     const known = await store.write((tx) =>
-      resolveMany(tx.sql, store.dialect, merging.id, ['known', 'nobody'], [{ kind: 'email', key: 'known@example.com' }, { kind: 'email', key: 'nobody@example.com' }]),
+      resolveMany(
+        tx.sql,
+        store.dialect,
+        merging.id,
+        ['known', 'nobody'],
+        [
+          { kind: 'email', key: 'known@example.com' },
+          { kind: 'email', key: 'nobody@example.com' },
+        ],
+      ),
     );
     assert.deepEqual([...known.byCustomerId.keys()], ['known']);
     assert.deepEqual([...known.byKey.keys()], [mergeKeyId('email', 'known@example.com')]);
-    assert.equal(known.byKey.get(mergeKeyId('email', 'known@example.com'))!.gameballId, known.byCustomerId.get('known')!.gameballId);
+    assert.equal(
+      known.byKey.get(mergeKeyId('email', 'known@example.com'))!.gameballId,
+      known.byCustomerId.get('known')!.gameballId,
+    );
   });
 
   test('items of one list see the items before them: create, then merge into it, then change it through either customerId', async () => {
@@ -39,7 +51,10 @@ describe(`lists of upserts (${TEST_STORE})`, () => {
       { customerId: 'l-2', customerAttributes: { city: 'Giza' } },
       { customerId: 'known', email: 'moved@example.com' },
     ]);
-    assert.deepEqual(outcomes.map((o) => o.errorCode), [null, null, null, null, null, 3008]);
+    assert.deepEqual(
+      outcomes.map((o) => o.errorCode),
+      [null, null, null, null, null, 3008],
+    );
     const [first, second, third, fourth, fifth] = outcomes.map((o) => o.gameballId);
     assert.equal(second, first, 'l-2 merged into the profile l-1 created in the same list');
     assert.equal(third, first);

@@ -44,7 +44,11 @@ describe(`statements per operation (${TEST_STORE})`, () => {
     return store.statementCount() - before;
   }
 
-  const body = (n: number) => ({ customerId: 'c-1', email: 'c-1@example.com', customerAttributes: { displayName: `Customer ${n}`, totalOrders: n } });
+  const body = (n: number) => ({
+    customerId: 'c-1',
+    email: 'c-1@example.com',
+    customerAttributes: { displayName: `Customer ${n}`, totalOrders: n },
+  });
 
   test('create', async () => {
     assert.equal(await counted(() => upsertCustomer(store, plain, body(1))), EXPECTED[TEST_STORE].create);
@@ -56,17 +60,27 @@ describe(`statements per operation (${TEST_STORE})`, () => {
 
   test('merge (a new customerId joins the profile of its email)', async () => {
     const statements = await counted(async () => {
-      const { merged } = await upsertCustomer(store, merging, { customerId: 'm-2', email: 'M-1@example.com', customerAttributes: { totalOrders: 3 } });
+      const { merged } = await upsertCustomer(store, merging, {
+        customerId: 'm-2',
+        email: 'M-1@example.com',
+        customerAttributes: { totalOrders: 3 },
+      });
       assert.ok(merged);
     });
     assert.equal(statements, EXPECTED[TEST_STORE].merge);
   });
 
   test('a batch chunk of 10 new customers', async () => {
-    const items = Array.from({ length: 10 }, (_, i) => ({ customerId: `chunk-${i}`, customerAttributes: { totalOrders: i } }));
+    const items = Array.from({ length: 10 }, (_, i) => ({
+      customerId: `chunk-${i}`,
+      customerAttributes: { totalOrders: i },
+    }));
     const statements = await counted(async () => {
       const outcomes = await upsertItems(store, plain, items);
-      assert.deepEqual(outcomes.map((o) => o.errorCode), Array(10).fill(null));
+      assert.deepEqual(
+        outcomes.map((o) => o.errorCode),
+        Array(10).fill(null),
+      );
     });
     assert.equal(statements, EXPECTED[TEST_STORE].chunkOf10);
   });

@@ -7,7 +7,6 @@ const t = await buildTestApp();
 const api = client(t.app, await t.newAccount());
 
 describe('POST /customers — field rules', () => {
-
   test('creates a profile and answers 200 {gameballId}', async () => {
     const res = await api.upsert({ customerId: 'fields-1', customerAttributes: { displayName: 'Ann' } });
     assert.equal(res.statusCode, 200);
@@ -23,7 +22,10 @@ describe('POST /customers — field rules', () => {
   });
 
   test('partial update: an absent field is left as it is', async () => {
-    await api.upsert({ customerId: 'partial', customerAttributes: { firstName: 'Ann', city: 'Cairo', totalSpent: 10.5 } });
+    await api.upsert({
+      customerId: 'partial',
+      customerAttributes: { firstName: 'Ann', city: 'Cairo', totalSpent: 10.5 },
+    });
     await api.upsert({ customerId: 'partial', customerAttributes: { city: 'Giza' } });
     const p = await api.profile('partial');
     assert.equal(p.customerAttributes.firstName, 'Ann');
@@ -51,7 +53,10 @@ describe('POST /customers — field rules', () => {
 
   test('custom merges key by key and a key set to null is removed', async () => {
     await api.upsert({ customerId: 'custom', customerAttributes: { custom: { tier: 'gold', color: 'red', n: 1 } } });
-    await api.upsert({ customerId: 'custom', customerAttributes: { custom: { color: null, n: 2, nested: { a: [1, 2] } } } });
+    await api.upsert({
+      customerId: 'custom',
+      customerAttributes: { custom: { color: null, n: 2, nested: { a: [1, 2] } } },
+    });
     const p = await api.profile('custom');
     assert.deepEqual(p.customerAttributes.custom, { tier: 'gold', n: 2, nested: { a: [1, 2] } });
   });
@@ -69,7 +74,10 @@ describe('POST /customers — field rules', () => {
       customerId: 'arrays',
       customerAttributes: { utms: ['a', 'b'], devices: [{ id: 1 }, { id: 2 }], paymentMethods: ['visa', 'cash'] },
     });
-    await api.upsert({ customerId: 'arrays', customerAttributes: { utms: ['c'], devices: [], paymentMethods: ['paypal'] } });
+    await api.upsert({
+      customerId: 'arrays',
+      customerAttributes: { utms: ['c'], devices: [], paymentMethods: ['paypal'] },
+    });
     const p = await api.profile('arrays');
     assert.deepEqual(p.customerAttributes.utms, ['c']);
     assert.deepEqual(p.customerAttributes.devices, []);
@@ -85,7 +93,10 @@ describe('POST /customers — field rules', () => {
     assert.equal(p.osType, 'android');
     assert.equal(p.pushProvider, 'fcm');
     const devices = p.pushDevices as Array<Record<string, unknown>>;
-    assert.deepEqual(devices.map((d) => d.deviceToken), ['tok-2', 'tok-1']);
+    assert.deepEqual(
+      devices.map((d) => d.deviceToken),
+      ['tok-2', 'tok-1'],
+    );
     assert.equal(devices[1]!.osType, 'ios');
   });
 
@@ -125,13 +136,33 @@ describe('POST /customers — field rules', () => {
 
   test('every schema field is stored and returned by details', async () => {
     const attributes = {
-      displayName: 'Ann B', firstName: 'Ann', lastName: 'B', gender: 'F', dateOfBirth: '1990-02-03',
-      joinDate: '2024-01-01T10:00:00Z', country: 'EG', city: 'Cairo', zip: '11511', preferredLanguage: 'ar',
-      source: 'app', utms: [{ utm_source: 'x' }], devices: [{ os: 'ios' }], paymentMethods: ['visa'],
-      totalSpent: 99.5, lastOrderDate: '2024-05-01', totalOrders: 3, avgOrderAmount: 33.17, channel: 'web',
+      displayName: 'Ann B',
+      firstName: 'Ann',
+      lastName: 'B',
+      gender: 'F',
+      dateOfBirth: '1990-02-03',
+      joinDate: '2024-01-01T10:00:00Z',
+      country: 'EG',
+      city: 'Cairo',
+      zip: '11511',
+      preferredLanguage: 'ar',
+      source: 'app',
+      utms: [{ utm_source: 'x' }],
+      devices: [{ os: 'ios' }],
+      paymentMethods: ['visa'],
+      totalSpent: 99.5,
+      lastOrderDate: '2024-05-01',
+      totalOrders: 3,
+      avgOrderAmount: 33.17,
+      channel: 'web',
       custom: { a: 'b' },
     };
-    await api.upsert({ customerId: 'all-fields', email: 'all@x.io', mobile: '+201001234567', customerAttributes: attributes });
+    await api.upsert({
+      customerId: 'all-fields',
+      email: 'all@x.io',
+      mobile: '+201001234567',
+      customerAttributes: attributes,
+    });
     const p = await api.profile('all-fields');
     for (const [key, value] of Object.entries(attributes)) assert.deepEqual(p.customerAttributes[key], value, key);
     assert.equal(p.email, 'all@x.io');
@@ -140,13 +171,24 @@ describe('POST /customers — field rules', () => {
 
   test('GET /customers/{id} carries no personal data', async () => {
     await api.upsert({
-      customerId: 'no-pii', email: 'secret@x.io', mobile: '+201001234567',
-      customerAttributes: { displayName: 'Ann', firstName: 'Ann', lastName: 'B', dateOfBirth: '1990-01-01', email: 'x@y.io', city: 'Cairo', custom: { k: 1 } },
+      customerId: 'no-pii',
+      email: 'secret@x.io',
+      mobile: '+201001234567',
+      customerAttributes: {
+        displayName: 'Ann',
+        firstName: 'Ann',
+        lastName: 'B',
+        dateOfBirth: '1990-01-01',
+        email: 'x@y.io',
+        city: 'Cairo',
+        custom: { k: 1 },
+      },
     });
     const res = await api.get('no-pii');
     assert.equal(res.statusCode, 200);
     const text = res.body;
-    for (const pii of ['secret@x.io', '1001234567', 'Ann', '1990-01-01', 'x@y.io']) assert.equal(text.includes(pii), false, pii);
+    for (const pii of ['secret@x.io', '1001234567', 'Ann', '1990-01-01', 'x@y.io'])
+      assert.equal(text.includes(pii), false, pii);
     const body = res.json();
     assert.equal(body.customerAttributes.city, 'Cairo');
     assert.deepEqual(body.customerAttributes.custom, { k: 1 });

@@ -6,7 +6,13 @@ import GithubSlugger from 'github-slugger';
 import { PROJECT_ROOT } from '../helpers/project-root.js';
 
 // README is the front door and docs/ the reference: a link that goes nowhere is a broken promise.
-const pages = ['README.md', 'test/README.md', ...readdirSync(join(PROJECT_ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const pages = [
+  'README.md',
+  'test/README.md',
+  ...readdirSync(join(PROJECT_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 
 /** The anchors a Markdown file offers, as GitHub makes them from its headings. */
 function anchorsOf(file: string): Set<string> {
@@ -33,7 +39,10 @@ describe('README and docs/ links', () => {
         const target = path === '' ? page : relative(PROJECT_ROOT, join(PROJECT_ROOT, dirname(page), path));
         assert.ok(existsSync(join(PROJECT_ROOT, target)), `${page}: ${url} (no ${target})`);
         if (anchor !== undefined) {
-          assert.ok(statSync(join(PROJECT_ROOT, target)).isFile() && anchorsOf(target).has(anchor), `${page}: ${url} (no #${anchor} in ${target})`);
+          assert.ok(
+            statSync(join(PROJECT_ROOT, target)).isFile() && anchorsOf(target).has(anchor),
+            `${page}: ${url} (no #${anchor} in ${target})`,
+          );
         }
       }
     });

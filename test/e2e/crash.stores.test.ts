@@ -22,7 +22,13 @@ describe(`kill -9 of patron serve (${TEST_STORE})`, () => {
       for (let i = 0; !stop; i++) {
         const customerId = `crash-${w}-${i}`;
         try {
-          const res = await http(first.baseUrl, 'POST', CUSTOMERS, { apikey: apiKey }, { customerId, customerAttributes: { custom: { n: i } } });
+          const res = await http(
+            first.baseUrl,
+            'POST',
+            CUSTOMERS,
+            { apikey: apiKey },
+            { customerId, customerAttributes: { custom: { n: i } } },
+          );
           if (res.status === 200) acknowledged.push(customerId);
         } catch {
           return; // the connection died with the process
@@ -37,7 +43,10 @@ describe(`kill -9 of patron serve (${TEST_STORE})`, () => {
     const second = await startNode(env); // in-process: the process under test is the one killed
     const missing: string[] = [];
     for (const customerId of acknowledged) {
-      const res = await http(second.baseUrl, 'GET', `${CUSTOMERS}/${customerId}/details`, { apikey: apiKey, secretkey: secretKey });
+      const res = await http(second.baseUrl, 'GET', `${CUSTOMERS}/${customerId}/details`, {
+        apikey: apiKey,
+        secretkey: secretKey,
+      });
       if (res.status !== 200) missing.push(customerId);
     }
     assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged writes were lost`);

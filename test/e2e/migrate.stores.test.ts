@@ -17,7 +17,10 @@ describe(`patron migrate (${TEST_STORE})`, () => {
 
     const store = connect(database.url);
     try {
-      const applied = await store.db.selectFrom('kysely_migration' as never).select('name' as never).execute();
+      const applied = await store.db
+        .selectFrom('kysely_migration' as never)
+        .select('name' as never)
+        .execute();
       assert.deepEqual(applied.map((r) => (r as { name: string }).name).sort(), [...MIGRATION_NAMES].sort());
       const again = await runCli(['migrate'], env);
       assert.match(again.stdout, /up to date/);

@@ -30,7 +30,8 @@ function newMultiAccount(settings: SettingsInput): Promise<TestAccount> {
 function alternate(keys: { apiKey: string; secretKey: string }) {
   return {
     upsert: (i: number, body: unknown) => http(nodes[i % 2]!.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, body),
-    details: (id: string) => http(nodes[0]!.baseUrl, 'GET', `${CUSTOMERS}/${id}/details`, { apikey: keys.apiKey, secretkey: keys.secretKey }),
+    details: (id: string) =>
+      http(nodes[0]!.baseUrl, 'GET', `${CUSTOMERS}/${id}/details`, { apikey: keys.apiKey, secretkey: keys.secretKey }),
     get: (id: string) => http(nodes[1]!.baseUrl, 'GET', `${CUSTOMERS}/${id}`, { apikey: keys.apiKey }),
   };
 }
@@ -43,9 +44,15 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   test('100 overlapping updates of one customerId across both nodes lose nothing', async () => {
     const api = alternate(await newMultiAccount({}));
     const answers = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => api.upsert(i, { customerId: 'shared', customerAttributes: { custom: { [`k${i}`]: i } } })),
+      Array.from({ length: 100 }, (_, i) =>
+        api.upsert(i, { customerId: 'shared', customerAttributes: { custom: { [`k${i}`]: i } } }),
+      ),
     );
-    assert.deepEqual(answers.map((a) => a.status), Array(100).fill(200), JSON.stringify(answers.find((a) => a.status !== 200)?.body));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(100).fill(200),
+      JSON.stringify(answers.find((a) => a.status !== 200)?.body),
+    );
     assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);
     const custom = ((await api.details('shared')).body.customerAttributes as { custom: Record<string, number> }).custom;
     assert.equal(Object.keys(custom).length, 100);
@@ -54,9 +61,19 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
   test('100 overlapping creates sharing one email across both nodes make one profile', async () => {
     const api = alternate(await newMultiAccount({ mergeBy: 'email' }));
     const answers = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => api.upsert(i, { customerId: `ch-${i}`, email: 'someone@shop.io', customerAttributes: { custom: { [`c${i}`]: true } } })),
+      Array.from({ length: 100 }, (_, i) =>
+        api.upsert(i, {
+          customerId: `ch-${i}`,
+          email: 'someone@shop.io',
+          customerAttributes: { custom: { [`c${i}`]: true } },
+        }),
+      ),
     );
-    assert.deepEqual(answers.map((a) => a.status), Array(100).fill(200), JSON.stringify(answers.find((a) => a.status !== 200)?.body));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(100).fill(200),
+      JSON.stringify(answers.find((a) => a.status !== 200)?.body),
+    );
     assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);
     const details = (await api.details('ch-0')).body;
     assert.equal((details.mergedCustomerIds as string[]).length, 100);
@@ -68,10 +85,17 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     const api = alternate(keys);
     await api.upsert(0, { customerId: 'referrer' });
     const code = (await api.get('referrer')).body.referralCode;
-    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => api.upsert(i, { customerId: `f-${i}`, referrerCode: code })));
-    assert.deepEqual(answers.map((a) => a.status), Array(50).fill(200));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => api.upsert(i, { customerId: `f-${i}`, referrerCode: code })),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(50).fill(200),
+    );
     for (let i = 0; i < 50; i++) assert.equal((await api.get(`f-${i}`)).body.isReferred, true);
-    const codes = await Promise.all(Array.from({ length: 50 }, async (_, i) => (await api.get(`f-${i}`)).body.referralCode));
+    const codes = await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => (await api.get(`f-${i}`)).body.referralCode),
+    );
     assert.equal(new Set(codes).size, 50, 'every new profile got its own code');
   });
 
@@ -79,62 +103,116 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     const { account, ...keys } = await newAccount(accounts, {}, 'idempotent');
     const auth = { apikey: keys.apiKey, secretkey: keys.secretKey, 'idempotency-key': 'checkout-7781' };
     const body = { body: [{ customerId: 'idem-1' }, { customerId: 'idem-2' }] };
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => http(nodes[i % 2]!.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, body)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        http(nodes[i % 2]!.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, body),
+      ),
+    );
     const ran = answers.filter((a) => a.status === 200 && a.headers['idempotent-replayed'] === undefined);
     const replayed = answers.filter((a) => a.status === 200 && a.headers['idempotent-replayed'] === 'true');
     const busy = answers.filter((a) => a.status === 409);
-    assert.equal(ran.length, 1, JSON.stringify(answers.map((a) => [a.status, a.headers['idempotent-replayed'], a.body])));
+    assert.equal(
+      ran.length,
+      1,
+      JSON.stringify(answers.map((a) => [a.status, a.headers['idempotent-replayed'], a.body])),
+    );
     assert.equal(ran.length + replayed.length + busy.length, 20, 'every answer is the first, a replay of it, or 409');
     for (const r of replayed) assert.deepEqual(r.body, ran[0]!.body);
     for (const b of busy) assert.deepEqual([b.body.code, b.headers['retry-after']], [4019, '1']);
     const jobs = await accounts.db.selectFrom('batch_jobs').select('id').where('account_id', '=', account.id).execute();
-    assert.deepEqual(jobs.map((j) => j.id), [ran[0]!.body.jobId]);
-    const sameKey = await accounts.db.selectFrom('idempotency_keys').select(['response_status']).where('account_id', '=', account.id).execute();
+    assert.deepEqual(
+      jobs.map((j) => j.id),
+      [ran[0]!.body.jobId],
+    );
+    const sameKey = await accounts.db
+      .selectFrom('idempotency_keys')
+      .select(['response_status'])
+      .where('account_id', '=', account.id)
+      .execute();
     assert.deepEqual(sameKey, [{ response_status: 200 }]);
-    ctx.diagnostic(`idempotency across two nodes: 20 requests, 1 ran, ${replayed.length} replayed, ${busy.length} answered 409`);
+    ctx.diagnostic(
+      `idempotency across two nodes: 20 requests, 1 ran, ${replayed.length} replayed, ${busy.length} answered 409`,
+    );
   });
 
   test("an account's write limit holds for the account as a whole across both nodes, within ±20 %", async (ctx) => {
     const LIMIT = 40;
     // Until both nodes count two serve nodes (heartbeats): a fresh account's first write then
     // leaves one second of a half share, less one, times two nodes.
-    await waitUntil(async () => {
-      const probe = (await newAccount(accounts, { rateLimitWrites: LIMIT }, 'probe'));
-      const answers = await Promise.all(nodes.map((node) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: probe.apiKey }, { customerId: 'probe' })));
-      return answers.every((a) => a.headers['ratelimit-remaining'] === String(LIMIT - 2));
-    }, { what: 'both nodes take half the limit', timeout: 15_000, step: 250 });
+    await waitUntil(
+      async () => {
+        const probe = await newAccount(accounts, { rateLimitWrites: LIMIT }, 'probe');
+        const answers = await Promise.all(
+          nodes.map((node) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: probe.apiKey }, { customerId: 'probe' })),
+        );
+        return answers.every((a) => a.headers['ratelimit-remaining'] === String(LIMIT - 2));
+      },
+      { what: 'both nodes take half the limit', timeout: 15_000, step: 250 },
+    );
     const keys = await newAccount(accounts, { rateLimitWrites: LIMIT }, 'limited');
     const counts = { 200: 0, 429: 0, other: 0 };
     let n = 0;
     const started = performance.now();
     const DURATION_MS = 3_000;
-    await Promise.all(Array.from({ length: 8 }, async (_, worker) => {
-      while (performance.now() - started < DURATION_MS) {
-        const res = await http(nodes[worker % 2]!.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, { customerId: `rl-${n++}` });
-        if (res.status === 200 || res.status === 429) counts[res.status]++;
-        else counts.other++;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, worker) => {
+        while (performance.now() - started < DURATION_MS) {
+          const res = await http(
+            nodes[worker % 2]!.baseUrl,
+            'POST',
+            CUSTOMERS,
+            { apikey: keys.apiKey },
+            { customerId: `rl-${n++}` },
+          );
+          if (res.status === 200 || res.status === 429) counts[res.status]++;
+          else counts.other++;
+        }
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
     // Each node starts with one second of its share in hand, then refills at its share.
     const expected = LIMIT + LIMIT * seconds;
-    ctx.diagnostic(`rate limit across two nodes: ${counts[200]} writes accepted in ${seconds.toFixed(2)} s, expected ${expected.toFixed(0)} (limit ${LIMIT}/s), ${counts[429]} refused`);
+    ctx.diagnostic(
+      `rate limit across two nodes: ${counts[200]} writes accepted in ${seconds.toFixed(2)} s, expected ${expected.toFixed(0)} (limit ${LIMIT}/s), ${counts[429]} refused`,
+    );
     assert.equal(counts.other, 0);
     assert.ok(counts[429] > counts[200], 'the client sent well past the limit');
-    assert.ok(Math.abs(counts[200] / expected - 1) <= 0.2, `${counts[200]} accepted, expected ${expected.toFixed(0)} ± 20 %`);
+    assert.ok(
+      Math.abs(counts[200] / expected - 1) <= 0.2,
+      `${counts[200]} accepted, expected ${expected.toFixed(0)} ± 20 %`,
+    );
   });
 
   test('batch items take the bulk budget, not the writes: a batch runs at its budget while live writes go on', async () => {
     const { account, ...keys } = await newAccount(accounts, { rateLimitWrites: 20, rateLimitBulk: 100 }, 'bulk');
     const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
     const items = Array.from({ length: 300 }, (_, i) => ({ customerId: `bulk-${i}` }));
-    const submitted = await http(nodes[0]!.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, { body: items });
+    const submitted = await http(nodes[0]!.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, {
+      body: items,
+    });
     assert.equal(submitted.status, 200);
-    const live = await Promise.all(Array.from({ length: 4 }, (_, i) => http(nodes[i % 2]!.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, { customerId: `live-${i}` })));
-    assert.deepEqual(live.map((r) => r.status), [200, 200, 200, 200], 'live writes are not held back by the batch');
-    const status = () => http(nodes[1]!.baseUrl, 'GET', `/api/v4.0/integrations/batches/${submitted.body.jobId}/status`, auth);
-    await waitUntil(async () => (await status()).body.status === 'completed', { what: 'the batch has completed', timeout: 30_000, step: 100 });
-    const job = await accounts.db.selectFrom('batch_jobs').select(['created_at', 'finished_at', 'processed_items']).where('account_id', '=', account.id).executeTakeFirstOrThrow();
+    const live = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        http(nodes[i % 2]!.baseUrl, 'POST', CUSTOMERS, { apikey: keys.apiKey }, { customerId: `live-${i}` }),
+      ),
+    );
+    assert.deepEqual(
+      live.map((r) => r.status),
+      [200, 200, 200, 200],
+      'live writes are not held back by the batch',
+    );
+    const status = () =>
+      http(nodes[1]!.baseUrl, 'GET', `/api/v4.0/integrations/batches/${submitted.body.jobId}/status`, auth);
+    await waitUntil(async () => (await status()).body.status === 'completed', {
+      what: 'the batch has completed',
+      timeout: 30_000,
+      step: 100,
+    });
+    const job = await accounts.db
+      .selectFrom('batch_jobs')
+      .select(['created_at', 'finished_at', 'processed_items'])
+      .where('account_id', '=', account.id)
+      .executeTakeFirstOrThrow();
     const seconds = (Date.parse(job.finished_at!) - Date.parse(job.created_at)) / 1000;
     assert.equal(job.processed_items, 300);
     // One second of budget at once, the other 200 items at 100/s.
@@ -143,8 +221,15 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
 
   test('overlapping creates of one new customerId across both nodes make one profile', async () => {
     const api = alternate(await newMultiAccount({}));
-    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => api.upsert(i, { customerId: 'fresh', customerAttributes: { totalOrders: i } })));
-    assert.deepEqual(answers.map((a) => a.status), Array(60).fill(200));
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        api.upsert(i, { customerId: 'fresh', customerAttributes: { totalOrders: i } }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(60).fill(200),
+    );
     assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);
   });
 });

@@ -17,7 +17,7 @@ describe('patron serve and the CLI, as a user runs them', () => {
     const secretKey = /^secretKey: (\S+)$/m.exec(first.output())?.[1];
     assert.ok(apiKey && secretKey, first.output());
 
-    const api = client(first.baseUrl, { apiKey, secretKey});
+    const api = client(first.baseUrl, { apiKey, secretKey });
     const created = await api.upsert({ customerId: 'e2e-1', email: 'e2e@x.io', customerAttributes: { city: 'Cairo' } });
     assert.equal(created.statusCode, 200);
     const updated = await api.upsert({ customerId: 'e2e-1', customerAttributes: { totalOrders: 2 } });
@@ -31,7 +31,7 @@ describe('patron serve and the CLI, as a user runs them', () => {
     // A second start finds the account and prints no keys; the data is still there.
     const second = await startServe(env);
     assert.doesNotMatch(second.output(), /apiKey:|secretKey:/);
-    const again = client(second.baseUrl, { apiKey, secretKey});
+    const again = client(second.baseUrl, { apiKey, secretKey });
     assert.equal((await again.get('e2e-1')).statusCode, 200);
     const details = await again.details('e2e-1');
     assert.equal(details.json().email, 'e2e@x.io');
@@ -50,16 +50,27 @@ describe('patron serve and the CLI, as a user runs them', () => {
   });
 
   test('logs: one line per request with requestId, status and duration; no keys or PII', async () => {
-    const created = JSON.parse((await runCli(['accounts', 'create', '--name', 'Logs', '--merge-by', 'email', '--json'], env)).stdout);
+    const created = JSON.parse(
+      (await runCli(['accounts', 'create', '--name', 'Logs', '--merge-by', 'email', '--json'], env)).stdout,
+    );
     const server = await startServe(env);
-    const api = client(server.baseUrl, { apiKey: created.apiKey, secretKey: created.secretKey});
+    const api = client(server.baseUrl, { apiKey: created.apiKey, secretKey: created.secretKey });
     const answers = [
-      await api.upsert({ customerId: 'log-1', email: 'private.person@mail.io', mobile: '+201009998877', customerAttributes: { displayName: 'Private Person', firstName: 'Privata' } }),
+      await api.upsert({
+        customerId: 'log-1',
+        email: 'private.person@mail.io',
+        mobile: '+201009998877',
+        customerAttributes: { displayName: 'Private Person', firstName: 'Privata' },
+      }),
       await api.details('log-1'),
       await api.upsert({ customerId: 'log-1', email: 'broken' }),
     ];
     await server.stop();
-    const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = lines.filter((l) => l.msg === 'request');
     assert.equal(requests.length, 3);
     for (const line of requests) {
@@ -67,10 +78,25 @@ describe('patron serve and the CLI, as a user runs them', () => {
       assert.equal(typeof line.status, 'number');
       assert.equal(typeof line.durationMs, 'number');
     }
-    assert.deepEqual(requests.map((l) => l.status), [200, 200, 422]);
-    assert.deepEqual(requests.map((l) => l.requestId), answers.map((a) => a.headers['x-request-id']), 'the logged requestId is the one sent back');
+    assert.deepEqual(
+      requests.map((l) => l.status),
+      [200, 200, 422],
+    );
+    assert.deepEqual(
+      requests.map((l) => l.requestId),
+      answers.map((a) => a.headers['x-request-id']),
+      'the logged requestId is the one sent back',
+    );
     const text = server.output();
-    for (const secret of [created.apiKey, created.secretKey, 'private.person', '1009998877', 'Private Person', 'Privata', 'broken']) {
+    for (const secret of [
+      created.apiKey,
+      created.secretKey,
+      'private.person',
+      '1009998877',
+      'Private Person',
+      'Privata',
+      'broken',
+    ]) {
       assert.equal(text.includes(secret), false, `log leaks ${secret}`);
     }
   });

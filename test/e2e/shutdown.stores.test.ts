@@ -13,7 +13,12 @@ import { simulatedLatency, waitUntil } from '../helpers/wait.js';
 
 // SIGTERM as a deploy sends it (docs/operations.md "Shutdown"): what was under way finishes or is handed back.
 const database = await sharedTestDatabase();
-const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_ALLOW_PRIVATE: 'true' };
+const env = {
+  DATABASE_URL: database.url,
+  LOG_LEVEL: 'warn',
+  PATRON_WORKER_POLL_MS: '100',
+  PATRON_WEBHOOK_ALLOW_PRIVATE: 'true',
+};
 
 describe(`graceful shutdown (${TEST_STORE})`, () => {
   test('a request that arrives while the node shuts down is refused: 503/5004 in the usual body, Connection: close, nothing written', async () => {
@@ -30,7 +35,11 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
     assert.ok(late);
     assert.deepEqual([late.status, late.body.code, late.headers.connection], [503, 5004, 'close']);
     assert.match(String(late.body.message), /shutting down; nothing was done/);
-    const written = await database.store.db.selectFrom('customer_ids').select('customer_id').where('account_id', '=', account.id).execute();
+    const written = await database.store.db
+      .selectFrom('customer_ids')
+      .select('customer_id')
+      .where('account_id', '=', account.id)
+      .execute();
     assert.deepEqual(written, []);
   });
 
@@ -45,8 +54,21 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
         const i = n++;
         const id = `s-${i}`;
         try {
-          const res = await http(node.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: id, customerAttributes: { custom: { n: i } } });
-          outcomes.set(id, res.status === 200 ? '200' : res.status === 503 && res.body.code === 5004 ? '503' : `other ${res.status} ${JSON.stringify(res.body)}`);
+          const res = await http(
+            node.baseUrl,
+            'POST',
+            CUSTOMERS,
+            { apikey: account.apiKey },
+            { customerId: id, customerAttributes: { custom: { n: i } } },
+          );
+          outcomes.set(
+            id,
+            res.status === 200
+              ? '200'
+              : res.status === 503 && res.body.code === 5004
+                ? '503'
+                : `other ${res.status} ${JSON.stringify(res.body)}`,
+          );
         } catch (error) {
           outcomes.set(id, 'connection closed');
           // Refused outright: the node is gone (or going); do not spin.
@@ -54,7 +76,9 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
         }
       }
     });
-    await waitUntil(async () => [...outcomes.values()].filter((o) => o === '200').length >= 200, { what: '200 writes were answered' });
+    await waitUntil(async () => [...outcomes.values()].filter((o) => o === '200').length >= 200, {
+      what: '200 writes were answered',
+    });
     const signalled = Date.now();
     const code = await node.stop('SIGTERM');
     const seconds = (Date.now() - signalled) / 1000;
@@ -66,7 +90,10 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
     const counts: Record<string, number> = {};
     for (const outcome of outcomes.values()) counts[outcome] = (counts[outcome] ?? 0) + 1;
     ctx.diagnostic(`writes during SIGTERM: ${JSON.stringify(counts)}; exit 0 after ${seconds.toFixed(2)} s`);
-    assert.deepEqual(Object.keys(counts).filter((k) => !['200', '503', 'connection closed'].includes(k)), []);
+    assert.deepEqual(
+      Object.keys(counts).filter((k) => !['200', '503', 'connection closed'].includes(k)),
+      [],
+    );
 
     const rows = await database.store.db
       .selectFrom('customer_ids as c')
@@ -74,9 +101,12 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
       .select(['c.customer_id', 'p.custom'])
       .where('c.account_id', '=', account.id)
       .execute();
-    const stored = new Map(rows.map((r) => [r.customer_id, typeof r.custom === 'string' ? JSON.parse(r.custom) : r.custom]));
+    const stored = new Map(
+      rows.map((r) => [r.customer_id, typeof r.custom === 'string' ? JSON.parse(r.custom) : r.custom]),
+    );
     for (const [id, outcome] of outcomes) {
-      if (outcome === '200') assert.deepEqual(stored.get(id), { n: Number(id.slice(2)) }, `${id} was answered 200: it is there, whole`);
+      if (outcome === '200')
+        assert.deepEqual(stored.get(id), { n: Number(id.slice(2)) }, `${id} was answered 200: it is there, whole`);
       else assert.equal(stored.has(id), false, `${id} was refused (${outcome}) yet written`);
     }
   });
@@ -92,8 +122,12 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
     // Expect: 100-continue makes the node say when it has the headers and the request is under way.
     let answered = '';
     socket.on('data', (chunk) => (answered += chunk));
-    socket.write(`POST ${CUSTOMERS} HTTP/1.1\r\nHost: ${hostname}\r\napikey: ${account.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n`);
-    await waitUntil(() => answered.startsWith('HTTP/1.1 100 Continue'), { what: 'the node took the request (100 Continue)' });
+    socket.write(
+      `POST ${CUSTOMERS} HTTP/1.1\r\nHost: ${hostname}\r\napikey: ${account.apiKey}\r\ncontent-type: application/json\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n`,
+    );
+    await waitUntil(() => answered.startsWith('HTTP/1.1 100 Continue'), {
+      what: 'the node took the request (100 Continue)',
+    });
     socket.write('{"customerId":');
     const signalled = Date.now();
     const code = await node.stop('SIGTERM');
@@ -114,9 +148,14 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
       if (slow) await simulatedLatency(8_000);
       return 200;
     });
-    await addSubscription(database.store, account.id, receiver.url, ['customer.profile.updated'], { allowPrivate: true });
+    await addSubscription(database.store, account.id, receiver.url, ['customer.profile.updated'], {
+      allowPrivate: true,
+    });
     const node = await startServe({ ...env, PATRON_WEBHOOK_TIMEOUT_MS: '20000' });
-    assert.equal((await http(node.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: 'hooked' })).status, 200);
+    assert.equal(
+      (await http(node.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: 'hooked' })).status,
+      200,
+    );
     await waitUntil(() => arrived, { what: 'the send is in flight: the receiver has the request' });
     const signalled = Date.now();
     assert.equal(await node.stop('SIGTERM'), 0);
@@ -125,7 +164,9 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
     assert.deepEqual([handedBack!.status, handedBack!.attempts], ['pending', 0], 'not an attempt: handed back');
     slow = false;
     const other = await startNode(env);
-    await waitUntil(async () => (await getDeliveries(database.store, account.id, false))[0]!.status === 'delivered', { what: 'another node delivered it' });
+    await waitUntil(async () => (await getDeliveries(database.store, account.id, false))[0]!.status === 'delivered', {
+      what: 'another node delivered it',
+    });
     await other.stop();
   });
 
@@ -133,16 +174,27 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
     const account = await database.newAccount({ rateLimitBulk: 200 }, 'sigterm-batch');
     const auth = { apikey: account.apiKey, secretkey: account.secretKey };
     const node = await startServe(env);
-    const submitted = await http(node.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, { body: Array.from({ length: 600 }, (_, i) => ({ customerId: `job-${i}` })) });
+    const submitted = await http(node.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, {
+      body: Array.from({ length: 600 }, (_, i) => ({ customerId: `job-${i}` })),
+    });
     assert.equal(submitted.status, 200);
-    const job = () => database.store.db.selectFrom('batch_jobs').selectAll().where('id', '=', Number(submitted.body.jobId)).executeTakeFirstOrThrow();
+    const job = () =>
+      database.store.db
+        .selectFrom('batch_jobs')
+        .selectAll()
+        .where('id', '=', Number(submitted.body.jobId))
+        .executeTakeFirstOrThrow();
     await waitUntil(async () => (await job()).processed_items > 0, { what: 'the job is under way' });
     assert.equal(await node.stop('SIGTERM'), 0);
     const paused = await job();
     assert.ok(paused.processed_items < 600, `${paused.processed_items} processed before the stop`);
     assert.equal(paused.claimed_until, null, 'handed back, not left claimed until its lease runs out');
     const other = await startNode(env);
-    await waitUntil(async () => (await job()).status === 'completed', { what: 'another node finished the job', timeout: 30_000, step: 100 });
+    await waitUntil(async () => (await job()).status === 'completed', {
+      what: 'another node finished the job',
+      timeout: 30_000,
+      step: 100,
+    });
     assert.equal((await job()).processed_items, 600);
     await other.stop();
   });

@@ -17,7 +17,11 @@ let made = 0;
  * The one way a test makes an account: through the service `patron accounts create` calls, in
  * this process, on the store under test (a store that `patron serve` processes share works too).
  */
-export async function newAccount(store: Store, settings: SettingsInput = {}, name = `test-${++made}`): Promise<TestAccount> {
+export async function newAccount(
+  store: Store,
+  settings: SettingsInput = {},
+  name = `test-${++made}`,
+): Promise<TestAccount> {
   const { account, keys } = await createAccount(store, name, settings);
   return { account, id: account.id, ...keys };
 }

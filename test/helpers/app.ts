@@ -43,9 +43,24 @@ export function json(res: LightMyRequestResponse): Record<string, unknown> {
  */
 export async function snapshot(store: Store, accountId: string): Promise<Record<string, unknown>> {
   return {
-    profiles: await store.db.selectFrom('profiles').selectAll().where('account_id', '=', accountId).orderBy('gameball_id').execute(),
-    customer_ids: await store.db.selectFrom('customer_ids').selectAll().where('account_id', '=', accountId).orderBy('customer_id').execute(),
-    referrals: await store.db.selectFrom('referrals').selectAll().where('account_id', '=', accountId).orderBy('id').execute(),
+    profiles: await store.db
+      .selectFrom('profiles')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('gameball_id')
+      .execute(),
+    customer_ids: await store.db
+      .selectFrom('customer_ids')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('customer_id')
+      .execute(),
+    referrals: await store.db
+      .selectFrom('referrals')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('id')
+      .execute(),
   };
 }
 
@@ -53,13 +68,24 @@ export async function snapshot(store: Store, accountId: string): Promise<Record<
  * "Refused, and nothing written": the upsert is answered `status`/`code` with a message that names
  * `field`, and every row of the account is as it was. Answers the message.
  */
-export async function refusedUnchanged(store: Store, api: Client, body: unknown, status: number, code: number, field: string): Promise<string> {
+export async function refusedUnchanged(
+  store: Store,
+  api: Client,
+  body: unknown,
+  status: number,
+  code: number,
+  field: string,
+): Promise<string> {
   const before = await snapshot(store, api.accountId);
   const res = await api.upsert(body);
   assert.equal(res.statusCode, status, res.body);
   const error = res.json();
   assert.equal(error.code, code, res.body);
-  assert.match(error.message, new RegExp(`(?<!\\w)${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\w)`), `the message names ${field}: ${error.message}`);
+  assert.match(
+    error.message,
+    new RegExp(`(?<!\\w)${field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\w)`),
+    `the message names ${field}: ${error.message}`,
+  );
   assert.deepEqual(await snapshot(store, api.accountId), before, 'a refused request changed the store');
   return error.message as string;
 }

@@ -3,7 +3,15 @@ import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's Chromium (npm test installs it when missing); the flags keep it off the network. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * The run's one Chromium: `npm test` launches it once (scripts/run-tests.mjs) and names its
@@ -13,7 +21,9 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic',
  */
 export async function sharedBrowser(): Promise<Browser> {
   const endpoint = process.env.PATRON_TEST_BROWSER_WS;
-  const browser = endpoint ? await chromium.connect(endpoint) : await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const browser = endpoint
+    ? await chromium.connect(endpoint)
+    : await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   after(() => browser.close()); // for a connection: disconnects, the run's browser stays
   return browser;
 }

@@ -40,7 +40,9 @@ function builtCli(): string[] {
     // not built
   }
   if (built < newestSource(join(PROJECT_ROOT, 'src'))) {
-    throw new Error(`${ENTRY} is missing or older than src/: run \`npm run build\` (npm test does) before process tests`);
+    throw new Error(
+      `${ENTRY} is missing or older than src/: run \`npm run build\` (npm test does) before process tests`,
+    );
   }
   checkedBuild = true;
   return [ENTRY];
@@ -52,7 +54,10 @@ function builtCli(): string[] {
  */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('PATRON_') && !['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'NODE_TEST_CONTEXT'].includes(k)),
+    Object.entries(process.env).filter(
+      ([k]) =>
+        !k.startsWith('PATRON_') && !['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'NODE_TEST_CONTEXT'].includes(k),
+    ),
   );
   return { ...env, PATRON_MASTER_KEY: TEST_MASTER_KEY_TEXT, ...extra };
 }
@@ -90,7 +95,9 @@ function capturingIo(env: Record<string, string>, keepServing: CliIo['keepServin
 export async function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   const { io, captured } = capturingIo(env, (server) => {
     void server.close();
-    throw new Error('runCli runs commands to completion: start a node with startNode (in-process) or startServe (a process)');
+    throw new Error(
+      'runCli runs commands to completion: start a node with startNode (in-process) or startServe (a process)',
+    );
   });
   const code = await runPatron(args, io);
   return { code, ...captured };
@@ -99,7 +106,11 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
 /** Runs the built `patron <args>` binary as a process to completion. */
 export function runCliProcess(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...builtCli(), ...args], { cwd: PROJECT_ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...builtCli(), ...args], {
+      cwd: PROJECT_ROOT,
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -125,7 +136,10 @@ export interface PatronNode {
 export async function startNode(env: Record<string, string>): Promise<PatronNode> {
   let running: RunningServer | undefined;
   // Silent: a node in the test process would write its logs into the runner's TAP stream.
-  const { io, captured } = capturingIo({ PORT: '0', HOST: '127.0.0.1', ...env, LOG_LEVEL: 'silent' }, (server) => (running = server));
+  const { io, captured } = capturingIo(
+    { PORT: '0', HOST: '127.0.0.1', ...env, LOG_LEVEL: 'silent' },
+    (server) => (running = server),
+  );
   const code = await runPatron(['serve'], io);
   if (!running) throw new Error(`patron serve did not start (exit ${code}): ${captured.stdout}\n${captured.stderr}`);
   const server: RunningServer = running;
@@ -171,7 +185,10 @@ export async function startServe(env: Record<string, string>): Promise<ServeProc
   let stopping = false;
   // A node that dies on its own is a finding: say how, so a failing test shows why.
   child.on('exit', (code, signal) => {
-    if (!stopping) console.log(`# patron serve (${baseUrl}) exited on its own: code ${code}, signal ${signal}\n# ${stderr.slice(-2000).replace(/\n/g, '\n# ')}`);
+    if (!stopping)
+      console.log(
+        `# patron serve (${baseUrl}) exited on its own: code ${code}, signal ${signal}\n# ${stderr.slice(-2000).replace(/\n/g, '\n# ')}`,
+      );
   });
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     stopping = true;

@@ -27,8 +27,18 @@ export interface Request {
 /** Sends one request to the target; a payload goes as JSON. */
 export async function send(target: Target, { method, url, headers = {}, payload }: Request): Promise<ApiResponse> {
   if (typeof target !== 'string') {
-    const res = await target.inject({ method, url, headers, ...(payload !== undefined && { payload: payload as object }) });
-    return { statusCode: res.statusCode, headers: res.headers as ApiResponse['headers'], body: res.body, json: () => res.json() };
+    const res = await target.inject({
+      method,
+      url,
+      headers,
+      ...(payload !== undefined && { payload: payload as object }),
+    });
+    return {
+      statusCode: res.statusCode,
+      headers: res.headers as ApiResponse['headers'],
+      body: res.body,
+      json: () => res.json(),
+    };
   }
   const res = await request(`${target}${url}`, {
     method,
@@ -48,11 +58,15 @@ export function client(target: Target, keys: Pick<TestAccount, 'apiKey' | 'secre
   const path = (customerId: string, rest = '') => `${CUSTOMERS}/${encodeURIComponent(customerId)}${rest}`;
   return {
     accountId: keys.id ?? '',
-    upsert: (body: unknown, headers: Record<string, string> = { apikey: keys.apiKey }) => send(target, { method: 'POST', url: CUSTOMERS, headers, payload: body }),
-    get: (customerId: string) => send(target, { method: 'GET', url: path(customerId), headers: { apikey: keys.apiKey } }),
+    upsert: (body: unknown, headers: Record<string, string> = { apikey: keys.apiKey }) =>
+      send(target, { method: 'POST', url: CUSTOMERS, headers, payload: body }),
+    get: (customerId: string) =>
+      send(target, { method: 'GET', url: path(customerId), headers: { apikey: keys.apiKey } }),
     details: (customerId: string) => send(target, { method: 'GET', url: path(customerId, '/details'), headers: auth }),
     /** Details as JSON, failing loudly if the customer is not there. */
-    async profile(customerId: string): Promise<Record<string, unknown> & { customerAttributes: Record<string, unknown> }> {
+    async profile(
+      customerId: string,
+    ): Promise<Record<string, unknown> & { customerAttributes: Record<string, unknown> }> {
       const res = await this.details(customerId);
       if (res.statusCode !== 200) throw new Error(`details of ${customerId}: ${res.statusCode} ${res.body}`);
       return res.json();

@@ -104,7 +104,10 @@ async function prepareBinaryDir(): Promise<string> {
   // package's postinstall (which restores lib/ symlinks) may not have run. So we always run from
   // a world-readable copy under the temp dir, shared by every test process of this version.
   // Per uid: a copy owned by another user is not trusted (see isCompleteCopy).
-  const dest = path.join(tempBase(), `patron-pg-bin-${version}-${process.platform}-${process.arch}-${process.getuid?.() ?? 0}`);
+  const dest = path.join(
+    tempBase(),
+    `patron-pg-bin-${version}-${process.platform}-${process.arch}-${process.getuid?.() ?? 0}`,
+  );
   if (await isCompleteCopy(dest)) return dest;
 
   const staging = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -149,11 +152,9 @@ async function hydrateSymlinks(pkgDir: string, nativeCopy: string): Promise<void
     if (typeof source !== 'string' || typeof target !== 'string') continue;
     // Paths are relative to the package, e.g. native/lib/libpq.so -> native/lib/libpq.so.5.18.
     const link = path.join(nativeCopy, path.relative('native', target));
-    await fs
-      .symlink(path.relative(path.dirname(target), source), link)
-      .catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
+    await fs.symlink(path.relative(path.dirname(target), source), link).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
   }
 }
 
@@ -494,13 +495,16 @@ class LocalServer implements TestPostgres {
     const deadline = Date.now() + START_TIMEOUT_MS;
     const pidFile = path.join(this.dataDir, 'postmaster.pid');
     while (Date.now() < deadline) {
-      if (!alive()) throw new Error(`postgres exited during startup; log ${this.logFile}:\n${await logTail(this.logFile)}`);
+      if (!alive())
+        throw new Error(`postgres exited during startup; log ${this.logFile}:\n${await logTail(this.logFile)}`);
       const lines = (await fs.readFile(pidFile, 'utf8').catch(() => '')).split('\n');
       // A file left by a killed server names the old pid; ignore it.
       if (Number(lines[0]) === pid && lines[7]?.trim() === 'ready') return;
       await sleep(20);
     }
-    throw new Error(`postgres not ready after ${START_TIMEOUT_MS} ms; log ${this.logFile}:\n${await logTail(this.logFile)}`);
+    throw new Error(
+      `postgres not ready after ${START_TIMEOUT_MS} ms; log ${this.logFile}:\n${await logTail(this.logFile)}`,
+    );
   }
 
   async stop(): Promise<void> {
@@ -597,7 +601,20 @@ export async function startTestPostgres(options: { own?: boolean; durable?: bool
     // --no-sync: initdb's own fsync only guards against an OS crash, which tests never see.
     await runToCompletion(
       path.join(binDir, 'bin', 'initdb'),
-      ['-D', dataDir, '-U', USER, '-A', 'scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--locale=C', '--no-instructions', '--no-sync'],
+      [
+        '-D',
+        dataDir,
+        '-U',
+        USER,
+        '-A',
+        'scram-sha-256',
+        `--pwfile=${pwFile}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--no-instructions',
+        '--no-sync',
+      ],
       ids,
       root,
       path.join(root, 'postgres.log'),

@@ -39,7 +39,10 @@ export async function startReceiver() {
     },
     close,
     waitFor(predicate: (all: Received[]) => boolean, timeout = 20_000): Promise<void> {
-      return waitUntil(() => predicate(received), { what: () => `the receiver's requests met the test's condition (${received.length} accepted by then)`, timeout });
+      return waitUntil(() => predicate(received), {
+        what: () => `the receiver's requests met the test's condition (${received.length} accepted by then)`,
+        timeout,
+      });
     },
   };
 }

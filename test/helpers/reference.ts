@@ -8,7 +8,13 @@ import { PROJECT_ROOT } from './project-root.js';
 export const REFERENCE_PATH = join(PROJECT_ROOT, 'reference/gameball-v4-customers.openapi.json');
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, { operationId?: string; security?: Array<Record<string, unknown>>; responses: Record<string, unknown> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { operationId?: string; security?: Array<Record<string, unknown>>; responses: Record<string, unknown> }
+    >
+  >;
   components: { schemas: Record<string, { properties?: Record<string, { properties?: Record<string, unknown> }> }> };
 }
 
@@ -49,7 +55,9 @@ export function assertOperationConforms(path: string, method: string, value: unk
   if (schema) {
     const validate = schema.$ref ? referenceSchema(schema.$ref.split('/').at(-1)!) : ajv.compile(schema);
     if (!validate(value)) {
-      throw new Error(`${method} ${path} answer does not conform: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`);
+      throw new Error(
+        `${method} ${path} answer does not conform: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`,
+      );
     }
   }
   assertOperationKeeps(path, method, value);
@@ -77,14 +85,22 @@ const profile = {
     isReferred: { type: 'boolean' },
     guest: { type: 'boolean' },
     isActive: { type: 'boolean' },
-    customerAttributes: { type: 'object', required: ['custom', 'tags'], properties: { custom: { type: 'object' }, tags: { type: 'array', items: { type: 'string' } } } },
+    customerAttributes: {
+      type: 'object',
+      required: ['custom', 'tags'],
+      properties: { custom: { type: 'object' }, tags: { type: 'array', items: { type: 'string' } } },
+    },
   },
   ...referralCodeUnlessGuest,
 };
 const personalKeys = ['displayName', 'firstName', 'lastName', 'email', 'mobile', 'dateOfBirth'];
 
 export const PROMISED: Record<string, object> = {
-  'post /api/v4.0/integrations/customers': { required: ['gameballId'], properties: { gameballId: integer }, additionalProperties: false },
+  'post /api/v4.0/integrations/customers': {
+    required: ['gameballId'],
+    properties: { gameballId: integer },
+    additionalProperties: false,
+  },
   'get /api/v4.0/integrations/customers/{customerId}': {
     ...profile,
     // No personal data without the secret key, at the top level or among the attributes.
@@ -110,8 +126,14 @@ export const PROMISED: Record<string, object> = {
     required: ['customerId', 'isActive', 'stateChanged'],
     properties: { customerId: text, isActive: { type: 'boolean' }, stateChanged: { type: 'boolean' } },
   },
-  'get /api/v4.0/integrations/customers/{customerId}/hash': { required: ['hash', 'expiresAt'], properties: { hash: { type: 'string', minLength: 32 }, expiresAt: timestamp } },
-  'get /api/v4.0/integrations/referrals/validate': { required: ['isValid'], properties: { isValid: { type: 'boolean' } } },
+  'get /api/v4.0/integrations/customers/{customerId}/hash': {
+    required: ['hash', 'expiresAt'],
+    properties: { hash: { type: 'string', minLength: 32 }, expiresAt: timestamp },
+  },
+  'get /api/v4.0/integrations/referrals/validate': {
+    required: ['isValid'],
+    properties: { isValid: { type: 'boolean' } },
+  },
   'get /api/v4.0/integrations/customers/{customerId}/referrals': {
     required: ['referredFriends', 'count', 'hasMore'],
     properties: {
@@ -122,20 +144,37 @@ export const PROMISED: Record<string, object> = {
   },
   'get /api/v4.0/integrations/customers/{customerId}/referrals/count': {
     required: ['count', 'totalPending', 'totalActive'],
-    properties: { count: { type: 'integer', minimum: 0 }, totalPending: { type: 'integer', minimum: 0 }, totalActive: { type: 'integer', minimum: 0 } },
+    properties: {
+      count: { type: 'integer', minimum: 0 },
+      totalPending: { type: 'integer', minimum: 0 },
+      totalActive: { type: 'integer', minimum: 0 },
+    },
   },
   'post /api/v4.0/integrations/customers/{customerId}/tags': success,
   'delete /api/v4.0/integrations/customers/{customerId}/tags': success,
   'delete /api/v4.0/integrations/customers/{customerId}/tags/{tag}': success,
   'post /api/v4.0/integrations/batch/customers': {
     required: ['jobId', 'batchId', 'status', 'totalItems'],
-    properties: { jobId: integer, batchId: text, status: { const: 'pending' }, totalItems: { type: 'integer', minimum: 1 } },
+    properties: {
+      jobId: integer,
+      batchId: text,
+      status: { const: 'pending' },
+      totalItems: { type: 'integer', minimum: 1 },
+    },
   },
   'get /api/v4.0/integrations/batches/{batchId}/status': {
     required: ['batchId', 'status', 'progress', 'totalItems', 'processedItems', 'failedItems'],
-    properties: { progress: { type: 'number', minimum: 0, maximum: 100 }, totalItems: { type: 'integer' }, processedItems: { type: 'integer' }, failedItems: { type: 'integer' } },
+    properties: {
+      progress: { type: 'number', minimum: 0, maximum: 100 },
+      totalItems: { type: 'integer' },
+      processedItems: { type: 'integer' },
+      failedItems: { type: 'integer' },
+    },
   },
-  'post /api/v4.0/integrations/batches/{batchId}/stop': { required: ['batchId', 'status', 'message'], properties: { batchId: text, status: text, message: text } },
+  'post /api/v4.0/integrations/batches/{batchId}/stop': {
+    required: ['batchId', 'status', 'message'],
+    properties: { batchId: text, status: text, message: text },
+  },
 };
 
 const promisedValidators = new Map<string, ValidateFunction>();
@@ -148,6 +187,8 @@ export function assertOperationKeeps(path: string, method: string, value: unknow
   let validate = promisedValidators.get(key);
   if (!validate) promisedValidators.set(key, (validate = ajv.compile({ type: 'object', ...schema })));
   if (!validate(value)) {
-    throw new Error(`${key} answer misses what it promises: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`);
+    throw new Error(
+      `${key} answer misses what it promises: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`,
+    );
   }
 }

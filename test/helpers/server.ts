@@ -14,7 +14,11 @@ export interface HttpResult {
 }
 
 /** A real server on 127.0.0.1 over a fresh store; requests go through a socket. */
-export async function startTestServer(options: ConnectOptions = {}): Promise<{ baseUrl: string; store: Store & { url: string }; newAccount(settings?: SettingsInput): Promise<TestAccount> }> {
+export async function startTestServer(options: ConnectOptions = {}): Promise<{
+  baseUrl: string;
+  store: Store & { url: string };
+  newAccount(settings?: SettingsInput): Promise<TestAccount>;
+}> {
   const store = await openTestStore(options);
   const app = await buildApp({ store, logLevel: 'silent' });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -44,5 +48,9 @@ export async function http(
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await res.body.text();
-  return { status: res.statusCode, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 }

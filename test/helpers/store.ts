@@ -71,7 +71,8 @@ export async function sharedTestDatabase() {
   return {
     url: store.url,
     store,
-    newAccount: (settings: SettingsInput = {}, name = 'test'): Promise<TestAccount> => newAccount(store, settings, name),
+    newAccount: (settings: SettingsInput = {}, name = 'test'): Promise<TestAccount> =>
+      newAccount(store, settings, name),
     /** Test receivers listen on 127.0.0.1, which only PATRON_WEBHOOK_ALLOW_PRIVATE=true accepts. */
     subscribe(accountId: string, receiverUrl: string, topics: string[]) {
       return addSubscription(store, accountId, receiverUrl, topics, { allowPrivate: true });

@@ -13,10 +13,14 @@ export interface WaitOptions {
  * for when it does not within the timeout. Tests never sleep a fixed time (eslint forbids
  * setTimeout and timers/promises in test/ outside this file).
  */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, { what, timeout = 15_000, step = 25 }: WaitOptions): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  { what, timeout = 15_000, step = 25 }: WaitOptions,
+): Promise<void> {
   const deadline = Date.now() + timeout;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting until ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeout} ms waiting until ${typeof what === 'string' ? what : what()}`);
     await sleep(step);
   }
 }

@@ -12,7 +12,13 @@ const I = '/api/v4.0/integrations';
 
 await api.upsert({ customerId: 'ref', email: 'ref@x.io', customerAttributes: { displayName: 'Ref' } });
 const code = (await api.get('ref')).json().referralCode as string;
-await api.upsert({ customerId: 'friend', email: 'friend@x.io', mobile: '+201001234567', referrerCode: code, customerAttributes: { displayName: 'Friend', totalOrders: 1 } });
+await api.upsert({
+  customerId: 'friend',
+  email: 'friend@x.io',
+  mobile: '+201001234567',
+  referrerCode: code,
+  customerAttributes: { displayName: 'Friend', totalOrders: 1 },
+});
 await api.upsert({ customerId: 'friend-2', email: 'friend2@x.io', referrerCode: code });
 await api.upsert({ customerId: 'doomed', email: 'doomed@x.io' });
 await api.upsert({ customerId: 'doomed-2', email: 'doomed2@x.io' });
@@ -41,14 +47,24 @@ describe('every customer operation answers as the reference publishes', () => {
         const without = await http(server.baseUrl, method.toUpperCase() as 'GET', url, { apikey: keys.apiKey }, body);
         assert.equal(without.body.code, 1001, 'needs the secretkey as published');
       }
-      const res = await http(server.baseUrl, method.toUpperCase() as 'GET', url, needsSecret ? auth : { apikey: keys.apiKey }, body);
+      const res = await http(
+        server.baseUrl,
+        method.toUpperCase() as 'GET',
+        url,
+        needsSecret ? auth : { apikey: keys.apiKey },
+        body,
+      );
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assertOperationConforms(path, method, res.body);
     });
   }
 
   test('POST /customers/{id}/delete (the POST form of delete) answers 200, and the customer is gone', async () => {
-    assert.equal((await http(server.baseUrl, 'GET', `${I}/customers/doomed-2/details`, auth)).status, 200, 'there before');
+    assert.equal(
+      (await http(server.baseUrl, 'GET', `${I}/customers/doomed-2/details`, auth)).status,
+      200,
+      'there before',
+    );
     const res = await http(server.baseUrl, 'POST', `${I}/customers/doomed-2/delete`, auth);
     assert.equal(res.status, 200);
     const after = await http(server.baseUrl, 'GET', `${I}/customers/doomed-2/details`, auth);
@@ -59,7 +75,8 @@ describe('every customer operation answers as the reference publishes', () => {
     const served = new Set(operations.map(([path, method]) => `${method} ${path}`));
     for (const [path, methods] of Object.entries(reference.paths)) {
       if (path.includes('batch')) continue;
-      for (const method of Object.keys(methods)) assert.ok(served.has(`${method} ${path}`), `${method} ${path} is covered`);
+      for (const method of Object.keys(methods))
+        assert.ok(served.has(`${method} ${path}`), `${method} ${path} is covered`);
     }
   });
 });

@@ -68,7 +68,10 @@ describe('GET /errors: the catalogue every documentationUrl points into', () => 
       const res = await t.app.inject({ method: 'GET', url: '/errors', headers: accept ? { accept } : {} });
       assert.equal(res.statusCode, 200);
       assert.match(String(res.headers['content-type']), /application\/json/, String(accept));
-      assert.deepEqual(res.json().map((e: { code: number }) => e.code), codes);
+      assert.deepEqual(
+        res.json().map((e: { code: number }) => e.code),
+        codes,
+      );
       assert.deepEqual(Object.keys(res.json()[0]).sort(), ['code', 'description', 'status', 'type']);
     }
   });
@@ -77,13 +80,20 @@ describe('GET /errors: the catalogue every documentationUrl points into', () => 
     const error = (await api.upsert({ customerId: 'e-1', customerAttributes: { totalOrders: 'many' } })).json();
     const anchor = new URL(error.documentationUrl).hash.slice(1);
     assert.equal(anchor, '3003');
-    const res = await t.app.inject({ method: 'GET', url: '/errors', headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/errors',
+      headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' },
+    });
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^text\/html/);
     assert.equal(res.headers.vary, 'Accept');
     assert.match(String(res.headers['content-security-policy']), /default-src 'none'/);
     for (const code of codes) assert.match(res.body, new RegExp(`<tr id="${code}">`), `a row for ${code}`);
-    assert.match(res.body, /<tr id="3003"><th scope="row"><a href="#3003">3003<\/a><\/th><td>422<\/td><td>Payload Error<\/td>/);
+    assert.match(
+      res.body,
+      /<tr id="3003"><th scope="row"><a href="#3003">3003<\/a><\/th><td>422<\/td><td>Payload Error<\/td>/,
+    );
   });
 });
 

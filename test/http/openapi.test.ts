@@ -25,7 +25,11 @@ describe("GET /openapi.json — Patron's own API description", () => {
       for (const [method, published] of Object.entries(methods)) {
         const ours = doc.paths[path]?.[method] as Operation | undefined;
         assert.ok(ours, `${method} ${path}`);
-        assert.deepEqual(Object.keys(ours.security![0]!).sort(), Object.keys(published.security![0]!).sort(), `${method} ${path} keys`);
+        assert.deepEqual(
+          Object.keys(ours.security![0]!).sort(),
+          Object.keys(published.security![0]!).sort(),
+          `${method} ${path} keys`,
+        );
       }
     }
   });
@@ -41,6 +45,7 @@ describe("GET /openapi.json — Patron's own API description", () => {
   });
 
   test('hides the operational routes', () => {
-    for (const path of ['/health', '/ready', '/openapi.json', '/errors']) assert.equal(doc.paths[path], undefined, path);
+    for (const path of ['/health', '/ready', '/openapi.json', '/errors'])
+      assert.equal(doc.paths[path], undefined, path);
   });
 });

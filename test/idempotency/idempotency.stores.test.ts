@@ -12,11 +12,18 @@ const BATCH = '/api/v4.0/integrations/batch/customers';
 function keyed(keys: TestAccount) {
   const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
   const send = (method: 'POST' | 'PUT' | 'DELETE' | 'GET', url: string, key: string | undefined, payload?: object) =>
-    t.app.inject({ method, url, headers: key === undefined ? auth : { ...auth, 'idempotency-key': key }, ...(payload && { payload }) });
+    t.app.inject({
+      method,
+      url,
+      headers: key === undefined ? auth : { ...auth, 'idempotency-key': key },
+      ...(payload && { payload }),
+    });
   return {
     send,
     batch: (key: string | undefined, customerId = 'b-1') => send('POST', BATCH, key, { body: [{ customerId }] }),
-    jobs: async () => (await t.store.db.selectFrom('batch_jobs').select('id').where('account_id', '=', keys.account.id).execute()).length,
+    jobs: async () =>
+      (await t.store.db.selectFrom('batch_jobs').select('id').where('account_id', '=', keys.account.id).execute())
+        .length,
   };
 }
 
@@ -53,12 +60,21 @@ describe(`Idempotency-Key (${TEST_STORE})`, () => {
     const api = keyed(keys);
     // A first request that another node is running: its key is held, without an answer.
     assert.equal((await api.batch('held')).statusCode, 200);
-    const held = () => t.store.db.updateTable('idempotency_keys').set({ response_status: null, response_body: null }).where('account_id', '=', keys.account.id).where('key', '=', 'held');
-    await held().set({ lease_until: new Date(Date.now() + 60_000).toISOString() }).execute();
+    const held = () =>
+      t.store.db
+        .updateTable('idempotency_keys')
+        .set({ response_status: null, response_body: null })
+        .where('account_id', '=', keys.account.id)
+        .where('key', '=', 'held');
+    await held()
+      .set({ lease_until: new Date(Date.now() + 60_000).toISOString() })
+      .execute();
     const busy = await api.batch('held');
     assert.deepEqual([busy.statusCode, busy.json().code, busy.headers['retry-after']], [409, 4019, '1']);
     assert.equal(await api.jobs(), 1);
-    await held().set({ lease_until: new Date(Date.now() - 1).toISOString() }).execute();
+    await held()
+      .set({ lease_until: new Date(Date.now() - 1).toISOString() })
+      .execute();
     const takenOver = await api.batch('held');
     assert.deepEqual([takenOver.statusCode, takenOver.headers['idempotent-replayed']], [200, undefined]);
     assert.equal(await api.jobs(), 2);
@@ -79,7 +95,11 @@ describe(`Idempotency-Key (${TEST_STORE})`, () => {
     const deleted = await api.send('DELETE', `${CUSTOMERS}/del`, 'del-1');
     assert.equal(deleted.statusCode, 200, deleted.body);
     const repeat = await api.send('DELETE', `${CUSTOMERS}/del`, 'del-1');
-    assert.deepEqual([repeat.statusCode, repeat.body, repeat.headers['idempotent-replayed']], [200, deleted.body, 'true'], 'the repeat is not a 404');
+    assert.deepEqual(
+      [repeat.statusCode, repeat.body, repeat.headers['idempotent-replayed']],
+      [200, deleted.body, 'true'],
+      'the repeat is not a 404',
+    );
     const read = await api.send('GET', `${CUSTOMERS}/del`, 'del-1');
     assert.deepEqual([read.statusCode, read.headers['idempotent-replayed']], [404, undefined]);
   });
@@ -109,7 +129,12 @@ describe(`Idempotency-Key (${TEST_STORE})`, () => {
     const api = keyed(keys);
     const bad = await api.send('POST', BATCH, 'early', { body: [] });
     assert.equal(bad.statusCode, 422);
-    const noSecret = await t.app.inject({ method: 'POST', url: BATCH, headers: { apikey: keys.apiKey, 'idempotency-key': 'early' }, payload: { body: [{ customerId: 'e' }] } });
+    const noSecret = await t.app.inject({
+      method: 'POST',
+      url: BATCH,
+      headers: { apikey: keys.apiKey, 'idempotency-key': 'early' },
+      payload: { body: [{ customerId: 'e' }] },
+    });
     assert.equal(noSecret.statusCode, 401);
     const ok = await api.send('POST', BATCH, 'early', { body: [{ customerId: 'e' }] });
     assert.deepEqual([ok.statusCode, ok.headers['idempotent-replayed']], [200, undefined]);
@@ -119,24 +144,34 @@ describe(`Idempotency-Key (${TEST_STORE})`, () => {
     const keys = await t.newAccount();
     const api = keyed(keys);
     await api.batch('old-key');
-    await t.store.db.updateTable('idempotency_keys').set({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() }).where('account_id', '=', keys.account.id).execute();
+    await t.store.db
+      .updateTable('idempotency_keys')
+      .set({ created_at: new Date(Date.now() - 25 * 3_600_000).toISOString() })
+      .where('account_id', '=', keys.account.id)
+      .execute();
     await api.batch('new-key');
     const worker = new IdempotencyPurgeWorker(t.store, 20, pino({ level: 'silent' }));
-    const left = () => t.store.db.selectFrom('idempotency_keys').select('key').where('account_id', '=', keys.account.id).execute();
+    const left = () =>
+      t.store.db.selectFrom('idempotency_keys').select('key').where('account_id', '=', keys.account.id).execute();
     worker.start();
     try {
       await waitUntil(async () => (await left()).length < 2, { what: 'the worker purged the key older than 24 hours' });
     } finally {
       await worker.stop();
     }
-    assert.deepEqual((await left()).map((r) => r.key), ['new-key']);
+    assert.deepEqual(
+      (await left()).map((r) => r.key),
+      ['new-key'],
+    );
     assert.equal((await api.batch('old-key')).headers['idempotent-replayed'], undefined);
     assert.equal(await api.jobs(), 3);
   });
 
   test('the OpenAPI document offers the Idempotency-Key header on every write of the API, and on no read', async () => {
     type Operation = { parameters?: Array<{ in: string; name: string }> };
-    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, Operation>> };
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+      paths: Record<string, Record<string, Operation>>;
+    };
     let writes = 0;
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {

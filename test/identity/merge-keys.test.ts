@@ -6,11 +6,16 @@ import { emailKey, mobileKey } from '../../src/modules/identity/merge-keys.js';
 describe('email merge keys', () => {
   test('are trimmed and lower-cased: any spacing and case of one address gives one key', () => {
     fc.assert(
-      fc.property(fc.emailAddress(), fc.string({ unit: fc.constantFrom(' ', '\t') }), fc.string({ unit: fc.constantFrom(' ', '\n') }), (email, left, right) => {
-        const shouted = email.toUpperCase();
-        assert.equal(emailKey(`${left}${shouted}${right}`), emailKey(email));
-        assert.equal(emailKey(email), email.toLowerCase());
-      }),
+      fc.property(
+        fc.emailAddress(),
+        fc.string({ unit: fc.constantFrom(' ', '\t') }),
+        fc.string({ unit: fc.constantFrom(' ', '\n') }),
+        (email, left, right) => {
+          const shouted = email.toUpperCase();
+          assert.equal(emailKey(`${left}${shouted}${right}`), emailKey(email));
+          assert.equal(emailKey(email), email.toLowerCase());
+        },
+      ),
     );
   });
 

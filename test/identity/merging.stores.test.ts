@@ -15,8 +15,16 @@ describe('POST /customers — channel merging by email', async () => {
   });
 
   test('rule 2: an unknown customerId whose email (trimmed, any case) is known joins that profile', async () => {
-    const web = await api.upsert({ customerId: 'merge-web', email: 'Carol@Example.com', customerAttributes: { city: 'Cairo' } });
-    const pos = await api.upsert({ customerId: 'merge-pos', email: '  carol@EXAMPLE.com ', customerAttributes: { firstName: 'Carol' } });
+    const web = await api.upsert({
+      customerId: 'merge-web',
+      email: 'Carol@Example.com',
+      customerAttributes: { city: 'Cairo' },
+    });
+    const pos = await api.upsert({
+      customerId: 'merge-pos',
+      email: '  carol@EXAMPLE.com ',
+      customerAttributes: { firstName: 'Carol' },
+    });
     assert.equal(pos.statusCode, 200);
     assert.equal(pos.json().gameballId, web.json().gameballId);
     const p = await api.profile('merge-web');
@@ -47,7 +55,11 @@ describe('POST /customers — channel merging by email', async () => {
     await api.upsert({ customerId: 'owner-a', email: 'a-owner@x.io' });
     await api.upsert({ customerId: 'owner-b', email: 'b-owner@x.io', customerAttributes: { city: 'Cairo' } });
     const before = await snapshot(t.store, api.accountId);
-    const res = await api.upsert({ customerId: 'owner-b', email: 'A-OWNER@x.io', customerAttributes: { city: 'Giza' } });
+    const res = await api.upsert({
+      customerId: 'owner-b',
+      email: 'A-OWNER@x.io',
+      customerAttributes: { city: 'Giza' },
+    });
     assert.equal(res.statusCode, 422);
     const error = res.json();
     assert.equal(error.code, 3008);
@@ -81,7 +93,11 @@ describe('POST /customers — channel merging by email', async () => {
     const res = await api.upsert({ customerId: 'known', customerAttributes: { city: 'Cairo' } });
     assert.equal(res.statusCode, 200);
     const profile = await api.profile('known');
-    assert.deepEqual([profile.email, profile.customerAttributes.city], ['known@x.io', 'Cairo'], 'updated, and its email kept');
+    assert.deepEqual(
+      [profile.email, profile.customerAttributes.city],
+      ['known@x.io', 'Cairo'],
+      'updated, and its email kept',
+    );
   });
 
   test('emails are not merged across accounts', async () => {
@@ -147,7 +163,11 @@ describe('gameballId', async () => {
 
   test('is a positive integer that never changes', async () => {
     const first = (await api.upsert({ customerId: 'g-1' })).json().gameballId;
-    for (let i = 0; i < 3; i++) assert.equal((await api.upsert({ customerId: 'g-1', customerAttributes: { totalOrders: i } })).json().gameballId, first);
+    for (let i = 0; i < 3; i++)
+      assert.equal(
+        (await api.upsert({ customerId: 'g-1', customerAttributes: { totalOrders: i } })).json().gameballId,
+        first,
+      );
     assert.ok(Number.isInteger(first) && first > 0);
   });
 

@@ -22,15 +22,20 @@ async function setUp() {
     keys,
     api,
     auth,
-    unmerge: (customerId: string) => t.app.inject({ method: 'POST', url: `${CUSTOMERS}/${encodeURIComponent(customerId)}/unmerge`, headers: auth }),
-    tag: (customerId: string, tags: string) => t.app.inject({ method: 'POST', url: `${CUSTOMERS}/${customerId}/tags`, headers: auth, payload: { tags } }),
+    unmerge: (customerId: string) =>
+      t.app.inject({ method: 'POST', url: `${CUSTOMERS}/${encodeURIComponent(customerId)}/unmerge`, headers: auth }),
+    tag: (customerId: string, tags: string) =>
+      t.app.inject({ method: 'POST', url: `${CUSTOMERS}/${customerId}/tags`, headers: auth, payload: { tags } }),
     history: async (customerId: string) =>
-      (await t.app.inject({ method: 'GET', url: `${CUSTOMERS}/${customerId}/history?limit=200`, headers: auth })).json().history as Entry[],
+      (await t.app.inject({ method: 'GET', url: `${CUSTOMERS}/${customerId}/history?limit=200`, headers: auth })).json()
+        .history as Entry[],
   };
 }
 
 /** The fields a profile shows, named as history names them. */
-function fieldsOf(profile: Record<string, unknown> & { customerAttributes: Record<string, unknown> }): Map<string, unknown> {
+function fieldsOf(
+  profile: Record<string, unknown> & { customerAttributes: Record<string, unknown> },
+): Map<string, unknown> {
   const fields = new Map<string, unknown>();
   if (profile.email !== undefined) fields.set('email', profile.email);
   if (profile.mobile !== undefined) fields.set('mobile', profile.mobile);
@@ -38,7 +43,8 @@ function fieldsOf(profile: Record<string, unknown> & { customerAttributes: Recor
     if (['email', 'mobile', 'tags', 'custom'].includes(key)) continue;
     fields.set(`customerAttributes.${key}`, value);
   }
-  for (const [key, value] of Object.entries(profile.customerAttributes.custom as Record<string, unknown>)) fields.set(`customerAttributes.custom.${key}`, value);
+  for (const [key, value] of Object.entries(profile.customerAttributes.custom as Record<string, unknown>))
+    fields.set(`customerAttributes.custom.${key}`, value);
   fields.set('tags', profile.customerAttributes.tags);
   return fields;
 }
@@ -50,15 +56,31 @@ function assertExplained(profile: Parameters<typeof fieldsOf>[0], history: Entry
     const change = newest?.changes.find((c) => c.field === field);
     if (field === 'tags' && (value as unknown[]).length === 0 && change === undefined) continue;
     assert.ok(change, `no history entry explains ${field}`);
-    assert.deepEqual(change.after, value, `${field}: the newest entry says ${JSON.stringify(change.after)}, the profile shows ${JSON.stringify(value)}`);
+    assert.deepEqual(
+      change.after,
+      value,
+      `${field}: the newest entry says ${JSON.stringify(change.after)}, the profile shows ${JSON.stringify(value)}`,
+    );
   }
 }
 
 describe(`unmerge (${TEST_STORE})`, () => {
   test('the detached customerId leaves with what arrived only through it; the rest stays; both histories explain every field', async () => {
     const { api, unmerge, tag, history } = await setUp();
-    const p = (await api.upsert({ customerId: 'web', email: 'ann@x.io', deviceToken: 'tok-web', customerAttributes: { city: 'Cairo', country: 'EG', custom: { a: 1 } } })).json().gameballId;
-    await api.upsert({ customerId: 'pos', email: 'ann@x.io', deviceToken: 'tok-pos', customerAttributes: { firstName: 'Ann', city: 'Giza', custom: { b: 2 } } });
+    const p = (
+      await api.upsert({
+        customerId: 'web',
+        email: 'ann@x.io',
+        deviceToken: 'tok-web',
+        customerAttributes: { city: 'Cairo', country: 'EG', custom: { a: 1 } },
+      })
+    ).json().gameballId;
+    await api.upsert({
+      customerId: 'pos',
+      email: 'ann@x.io',
+      deviceToken: 'tok-pos',
+      customerAttributes: { firstName: 'Ann', city: 'Giza', custom: { b: 2 } },
+    });
     await tag('pos', 'vip');
     await tag('web', 'gold');
     const before = await api.profile('web');
@@ -82,7 +104,10 @@ describe(`unmerge (${TEST_STORE})`, () => {
     assert.equal(kept.customerAttributes.firstName, undefined);
     assert.deepEqual(kept.customerAttributes.custom, { a: 1 });
     assert.deepEqual(kept.customerAttributes.tags, ['gold']);
-    assert.deepEqual((kept.pushDevices as Array<{ deviceToken: string }>).map((d) => d.deviceToken), ['tok-web']);
+    assert.deepEqual(
+      (kept.pushDevices as Array<{ deviceToken: string }>).map((d) => d.deviceToken),
+      ['tok-web'],
+    );
     assert.equal(kept.referralCode, before.referralCode, 'the referral code stays with the profile');
     // What leaves: everything pos sent, the email included (it sent it too).
     assert.equal(left.email, 'ann@x.io');
@@ -91,16 +116,28 @@ describe(`unmerge (${TEST_STORE})`, () => {
     assert.equal(left.customerAttributes.country, undefined);
     assert.deepEqual(left.customerAttributes.custom, { b: 2 });
     assert.deepEqual(left.customerAttributes.tags, ['vip']);
-    assert.deepEqual((left.pushDevices as Array<{ deviceToken: string }>).map((d) => d.deviceToken), ['tok-pos']);
+    assert.deepEqual(
+      (left.pushDevices as Array<{ deviceToken: string }>).map((d) => d.deviceToken),
+      ['tok-pos'],
+    );
     assert.match(String(left.referralCode), /^[2-9A-HJ-NP-Z]{8}$/);
     assert.notEqual(left.referralCode, kept.referralCode);
 
     // The histories record the split, name each other and explain every field of both.
     const keptHistory = await history('web');
     const leftHistory = await history('pos');
-    assert.deepEqual([keptHistory[0]!.operation, keptHistory[0]!.customerId, keptHistory[0]!.relatedGameballId], ['unmerge', 'pos', body.gameballId]);
-    assert.deepEqual(keptHistory[0]!.changes.find((c) => c.field === 'customerIds'), { field: 'customerIds', before: ['web', 'pos'], after: ['web'] });
-    assert.deepEqual(leftHistory.map((e) => [e.operation, e.relatedGameballId]), [['unmerge', p]]);
+    assert.deepEqual(
+      [keptHistory[0]!.operation, keptHistory[0]!.customerId, keptHistory[0]!.relatedGameballId],
+      ['unmerge', 'pos', body.gameballId],
+    );
+    assert.deepEqual(
+      keptHistory[0]!.changes.find((c) => c.field === 'customerIds'),
+      { field: 'customerIds', before: ['web', 'pos'], after: ['web'] },
+    );
+    assert.deepEqual(
+      leftHistory.map((e) => [e.operation, e.relatedGameballId]),
+      [['unmerge', p]],
+    );
     assertExplained(kept, keptHistory);
     assertExplained(left, leftHistory);
   });
@@ -128,13 +165,19 @@ describe(`unmerge (${TEST_STORE})`, () => {
     const q = (await unmerge('c')).json().gameballId;
     assert.equal((await api.profile('w')).email, 'old@x.io');
     assert.equal((await api.profile('c')).email, 'new@x.io');
-    assert.equal((await api.upsert({ customerId: 'x', email: 'new@x.io' })).json().gameballId, q, 'the new profile owns what it took');
+    assert.equal(
+      (await api.upsert({ customerId: 'x', email: 'new@x.io' })).json().gameballId,
+      q,
+      'the new profile owns what it took',
+    );
     assert.equal((await api.upsert({ customerId: 'y', email: 'old@x.io' })).json().gameballId, p);
   });
 
   test('the first customerId can be unmerged too: it gets the new gameballId, the profile keeps its own', async () => {
     const { api, unmerge } = await setUp();
-    const p = (await api.upsert({ customerId: 'first', email: 'cy@x.io', customerAttributes: { city: 'Luxor' } })).json().gameballId;
+    const p = (
+      await api.upsert({ customerId: 'first', email: 'cy@x.io', customerAttributes: { city: 'Luxor' } })
+    ).json().gameballId;
     await api.upsert({ customerId: 'second', email: 'cy@x.io', customerAttributes: { firstName: 'Cy' } });
     const res = (await unmerge('first')).json();
     assert.deepEqual([res.previousGameballId, res.remainingCustomerIds], [p, ['second']]);
@@ -155,7 +198,11 @@ describe(`unmerge (${TEST_STORE})`, () => {
     assert.match(res.json().message, /only customerId of its profile: there is nothing to unmerge/);
     assert.deepEqual(await snapshot(t.store, keys.account.id), before);
     assert.deepEqual([(await unmerge('ghost')).statusCode, (await unmerge('ghost')).json().code], [404, 7000]);
-    const apiKeyOnly = await t.app.inject({ method: 'POST', url: `${CUSTOMERS}/alone/unmerge`, headers: { apikey: keys.apiKey } });
+    const apiKeyOnly = await t.app.inject({
+      method: 'POST',
+      url: `${CUSTOMERS}/alone/unmerge`,
+      headers: { apikey: keys.apiKey },
+    });
     assert.equal(apiKeyOnly.statusCode, 401);
   });
 
@@ -165,10 +212,20 @@ describe(`unmerge (${TEST_STORE})`, () => {
     const p = (await api.upsert({ customerId: 'hw', email: 'ho@x.io' })).json().gameballId;
     await api.upsert({ customerId: 'hp', email: 'ho@x.io' });
     const q = (await unmerge('hp')).json().gameballId;
-    const events = await t.store.db.selectFrom('webhook_events').select(['topic', 'payload']).where('account_id', '=', keys.account.id).execute();
-    assert.deepEqual(events.map((e) => e.topic), ['customer.unmerged']);
+    const events = await t.store.db
+      .selectFrom('webhook_events')
+      .select(['topic', 'payload'])
+      .where('account_id', '=', keys.account.id)
+      .execute();
+    assert.deepEqual(
+      events.map((e) => e.topic),
+      ['customer.unmerged'],
+    );
     const payload = JSON.parse(events[0]!.payload);
-    assert.deepEqual([payload.customer_id, payload.gb_customer_id, payload.data], ['hp', q, { unmerged_customer_id: 'hp', previous_gb_customer_id: p, remaining_customer_ids: ['hw'] }]);
+    assert.deepEqual(
+      [payload.customer_id, payload.gb_customer_id, payload.data],
+      ['hp', q, { unmerged_customer_id: 'hp', previous_gb_customer_id: p, remaining_customer_ids: ['hw'] }],
+    );
   });
 
   test('an unmerge racing with upserts on both customerIds: every request succeeds and each customerId keeps exactly what it sent', async () => {
@@ -176,7 +233,9 @@ describe(`unmerge (${TEST_STORE})`, () => {
     await api.upsert({ customerId: 'rw', email: 'race@x.io' });
     await api.upsert({ customerId: 'rc', email: 'race@x.io' });
     const writes = (customerId: string, prefix: string) =>
-      Array.from({ length: 8 }, (_, i) => api.upsert({ customerId, email: 'race@x.io', customerAttributes: { custom: { [`${prefix}${i}`]: i } } }));
+      Array.from({ length: 8 }, (_, i) =>
+        api.upsert({ customerId, email: 'race@x.io', customerAttributes: { custom: { [`${prefix}${i}`]: i } } }),
+      );
     const [unmerged, ...answers] = await Promise.all([unmerge('rc'), ...writes('rw', 'w'), ...writes('rc', 'c')]);
     assert.equal(unmerged.statusCode, 200, unmerged.body);
     for (const answer of answers) assert.equal(answer.statusCode, 200, answer.body);

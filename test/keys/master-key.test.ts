@@ -18,7 +18,13 @@ describe('the master key', () => {
     const ids = [hex, base64, base64url, ` ${hex}\n`].map((text) => parseMasterKey(text)?.id);
     assert.ok(ids[0]);
     assert.deepEqual(new Set(ids).size, 1, 'one key, however it is written');
-    for (const wrong of ['', 'ab'.repeat(31), 'ab'.repeat(33), Buffer.alloc(31).toString('base64'), 'not a key at all, no']) {
+    for (const wrong of [
+      '',
+      'ab'.repeat(31),
+      'ab'.repeat(33),
+      Buffer.alloc(31).toString('base64'),
+      'not a key at all, no',
+    ]) {
       assert.equal(parseMasterKey(wrong), undefined, wrong);
     }
     assert.ok(parseMasterKey(newMasterKeyText()));
@@ -44,7 +50,10 @@ describe('the master key', () => {
     const loaded = loadMasterKey({ databaseUrl: `sqlite:${join(dir, 'env.sqlite')}`, masterKey: text });
     assert.equal(loaded.key?.id, parseMasterKey(text)!.id);
     assert.equal(loaded.source, 'PATRON_MASTER_KEY');
-    assert.throws(() => loadMasterKey({ databaseUrl: 'postgres://u@h/db', masterKey: 'short' }), (e: unknown) => e instanceof ConfigError && /PATRON_MASTER_KEY must be 32 random bytes/.test(e.message));
+    assert.throws(
+      () => loadMasterKey({ databaseUrl: 'postgres://u@h/db', masterKey: 'short' }),
+      (e: unknown) => e instanceof ConfigError && /PATRON_MASTER_KEY must be 32 random bytes/.test(e.message),
+    );
   });
 
   test('the embedded store creates a key file beside the database on first start (mode 0600) and reuses it', () => {

@@ -27,10 +27,16 @@ function parseExposition(text: string): Samples {
       }
       continue;
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.]+(?:e[+-]?[0-9]+)?|nan|\+inf|-inf)$/i.exec(line);
+    const sample =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.]+(?:e[+-]?[0-9]+)?|nan|\+inf|-inf)$/i.exec(
+        line,
+      );
     assert.ok(sample, `not a valid exposition line: ${line}`);
     const family = sample[1]!.replace(/_(bucket|sum|count|total|created)$/, '');
-    assert.ok(typed.has(sample[1]!) || typed.has(family) || typed.has(`${family}_total`), `sample before its TYPE: ${line}`);
+    assert.ok(
+      typed.has(sample[1]!) || typed.has(family) || typed.has(`${family}_total`),
+      `sample before its TYPE: ${line}`,
+    );
     samples.set(`${sample[1]}${sample[2] ?? ''}`, Number(sample[3]));
   }
   return samples;
@@ -44,7 +50,8 @@ async function scrape(): Promise<Samples> {
 }
 
 const UPSERTS_OK = 'patron_http_requests_total{route="/api/v4.0/integrations/customers",method="POST",status="200"}';
-const UPSERT_SECONDS = 'patron_http_request_duration_seconds_count{route="/api/v4.0/integrations/customers",method="POST",status="200"}';
+const UPSERT_SECONDS =
+  'patron_http_request_duration_seconds_count{route="/api/v4.0/integrations/customers",method="POST",status="200"}';
 const store = TEST_STORE;
 
 describe(`GET /metrics (${TEST_STORE})`, () => {
@@ -52,8 +59,12 @@ describe(`GET /metrics (${TEST_STORE})`, () => {
     const samples = await scrape();
     const names = new Set([...samples.keys()].map((k) => k.replace(/\{.*$/, '')));
     for (const name of [
-      'patron_process_cpu_seconds_total', 'patron_process_resident_memory_bytes', 'patron_nodejs_eventloop_lag_seconds',
-      'patron_webhook_deliveries', 'patron_batch_jobs', 'patron_batch_items',
+      'patron_process_cpu_seconds_total',
+      'patron_process_resident_memory_bytes',
+      'patron_nodejs_eventloop_lag_seconds',
+      'patron_webhook_deliveries',
+      'patron_batch_jobs',
+      'patron_batch_items',
     ]) {
       assert.ok(names.has(name), `${name} in ${[...names].join(', ')}`);
     }
@@ -65,14 +76,20 @@ describe(`GET /metrics (${TEST_STORE})`, () => {
     const keys = await t.newAccount();
     const before = await scrape();
     for (let i = 0; i < 5; i++) {
-      const res = await t.app.inject({ method: 'POST', url: CUSTOMERS, headers: { apikey: keys.apiKey }, payload: { customerId: `m-${i}` } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: CUSTOMERS,
+        headers: { apikey: keys.apiKey },
+        payload: { customerId: `m-${i}` },
+      });
       assert.equal(res.statusCode, 200);
     }
     await t.app.inject({ method: 'GET', url: `${CUSTOMERS}/nobody`, headers: { apikey: keys.apiKey } });
     const after = await scrape();
     assert.equal((after.get(UPSERTS_OK) ?? 0) - (before.get(UPSERTS_OK) ?? 0), 5);
     assert.equal((after.get(UPSERT_SECONDS) ?? 0) - (before.get(UPSERT_SECONDS) ?? 0), 5);
-    const notFound = 'patron_http_requests_total{route="/api/v4.0/integrations/customers/:customerId",method="GET",status="404"}';
+    const notFound =
+      'patron_http_requests_total{route="/api/v4.0/integrations/customers/:customerId",method="GET",status="404"}';
     assert.ok((after.get(notFound) ?? 0) >= 1);
     const writes = `patron_store_write_group_size_count{store="${store}"}`;
     assert.ok((after.get(writes) ?? 0) - (before.get(writes) ?? 0) >= 1, 'write groups counted');

@@ -138,7 +138,7 @@ describe('referrerCode', async () => {
 });
 
 describe('referral completion', async () => {
-  test('firstOrder: Pending until the referee\'s totalOrders first reaches 1, then Active', async () => {
+  test("firstOrder: Pending until the referee's totalOrders first reaches 1, then Active", async () => {
     const api = client(t.app, await t.newAccount({ referralCompletion: 'firstOrder' }));
     await api.upsert({ customerId: 'ref' });
     const code = await codeOf(api, 'ref');
@@ -157,7 +157,11 @@ describe('referral completion', async () => {
   test('firstOrder: a referee created with orders is Active at once', async () => {
     const api = client(t.app, await t.newAccount({ referralCompletion: 'firstOrder' }));
     await api.upsert({ customerId: 'ref' });
-    await api.upsert({ customerId: 'fo-2', referrerCode: await codeOf(api, 'ref'), customerAttributes: { totalOrders: 2 } });
+    await api.upsert({
+      customerId: 'fo-2',
+      referrerCode: await codeOf(api, 'ref'),
+      customerAttributes: { totalOrders: 2 },
+    });
     assert.equal((await referralsOf(t.store, api, 'ref'))[0]!.status, 'Active');
   });
 

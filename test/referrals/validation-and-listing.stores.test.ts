@@ -9,7 +9,8 @@ const api = client(t.app, keys);
 const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
 const validate = (query: string, apikey = keys.apiKey) =>
   t.app.inject({ method: 'GET', url: `/api/v4.0/integrations/referrals/validate?${query}`, headers: { apikey } });
-const page = (id: string, query = '') => t.app.inject({ method: 'GET', url: `${CUSTOMERS}/${id}/referrals${query}`, headers: auth });
+const page = (id: string, query = '') =>
+  t.app.inject({ method: 'GET', url: `${CUSTOMERS}/${id}/referrals${query}`, headers: auth });
 const count = (id: string) => t.app.inject({ method: 'GET', url: `${CUSTOMERS}/${id}/referrals/count`, headers: auth });
 
 await api.upsert({ customerId: 'ref-web', email: 'ref@x.io' });
@@ -46,7 +47,10 @@ describe('GET /customers/{id}/referrals and …/count', () => {
   test('lists friends with their details and status, and counts by status', async () => {
     for (let i = 0; i < friends; i++) {
       await api.upsert({
-        customerId: `friend-${i}`, email: `friend${i}@x.io`, mobile: `+2010000000${i}`, referrerCode: code,
+        customerId: `friend-${i}`,
+        email: `friend${i}@x.io`,
+        mobile: `+2010000000${i}`,
+        referrerCode: code,
         customerAttributes: { displayName: `Friend ${i}`, joinDate: '2024-03-01', totalOrders: i % 2 },
       });
     }
@@ -82,7 +86,8 @@ describe('GET /customers/{id}/referrals and …/count', () => {
   test('limit defaults to 50 and is at most 200', async () => {
     await api.upsert({ customerId: 'busy', email: 'busy@x.io' });
     const busyCode = (await api.get('busy')).json().referralCode;
-    for (let i = 0; i < 55; i++) await api.upsert({ customerId: `busy-friend-${i}`, email: `bf${i}@x.io`, referrerCode: busyCode });
+    for (let i = 0; i < 55; i++)
+      await api.upsert({ customerId: `busy-friend-${i}`, email: `bf${i}@x.io`, referrerCode: busyCode });
     const firstPage = (await page('busy')).json();
     assert.equal(firstPage.count, 50);
     assert.equal(firstPage.hasMore, true);
@@ -94,7 +99,11 @@ describe('GET /customers/{id}/referrals and …/count', () => {
   });
 
   test('needs the secretkey; unknown customer → 404', async () => {
-    const noSecret = await t.app.inject({ method: 'GET', url: `${CUSTOMERS}/ref-web/referrals`, headers: { apikey: keys.apiKey } });
+    const noSecret = await t.app.inject({
+      method: 'GET',
+      url: `${CUSTOMERS}/ref-web/referrals`,
+      headers: { apikey: keys.apiKey },
+    });
     assert.equal(noSecret.json().code, 1001);
     assert.equal((await page('nobody')).statusCode, 404);
     assert.equal((await count('nobody')).statusCode, 404);

@@ -33,17 +33,26 @@ describe('where a test file runs', () => {
     }
     assert.equal(sharesProcess("const node = await startNode(env); await runCli(['accounts', 'list'], env);"), true);
     const e2e = testFiles(join(PROJECT_ROOT, 'test', 'e2e'));
-    assert.ok(e2e.length > 0 && e2e.every((f) => !sharesProcess(readFileSync(join(PROJECT_ROOT, f), 'utf8'))), 'every process test has its own process');
+    assert.ok(
+      e2e.length > 0 && e2e.every((f) => !sharesProcess(readFileSync(join(PROJECT_ROOT, f), 'utf8'))),
+      'every process test has its own process',
+    );
   });
 });
 
 describe('tests never sleep', () => {
   const lint = new ESLint({ cwd: PROJECT_ROOT });
-  const sleeps = "import { setTimeout as sleep } from 'node:timers/promises';\nawait sleep(10);\nawait new Promise((r) => setTimeout(r, 10));\nsetInterval(() => undefined, 10);\n";
-  const rules = async (filePath: string) => (await lint.lintText(sleeps, { filePath: join(PROJECT_ROOT, filePath) }))[0]!.messages.map((m) => m.ruleId);
+  const sleeps =
+    "import { setTimeout as sleep } from 'node:timers/promises';\nawait sleep(10);\nawait new Promise((r) => setTimeout(r, 10));\nsetInterval(() => undefined, 10);\n";
+  const rules = async (filePath: string) =>
+    (await lint.lintText(sleeps, { filePath: join(PROJECT_ROOT, filePath) }))[0]!.messages.map((m) => m.ruleId);
 
   test('lint refuses setTimeout, setInterval and timers/promises in a test file', async () => {
-    assert.deepEqual((await rules('test/customers/x.test.ts')).sort(), ['no-restricted-globals', 'no-restricted-globals', 'no-restricted-imports']);
+    assert.deepEqual((await rules('test/customers/x.test.ts')).sort(), [
+      'no-restricted-globals',
+      'no-restricted-globals',
+      'no-restricted-imports',
+    ]);
   });
 
   test('the one place that waits, helpers/wait.ts, may', async () => {
@@ -53,8 +62,13 @@ describe('tests never sleep', () => {
 
 describe('the runtime', () => {
   test('runs on a Node the package supports (engines; CI installs Node 24 LTS)', () => {
-    const wanted = Number(/>=\s*(\d+)/.exec(JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).engines.node)![1]);
+    const wanted = Number(
+      />=\s*(\d+)/.exec(JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')).engines.node)![1],
+    );
     assert.ok(wanted >= 22, 'Node 20 is past its end of life');
-    assert.ok(Number(process.versions.node.split('.')[0]) >= wanted, `node ${process.versions.node} is older than ${wanted}`);
+    assert.ok(
+      Number(process.versions.node.split('.')[0]) >= wanted,
+      `node ${process.versions.node} is older than ${wanted}`,
+    );
   });
 });

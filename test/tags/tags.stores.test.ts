@@ -7,9 +7,12 @@ const t = await buildTestApp();
 const keys = await t.newAccount({ mergeBy: 'email' });
 const api = client(t.app, keys);
 const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
-const attach = (id: string, tags: unknown) => t.app.inject({ method: 'POST', url: `${CUSTOMERS}/${id}/tags`, headers: auth, payload: { tags } as object });
-const remove = (id: string, tags: unknown) => t.app.inject({ method: 'DELETE', url: `${CUSTOMERS}/${id}/tags`, headers: auth, payload: { tags } as object });
-const removeOne = (id: string, tag: string) => t.app.inject({ method: 'DELETE', url: `${CUSTOMERS}/${id}/tags/${encodeURIComponent(tag)}`, headers: auth });
+const attach = (id: string, tags: unknown) =>
+  t.app.inject({ method: 'POST', url: `${CUSTOMERS}/${id}/tags`, headers: auth, payload: { tags } as object });
+const remove = (id: string, tags: unknown) =>
+  t.app.inject({ method: 'DELETE', url: `${CUSTOMERS}/${id}/tags`, headers: auth, payload: { tags } as object });
+const removeOne = (id: string, tag: string) =>
+  t.app.inject({ method: 'DELETE', url: `${CUSTOMERS}/${id}/tags/${encodeURIComponent(tag)}`, headers: auth });
 const tagsOf = async (id: string) => ((await api.get(id)).json().customerAttributes as { tags: string[] }).tags;
 
 describe('customer tags', () => {
@@ -63,14 +66,22 @@ describe('customer tags', () => {
     assert.equal(missing.json().code, 3000);
     assert.equal((await attach('t-1', ['a'])).statusCode, 422);
     assert.equal((await attach('nobody', 'a')).statusCode, 404);
-    const noSecret = await t.app.inject({ method: 'POST', url: `${CUSTOMERS}/t-1/tags`, headers: { apikey: keys.apiKey }, payload: { tags: 'a' } });
+    const noSecret = await t.app.inject({
+      method: 'POST',
+      url: `${CUSTOMERS}/t-1/tags`,
+      headers: { apikey: keys.apiKey },
+      payload: { tags: 'a' },
+    });
     assert.equal(noSecret.json().code, 1001);
   });
 
   test('overlapping tag changes lose none', async () => {
     await api.upsert({ customerId: 't-3', email: 't3@x.io' });
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => attach('t-3', `c${i}`)));
-    assert.deepEqual(answers.map((a) => a.statusCode), Array(40).fill(200));
+    assert.deepEqual(
+      answers.map((a) => a.statusCode),
+      Array(40).fill(200),
+    );
     assert.equal((await tagsOf('t-3')).length, 40);
   });
 });

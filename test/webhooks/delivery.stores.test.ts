@@ -30,7 +30,8 @@ async function cli(args: string[]) {
 }
 
 const newAccount = (settings: SettingsInput = {}) => database.newAccount(settings, 'hooks');
-const subscribe = (accountId: string, url: string, topics: string) => database.subscribe(accountId, url, topics.split(','));
+const subscribe = (accountId: string, url: string, topics: string) =>
+  database.subscribe(accountId, url, topics.split(','));
 
 const node = await startNode(env);
 const upsert = (apiKey: string, body: unknown) => http(node.baseUrl, 'POST', CUSTOMERS, { apikey: apiKey }, body);
@@ -39,9 +40,12 @@ const ofCustomer = (id: string) => (r: Received) => r.body.customer_id === id;
 /** Every delivery the account's writes queued (the outbox is written in the write's transaction), once none is pending. */
 async function settledDeliveries(accountId: string) {
   let all = await getDeliveries(database.store, accountId, false);
-  await waitUntil(async () => (all = await getDeliveries(database.store, accountId, false)).every((d) => d.status === 'delivered'), {
-    what: () => `every delivery of ${accountId} was delivered (${all.map((d) => d.status).join(', ')})`,
-  });
+  await waitUntil(
+    async () => (all = await getDeliveries(database.store, accountId, false)).every((d) => d.status === 'delivered'),
+    {
+      what: () => `every delivery of ${accountId} was delivered (${all.map((d) => d.status).join(', ')})`,
+    },
+  );
   return all;
 }
 
@@ -50,7 +54,12 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     const receiver = await startReceiver();
     const account = await newAccount({ referralLinkBase: 'https://shop.io/r' });
     const sub = await subscribe(account.id, receiver.url, 'customer.profile.updated');
-    const res = await upsert(account.apiKey, { customerId: 'w-1', email: 'w1@x.io', mobile: '+201001234567', customerAttributes: { displayName: 'W', totalOrders: 2 } });
+    const res = await upsert(account.apiKey, {
+      customerId: 'w-1',
+      email: 'w1@x.io',
+      mobile: '+201001234567',
+      customerAttributes: { displayName: 'W', totalOrders: 2 },
+    });
     await receiver.waitFor((all) => all.some(ofCustomer('w-1')));
     const hit = receiver.received.find(ofCustomer('w-1'))!;
     assert.equal(hit.headers['x-gb-signature'], createHmac('sha256', sub.secret).update(hit.raw).digest('hex'));
@@ -73,7 +82,21 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     const account = await newAccount();
     const secret = 'receiver-kept-secret-0123456789';
     const added = JSON.parse(
-      await cli(['webhooks', 'add', '--account', account.id, '--url', receiver.url, '--topics', 'customer.profile.updated', '--signature', 'gameball-v4', '--secret', secret, '--json']),
+      await cli([
+        'webhooks',
+        'add',
+        '--account',
+        account.id,
+        '--url',
+        receiver.url,
+        '--topics',
+        'customer.profile.updated',
+        '--signature',
+        'gameball-v4',
+        '--secret',
+        secret,
+        '--json',
+      ]),
     ) as { signature: string; secret: string };
     assert.deepEqual([added.signature, added.secret], ['gameball-v4', secret]);
     await upsert(account.apiKey, { customerId: 'gb-sig', customerAttributes: { displayName: 'G' } });
@@ -86,7 +109,16 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
 
   test('a subscription refuses an unknown signature scheme and a weak secret, and is not created', async () => {
     const account = await newAccount();
-    const base = ['webhooks', 'add', '--account', account.id, '--url', 'https://example.com/h', '--topics', 'customer.deleted'];
+    const base = [
+      'webhooks',
+      'add',
+      '--account',
+      account.id,
+      '--url',
+      'https://example.com/h',
+      '--topics',
+      'customer.deleted',
+    ];
     const scheme = await runCli([...base, '--signature', 'md5'], env);
     assert.equal(scheme.code, 1);
     assert.match(scheme.stderr, /--signature.*md5.*hmac-sha256, gameball-v4/s);
@@ -120,10 +152,18 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     await http(node.baseUrl, 'PUT', `${CUSTOMERS}/act-tag/activate`, auth, { isActive: false });
     await http(node.baseUrl, 'POST', `${CUSTOMERS}/act-tag/tags`, auth, { tags: 'vip' });
     await http(node.baseUrl, 'POST', `${CUSTOMERS}/act-tag/tags`, auth, { tags: 'VIP' });
-    assert.equal((await settledDeliveries(account.id)).length, 3, 'the create, the deactivation and the new tag were queued');
+    assert.equal(
+      (await settledDeliveries(account.id)).length,
+      3,
+      'the create, the deactivation and the new tag were queued',
+    );
     assert.deepEqual(
       receiver.received.map((r) => [r.body.data.is_active, r.body.data.tags]),
-      [[true, []], [false, []], [false, ['vip']]],
+      [
+        [true, []],
+        [false, []],
+        [false, ['vip']],
+      ],
     );
   });
 
@@ -150,10 +190,18 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     receiver.respondWith(() => (++calls, 503));
     await upsert(account.apiKey, { customerId: 'doomed' });
     let dead = await getDeliveries(database.store, account.id, true);
-    await waitUntil(async () => (dead = await getDeliveries(database.store, account.id, true)).length > 0, { what: 'the delivery ran out of retries' });
+    await waitUntil(async () => (dead = await getDeliveries(database.store, account.id, true)).length > 0, {
+      what: 'the delivery ran out of retries',
+    });
     assert.equal(dead.length, 1);
-    const listed = JSON.parse(await cli(['webhooks', 'deliveries', '--account', account.id, '--dead', '--json'])) as Array<{ id: number }>;
-    assert.deepEqual(listed.map((d) => d.id), [dead[0]!.id], '--dead lists it');
+    const listed = JSON.parse(
+      await cli(['webhooks', 'deliveries', '--account', account.id, '--dead', '--json']),
+    ) as Array<{ id: number }>;
+    assert.deepEqual(
+      listed.map((d) => d.id),
+      [dead[0]!.id],
+      '--dead lists it',
+    );
     assert.equal(dead[0]!.attempts, 3, 'first try and two retries');
     assert.equal(dead[0]!.lastStatus, 503);
     assert.equal(calls, 3);
@@ -162,7 +210,7 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     await receiver.waitFor((all) => all.length === 1);
   });
 
-  test('one profile\'s events arrive in order, even with a slow receiver', async () => {
+  test("one profile's events arrive in order, even with a slow receiver", async () => {
     const receiver = await startReceiver();
     receiver.respondWith(async () => {
       await simulatedLatency(Math.random() * 30);
@@ -177,7 +225,11 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     await receiver.waitFor((all) => all.length === 30);
     for (const id of ['ordered-a', 'ordered-b']) {
       const orders = receiver.received.filter(ofCustomer(id)).map((r) => r.body.data.total_orders);
-      assert.deepEqual(orders, Array.from({ length: 15 }, (_, i) => i + 1), id);
+      assert.deepEqual(
+        orders,
+        Array.from({ length: 15 }, (_, i) => i + 1),
+        id,
+      );
     }
   });
 
@@ -193,12 +245,20 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     await http(node.baseUrl, 'DELETE', `${CUSTOMERS}/friend`, { apikey: account.apiKey, secretkey: account.secretKey });
     await receiver.waitFor((all) => all.length === 3);
     const byTopic = Object.fromEntries(receiver.received.map((r) => [r.body.event, r.body]));
-    assert.deepEqual(byTopic['customer.merged']!.data, { merged_customer_id: 'm-app', merged_by: 'email', customer_ids: ['m-web', 'm-app'] });
+    assert.deepEqual(byTopic['customer.merged']!.data, {
+      merged_customer_id: 'm-app',
+      merged_by: 'email',
+      customer_ids: ['m-web', 'm-app'],
+    });
     assert.equal(byTopic['referral.completed']!.customer_id, 'm-web');
     assert.equal(byTopic['referral.completed']!.data.referee_customer_id, 'friend');
     assert.equal(byTopic['referral.completed']!.data.status, 'Active');
     assert.deepEqual(byTopic['customer.deleted']!.data, { customer_ids: ['friend'] });
-    assert.equal(receiver.received.some((r) => r.body.event === 'customer.profile.updated'), false, 'unsubscribed topics are not sent');
+    assert.equal(
+      receiver.received.some((r) => r.body.event === 'customer.profile.updated'),
+      false,
+      'unsubscribed topics are not sent',
+    );
   });
 });
 

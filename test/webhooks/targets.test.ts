@@ -13,18 +13,36 @@ import { waitUntil } from '../helpers/wait.js';
 
 const database = await sharedTestDatabase();
 // A node with the default: webhooks to public addresses only.
-const env = { DATABASE_URL: database.url, LOG_LEVEL: 'warn', PATRON_WEBHOOK_RETRY_DELAYS: '60', PATRON_WORKER_POLL_MS: '100', PATRON_WEBHOOK_TIMEOUT_MS: '2000' };
+const env = {
+  DATABASE_URL: database.url,
+  LOG_LEVEL: 'warn',
+  PATRON_WEBHOOK_RETRY_DELAYS: '60',
+  PATRON_WORKER_POLL_MS: '100',
+  PATRON_WEBHOOK_TIMEOUT_MS: '2000',
+};
 const node = await startNode(env);
 after(() => node.stop());
 
 const FORBIDDEN = [
-  'http://127.0.0.1:9/h', 'http://localhost:9/h', 'http://[::1]/h', 'http://10.1.2.3/h', 'http://172.16.0.1/h', 'http://192.168.1.1/h',
-  'http://169.254.169.254/latest/meta-data', 'http://100.64.0.1/h', 'http://0.0.0.0/h', 'http://[::ffff:127.0.0.1]/h', 'http://[fd00:ec2::254]/h', 'http://224.0.0.1/h',
+  'http://127.0.0.1:9/h',
+  'http://localhost:9/h',
+  'http://[::1]/h',
+  'http://10.1.2.3/h',
+  'http://172.16.0.1/h',
+  'http://192.168.1.1/h',
+  'http://169.254.169.254/latest/meta-data',
+  'http://100.64.0.1/h',
+  'http://0.0.0.0/h',
+  'http://[::ffff:127.0.0.1]/h',
+  'http://[fd00:ec2::254]/h',
+  'http://224.0.0.1/h',
 ];
 
 /** The account's one delivery, once it has been attempted. */
 async function attempted(accountId: string) {
-  await waitUntil(async () => (await getDeliveries(database.store, accountId, false)).some((d) => d.attempts > 0), { what: 'the delivery was attempted' });
+  await waitUntil(async () => (await getDeliveries(database.store, accountId, false)).some((d) => d.attempts > 0), {
+    what: 'the delivery was attempted',
+  });
   return (await getDeliveries(database.store, accountId, false))[0]!;
 }
 
@@ -32,22 +50,38 @@ describe(`webhook targets (${TEST_STORE})`, () => {
   test('a subscription to a loopback, private, link-local, metadata or other non-public address is refused, naming the url and why', async () => {
     const account = await database.newAccount({}, 'targets');
     for (const url of FORBIDDEN) {
-      await assert.rejects(addSubscription(database.store, account.id, url, ['customer.deleted']), (error: Error & { code?: number }) => {
-        assert.equal(error.code, 3003, url);
-        assert.match(error.message, /'url'.*public addresses only/s, url);
-        return true;
-      });
+      await assert.rejects(
+        addSubscription(database.store, account.id, url, ['customer.deleted']),
+        (error: Error & { code?: number }) => {
+          assert.equal(error.code, 3003, url);
+          assert.match(error.message, /'url'.*public addresses only/s, url);
+          return true;
+        },
+      );
     }
     assert.equal(forbiddenRange('93.184.216.34'), undefined);
-    const publicOne = await addSubscription(database.store, account.id, 'https://93.184.216.34/hooks', ['customer.deleted']);
+    const publicOne = await addSubscription(database.store, account.id, 'https://93.184.216.34/hooks', [
+      'customer.deleted',
+    ]);
     assert.equal(publicOne.url, 'https://93.184.216.34/hooks');
-    const allowed = await addSubscription(database.store, account.id, 'http://127.0.0.1:9/h', ['customer.deleted'], { allowPrivate: true });
+    const allowed = await addSubscription(database.store, account.id, 'http://127.0.0.1:9/h', ['customer.deleted'], {
+      allowPrivate: true,
+    });
     assert.equal(allowed.url, 'http://127.0.0.1:9/h');
   });
 
   test('patron webhooks add refuses a private receiver unless PATRON_WEBHOOK_ALLOW_PRIVATE=true', async () => {
     const account = await database.newAccount({}, 'targets-cli');
-    const args = ['webhooks', 'add', '--account', account.id, '--url', 'http://192.168.0.10/hooks', '--topics', 'customer.deleted'];
+    const args = [
+      'webhooks',
+      'add',
+      '--account',
+      account.id,
+      '--url',
+      'http://192.168.0.10/hooks',
+      '--topics',
+      'customer.deleted',
+    ];
     const refused = await runCli(args, { DATABASE_URL: database.url });
     assert.equal(refused.code, 2, 'refused: exit code 2, as every refused input');
     assert.match(refused.stderr, /192\.168\.0\.10 \(private\)/);
@@ -59,13 +93,27 @@ describe(`webhook targets (${TEST_STORE})`, () => {
     const receiver = await startReceiver();
     const account = await database.newAccount({}, 'rebinding');
     // As if these had resolved to a public address when they were added (or were added with the setting on).
-    await addSubscription(database.store, account.id, receiver.url, ['customer.profile.updated'], { allowPrivate: true });
-    await addSubscription(database.store, account.id, `http://localhost:${receiver.port}/hooks`, ['customer.profile.updated'], { allowPrivate: true });
-    assert.equal((await http(node.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: 'rebound' })).status, 200);
-    await waitUntil(async () => {
-      const deliveries = await getDeliveries(database.store, account.id, false);
-      return deliveries.length === 2 && deliveries.every((d) => d.attempts > 0);
-    }, { what: 'both deliveries were attempted' });
+    await addSubscription(database.store, account.id, receiver.url, ['customer.profile.updated'], {
+      allowPrivate: true,
+    });
+    await addSubscription(
+      database.store,
+      account.id,
+      `http://localhost:${receiver.port}/hooks`,
+      ['customer.profile.updated'],
+      { allowPrivate: true },
+    );
+    assert.equal(
+      (await http(node.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: 'rebound' })).status,
+      200,
+    );
+    await waitUntil(
+      async () => {
+        const deliveries = await getDeliveries(database.store, account.id, false);
+        return deliveries.length === 2 && deliveries.every((d) => d.attempts > 0);
+      },
+      { what: 'both deliveries were attempted' },
+    );
     const deliveries = await getDeliveries(database.store, account.id, false);
     const errors = deliveries.map((d) => d.lastError).sort();
     assert.match(errors[0]!, /127\.0\.0\.1 \(loopback\)/);
@@ -88,8 +136,17 @@ describe(`webhook redirects (${TEST_STORE})`, () => {
     const open = await startNode({ ...env, PATRON_WEBHOOK_ALLOW_PRIVATE: 'true' });
     after(() => open.stop());
     const account = await database.newAccount({}, 'redirects');
-    await addSubscription(database.store, account.id, `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/h`, ['customer.profile.updated'], { allowPrivate: true });
-    assert.equal((await http(open.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: 'redirected' })).status, 200);
+    await addSubscription(
+      database.store,
+      account.id,
+      `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/h`,
+      ['customer.profile.updated'],
+      { allowPrivate: true },
+    );
+    assert.equal(
+      (await http(open.baseUrl, 'POST', CUSTOMERS, { apikey: account.apiKey }, { customerId: 'redirected' })).status,
+      200,
+    );
     const attempt = await attempted(account.id);
     assert.deepEqual([attempt.lastStatus, attempt.lastError], [307, 'HTTP 307']);
     assert.equal(target.received.length, 0);

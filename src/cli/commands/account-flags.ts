@@ -1,6 +1,15 @@
 import { Option, type Command } from 'commander';
 import type { SettingsInput } from '../../modules/accounts/accounts.service.js';
-import { API_VERSIONS, MERGE_BY, REFERRAL_COMPLETION, type Account, type AccountKeys, type ApiVersion, type MergeBy, type ReferralCompletion } from '../../modules/accounts/accounts.types.js';
+import {
+  API_VERSIONS,
+  MERGE_BY,
+  REFERRAL_COMPLETION,
+  type Account,
+  type AccountKeys,
+  type ApiVersion,
+  type MergeBy,
+  type ReferralCompletion,
+} from '../../modules/accounts/accounts.types.js';
 
 export interface AccountFlags {
   name?: string;
@@ -21,7 +30,8 @@ function perSecond(raw: string): number {
   return /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
 }
 
-const rateLimitText = (perSec: number, what: string): string => (perSec > 0 ? `${perSec} ${what}/s` : `${what} unlimited`);
+const rateLimitText = (perSec: number, what: string): string =>
+  perSec > 0 ? `${perSec} ${what}/s` : `${what} unlimited`;
 
 /** The settings flags shared by `accounts create` and `accounts update`. */
 export function withSettingsFlags(command: Command): Command {
@@ -29,21 +39,44 @@ export function withSettingsFlags(command: Command): Command {
     .addOption(new Option('--merge-by <mode>', 'channel merging identifier').choices(MERGE_BY))
     .option('--default-country <ISO2>', 'country used to read local mobile numbers, e.g. EG')
     .option('--referral-link-base <url>', 'base URL of referral links')
-    .addOption(new Option('--referral-completion <when>', 'when a referral becomes Active').choices(REFERRAL_COMPLETION))
+    .addOption(
+      new Option('--referral-completion <when>', 'when a referral becomes Active').choices(REFERRAL_COMPLETION),
+    )
     .option('--high-security', 'require the secretKey on every operation')
     .option('--no-high-security', 'require the secretKey only where the API says so')
-    .addOption(new Option('--minimum-api-version <version>', 'refuse calls under older API versions (4.1: v4.0 calls answer 403)').choices(API_VERSIONS))
-    .option('--rate-limit-writes <n>', 'API writes per second for the whole account, across nodes (0: no limit; Gameball publishes 30)', perSecond)
-    .option('--rate-limit-reads <n>', 'API reads per second for the whole account, across nodes (0: no limit; Gameball publishes 100)', perSecond)
-    .option('--rate-limit-bulk <n>', 'batch and import items per second, a budget apart from the writes (0: no limit)', perSecond)
+    .addOption(
+      new Option(
+        '--minimum-api-version <version>',
+        'refuse calls under older API versions (4.1: v4.0 calls answer 403)',
+      ).choices(API_VERSIONS),
+    )
+    .option(
+      '--rate-limit-writes <n>',
+      'API writes per second for the whole account, across nodes (0: no limit; Gameball publishes 30)',
+      perSecond,
+    )
+    .option(
+      '--rate-limit-reads <n>',
+      'API reads per second for the whole account, across nodes (0: no limit; Gameball publishes 100)',
+      perSecond,
+    )
+    .option(
+      '--rate-limit-bulk <n>',
+      'batch and import items per second, a budget apart from the writes (0: no limit)',
+      perSecond,
+    )
     .option('--json', 'print one JSON object and nothing else');
 }
 
 export function settingsFrom(flags: AccountFlags): SettingsInput {
   return {
     ...(flags.mergeBy !== undefined && { mergeBy: flags.mergeBy }),
-    ...(flags.defaultCountry !== undefined && { defaultCountry: flags.defaultCountry === '' ? null : flags.defaultCountry }),
-    ...(flags.referralLinkBase !== undefined && { referralLinkBase: flags.referralLinkBase === '' ? null : flags.referralLinkBase }),
+    ...(flags.defaultCountry !== undefined && {
+      defaultCountry: flags.defaultCountry === '' ? null : flags.defaultCountry,
+    }),
+    ...(flags.referralLinkBase !== undefined && {
+      referralLinkBase: flags.referralLinkBase === '' ? null : flags.referralLinkBase,
+    }),
     ...(flags.referralCompletion !== undefined && { referralCompletion: flags.referralCompletion }),
     ...(flags.highSecurity !== undefined && { highSecurity: flags.highSecurity }),
     ...(flags.minimumApiVersion !== undefined && { minimumApiVersion: flags.minimumApiVersion }),
@@ -68,6 +101,11 @@ export function describeAccount(account: Account, keys?: AccountKeys, sessionTok
     ...(sessionTokens === undefined ? [] : [`sessionTokens: ${sessionTokens}`]),
     `createdAt: ${account.createdAt}`,
   ];
-  if (keys) lines.push(`apiKey: ${keys.apiKey}`, `secretKey: ${keys.secretKey}`, 'Keep these keys now: Patron stores only their hashes and cannot show them again.');
+  if (keys)
+    lines.push(
+      `apiKey: ${keys.apiKey}`,
+      `secretKey: ${keys.secretKey}`,
+      'Keep these keys now: Patron stores only their hashes and cannot show them again.',
+    );
   return lines.join('\n');
 }

@@ -1,5 +1,12 @@
 import { Option, type Command } from 'commander';
-import { changeAccount, createAccount, getAccount, getAccounts, rotateAccountKeys, sessionTokenStatus } from '../../modules/accounts/accounts.service.js';
+import {
+  changeAccount,
+  createAccount,
+  getAccount,
+  getAccounts,
+  rotateAccountKeys,
+  sessionTokenStatus,
+} from '../../modules/accounts/accounts.service.js';
 import { MERGE_BY } from '../../modules/accounts/accounts.types.js';
 import { findMergeCollisions } from '../../modules/identity/check-merge.js';
 import type { CommandContext } from '../program.js';
@@ -15,7 +22,11 @@ export function addAccountCommands(program: Command, { io, say, withStore }: Com
         const created = await createAccount(store, flags.name, settingsFrom(flags));
         return { ...created, sessionTokens: await sessionTokenStatus(store, created.account.id) };
       });
-      say(flags.json ? JSON.stringify({ ...account, ...keys, sessionTokens }) : describeAccount(account, keys, sessionTokens));
+      say(
+        flags.json
+          ? JSON.stringify({ ...account, ...keys, sessionTokens })
+          : describeAccount(account, keys, sessionTokens),
+      );
     });
 
   accounts
@@ -35,14 +46,21 @@ export function addAccountCommands(program: Command, { io, say, withStore }: Com
     .description('show one account (never its keys)')
     .option('--json', 'print one JSON object')
     .action(async (id: string, flags: { json?: boolean }) => {
-      const { account, sessionTokens } = await withStore(async (store) => ({ account: await getAccount(store, id), sessionTokens: await sessionTokenStatus(store, id) }));
-      say(flags.json ? JSON.stringify({ ...account, sessionTokens }) : describeAccount(account, undefined, sessionTokens));
+      const { account, sessionTokens } = await withStore(async (store) => ({
+        account: await getAccount(store, id),
+        sessionTokens: await sessionTokenStatus(store, id),
+      }));
+      say(
+        flags.json ? JSON.stringify({ ...account, sessionTokens }) : describeAccount(account, undefined, sessionTokens),
+      );
     });
 
   withSettingsFlags(accounts.command('update <id>').description("change an account's name or settings"))
     .option('--name <name>', 'new account name')
     .action(async (id: string, flags: AccountFlags) => {
-      const account = await withStore((store) => changeAccount(store, id, { ...settingsFrom(flags), ...(flags.name !== undefined && { name: flags.name }) }));
+      const account = await withStore((store) =>
+        changeAccount(store, id, { ...settingsFrom(flags), ...(flags.name !== undefined && { name: flags.name }) }),
+      );
       say(flags.json ? JSON.stringify(account) : describeAccount(account));
     });
 
@@ -57,9 +75,13 @@ export function addAccountCommands(program: Command, { io, say, withStore }: Com
       if (collisions.length > 0) io.exitCode = 3;
       if (flags.json) return say(JSON.stringify({ mergeBy: flags.mergeBy, collisions }));
       if (collisions.length === 0) return say(`No two profiles share an identifier for --merge-by ${flags.mergeBy}.`);
-      say(`${collisions.length} group${collisions.length === 1 ? '' : 's'} of profiles share an identifier (these would not merge: each is refused with 3008 until fixed):`);
+      say(
+        `${collisions.length} group${collisions.length === 1 ? '' : 's'} of profiles share an identifier (these would not merge: each is refused with 3008 until fixed):`,
+      );
       for (const c of collisions) {
-        say(`${c.kind} ${c.key}: ${c.profiles.map((p) => `gameballId ${p.gameballId} (customerIds ${p.customerIds.join(', ')})`).join(', ')}`);
+        say(
+          `${c.kind} ${c.key}: ${c.profiles.map((p) => `gameballId ${p.gameballId} (customerIds ${p.customerIds.join(', ')})`).join(', ')}`,
+        );
       }
     });
 
@@ -68,7 +90,14 @@ export function addAccountCommands(program: Command, { io, say, withStore }: Com
     .description('issue a new apiKey and secretKey; the old ones stop working within 1 s on every running node')
     .option('--json', 'print one JSON object')
     .action(async (id: string, flags: { json?: boolean }) => {
-      const { account, keys, sessionTokens } = await withStore(async (store) => ({ ...(await rotateAccountKeys(store, id)), sessionTokens: await sessionTokenStatus(store, id) }));
-      say(flags.json ? JSON.stringify({ ...account, ...keys, sessionTokens }) : describeAccount(account, keys, sessionTokens));
+      const { account, keys, sessionTokens } = await withStore(async (store) => ({
+        ...(await rotateAccountKeys(store, id)),
+        sessionTokens: await sessionTokenStatus(store, id),
+      }));
+      say(
+        flags.json
+          ? JSON.stringify({ ...account, ...keys, sessionTokens })
+          : describeAccount(account, keys, sessionTokens),
+      );
     });
 }

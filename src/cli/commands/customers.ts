@@ -9,10 +9,15 @@ export function addCustomerCommands(program: Command, { say, withStore }: Comman
     .command('customers')
     .description('customers, from the operator side')
     .command('export')
-    .description('write everything Patron holds about a customer (profile, ids, devices, tags, referrals, history, webhook events) to a JSON file')
+    .description(
+      'write everything Patron holds about a customer (profile, ids, devices, tags, referrals, history, webhook events) to a JSON file',
+    )
     .requiredOption('--account <id>', 'account id')
     .requiredOption('--customer-id <id>', 'any customerId of the profile')
-    .option('--out <file>', 'where to write it (default: customer-<gameballId>-export.json); created readable by its owner only')
+    .option(
+      '--out <file>',
+      'where to write it (default: customer-<gameballId>-export.json); created readable by its owner only',
+    )
     .action(async (flags: { account: string; customerId: string; out?: string }) => {
       const { exportCustomer } = await import('../../modules/privacy/customer-export.js');
       const document = await withStore(async (store) => {

@@ -23,7 +23,13 @@ export function addImportCommand(program: Command, { io, say, withStore }: Comma
         const account = await findAccountRecord(store, flags.account);
         if (!account) throw new AppError('notFound', `No account with id "${flags.account}".`);
         const bar = new SingleBar(
-          { format: 'importing [{bar}] {percentage}% | {value}/{total} rows | {eta_formatted} left', stream: io.errStream, noTTYOutput: true, notTTYSchedule: 5000, etaBuffer: 2000 },
+          {
+            format: 'importing [{bar}] {percentage}% | {value}/{total} rows | {eta_formatted} left',
+            stream: io.errStream,
+            noTTYOutput: true,
+            notTTYSchedule: 5000,
+            etaBuffer: 2000,
+          },
           Presets.shades_classic,
         );
         bar.start(await countRows(file), 0);

@@ -14,9 +14,26 @@ export function addTokenCommands(program: Command, { say, withStore }: CommandCo
     .option('--email <email>', 'customerEmail claim')
     .option('--mobile <mobile>', 'customerMobile claim')
     .option('--json', 'print one JSON object {token, customerId, expiresAt}')
-    .action(async (flags: { account: string; customerId: string; ttl: string; email?: string; mobile?: string; json?: boolean }) => {
-      const claims = { customerId: flags.customerId, ...(flags.email !== undefined && { customerEmail: flags.email }), ...(flags.mobile !== undefined && { customerMobile: flags.mobile }) };
-      const made = await withStore((store) => mintSessionToken(store, flags.account, claims, flags.ttl));
-      say(flags.json ? JSON.stringify({ token: made.token, customerId: claims.customerId, expiresAt: made.expiresAt }) : made.token);
-    });
+    .action(
+      async (flags: {
+        account: string;
+        customerId: string;
+        ttl: string;
+        email?: string;
+        mobile?: string;
+        json?: boolean;
+      }) => {
+        const claims = {
+          customerId: flags.customerId,
+          ...(flags.email !== undefined && { customerEmail: flags.email }),
+          ...(flags.mobile !== undefined && { customerMobile: flags.mobile }),
+        };
+        const made = await withStore((store) => mintSessionToken(store, flags.account, claims, flags.ttl));
+        say(
+          flags.json
+            ? JSON.stringify({ token: made.token, customerId: claims.customerId, expiresAt: made.expiresAt })
+            : made.token,
+        );
+      },
+    );
 }

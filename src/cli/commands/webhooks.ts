@@ -1,5 +1,11 @@
 import { Option, type Command } from 'commander';
-import { addSubscription, getDeliveries, getSubscriptions, removeSubscription, replayDelivery } from '../../modules/webhooks/webhooks.service.js';
+import {
+  addSubscription,
+  getDeliveries,
+  getSubscriptions,
+  removeSubscription,
+  replayDelivery,
+} from '../../modules/webhooks/webhooks.service.js';
 import { SIGNATURE_SCHEMES } from '../../modules/webhooks/webhook-signature.js';
 import { TOPICS } from '../../modules/webhooks/webhooks.types.js';
 import type { CommandContext } from '../program.js';
@@ -14,23 +20,51 @@ export function addWebhookCommands(program: Command, { say, config, withStore }:
     .requiredOption('--url <url>', 'receiver URL (http or https)')
     .requiredOption('--topics <t1,t2>', `comma-separated: ${TOPICS.join(', ')}`)
     .addOption(
-      new Option('--signature <scheme>', "how X-GB-Signature is made: Patron's HMAC-SHA256, or Gameball's v4 SHA-1 for receivers written for it").choices(SIGNATURE_SCHEMES).default('hmac-sha256'),
+      new Option(
+        '--signature <scheme>',
+        "how X-GB-Signature is made: Patron's HMAC-SHA256, or Gameball's v4 SHA-1 for receivers written for it",
+      )
+        .choices(SIGNATURE_SCHEMES)
+        .default('hmac-sha256'),
     )
     .option('--secret <value>', 'the secret your receiver already verifies with (default: a new random one)')
     .option('--json', 'print one JSON object {id, url, topics, signature, secret}')
-    .action(async (flags: { account: string; url: string; topics: string; signature: string; secret?: string; json?: boolean }) => {
-      const { webhookAllowPrivate } = config();
-      const added = await withStore((store) =>
-        addSubscription(store, flags.account, flags.url, flags.topics.split(','), {
-          signature: flags.signature,
-          allowPrivate: webhookAllowPrivate,
-          ...(flags.secret !== undefined && { secret: flags.secret }),
-        }),
-      );
-      if (flags.json) return say(JSON.stringify({ id: added.id, url: added.url, topics: added.topics, signature: added.signature, secret: added.secret }));
-      const how = added.signature === 'gameball-v4' ? 'hex SHA-1 of the raw body + ":" + this secret' : 'hex HMAC-SHA256 of the raw body under this secret';
-      say(`id: ${added.id}\nurl: ${added.url}\ntopics: ${added.topics.join(', ')}\nsignature: ${added.signature}\nsecret: ${added.secret}\nVerify X-GB-Signature (${how}); the secret is shown once.`);
-    });
+    .action(
+      async (flags: {
+        account: string;
+        url: string;
+        topics: string;
+        signature: string;
+        secret?: string;
+        json?: boolean;
+      }) => {
+        const { webhookAllowPrivate } = config();
+        const added = await withStore((store) =>
+          addSubscription(store, flags.account, flags.url, flags.topics.split(','), {
+            signature: flags.signature,
+            allowPrivate: webhookAllowPrivate,
+            ...(flags.secret !== undefined && { secret: flags.secret }),
+          }),
+        );
+        if (flags.json)
+          return say(
+            JSON.stringify({
+              id: added.id,
+              url: added.url,
+              topics: added.topics,
+              signature: added.signature,
+              secret: added.secret,
+            }),
+          );
+        const how =
+          added.signature === 'gameball-v4'
+            ? 'hex SHA-1 of the raw body + ":" + this secret'
+            : 'hex HMAC-SHA256 of the raw body under this secret';
+        say(
+          `id: ${added.id}\nurl: ${added.url}\ntopics: ${added.topics.join(', ')}\nsignature: ${added.signature}\nsecret: ${added.secret}\nVerify X-GB-Signature (${how}); the secret is shown once.`,
+        );
+      },
+    );
 
   webhooks
     .command('list')
@@ -60,11 +94,25 @@ export function addWebhookCommands(program: Command, { say, config, withStore }:
     .option('--limit <n>', 'how many', '100')
     .option('--json', 'print a JSON array')
     .action(async (flags: { account: string; dead?: boolean; limit: string; json?: boolean }) => {
-      const rows = await withStore((store) => getDeliveries(store, flags.account, flags.dead === true, Number(flags.limit)));
+      const rows = await withStore((store) =>
+        getDeliveries(store, flags.account, flags.dead === true, Number(flags.limit)),
+      );
       if (flags.json) return say(JSON.stringify(rows));
       if (rows.length === 0) return say('No deliveries.');
       say(['id', 'topic', 'status', 'attempts', 'lastStatus', 'lastError', 'nextAttemptAt', 'eventId'].join('\t'));
-      for (const r of rows) say([r.id, r.topic, r.status, r.attempts, r.lastStatus ?? '-', r.lastError ?? '-', r.nextAttemptAt, r.eventId].join('\t'));
+      for (const r of rows)
+        say(
+          [
+            r.id,
+            r.topic,
+            r.status,
+            r.attempts,
+            r.lastStatus ?? '-',
+            r.lastError ?? '-',
+            r.nextAttemptAt,
+            r.eventId,
+          ].join('\t'),
+        );
     });
 
   webhooks

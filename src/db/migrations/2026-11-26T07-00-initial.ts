@@ -29,7 +29,8 @@ export function initial(dialect: Dialect): Migration {
       await db.schema
         .createTable('profiles')
         .addColumn('gameball_id', dialect.serialKey, (c) =>
-          dialect.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey())
+          dialect.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
         .addColumn('email', 'text')
         .addColumn('mobile', 'text')
@@ -47,16 +48,32 @@ export function initial(dialect: Dialect): Migration {
         .execute();
       // Both databases let many rows hold NULL under a unique index, which is what
       // "no merge key" needs.
-      await db.schema.createIndex('profiles_email_key').unique().on('profiles').columns(['account_id', 'email_key']).execute();
-      await db.schema.createIndex('profiles_mobile_key').unique().on('profiles').columns(['account_id', 'mobile_key']).execute();
-      await db.schema.createIndex('profiles_referral_code').unique().on('profiles').columns(['account_id', 'referral_code']).execute();
+      await db.schema
+        .createIndex('profiles_email_key')
+        .unique()
+        .on('profiles')
+        .columns(['account_id', 'email_key'])
+        .execute();
+      await db.schema
+        .createIndex('profiles_mobile_key')
+        .unique()
+        .on('profiles')
+        .columns(['account_id', 'mobile_key'])
+        .execute();
+      await db.schema
+        .createIndex('profiles_referral_code')
+        .unique()
+        .on('profiles')
+        .columns(['account_id', 'referral_code'])
+        .execute();
 
       await db.schema
         .createTable('customer_ids')
         .addColumn('account_id', 'text', (c) => c.notNull())
         .addColumn('customer_id', 'text', (c) => c.notNull())
         .addColumn('gameball_id', dialect.name === 'sqlite' ? 'integer' : 'bigint', (c) =>
-          c.notNull().references('profiles.gameball_id').onDelete('cascade'))
+          c.notNull().references('profiles.gameball_id').onDelete('cascade'),
+        )
         .addColumn('created_at', dialect.timestampType, (c) => c.notNull())
         .addPrimaryKeyConstraint('customer_ids_pk', ['account_id', 'customer_id'])
         .execute();
@@ -65,17 +82,24 @@ export function initial(dialect: Dialect): Migration {
       await db.schema
         .createTable('referrals')
         .addColumn('id', dialect.serialKey, (c) =>
-          dialect.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey())
+          dialect.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('account_id', 'text', (c) => c.notNull())
         .addColumn('referrer_gameball_id', dialect.name === 'sqlite' ? 'integer' : 'bigint', (c) =>
-          c.notNull().references('profiles.gameball_id').onDelete('cascade'))
+          c.notNull().references('profiles.gameball_id').onDelete('cascade'),
+        )
         .addColumn('referee_gameball_id', dialect.name === 'sqlite' ? 'integer' : 'bigint', (c) =>
-          c.notNull().unique().references('profiles.gameball_id').onDelete('cascade'))
+          c.notNull().unique().references('profiles.gameball_id').onDelete('cascade'),
+        )
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('created_at', dialect.timestampType, (c) => c.notNull())
         .addColumn('completed_at', dialect.timestampType)
         .execute();
-      await db.schema.createIndex('referrals_referrer').on('referrals').columns(['referrer_gameball_id', 'referee_gameball_id']).execute();
+      await db.schema
+        .createIndex('referrals_referrer')
+        .on('referrals')
+        .columns(['referrer_gameball_id', 'referee_gameball_id'])
+        .execute();
     },
   };
 }

@@ -9,7 +9,10 @@ export function tagsAndRetiredCodes(dialect: Dialect): Migration {
     async up(db: AnyDb) {
       // Tags live on the profile row: every read shows them, and every change to them is a
       // read-modify-write of one profile under its lock, like any other profile field.
-      await db.schema.alterTable('profiles').addColumn('tags', dialect.jsonType, (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema
+        .alterTable('profiles')
+        .addColumn('tags', dialect.jsonType, (c) => c.notNull().defaultTo('[]'))
+        .execute();
 
       // A deleted profile's referral code is never handed out again.
       await db.schema

@@ -18,7 +18,11 @@ export function webhooks(dialect: Dialect): Migration {
         .addColumn('secret', 'text', (c) => c.notNull())
         .addColumn('created_at', dialect.timestampType, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('webhook_subscriptions_account').on('webhook_subscriptions').column('account_id').execute();
+      await db.schema
+        .createIndex('webhook_subscriptions_account')
+        .on('webhook_subscriptions')
+        .column('account_id')
+        .execute();
 
       // The outbox: written in the transaction of the change it reports. The payload is kept as
       // the exact text that is sent and signed.
@@ -37,7 +41,9 @@ export function webhooks(dialect: Dialect): Migration {
         .createTable('webhook_deliveries')
         .addColumn('id', dialect.serialKey, serial)
         .addColumn('event_id', ref, (c) => c.notNull().references('webhook_events.id').onDelete('cascade'))
-        .addColumn('subscription_id', 'text', (c) => c.notNull().references('webhook_subscriptions.id').onDelete('cascade'))
+        .addColumn('subscription_id', 'text', (c) =>
+          c.notNull().references('webhook_subscriptions.id').onDelete('cascade'),
+        )
         .addColumn('account_id', 'text', (c) => c.notNull())
         // Deliveries with one ordering key (one profile) go out one at a time, in id order.
         .addColumn('ordering_key', 'text', (c) => c.notNull())
@@ -50,9 +56,21 @@ export function webhooks(dialect: Dialect): Migration {
         .addColumn('created_at', dialect.timestampType, (c) => c.notNull())
         .addColumn('delivered_at', dialect.timestampType)
         .execute();
-      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
-      await db.schema.createIndex('webhook_deliveries_order').on('webhook_deliveries').columns(['subscription_id', 'ordering_key', 'id']).execute();
-      await db.schema.createIndex('webhook_deliveries_account').on('webhook_deliveries').columns(['account_id', 'id']).execute();
+      await db.schema
+        .createIndex('webhook_deliveries_due')
+        .on('webhook_deliveries')
+        .columns(['status', 'next_attempt_at'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_order')
+        .on('webhook_deliveries')
+        .columns(['subscription_id', 'ordering_key', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('webhook_deliveries_account')
+        .on('webhook_deliveries')
+        .columns(['account_id', 'id'])
+        .execute();
 
       await db.schema
         .createTable('webhook_attempts')

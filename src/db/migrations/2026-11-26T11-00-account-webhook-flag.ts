@@ -9,7 +9,10 @@ export function accountWebhookFlag(dialect: Dialect): Migration {
     async up(db: AnyDb) {
       // Authentication already loads the account: with this flag, a write of an account without
       // webhook subscriptions skips reading the subscriptions table altogether.
-      await db.schema.alterTable('accounts').addColumn('has_webhooks', dialect.boolType, (c) => c.notNull().defaultTo(false)).execute();
+      await db.schema
+        .alterTable('accounts')
+        .addColumn('has_webhooks', dialect.boolType, (c) => c.notNull().defaultTo(false))
+        .execute();
       await db
         .updateTable('accounts')
         .set({ has_webhooks: '1' })

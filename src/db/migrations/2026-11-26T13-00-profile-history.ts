@@ -29,7 +29,11 @@ export function profileHistory(dialect: Dialect): Migration {
       // No index on time: entries are numbered in the order they are written, so the retention
       // purge looks at the lowest ids only (history.store.ts) and every write saves an index update.
       // Export lists the webhook events about one profile, and each event's deliveries.
-      await db.schema.createIndex('webhook_events_profile').on('webhook_events').columns(['gameball_id', 'id']).execute();
+      await db.schema
+        .createIndex('webhook_events_profile')
+        .on('webhook_events')
+        .columns(['gameball_id', 'id'])
+        .execute();
       await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').column('event_id').execute();
     },
   };

@@ -11,12 +11,20 @@ export function profileSplits(dialect: Dialect): Migration {
       // a conflict for the other (README "Unmerge").
       await db.schema
         .createTable('profile_splits')
-        .addColumn('gameball_id', dialect.serialRefType, (c) => c.notNull().references('profiles.gameball_id').onDelete('cascade'))
-        .addColumn('sibling_gameball_id', dialect.serialRefType, (c) => c.notNull().references('profiles.gameball_id').onDelete('cascade'))
+        .addColumn('gameball_id', dialect.serialRefType, (c) =>
+          c.notNull().references('profiles.gameball_id').onDelete('cascade'),
+        )
+        .addColumn('sibling_gameball_id', dialect.serialRefType, (c) =>
+          c.notNull().references('profiles.gameball_id').onDelete('cascade'),
+        )
         .addColumn('created_at', dialect.timestampType, (c) => c.notNull())
         .addPrimaryKeyConstraint('profile_splits_pk', ['gameball_id', 'sibling_gameball_id'])
         .execute();
-      await db.schema.createIndex('profile_splits_sibling').on('profile_splits').column('sibling_gameball_id').execute();
+      await db.schema
+        .createIndex('profile_splits_sibling')
+        .on('profile_splits')
+        .column('sibling_gameball_id')
+        .execute();
     },
   };
 }

@@ -9,7 +9,10 @@ export function rateLimits(dialect: Dialect): Migration {
     async up(db: AnyDb) {
       // Per-account limits in requests (or batch items) per second; 0: no limit (README "Rate limits").
       for (const column of ['rate_limit_writes', 'rate_limit_reads', 'rate_limit_bulk']) {
-        await db.schema.alterTable('accounts').addColumn(column, 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .alterTable('accounts')
+          .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
       }
       // The nodes alive now, by heartbeat: each takes its share of an account's limits.
       await db.schema

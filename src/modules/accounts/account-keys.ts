@@ -16,7 +16,9 @@ export function generateKey(prefix: 'pk' | 'hs'): string {
 export const SECRET_KEY_LENGTH = 32;
 
 export function generateSecretKey(): string {
-  return `sk_${randomBytes(22).toString('base64url').slice(0, SECRET_KEY_LENGTH - 3)}`;
+  return `sk_${randomBytes(22)
+    .toString('base64url')
+    .slice(0, SECRET_KEY_LENGTH - 3)}`;
 }
 
 export function hashKey(key: string): string {

@@ -75,7 +75,14 @@ const DEFAULT_SETTINGS: AccountSettings = {
 };
 
 function publicAccount(record: AccountRecord): Account {
-  const { apiKeyHash: _a, secretKeyHash: _s, hashSecret: _h, hasWebhooks: _w, sealedSecretKey: _k, ...account } = record;
+  const {
+    apiKeyHash: _a,
+    secretKeyHash: _s,
+    hashSecret: _h,
+    hasWebhooks: _w,
+    sealedSecretKey: _k,
+    ...account
+  } = record;
   return account;
 }
 
@@ -88,13 +95,22 @@ function sealSecret(masterKey: MasterKey | undefined, accountId: string, secretK
  * The account's secretKey in clear, to verify a session token with; or why there is none. The
  * reasons are the operator's to fix, and each message says how.
  */
-export function sessionTokenSecret(masterKey: MasterKey | undefined, account: AccountRecord): { secret: string } | { problem: string } {
+export function sessionTokenSecret(
+  masterKey: MasterKey | undefined,
+  account: AccountRecord,
+): { secret: string } | { problem: string } {
   if (!masterKey) return { problem: 'this Patron has no master key (set PATRON_MASTER_KEY on every node)' };
-  if (!account.sealedSecretKey) return { problem: "the account's secretKey predates the master key: rotate the keys (`patron accounts rotate-keys`)" };
+  if (!account.sealedSecretKey)
+    return {
+      problem: "the account's secretKey predates the master key: rotate the keys (`patron accounts rotate-keys`)",
+    };
   const opened = masterKey.open(account.sealedSecretKey, account.id);
   if ('plain' in opened) return { secret: opened.plain };
   return opened.problem === 'other-key'
-    ? { problem: "the account's secretKey was sealed under another master key: give this node that key, or rotate the account's keys" }
+    ? {
+        problem:
+          "the account's secretKey was sealed under another master key: give this node that key, or rotate the account's keys",
+      }
     : { problem: "the account's sealed secretKey is damaged: rotate the account's keys" };
 }
 
@@ -102,14 +118,20 @@ export function sessionTokenSecret(masterKey: MasterKey | undefined, account: Ac
 const TOKEN_TTL = { min: 1, max: 30 * 86_400, range: '1 s to 30 d' };
 
 /** `patron tokens create`: a session token for trying the SDK path, made as a merchant's backend would. */
-export async function mintSessionToken(store: Store, accountId: string, claims: Omit<SessionClaims, 'exp'>, ttl: string): Promise<{ token: string; expiresAt: string }> {
+export async function mintSessionToken(
+  store: Store,
+  accountId: string,
+  claims: Omit<SessionClaims, 'exp'>,
+  ttl: string,
+): Promise<{ token: string; expiresAt: string }> {
   const record = await findAccountById(store.db, accountId);
   if (!record) throw new AppError('notFound', `No account with id "${accountId}".`);
   const customerId = claims.customerId.trim();
   if (customerId === '' || customerId.length > 100) throw invalid('customerId', 'must be 1 to 100 characters');
   const seconds = durationSeconds(ttl, TOKEN_TTL);
   const found = sessionTokenSecret(store.masterKey, record);
-  if ('problem' in found) throw new AppError('sessionTokensUnavailable', `No session token can be made for this account: ${found.problem}.`);
+  if ('problem' in found)
+    throw new AppError('sessionTokensUnavailable', `No session token can be made for this account: ${found.problem}.`);
   return createSessionToken(found.secret, { ...claims, customerId }, seconds);
 }
 
@@ -138,7 +160,10 @@ function checkSettings(input: SettingsInput): SettingsInput {
   for (const field of ['rateLimitWrites', 'rateLimitReads', 'rateLimitBulk'] as const) {
     const value = input[field];
     if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_RATE_LIMIT)) {
-      throw invalid(field, `must be a whole number of ${field === 'rateLimitBulk' ? 'batch items' : 'requests'} per second from 0 (no limit) to ${MAX_RATE_LIMIT}`);
+      throw invalid(
+        field,
+        `must be a whole number of ${field === 'rateLimitBulk' ? 'batch items' : 'requests'} per second from 0 (no limit) to ${MAX_RATE_LIMIT}`,
+      );
     }
   }
   if (input.defaultCountry !== undefined && input.defaultCountry !== null) {
@@ -155,7 +180,8 @@ function checkSettings(input: SettingsInput): SettingsInput {
     } catch {
       throw invalid('referralLinkBase', 'must be an absolute http(s) URL');
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid('referralLinkBase', 'must be an absolute http(s) URL');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw invalid('referralLinkBase', 'must be an absolute http(s) URL');
   }
   return out;
 }
@@ -166,11 +192,20 @@ function checkName(name: string): string {
   return trimmed;
 }
 
-export function createAccount(store: Store, name: string, settings: SettingsInput = {}): Promise<{ account: Account; keys: AccountKeys }> {
+export function createAccount(
+  store: Store,
+  name: string,
+  settings: SettingsInput = {},
+): Promise<{ account: Account; keys: AccountKeys }> {
   return insertNewAccount(store.db, store.masterKey, name, settings);
 }
 
-async function insertNewAccount(db: Db, masterKey: MasterKey | undefined, name: string, settings: SettingsInput): Promise<{ account: Account; keys: AccountKeys }> {
+async function insertNewAccount(
+  db: Db,
+  masterKey: MasterKey | undefined,
+  name: string,
+  settings: SettingsInput,
+): Promise<{ account: Account; keys: AccountKeys }> {
   const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateSecretKey() };
   const now = new Date().toISOString();
   const id = generateAccountId();
@@ -211,7 +246,11 @@ export async function refreshWebhookFlag(tx: WriteTx, accountId: string): Promis
   await setHasWebhooks(tx.db, accountId);
 }
 
-export async function changeAccount(store: Store, id: string, changes: SettingsInput & { name?: string }): Promise<Account> {
+export async function changeAccount(
+  store: Store,
+  id: string,
+  changes: SettingsInput & { name?: string },
+): Promise<Account> {
   const { db } = store;
   await getAccount(store, id);
   const checked = { ...checkSettings(changes), ...(changes.name !== undefined && { name: checkName(changes.name) }) };
@@ -225,7 +264,11 @@ export async function rotateAccountKeys(store: Store, id: string): Promise<{ acc
   const { db } = store;
   await getAccount(store, id);
   const keys: AccountKeys = { apiKey: generateKey('pk'), secretKey: generateSecretKey() };
-  const changes = { apiKeyHash: hashKey(keys.apiKey), secretKeyHash: hashKey(keys.secretKey), sealedSecretKey: sealSecret(store.masterKey, id, keys.secretKey) };
+  const changes = {
+    apiKeyHash: hashKey(keys.apiKey),
+    secretKeyHash: hashKey(keys.secretKey),
+    sealedSecretKey: sealSecret(store.masterKey, id, keys.secretKey),
+  };
   await updateAccount(db, id, changes, new Date().toISOString());
   forgetAccount(id);
   return { account: await getAccount(store, id), keys };
@@ -236,10 +279,13 @@ export async function rotateAccountKeys(store: Store, id: string): Promise<{ acc
  * several nodes starting together on an empty database create one account, not several.
  */
 export async function ensureDefaultAccount(store: Store): Promise<{ account: Account; keys: AccountKeys } | undefined> {
-  return store.write(async ({ db }) => {
-    if ((await countAccounts(db)) > 0) return undefined;
-    return insertNewAccount(db, store.masterKey, 'default', {});
-  }, ['accounts:first-start']);
+  return store.write(
+    async ({ db }) => {
+      if ((await countAccounts(db)) > 0) return undefined;
+      return insertNewAccount(db, store.masterKey, 'default', {});
+    },
+    ['accounts:first-start'],
+  );
 }
 
 export interface Credentials {
@@ -266,7 +312,8 @@ export interface Authenticated {
 
 function checkSecretKey(account: AccountRecord, secretKey: string | undefined, why: string): void {
   if (!secretKey) throw new AppError('invalidSecretKey', `${why} the secretkey header.`);
-  if (!keyMatches(secretKey, account.secretKeyHash)) throw new AppError('invalidSecretKey', "The secretkey header does not match this account's secret key.");
+  if (!keyMatches(secretKey, account.secretKeyHash))
+    throw new AppError('invalidSecretKey', "The secretkey header does not match this account's secret key.");
 }
 
 function secretReason(account: AccountRecord, call: Call): string | undefined {
@@ -285,16 +332,31 @@ function secretReason(account: AccountRecord, call: Call): string | undefined {
  * an operation that accepts one is always verified, even beside a secretKey.
  */
 export async function authenticate(store: Store, credentials: Credentials, call: Call): Promise<Authenticated> {
-  if (!credentials.apiKey) throw new AppError('missingApiKey', 'The apikey header is missing. Send your account\'s apiKey in the apikey header.');
+  if (!credentials.apiKey)
+    throw new AppError(
+      'missingApiKey',
+      "The apikey header is missing. Send your account's apiKey in the apikey header.",
+    );
   const account = await accountOfApiKey(store.db, credentials.apiKey);
-  if (!account) throw new AppError('missingApiKey', 'The apikey header does not match any account. Check the key, or rotate it with `patron accounts rotate-keys`.');
+  if (!account)
+    throw new AppError(
+      'missingApiKey',
+      'The apikey header does not match any account. Check the key, or rotate it with `patron accounts rotate-keys`.',
+    );
   if (call.apiVersion === '4.0' && account.minimumApiVersion === '4.1') {
-    throw new AppError('forbidden', "This account's minimum API version is 4.1: call /api/v4.1/integrations/… with both keys (or a session token where accepted).");
+    throw new AppError(
+      'forbidden',
+      "This account's minimum API version is 4.1: call /api/v4.1/integrations/… with both keys (or a session token where accepted).",
+    );
   }
   const why = secretReason(account, call);
   if (call.acceptsSessionToken && call.apiVersion === '4.1' && credentials.sessionToken !== undefined) {
     const found = sessionTokenSecret(store.masterKey, account);
-    if ('problem' in found) throw new AppError('sessionTokensUnavailable', `Session tokens cannot be verified for this account: ${found.problem}. Send the secretkey header instead.`);
+    if ('problem' in found)
+      throw new AppError(
+        'sessionTokensUnavailable',
+        `Session tokens cannot be verified for this account: ${found.problem}. Send the secretkey header instead.`,
+      );
     const claims = await verifySessionToken(credentials.sessionToken, found.secret);
     if (credentials.secretKey !== undefined) checkSecretKey(account, credentials.secretKey, '');
     return { account, sessionCustomerId: claims.customerId };

@@ -67,14 +67,19 @@ export async function listAccounts(db: Db): Promise<AccountRecord[]> {
 }
 
 export async function countAccounts(db: Db): Promise<number> {
-  const row = await db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 export async function updateAccount(
   db: Db,
   id: string,
-  changes: Partial<AccountSettings & { name: string; apiKeyHash: string; secretKeyHash: string; sealedSecretKey: string | null }>,
+  changes: Partial<
+    AccountSettings & { name: string; apiKeyHash: string; secretKeyHash: string; sealedSecretKey: string | null }
+  >,
   updatedAt: string,
 ): Promise<void> {
   await db
@@ -101,6 +106,15 @@ export async function updateAccount(
 
 /** Kept in step with the account's subscriptions, in the transaction that changes them. */
 export async function setHasWebhooks(db: Db, accountId: string): Promise<void> {
-  const any = await db.selectFrom('webhook_subscriptions').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
-  await db.updateTable('accounts').set({ has_webhooks: dbBool(any !== undefined) }).where('id', '=', accountId).execute();
+  const any = await db
+    .selectFrom('webhook_subscriptions')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .limit(1)
+    .executeTakeFirst();
+  await db
+    .updateTable('accounts')
+    .set({ has_webhooks: dbBool(any !== undefined) })
+    .where('id', '=', accountId)
+    .execute();
 }

@@ -58,11 +58,17 @@ async function decrypt(token: string, key: Uint8Array): Promise<string> {
   if (parts.length !== 5) throw bad(`is not a compact JWE (five dot-separated parts; got ${parts.length})`);
   const header = readHeader(token);
   if (header.alg !== KEY_ALGORITHM || header.enc !== CONTENT_ALGORITHM) {
-    throw bad(`must be encrypted with alg ${KEY_ALGORITHM} and enc ${CONTENT_ALGORITHM} (got alg ${String(header.alg)}, enc ${String(header.enc)})`);
+    throw bad(
+      `must be encrypted with alg ${KEY_ALGORITHM} and enc ${CONTENT_ALGORITHM} (got alg ${String(header.alg)}, enc ${String(header.enc)})`,
+    );
   }
-  if (!madeWithThisKey(parts[1]!, key)) throw bad("was not encrypted with this account's secretKey (made with another key, or its key part was altered)");
+  if (!madeWithThisKey(parts[1]!, key))
+    throw bad("was not encrypted with this account's secretKey (made with another key, or its key part was altered)");
   try {
-    const { plaintext } = await compactDecrypt(token, key, { keyManagementAlgorithms: [KEY_ALGORITHM], contentEncryptionAlgorithms: [CONTENT_ALGORITHM] });
+    const { plaintext } = await compactDecrypt(token, key, {
+      keyManagementAlgorithms: [KEY_ALGORITHM],
+      contentEncryptionAlgorithms: [CONTENT_ALGORITHM],
+    });
     return new TextDecoder().decode(plaintext);
   } catch {
     throw bad('was altered after it was made: its content fails the integrity check');
@@ -79,20 +85,32 @@ function optionalText(payload: Record<string, unknown>, claim: string): string |
 async function verifySigned(jwt: string, key: Uint8Array, now: Date): Promise<SessionClaims> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(jwt, key, { algorithms: [SIGNATURE_ALGORITHM], requiredClaims: ['exp'], currentDate: now }));
+    ({ payload } = await jwtVerify(jwt, key, {
+      algorithms: [SIGNATURE_ALGORITHM],
+      requiredClaims: ['exp'],
+      currentDate: now,
+    }));
   } catch (error) {
     if (error instanceof errors.JWTExpired) {
       const exp = Number((error.payload as { exp?: unknown }).exp);
-      throw new AppError('sessionTokenExpired', `The X-GB-TOKEN session token expired at ${new Date(exp * 1000).toISOString()}: make a new one.`);
+      throw new AppError(
+        'sessionTokenExpired',
+        `The X-GB-TOKEN session token expired at ${new Date(exp * 1000).toISOString()}: make a new one.`,
+      );
     }
-    if (error instanceof errors.JWSSignatureVerificationFailed) throw bad("is not signed with this account's secretKey (signed with another key, or altered)");
+    if (error instanceof errors.JWSSignatureVerificationFailed)
+      throw bad("is not signed with this account's secretKey (signed with another key, or altered)");
     if (error instanceof errors.JOSEAlgNotAllowed) throw bad(`must hold a JWT signed with ${SIGNATURE_ALGORITHM}`);
-    if (error instanceof errors.JWTClaimValidationFailed) throw bad(`has an unusable ${error.claim} claim: ${error.reason === 'missing' ? 'it is required' : error.message}`);
+    if (error instanceof errors.JWTClaimValidationFailed)
+      throw bad(
+        `has an unusable ${error.claim} claim: ${error.reason === 'missing' ? 'it is required' : error.message}`,
+      );
     throw bad(`does not hold a signed JWT (${SIGNATURE_ALGORITHM})`);
   }
   const customerId = payload.customerId;
   const id = typeof customerId === 'number' && Number.isSafeInteger(customerId) ? String(customerId) : customerId;
-  if (typeof id !== 'string' || id.trim() === '') throw bad('has no customerId claim (required: the customer the token is for)');
+  if (typeof id !== 'string' || id.trim() === '')
+    throw bad('has no customerId claim (required: the customer the token is for)');
   const claims: SessionClaims = { customerId: id.trim(), exp: payload.exp as number };
   const email = optionalText(payload, 'customerEmail');
   const mobile = optionalText(payload, 'customerMobile');
@@ -109,10 +127,20 @@ export async function verifySessionToken(token: string, secretKey: string, now =
 }
 
 /** Makes a token exactly as Gameball's documentation tells a merchant's backend to. */
-export async function createSessionToken(secretKey: string, claims: Omit<SessionClaims, 'exp'>, ttlSeconds: number, now = new Date()): Promise<{ token: string; expiresAt: string }> {
+export async function createSessionToken(
+  secretKey: string,
+  claims: Omit<SessionClaims, 'exp'>,
+  ttlSeconds: number,
+  now = new Date(),
+): Promise<{ token: string; expiresAt: string }> {
   const key = keyOf(secretKey);
   const exp = Math.floor(now.getTime() / 1000) + ttlSeconds;
-  const jwt = await new SignJWT({ ...claims }).setProtectedHeader({ alg: SIGNATURE_ALGORITHM, typ: 'JWT' }).setExpirationTime(exp).sign(key);
-  const token = await new CompactEncrypt(new TextEncoder().encode(jwt)).setProtectedHeader({ alg: KEY_ALGORITHM, enc: CONTENT_ALGORITHM, cty: 'JWT' }).encrypt(key);
+  const jwt = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: SIGNATURE_ALGORITHM, typ: 'JWT' })
+    .setExpirationTime(exp)
+    .sign(key);
+  const token = await new CompactEncrypt(new TextEncoder().encode(jwt))
+    .setProtectedHeader({ alg: KEY_ALGORITHM, enc: CONTENT_ALGORITHM, cty: 'JWT' })
+    .encrypt(key);
   return { token, expiresAt: new Date(exp * 1000).toISOString() };
 }

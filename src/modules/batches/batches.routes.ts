@@ -24,7 +24,10 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store): void {
         description: `Stores the job and answers at once; items are processed in the background, in order, each exactly as POST /customers would take it. A bad item fails alone. Up to ${MAX_BATCH_ITEMS} items.`,
         tags: ['batches'],
         body: Type.Object({
-          body: Type.Array(Type.Unknown({ description: 'An UpsertCustomerRequest.' }), { minItems: 1, maxItems: MAX_BATCH_ITEMS }),
+          body: Type.Array(Type.Unknown({ description: 'An UpsertCustomerRequest.' }), {
+            minItems: 1,
+            maxItems: MAX_BATCH_ITEMS,
+          }),
         }),
         response: {
           200: Type.Object({
@@ -55,14 +58,26 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store): void {
           200: Type.Object({
             batchId: Type.String(),
             jobId: Type.Integer(),
-            status: Type.Union([Type.Literal('pending'), Type.Literal('processing'), Type.Literal('completed'), Type.Literal('failed')]),
+            status: Type.Union([
+              Type.Literal('pending'),
+              Type.Literal('processing'),
+              Type.Literal('completed'),
+              Type.Literal('failed'),
+            ]),
             progress: Type.Number({ description: 'Percent of items processed.' }),
             totalItems: Type.Integer(),
             processedItems: Type.Integer(),
             failedItems: Type.Integer(),
-            results: Type.Array(Type.Union([Type.Integer(), Type.Null()]), { description: 'gameballId per item, in order; null until processed or when it failed.' }),
+            results: Type.Array(Type.Union([Type.Integer(), Type.Null()]), {
+              description: 'gameballId per item, in order; null until processed or when it failed.',
+            }),
             errors: Type.Array(
-              Type.Object({ index: Type.Integer(), customerId: Type.Union([Type.String(), Type.Null()]), code: Type.Union([Type.Integer(), Type.Null()]), message: Type.Union([Type.String(), Type.Null()]) }),
+              Type.Object({
+                index: Type.Integer(),
+                customerId: Type.Union([Type.String(), Type.Null()]),
+                code: Type.Union([Type.Integer(), Type.Null()]),
+                message: Type.Union([Type.String(), Type.Null()]),
+              }),
             ),
             message: Type.Optional(Type.String()),
             createdAt: Type.String(),
@@ -84,7 +99,10 @@ export function registerBatchRoutes(app: FastifyInstance, store: Store): void {
         description: 'Items already processed stay; the rest are not processed and the batch ends as failed.',
         tags: ['batches'],
         params: BatchIdParams,
-        response: { 200: Type.Object({ batchId: Type.String(), status: Type.String(), message: Type.String() }), ...errorResponses },
+        response: {
+          200: Type.Object({ batchId: Type.String(), status: Type.String(), message: Type.String() }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => stopBatch(store, request.account, request.params.batchId),

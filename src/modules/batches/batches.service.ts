@@ -17,11 +17,15 @@ export const batchSignal = new EventEmitter();
 const validateUpsert = compileBodyValidator(UpsertCustomerRequest);
 
 function itemFailure(error: unknown, isConnectionError: (error: unknown) => boolean): Omit<ItemOutcome, 'idx'> {
-  if (error instanceof AppError && error.status < 500) return { gameballId: null, errorCode: error.code, errorMessage: error.message };
+  if (error instanceof AppError && error.status < 500)
+    return { gameballId: null, errorCode: error.code, errorMessage: error.message };
   // The store itself is gone: nothing of the chunk is known to be done, so the caller stops.
   if (isConnectionError(error)) throw error;
   // Anything else was isolated to this item: it fails, the others stand.
-  const internal = new AppError('internal', 'The item could not be stored because of an unexpected error; it was not applied.');
+  const internal = new AppError(
+    'internal',
+    'The item could not be stored because of an unexpected error; it was not applied.',
+  );
   return { gameballId: null, errorCode: internal.code, errorMessage: internal.message };
 }
 
@@ -39,7 +43,8 @@ export async function upsertItems(
     // Import rows reach here without the HTTP body check: the same bounds apply to them.
     const unsafe = unsafeJson(raw);
     if (unsafe) return itemFailure(unsafe, store.dialect.isConnectionError);
-    if (!validateUpsert(raw)) return itemFailure(validationError(validateUpsert.errors ?? [], 'body'), store.dialect.isConnectionError);
+    if (!validateUpsert(raw))
+      return itemFailure(validationError(validateUpsert.errors ?? [], 'body'), store.dialect.isConnectionError);
     return undefined;
   });
   const validIndexes = raws.flatMap((_, i) => (outcomes[i] === undefined ? [i] : []));
@@ -49,7 +54,9 @@ export async function upsertItems(
   return outcomes.map((outcome) => {
     if (outcome) return outcome;
     const result = results[next++]!;
-    return result.ok ? { gameballId: result.result.gameballId, errorCode: null, errorMessage: null } : itemFailure(result.error, store.dialect.isConnectionError);
+    return result.ok
+      ? { gameballId: result.result.gameballId, errorCode: null, errorMessage: null }
+      : itemFailure(result.error, store.dialect.isConnectionError);
   });
 }
 
@@ -61,7 +68,8 @@ export async function submitBatch(store: Store, account: AccountRecord, items: u
 
 function parseBatchId(batchId: string): number {
   const id = Number(batchId);
-  if (!/^\d+$/.test(batchId) || !Number.isSafeInteger(id)) throw new AppError('notFound', `No batch with id "${batchId}".`);
+  if (!/^\d+$/.test(batchId) || !Number.isSafeInteger(id))
+    throw new AppError('notFound', `No batch with id "${batchId}".`);
   return id;
 }
 
@@ -74,7 +82,8 @@ async function jobOf(store: Store, account: AccountRecord, batchId: string) {
 function customerIdOf(body: string | null): string | undefined {
   if (!body) return undefined;
   const parsed: unknown = JSON.parse(body);
-  const id = typeof parsed === 'object' && parsed !== null ? (parsed as { customerId?: unknown }).customerId : undefined;
+  const id =
+    typeof parsed === 'object' && parsed !== null ? (parsed as { customerId?: unknown }).customerId : undefined;
   return typeof id === 'string' ? id : undefined;
 }
 
@@ -92,23 +101,39 @@ export async function getBatchStatus(store: Store, account: AccountRecord, batch
     results: outcomes.map((o) => o.gameballId),
     errors: outcomes
       .filter((o) => o.status === 'failed')
-      .map((o) => ({ index: o.idx, customerId: customerIdOf(o.body) ?? null, code: o.errorCode, message: o.errorMessage })),
+      .map((o) => ({
+        index: o.idx,
+        customerId: customerIdOf(o.body) ?? null,
+        code: o.errorCode,
+        message: o.errorMessage,
+      })),
     ...(job.message !== null && { message: job.message }),
     createdAt: job.createdAt,
     ...(job.finishedAt !== null && { finishedAt: job.finishedAt }),
   };
 }
 
-export async function stopBatch(store: Store, account: AccountRecord, batchId: string): Promise<{ batchId: string; status: string; message: string }> {
+export async function stopBatch(
+  store: Store,
+  account: AccountRecord,
+  batchId: string,
+): Promise<{ batchId: string; status: string; message: string }> {
   const job = await jobOf(store, account, batchId);
   if (job.status === 'completed' || job.status === 'failed') {
-    return { batchId: String(job.id), status: job.status, message: `The batch has already ended (${job.status}); nothing to stop.` };
+    return {
+      batchId: String(job.id),
+      status: job.status,
+      message: `The batch has already ended (${job.status}); nothing to stop.`,
+    };
   }
   await requestStop(store.db, job.id, new Date().toISOString());
   const after = await jobOf(store, account, batchId);
   return {
     batchId: String(job.id),
     status: after.status,
-    message: after.status === 'failed' ? 'Stopped before processing started.' : 'Stopping: items already processed stay; the rest are not processed.',
+    message:
+      after.status === 'failed'
+        ? 'Stopped before processing started.'
+        : 'Stopping: items already processed stay; the rest are not processed.',
   };
 }

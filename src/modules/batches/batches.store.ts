@@ -47,15 +47,17 @@ export async function insertJob(db: Db, accountId: string, items: unknown[], now
   for (let start = 0; start < items.length; start += ITEM_CHUNK) {
     await db
       .insertInto('batch_items')
-      .values(items.slice(start, start + ITEM_CHUNK).map((body, i) => ({
-        job_id: jobId,
-        idx: start + i,
-        body: JSON.stringify(body),
-        status: 'pending' as const,
-        gameball_id: null,
-        error_code: null,
-        error_message: null,
-      })))
+      .values(
+        items.slice(start, start + ITEM_CHUNK).map((body, i) => ({
+          job_id: jobId,
+          idx: start + i,
+          body: JSON.stringify(body),
+          status: 'pending' as const,
+          gameball_id: null,
+          error_code: null,
+          error_message: null,
+        })),
+      )
       .execute();
   }
   return jobId;
@@ -63,12 +65,23 @@ export async function insertJob(db: Db, accountId: string, items: unknown[], now
 
 /** An account's latest jobs, newest first. */
 export async function listJobs(db: Db, accountId: string, limit: number): Promise<BatchJob[]> {
-  const rows = await db.selectFrom('batch_jobs').selectAll().where('account_id', '=', accountId).orderBy('id', 'desc').limit(limit).execute();
+  const rows = await db
+    .selectFrom('batch_jobs')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
   return rows.map(toJob);
 }
 
 export async function findJob(db: Db, accountId: string, id: number): Promise<BatchJob | undefined> {
-  const row = await db.selectFrom('batch_jobs').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  const row = await db
+    .selectFrom('batch_jobs')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
   return row && toJob(row);
 }
 
@@ -87,7 +100,10 @@ function toJob(row: Selectable<BatchJobsTable>): BatchJob {
   };
 }
 
-export async function listOutcomes(db: Db, jobId: number): Promise<Array<ItemOutcome & { status: string; body: string | null }>> {
+export async function listOutcomes(
+  db: Db,
+  jobId: number,
+): Promise<Array<ItemOutcome & { status: string; body: string | null }>> {
   const rows = await db
     .selectFrom('batch_items')
     .select(['idx', 'status', 'gameball_id', 'error_code', 'error_message'])
@@ -107,14 +123,21 @@ export async function listOutcomes(db: Db, jobId: number): Promise<Array<ItemOut
 }
 
 /** Takes the oldest job that is waiting, or whose node stopped renewing its claim. */
-export async function claimJob(db: Db, dialect: Dialect, now: string, leaseUntil: string): Promise<{ id: number; accountId: string } | undefined> {
-  const next = dialect.claimable(db
-    .selectFrom('batch_jobs')
-    .select('id')
-    .where('status', 'in', ['pending', 'processing'])
-    .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
-    .orderBy('id')
-    .limit(1));
+export async function claimJob(
+  db: Db,
+  dialect: Dialect,
+  now: string,
+  leaseUntil: string,
+): Promise<{ id: number; accountId: string } | undefined> {
+  const next = dialect.claimable(
+    db
+      .selectFrom('batch_jobs')
+      .select('id')
+      .where('status', 'in', ['pending', 'processing'])
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+      .orderBy('id')
+      .limit(1),
+  );
   const row = await db
     .updateTable('batch_jobs')
     .set({ status: 'processing', claimed_until: leaseUntil, updated_at: now })
@@ -124,8 +147,19 @@ export async function claimJob(db: Db, dialect: Dialect, now: string, leaseUntil
   return row && { id: Number(row.id), accountId: row.account_id };
 }
 
-export async function pendingItems(db: Db, jobId: number, limit: number): Promise<Array<{ idx: number; body: string }>> {
-  return db.selectFrom('batch_items').select(['idx', 'body']).where('job_id', '=', jobId).where('status', '=', 'pending').orderBy('idx').limit(limit).execute();
+export async function pendingItems(
+  db: Db,
+  jobId: number,
+  limit: number,
+): Promise<Array<{ idx: number; body: string }>> {
+  return db
+    .selectFrom('batch_items')
+    .select(['idx', 'body'])
+    .where('job_id', '=', jobId)
+    .where('status', '=', 'pending')
+    .orderBy('idx')
+    .limit(limit)
+    .execute();
 }
 
 /**
@@ -134,21 +168,30 @@ export async function pendingItems(db: Db, jobId: number, limit: number): Promis
  * and another node took the job over, an item both processed is counted once. Answers whether
  * this node still holds the job (its lease is the one stored), so it can stop if not.
  */
-export async function recordOutcomes(db: Db, jobId: number, outcomes: ItemOutcome[], heldLease: string, leaseUntil: string, now: string): Promise<boolean> {
+export async function recordOutcomes(
+  db: Db,
+  jobId: number,
+  outcomes: ItemOutcome[],
+  heldLease: string,
+  leaseUntil: string,
+  now: string,
+): Promise<boolean> {
   const record = async (chunk: ItemOutcome[]): Promise<number> => {
     if (chunk.length === 0) return 0;
     // One statement per chunk: every row exists, so each "insert" becomes an update of it.
     const result = await db
       .insertInto('batch_items')
-      .values(chunk.map((o) => ({
-        job_id: jobId,
-        idx: o.idx,
-        body: '',
-        status: o.errorCode === null ? ('done' as const) : ('failed' as const),
-        gameball_id: o.gameballId,
-        error_code: o.errorCode,
-        error_message: o.errorMessage,
-      })))
+      .values(
+        chunk.map((o) => ({
+          job_id: jobId,
+          idx: o.idx,
+          body: '',
+          status: o.errorCode === null ? ('done' as const) : ('failed' as const),
+          gameball_id: o.gameballId,
+          error_code: o.errorCode,
+          error_message: o.errorMessage,
+        })),
+      )
       .onConflict((oc) =>
         oc
           .columns(['job_id', 'idx'])
@@ -173,7 +216,10 @@ export async function recordOutcomes(db: Db, jobId: number, outcomes: ItemOutcom
   });
   // Counters and the renewed lease in one statement while we hold the job (the usual case);
   // counters alone when another node took it over.
-  const renewed = await job.set((eb) => ({ ...counters(eb), claimed_until: leaseUntil })).where('claimed_until', '=', heldLease).executeTakeFirst();
+  const renewed = await job
+    .set((eb) => ({ ...counters(eb), claimed_until: leaseUntil }))
+    .where('claimed_until', '=', heldLease)
+    .executeTakeFirst();
   if (Number(renewed.numUpdatedRows) === 1) return true;
   await job.set(counters).execute();
   return false;
@@ -184,7 +230,13 @@ export async function isStopRequested(db: Db, jobId: number): Promise<boolean> {
   return Boolean(row?.stop_requested);
 }
 
-export async function finishJob(db: Db, jobId: number, status: 'completed' | 'failed', message: string | null, now: string): Promise<void> {
+export async function finishJob(
+  db: Db,
+  jobId: number,
+  status: 'completed' | 'failed',
+  message: string | null,
+  now: string,
+): Promise<void> {
   await db
     .updateTable('batch_jobs')
     .set({ status, message, claimed_until: null, updated_at: now, finished_at: now })
@@ -194,7 +246,11 @@ export async function finishJob(db: Db, jobId: number, status: 'completed' | 'fa
 
 /** Asks a job to stop; a job nobody works on yet stops at once. */
 export async function requestStop(db: Db, jobId: number, now: string): Promise<void> {
-  await db.updateTable('batch_jobs').set({ stop_requested: dbBool(true), updated_at: now }).where('id', '=', jobId).execute();
+  await db
+    .updateTable('batch_jobs')
+    .set({ stop_requested: dbBool(true), updated_at: now })
+    .where('id', '=', jobId)
+    .execute();
   await db
     .updateTable('batch_jobs')
     .set({ status: 'failed', message: 'Stopped by request before processing started.', finished_at: now })
@@ -205,5 +261,10 @@ export async function requestStop(db: Db, jobId: number, now: string): Promise<v
 
 /** Gives up this node's claim; the job stays processing and the next claimer continues it. */
 export async function releaseJob(db: Db, jobId: number, now: string): Promise<void> {
-  await db.updateTable('batch_jobs').set({ claimed_until: null, updated_at: now }).where('id', '=', jobId).where('status', '=', 'processing').execute();
+  await db
+    .updateTable('batch_jobs')
+    .set({ claimed_until: null, updated_at: now })
+    .where('id', '=', jobId)
+    .where('status', '=', 'processing')
+    .execute();
 }

@@ -6,7 +6,15 @@ import { batchItems } from '../../metrics/metrics.js';
 import { batchSignal, upsertItems } from './batches.service.js';
 import { BulkBudget } from '../limits/bulk-budget.js';
 import { SINGLE_NODE } from '../limits/node-registry.js';
-import { claimJob, finishJob, isStopRequested, pendingItems, recordOutcomes, releaseJob, type ItemOutcome } from './batches.store.js';
+import {
+  claimJob,
+  finishJob,
+  isStopRequested,
+  pendingItems,
+  recordOutcomes,
+  releaseJob,
+  type ItemOutcome,
+} from './batches.store.js';
 
 const CHUNK = 250;
 
@@ -51,7 +59,13 @@ export class BatchWorker extends PollingWorker {
         return 1;
       }
       if (await isStopRequested(this.store.db, job.id)) {
-        await finishJob(this.store.db, job.id, 'failed', 'Stopped by request; the remaining items were not processed.', new Date().toISOString());
+        await finishJob(
+          this.store.db,
+          job.id,
+          'failed',
+          'Stopped by request; the remaining items were not processed.',
+          new Date().toISOString(),
+        );
         return 1;
       }
       const items = await pendingItems(this.store.db, job.id, this.budget.listSize(account, CHUNK));
@@ -70,7 +84,9 @@ export class BatchWorker extends PollingWorker {
       const outcomes: ItemOutcome[] = items.map((item, i) => ({ idx: item.idx, ...results[i]! }));
       for (const outcome of outcomes) batchItems.inc({ outcome: outcome.errorCode === null ? 'ok' : 'failed' });
       const next = this.lease();
-      const stillOurs = await this.store.write(({ db: trx }) => recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()));
+      const stillOurs = await this.store.write(({ db: trx }) =>
+        recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()),
+      );
       held = next;
       // better-sqlite3 answers synchronously: let HTTP requests in between two chunks.
       await yieldToEventLoop();

@@ -7,14 +7,32 @@ export type ImportRow = { row: number; source: unknown } & ({ request: Record<st
 
 const TOP_LEVEL = ['customerId', 'email', 'mobile', 'deviceToken', 'osType', 'pushProvider', 'referrerCode'] as const;
 const TEXT_ATTRIBUTES = [
-  'displayName', 'firstName', 'lastName', 'gender', 'dateOfBirth', 'joinDate', 'country', 'city', 'zip',
-  'preferredLanguage', 'source', 'lastOrderDate', 'channel',
+  'displayName',
+  'firstName',
+  'lastName',
+  'gender',
+  'dateOfBirth',
+  'joinDate',
+  'country',
+  'city',
+  'zip',
+  'preferredLanguage',
+  'source',
+  'lastOrderDate',
+  'channel',
 ] as const;
 const NUMBER_ATTRIBUTES = ['totalOrders', 'totalSpent', 'avgOrderAmount'] as const;
 const JSON_ATTRIBUTES = ['utms', 'devices'] as const;
 
 /** Every column a CSV may have; `custom.<key>` and `attr.<key>` columns are open-ended. */
-export const CSV_COLUMNS = [...TOP_LEVEL, 'guest', ...TEXT_ATTRIBUTES, ...NUMBER_ATTRIBUTES, 'paymentMethods', ...JSON_ATTRIBUTES];
+export const CSV_COLUMNS = [
+  ...TOP_LEVEL,
+  'guest',
+  ...TEXT_ATTRIBUTES,
+  ...NUMBER_ATTRIBUTES,
+  'paymentMethods',
+  ...JSON_ATTRIBUTES,
+];
 
 export function unknownColumns(header: string[]): string[] {
   return header.filter((c) => !(CSV_COLUMNS as string[]).includes(c) && !/^(custom|attr)\.[^.]+/.test(c));
@@ -40,8 +58,13 @@ export function csvRecordToRequest(record: Record<string, string>): Record<strin
       if (flag === undefined) return `guest must be true/false (or 1/0, yes/no), got "${value}"`;
       request.guest = flag;
     } else if ((TEXT_ATTRIBUTES as readonly string[]).includes(column)) attributes[column] = value;
-    else if ((NUMBER_ATTRIBUTES as readonly string[]).includes(column)) attributes[column] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-    else if (column === 'paymentMethods') attributes.paymentMethods = value.split(';').map((m) => m.trim()).filter(Boolean);
+    else if ((NUMBER_ATTRIBUTES as readonly string[]).includes(column))
+      attributes[column] = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+    else if (column === 'paymentMethods')
+      attributes.paymentMethods = value
+        .split(';')
+        .map((m) => m.trim())
+        .filter(Boolean);
     else if ((JSON_ATTRIBUTES as readonly string[]).includes(column)) {
       try {
         attributes[column] = JSON.parse(value);
@@ -57,18 +80,24 @@ export function csvRecordToRequest(record: Record<string, string>): Record<strin
 }
 
 async function* csvRows(file: string): AsyncGenerator<ImportRow> {
-  const parser = createReadStream(file).pipe(parse({ columns: true, skip_empty_lines: true, bom: true, relax_column_count: false }));
+  const parser = createReadStream(file).pipe(
+    parse({ columns: true, skip_empty_lines: true, bom: true, relax_column_count: false }),
+  );
   let row = 0;
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     row++;
     if (row === 1) {
       const unknown = unknownColumns(Object.keys(record));
       if (unknown.length > 0) {
-        throw new Error(`Unknown column(s) ${unknown.join(', ')}. Known: ${CSV_COLUMNS.join(', ')}, custom.<key>, attr.<key>.`);
+        throw new Error(
+          `Unknown column(s) ${unknown.join(', ')}. Known: ${CSV_COLUMNS.join(', ')}, custom.<key>, attr.<key>.`,
+        );
       }
     }
     const mapped = csvRecordToRequest(record);
-    yield typeof mapped === 'string' ? { row, source: record, problem: mapped } : { row, source: record, request: mapped };
+    yield typeof mapped === 'string'
+      ? { row, source: record, problem: mapped }
+      : { row, source: record, request: mapped };
   }
 }
 

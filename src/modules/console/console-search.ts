@@ -7,7 +7,8 @@ import type { SearchHit } from './console.views.js';
 const MAX_HITS = 20;
 
 /** The string just past every string that starts with `prefix` (its last character one higher). */
-const successor = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+const successor = (prefix: string) =>
+  prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
 /**
  * Finds an account's customers by what a support agent has at hand, every lookup by an index:
@@ -22,12 +23,26 @@ export async function searchCustomers(store: Store, account: AccountRecord, raw:
   const db = store.db;
   const profileColumns = ['p.gameball_id', 'p.email', 'p.mobile', 'p.attributes'] as const;
   // A profile found otherwise is named by its first customerId, as referral listings name it.
-  const firstCustomerId = sql<string | null>`(select f.customer_id from customer_ids f where f.gameball_id = p.gameball_id order by f.created_at, f.customer_id limit 1)`.as('customer_id');
+  const firstCustomerId = sql<
+    string | null
+  >`(select f.customer_id from customer_ids f where f.gameball_id = p.gameball_id order by f.created_at, f.customer_id limit 1)`.as(
+    'customer_id',
+  );
   const hits = new Map<string, SearchHit>();
-  const add = (rows: Array<{ gameball_id: number; customer_id: string | null; email: string | null; mobile: string | null; attributes: unknown }>) => {
+  const add = (
+    rows: Array<{
+      gameball_id: number;
+      customer_id: string | null;
+      email: string | null;
+      mobile: string | null;
+      attributes: unknown;
+    }>,
+  ) => {
     for (const row of rows) {
       if (row.customer_id === null || hits.size >= MAX_HITS) continue;
-      const attributes = (typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes) as { displayName?: unknown } | null;
+      const attributes = (typeof row.attributes === 'string' ? JSON.parse(row.attributes) : row.attributes) as {
+        displayName?: unknown;
+      } | null;
       hits.set(row.customer_id, {
         gameballId: Number(row.gameball_id),
         customerId: row.customer_id,
@@ -51,7 +66,10 @@ export async function searchCustomers(store: Store, account: AccountRecord, raw:
   // The collation may order a few other strings inside the range: only true prefixes count.
   add(byCustomerId.filter((r) => r.customer_id.startsWith(term)));
 
-  const byProfile = db.selectFrom('profiles as p').select([firstCustomerId, ...profileColumns]).where('p.account_id', '=', account.id);
+  const byProfile = db
+    .selectFrom('profiles as p')
+    .select([firstCustomerId, ...profileColumns])
+    .where('p.account_id', '=', account.id);
   if (/^\d{1,15}$/.test(term)) add(await byProfile.where('p.gameball_id', '=', Number(term)).execute());
   add(await byProfile.where('p.referral_code', '=', term.toUpperCase()).execute());
   // Email by its beginning, case-insensitively (index on lower(email)); mobile as stored, and by

@@ -27,14 +27,30 @@ export interface ConsoleSession {
  * A one-time sign-in link's token (`patron console link`): the store keeps its hash only, so a
  * copy of the database cannot sign anyone in.
  */
-export async function createSignInToken(store: Store, accountId: string, role: string, ttl: string): Promise<{ token: string; expiresAt: string }> {
-  if (!(CONSOLE_ROLES as readonly string[]).includes(role)) throw invalid('role', `must be one of ${CONSOLE_ROLES.join(', ')}`);
+export async function createSignInToken(
+  store: Store,
+  accountId: string,
+  role: string,
+  ttl: string,
+): Promise<{ token: string; expiresAt: string }> {
+  if (!(CONSOLE_ROLES as readonly string[]).includes(role))
+    throw invalid('role', `must be one of ${CONSOLE_ROLES.join(', ')}`);
   await getAccount(store, accountId);
   const token = secret();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + durationSeconds(ttl, LINK_TTL) * 1000).toISOString();
   await store.write(({ db }) =>
-    db.insertInto('console_links').values({ token_hash: hash(token), account_id: accountId, role: role as ConsoleRole, created_at: now.toISOString(), expires_at: expiresAt, used_at: null }).execute(),
+    db
+      .insertInto('console_links')
+      .values({
+        token_hash: hash(token),
+        account_id: accountId,
+        role: role as ConsoleRole,
+        created_at: now.toISOString(),
+        expires_at: expiresAt,
+        used_at: null,
+      })
+      .execute(),
   );
   return { token, expiresAt };
 }
@@ -66,11 +82,24 @@ export async function signIn(store: Store, token: string): Promise<{ sessionId: 
     };
     await db
       .insertInto('console_sessions')
-      .values({ id_hash: hash(sessionId), account_id: opened.accountId, role: opened.role, label: opened.label, csrf_token: opened.csrfToken, created_at: now.toISOString(), expires_at: opened.expiresAt, ended_at: null })
+      .values({
+        id_hash: hash(sessionId),
+        account_id: opened.accountId,
+        role: opened.role,
+        label: opened.label,
+        csrf_token: opened.csrfToken,
+        created_at: now.toISOString(),
+        expires_at: opened.expiresAt,
+        ended_at: null,
+      })
       .execute();
     return opened;
   });
-  if (!session) throw new AppError('invalidSecretKey', 'This sign-in link is unknown, expired or already used: ask for a new one (patron console link).');
+  if (!session)
+    throw new AppError(
+      'invalidSecretKey',
+      'This sign-in link is unknown, expired or already used: ask for a new one (patron console link).',
+    );
   return { sessionId, session };
 }
 
@@ -84,9 +113,23 @@ export async function sessionOf(store: Store, sessionId: string | undefined): Pr
     .where('ended_at', 'is', null)
     .where('expires_at', '>', new Date().toISOString())
     .executeTakeFirst();
-  return row && { accountId: row.account_id, role: row.role, label: row.label, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+  return (
+    row && {
+      accountId: row.account_id,
+      role: row.role,
+      label: row.label,
+      csrfToken: row.csrf_token,
+      expiresAt: row.expires_at,
+    }
+  );
 }
 
 export async function signOut(store: Store, sessionId: string): Promise<void> {
-  await store.write(({ db }) => db.updateTable('console_sessions').set({ ended_at: new Date().toISOString() }).where('id_hash', '=', hash(sessionId)).execute());
+  await store.write(({ db }) =>
+    db
+      .updateTable('console_sessions')
+      .set({ ended_at: new Date().toISOString() })
+      .where('id_hash', '=', hash(sessionId))
+      .execute(),
+  );
 }

@@ -16,7 +16,19 @@ import { getBatchStatus } from '../batches/batches.service.js';
 import { findJob, listJobs } from '../batches/batches.store.js';
 import { searchCustomers } from './console-search.js';
 import { SESSION_TTL_MS, sessionOf, signIn, signOut, type ConsoleSession } from './console-sessions.js';
-import { batchesPage, batchPage, CONSOLE_CSS, customerPage, EDITABLE, page, PROGRESS_JS, searchPage, signedOutPage, webhooksPage, type CustomerPageState } from './console.views.js';
+import {
+  batchesPage,
+  batchPage,
+  CONSOLE_CSS,
+  customerPage,
+  EDITABLE,
+  page,
+  PROGRESS_JS,
+  searchPage,
+  signedOutPage,
+  webhooksPage,
+  type CustomerPageState,
+} from './console.views.js';
 import { html, type Html } from './html.js';
 
 const COOKIE = 'patron_console';
@@ -30,7 +42,10 @@ type WithCustomer = { Params: { customerId: string; deliveryId?: string }; Body:
 function send(reply: FastifyReply, status: number, body: Html): FastifyReply {
   return reply
     .code(status)
-    .header('content-security-policy', "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    .header(
+      'content-security-policy',
+      "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-store')
@@ -42,12 +57,16 @@ function send(reply: FastifyReply, status: number, body: Html): FastifyReply {
 const origin = (session: ConsoleSession) => `console ${session.role} ${session.label}`;
 
 function editedRequest(customerId: string, form: Form, current: Record<string, string>): UpsertCustomerRequest {
-  const request: Record<string, unknown> & { customerAttributes: Record<string, unknown> } = { customerId, customerAttributes: {} };
+  const request: Record<string, unknown> & { customerAttributes: Record<string, unknown> } = {
+    customerId,
+    customerAttributes: {},
+  };
   for (const { field } of EDITABLE) {
     const typed = (form[field] ?? '').trim();
     if (typed === (current[field] ?? '')) continue;
     const value = typed === '' ? null : typed;
-    if (field.startsWith('customerAttributes.')) request.customerAttributes[field.slice('customerAttributes.'.length)] = value;
+    if (field.startsWith('customerAttributes.'))
+      request.customerAttributes[field.slice('customerAttributes.'.length)] = value;
     else request[field] = value;
   }
   return request as unknown as UpsertCustomerRequest;
@@ -64,12 +83,20 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     await scope.register(fastifyFormbody, { bodyLimit: 16 * 1024 });
     const hide = { schema: { hide: true } };
 
-    scope.get('/console/assets/console.css', hide, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_CSS));
+    scope.get('/console/assets/console.css', hide, async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=300').send(CONSOLE_CSS),
+    );
 
     scope.get<{ Querystring: { token?: string } }>('/console/sign-in', hide, async (request, reply) => {
       try {
         const { sessionId } = await signIn(store, String(request.query.token ?? ''));
-        reply.setCookie(COOKIE, sessionId, { httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https', path: '/console', maxAge: SESSION_TTL_MS / 1000 });
+        reply.setCookie(COOKIE, sessionId, {
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: request.protocol === 'https',
+          path: '/console',
+          maxAge: SESSION_TTL_MS / 1000,
+        });
         return reply.redirect('/console', 303);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
@@ -78,7 +105,11 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     });
 
     /** The session of the request, or an answer that ends it: signed out (401), a bad form token or a viewer's change (403). */
-    async function guard(request: FastifyRequest, reply: FastifyReply, changes: boolean): Promise<SignedIn | undefined> {
+    async function guard(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      changes: boolean,
+    ): Promise<SignedIn | undefined> {
       const session = await sessionOf(store, request.cookies[COOKIE]);
       if (!session) {
         send(reply, 401, signedOutPage('You are not signed in, or your session has ended.'));
@@ -87,11 +118,27 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       if (changes) {
         const form = (request.body ?? {}) as Form;
         if (form.csrf !== session.csrfToken) {
-          send(reply, 403, page('Not allowed', session, html`<p class="error" role="alert">This form is out of date or did not come from this console. Go back, reload the page and try again.</p>`));
+          send(
+            reply,
+            403,
+            page(
+              'Not allowed',
+              session,
+              html`<p class="error" role="alert">This form is out of date or did not come from this console. Go back, reload the page and try again.</p>`,
+            ),
+          );
           return undefined;
         }
         if (session.role !== 'editor' && request.url !== '/console/sign-out') {
-          send(reply, 403, page('Not allowed', session, html`<p class="error" role="alert">You are signed in as a viewer: you can look, not change.</p>`));
+          send(
+            reply,
+            403,
+            page(
+              'Not allowed',
+              session,
+              html`<p class="error" role="alert">You are signed in as a viewer: you can look, not change.</p>`,
+            ),
+          );
           return undefined;
         }
       }
@@ -119,12 +166,27 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       return send(reply, 200, searchPage(signedIn.session, query, hits));
     });
 
-    async function showCustomer(reply: FastifyReply, signedIn: SignedIn, customerId: string, state: CustomerPageState = {}, status = 200) {
+    async function showCustomer(
+      reply: FastifyReply,
+      signedIn: SignedIn,
+      customerId: string,
+      state: CustomerPageState = {},
+      status = 200,
+    ) {
       try {
         const data = await exportCustomer(store, signedIn.account, customerId);
         return send(reply, status, customerPage(signedIn.session, customerId, data, state));
       } catch (error) {
-        if (error instanceof AppError && error.code === 7000) return send(reply, 404, page('Not found', signedIn.session, html`<p>${state.notice ?? error.message}</p><p><a href="/console">Find a customer</a></p>`));
+        if (error instanceof AppError && error.code === 7000)
+          return send(
+            reply,
+            404,
+            page(
+              'Not found',
+              signedIn.session,
+              html`<p>${state.notice ?? error.message}</p><p><a href="/console">Find a customer</a></p>`,
+            ),
+          );
         throw error;
       }
     }
@@ -135,7 +197,15 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     });
 
     /** A change: run it, then show the customer with what happened (a refusal beside its field). */
-    function change(path: string, run: (signedIn: SignedIn, customerId: string, form: Form, params: WithCustomer['Params']) => Promise<{ notice: string; goTo?: string }>) {
+    function change(
+      path: string,
+      run: (
+        signedIn: SignedIn,
+        customerId: string,
+        form: Form,
+        params: WithCustomer['Params'],
+      ) => Promise<{ notice: string; goTo?: string }>,
+    ) {
       scope.post<WithCustomer>(`/console/customers/:customerId/${path}`, hide, async (request, reply) => {
         const signedIn = await guard(request, reply, true);
         if (!signedIn) return reply;
@@ -146,12 +216,20 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
           const values = Object.fromEntries(EDITABLE.map(({ field }) => [field, String(request.body?.[field] ?? '')]));
-          return showCustomer(reply, signedIn, customerId, { error: { field: error.field, message: error.message, values } }, error.status);
+          return showCustomer(
+            reply,
+            signedIn,
+            customerId,
+            { error: { field: error.field, message: error.message, values } },
+            error.status,
+          );
         }
       });
     }
 
-    scope.get('/console/assets/progress.js', hide, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(PROGRESS_JS));
+    scope.get('/console/assets/progress.js', hide, async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=300').send(PROGRESS_JS),
+    );
 
     scope.get('/console/batches', hide, async (request, reply) => {
       const signedIn = await guard(request, reply, false);
@@ -165,10 +243,21 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       // One read of the job, as the API's status route makes it (it answers notFound for an id of another account or none).
       try {
         const status = await getBatchStatus(store, signedIn.account, request.params.jobId);
-        const counts = { id: status.jobId, status: status.status, totalItems: status.totalItems, processedItems: status.processedItems, failedItems: status.failedItems };
+        const counts = {
+          id: status.jobId,
+          status: status.status,
+          totalItems: status.totalItems,
+          processedItems: status.processedItems,
+          failedItems: status.failedItems,
+        };
         return send(reply, 200, batchPage(signedIn.session, counts, status));
       } catch (error) {
-        if (error instanceof AppError && error.status === 404) return send(reply, 404, page('Not found', signedIn.session, html`<p>No batch job ${request.params.jobId} in this account.</p>`));
+        if (error instanceof AppError && error.status === 404)
+          return send(
+            reply,
+            404,
+            page('Not found', signedIn.session, html`<p>No batch job ${request.params.jobId} in this account.</p>`),
+          );
         throw error;
       }
     });
@@ -176,13 +265,24 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     // Counts only (no items): what the progress script polls.
     scope.get<{ Params: { jobId: string } }>('/console/batches/:jobId/progress', hide, async (request, reply) => {
       const session = await sessionOf(store, request.cookies[COOKIE]);
-      const job = session && /^\d{1,15}$/.test(request.params.jobId) ? await findJob(store.db, session.accountId, Number(request.params.jobId)) : undefined;
+      const job =
+        session && /^\d{1,15}$/.test(request.params.jobId)
+          ? await findJob(store.db, session.accountId, Number(request.params.jobId))
+          : undefined;
       if (!job) return reply.code(404).header('cache-control', 'no-store').send({ status: 'unknown' });
-      return reply.header('cache-control', 'no-store').send({ status: job.status, totalItems: job.totalItems, processedItems: job.processedItems, failedItems: job.failedItems });
+      return reply.header('cache-control', 'no-store').send({
+        status: job.status,
+        totalItems: job.totalItems,
+        processedItems: job.processedItems,
+        failedItems: job.failedItems,
+      });
     });
 
     async function showWebhooks(reply: FastifyReply, signedIn: SignedIn, notice?: string, status = 200) {
-      const [subscriptions, dead] = await Promise.all([getSubscriptions(store, signedIn.account.id), getDeliveries(store, signedIn.account.id, true, 100)]);
+      const [subscriptions, dead] = await Promise.all([
+        getSubscriptions(store, signedIn.account.id),
+        getDeliveries(store, signedIn.account.id, true, 100),
+      ]);
       return send(reply, status, webhooksPage(signedIn.session, subscriptions, dead, notice));
     }
 
@@ -191,26 +291,38 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       return signedIn ? showWebhooks(reply, signedIn) : reply;
     });
 
-    scope.post<{ Params: { deliveryId: string }; Body: Form }>('/console/deliveries/:deliveryId/replay', hide, async (request, reply) => {
-      const signedIn = await guard(request, reply, true);
-      if (!signedIn) return reply;
-      try {
-        await replayDelivery(store, Number(request.params.deliveryId), signedIn.account.id);
-      } catch (error) {
-        if (error instanceof AppError) return showWebhooks(reply, signedIn, error.message, error.status);
-        throw error;
-      }
-      return showWebhooks(reply, signedIn, `Delivery ${request.params.deliveryId} is queued again.`);
-    });
+    scope.post<{ Params: { deliveryId: string }; Body: Form }>(
+      '/console/deliveries/:deliveryId/replay',
+      hide,
+      async (request, reply) => {
+        const signedIn = await guard(request, reply, true);
+        if (!signedIn) return reply;
+        try {
+          await replayDelivery(store, Number(request.params.deliveryId), signedIn.account.id);
+        } catch (error) {
+          if (error instanceof AppError) return showWebhooks(reply, signedIn, error.message, error.status);
+          throw error;
+        }
+        return showWebhooks(reply, signedIn, `Delivery ${request.params.deliveryId} is queued again.`);
+      },
+    );
 
     change('attributes', async ({ session, account }, customerId, form) => {
       const { profile } = await getCustomer(store, account, customerId);
-      const currentValues = Object.fromEntries(EDITABLE.map(({ field }) => [field, String(fieldValue(profile, field) ?? '')]));
+      const currentValues = Object.fromEntries(
+        EDITABLE.map(({ field }) => [field, String(fieldValue(profile, field) ?? '')]),
+      );
       await upsertCustomer(store, account, editedRequest(customerId, form, currentValues), origin(session));
       return { notice: 'Saved.' };
     });
     change('active', async ({ session, account }, customerId, form) => {
-      const { isActive } = await setCustomerActive(store, account, customerId, form.isActive === 'true', origin(session));
+      const { isActive } = await setCustomerActive(
+        store,
+        account,
+        customerId,
+        form.isActive === 'true',
+        origin(session),
+      );
       return { notice: isActive ? 'Opted in.' : 'Opted out.' };
     });
     change('tags', async ({ session, account }, customerId, form) => {
@@ -224,7 +336,10 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     change('unmerge', async ({ session, account }, _customerId, form) => {
       if (form.confirm !== 'yes') throw new AppError('invalidValue', 'Tick the box to confirm the unmerge.');
       const result = await unmergeCustomer(store, account, String(form.customerId ?? ''), origin(session));
-      return { notice: `Unmerged: ${result.customerId} now has a profile of its own (gameballId ${result.gameballId}).`, goTo: result.customerId };
+      return {
+        notice: `Unmerged: ${result.customerId} now has a profile of its own (gameballId ${result.gameballId}).`,
+        goTo: result.customerId,
+      };
     });
     change('delete', async ({ session, account }, customerId, form) => {
       if (form.confirm !== 'yes') throw new AppError('invalidValue', 'Tick the box to confirm the delete.');
@@ -237,4 +352,3 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     });
   });
 }
-

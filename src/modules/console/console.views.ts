@@ -33,9 +33,13 @@ export function page(title: string, session: ConsoleSession | undefined, body: H
 <body>
 <header>
   <strong>Patron console</strong>
-  ${session ? html`<nav aria-label="Console"><a href="/console">Find a customer</a> · <a href="/console/batches">Batches</a> · <a href="/console/webhooks">Webhooks</a></nav>
+  ${
+    session
+      ? html`<nav aria-label="Console"><a href="/console">Find a customer</a> · <a href="/console/batches">Batches</a> · <a href="/console/webhooks">Webhooks</a></nav>
   <span>account <code>${session.accountId}</code> · ${session.role}</span>
-  <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="${session.csrfToken}"><button type="submit">Sign out</button></form>` : ''}
+  <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="${session.csrfToken}"><button type="submit">Sign out</button></form>`
+      : ''
+  }
 </header>
 <main>
 <h1>${title}</h1>
@@ -46,10 +50,14 @@ ${body}
 }
 
 export function signedOutPage(message?: string): Html {
-  return page('Sign in', undefined, html`
+  return page(
+    'Sign in',
+    undefined,
+    html`
 ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
 <p>Sign in with a one-time link. Ask someone who runs Patron to make one:</p>
-<p><code>patron console link --account &lt;account id&gt; --role viewer|editor</code></p>`);
+<p><code>patron console link --account &lt;account id&gt; --role viewer|editor</code></p>`,
+  );
 }
 
 export interface SearchHit {
@@ -61,18 +69,28 @@ export interface SearchHit {
 }
 
 export function searchPage(session: ConsoleSession, query: string, hits: SearchHit[] | undefined): Html {
-  return page('Find a customer', session, html`
+  return page(
+    'Find a customer',
+    session,
+    html`
 <form method="get" action="/console" role="search">
   <label for="q">customerId (or its beginning), email, mobile, gameballId or referral code</label>
   <input type="search" id="q" name="q" value="${query}" autofocus>
   <button type="submit">Find</button>
 </form>
-${hits === undefined ? '' : hits.length === 0 ? html`<p>No customer matches <strong>${query}</strong>.</p>` : html`
+${
+  hits === undefined
+    ? ''
+    : hits.length === 0
+      ? html`<p>No customer matches <strong>${query}</strong>.</p>`
+      : html`
 <table>
   <caption class="muted">${hits.length} match${hits.length === 1 ? '' : 'es'}</caption>
   <thead><tr><th scope="col">customerId</th><th scope="col">gameballId</th><th scope="col">name</th><th scope="col">email</th><th scope="col">mobile</th></tr></thead>
   <tbody>${hits.map((h) => html`<tr><td><a href="${customerUrl(h.customerId)}">${h.customerId}</a></td><td>${h.gameballId}</td><td>${h.displayName ?? ''}</td><td>${h.email ?? ''}</td><td>${h.mobile ?? ''}</td></tr>`)}</tbody>
-</table>`}`);
+</table>`
+}`,
+  );
 }
 
 export const customerUrl = (customerId: string) => `/console/customers/${encodeURIComponent(customerId)}`;
@@ -101,7 +119,9 @@ export interface CustomerPageState {
 
 function valueOf(data: CustomerExport, field: string): string {
   const profile = data.profile as unknown as Record<string, unknown> & { customerAttributes?: Record<string, unknown> };
-  const value = field.startsWith('customerAttributes.') ? profile.customerAttributes?.[field.slice('customerAttributes.'.length)] : profile[field];
+  const value = field.startsWith('customerAttributes.')
+    ? profile.customerAttributes?.[field.slice('customerAttributes.'.length)]
+    : profile[field];
   return value === undefined || value === null ? '' : String(value);
 }
 
@@ -110,14 +130,22 @@ function historyItem(entry: HistoryEntry): Html {
   ${entry.changes.length > 0 ? html`<ul>${entry.changes.map((c) => html`<li><code>${c.field}</code>: ${c.before === null ? html`<span class="muted">none</span>` : JSON.stringify(c.before)} → ${c.after === null ? html`<span class="muted">none</span>` : JSON.stringify(c.after)}</li>`)}</ul>` : ''}</li>`;
 }
 
-export function customerPage(session: ConsoleSession, customerId: string, data: CustomerExport, state: CustomerPageState = {}): Html {
+export function customerPage(
+  session: ConsoleSession,
+  customerId: string,
+  data: CustomerExport,
+  state: CustomerPageState = {},
+): Html {
   const editor = session.role === 'editor';
   const csrf = html`<input type="hidden" name="csrf" value="${session.csrfToken}">`;
   const action = (path: string) => `${customerUrl(customerId)}/${path}`;
   const profile = data.profile as unknown as Record<string, unknown>;
   const attributes = (profile.customerAttributes ?? {}) as Record<string, unknown>;
   const error = state.error;
-  return page(`Customer ${customerId}`, session, html`
+  return page(
+    `Customer ${customerId}`,
+    session,
+    html`
 ${state.notice ? html`<p class="notice" role="status">${state.notice}</p>` : ''}
 ${error && !error.field ? html`<p class="error" role="alert">${error.message}</p>` : ''}
 <section aria-labelledby="h-profile"><h2 id="h-profile">Profile</h2>
@@ -128,13 +156,17 @@ ${error && !error.field ? html`<p class="error" role="alert">${error.message}</p
   <dt>email</dt><dd>${profile.email ?? ''}</dd>
   <dt>mobile</dt><dd>${profile.mobile ?? ''}</dd>
   <dt>referral code</dt><dd>${profile.referralCode ?? ''}</dd>
-  ${Object.entries(attributes).filter(([k]) => !SHOWN_APART.has(k)).map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd>`)}
+  ${Object.entries(attributes)
+    .filter(([k]) => !SHOWN_APART.has(k))
+    .map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd>`)}
   <dt>custom</dt><dd><code>${JSON.stringify(attributes.custom ?? {})}</code></dd>
   <dt>devices</dt><dd>${data.devices.length === 0 ? 'none' : JSON.stringify(data.devices)}</dd>
   <dt>tags</dt><dd>${data.tags.length === 0 ? 'none' : data.tags.join(', ')}</dd>
 </dl>
 </section>
-${editor ? html`
+${
+  editor
+    ? html`
 <section aria-labelledby="h-edit"><h2 id="h-edit">Edit</h2>
 <form method="post" action="${action('attributes')}" novalidate>${csrf}
 ${EDITABLE.map(({ field, label }) => {
@@ -150,7 +182,9 @@ ${EDITABLE.map(({ field, label }) => {
 <button type="submit">${profile.isActive === false ? 'Opt in' : 'Opt out'}</button></form>
 <form method="post" action="${action('tags')}">${csrf}<label for="f-tag">Add a tag</label><input type="text" id="f-tag" name="tag"><button type="submit">Add tag</button></form>
 ${data.tags.map((tag) => html`<form method="post" action="${action('tags/remove')}">${csrf}<input type="hidden" name="tag" value="${tag}"><button type="submit">Remove tag ${tag}</button></form>`)}
-</section>` : html`<p class="muted">You are signed in as a viewer: you can look, not change.</p>`}
+</section>`
+    : html`<p class="muted">You are signed in as a viewer: you can look, not change.</p>`
+}
 <section aria-labelledby="h-referrals"><h2 id="h-referrals">Referrals</h2>
 <p>Referred by: ${data.referrals.referredBy ? html`<code>${data.referrals.referredBy.customerId}</code> (${data.referrals.referredBy.status})` : 'nobody'}</p>
 ${data.referrals.referredFriends.length === 0 ? html`<p>Referred nobody yet.</p>` : html`<ul>${data.referrals.referredFriends.map((f) => html`<li><code>${f.customerId}</code>: ${f.status}</li>`)}</ul>`}
@@ -159,25 +193,44 @@ ${data.referrals.referredFriends.length === 0 ? html`<p>Referred nobody yet.</p>
 ${data.history.length === 0 ? html`<p>No history recorded.</p>` : html`<ol reversed>${[...data.history].reverse().map(historyItem)}</ol>`}
 </section>
 <section aria-labelledby="h-webhooks"><h2 id="h-webhooks">Webhook deliveries</h2>
-${data.webhookEvents.length === 0 ? html`<p>No webhook events about this customer.</p>` : html`<table><thead><tr><th scope="col">event</th><th scope="col">to</th><th scope="col">status</th><th scope="col">attempts</th><th scope="col"><span class="muted">action</span></th></tr></thead><tbody>
-${data.webhookEvents.flatMap((event) => event.deliveries.map((d) => html`<tr><td>${event.topic} <span class="muted">${event.createdAt}</span></td><td>${d.url}</td><td>${d.status}${d.lastStatus ? ` (HTTP ${d.lastStatus})` : ''}</td><td>${d.attempts}</td>
-<td>${editor ? html`<form method="post" action="${action(`deliveries/${d.id}/replay`)}">${csrf}<button type="submit">Replay delivery ${d.id}</button></form>` : ''}</td></tr>`))}
-</tbody></table>`}
+${
+  data.webhookEvents.length === 0
+    ? html`<p>No webhook events about this customer.</p>`
+    : html`<table><thead><tr><th scope="col">event</th><th scope="col">to</th><th scope="col">status</th><th scope="col">attempts</th><th scope="col"><span class="muted">action</span></th></tr></thead><tbody>
+${data.webhookEvents.flatMap((event) =>
+  event.deliveries.map(
+    (
+      d,
+    ) => html`<tr><td>${event.topic} <span class="muted">${event.createdAt}</span></td><td>${d.url}</td><td>${d.status}${d.lastStatus ? ` (HTTP ${d.lastStatus})` : ''}</td><td>${d.attempts}</td>
+<td>${editor ? html`<form method="post" action="${action(`deliveries/${d.id}/replay`)}">${csrf}<button type="submit">Replay delivery ${d.id}</button></form>` : ''}</td></tr>`,
+  ),
+)}
+</tbody></table>`
+}
 </section>
-${editor && data.customerIds.length > 1 ? html`
+${
+  editor && data.customerIds.length > 1
+    ? html`
 <section aria-labelledby="h-unmerge"><h2 id="h-unmerge">Unmerge</h2>
 <form method="post" action="${action('unmerge')}">${csrf}
 <label for="f-unmerge">customerId to detach into a profile of its own</label>
 <select id="f-unmerge" name="customerId">${data.customerIds.map((id) => html`<option>${id}</option>`)}</select>
 <label><input type="checkbox" name="confirm" value="yes" required> I understand this splits the profile in two</label>
 <button type="submit" class="danger">Unmerge</button>
-</form></section>` : ''}
-${editor ? html`
+</form></section>`
+    : ''
+}
+${
+  editor
+    ? html`
 <section aria-labelledby="h-delete"><h2 id="h-delete">Delete</h2>
 <form method="post" action="${action('delete')}">${csrf}
 <label><input type="checkbox" name="confirm" value="yes" required> I understand this erases the customer and their history</label>
 <button type="submit" class="danger">Delete customer</button>
-</form></section>` : ''}`);
+</form></section>`
+    : ''
+}`,
+  );
 }
 
 export interface JobRow {
@@ -200,11 +253,19 @@ function progress(job: JobCounts): Html {
 }
 
 export function batchesPage(session: ConsoleSession, jobs: JobRow[]): Html {
-  return page('Batches', session, html`
-${jobs.length === 0 ? html`<p>No batch jobs yet.</p>` : html`<table>
+  return page(
+    'Batches',
+    session,
+    html`
+${
+  jobs.length === 0
+    ? html`<p>No batch jobs yet.</p>`
+    : html`<table>
 <thead><tr><th scope="col">job</th><th scope="col">status</th><th scope="col">progress</th><th scope="col">failed items</th><th scope="col">submitted</th><th scope="col">ended</th></tr></thead>
 <tbody>${jobs.map((job) => html`<tr><td><a href="/console/batches/${job.id}">${job.id}</a></td><td>${job.status}</td><td>${progress(job)} ${job.processedItems} / ${job.totalItems}</td><td>${job.failedItems}</td><td>${job.createdAt}</td><td>${job.finishedAt ?? ''}</td></tr>`)}</tbody>
-</table>`}`);
+</table>`
+}`,
+  );
 }
 
 export interface JobErrors {
@@ -214,16 +275,24 @@ export interface JobErrors {
 
 /** A job's page; while it runs, /console/assets/progress.js keeps its progress current. */
 export function batchPage(session: ConsoleSession, job: JobCounts, details: JobErrors): Html {
-  return page(`Batch ${job.id}`, session, html`
+  return page(
+    `Batch ${job.id}`,
+    session,
+    html`
 <div${running(job.status) ? html` data-progress="/console/batches/${job.id}/progress"` : ''}>
 <p>Status: <strong data-field="status">${job.status}</strong>${details.message ? html` — ${details.message}` : ''}</p>
 <p>${progress(job)} <span data-field="counts" aria-live="polite">${job.processedItems} of ${job.totalItems} items processed, ${job.failedItems} failed</span></p>
 </div>
 <h2>Failed items</h2>
-${details.errors.length === 0 ? html`<p>None${running(job.status) ? ' so far' : ''}.</p>` : html`<table>
+${
+  details.errors.length === 0
+    ? html`<p>None${running(job.status) ? ' so far' : ''}.</p>`
+    : html`<table>
 <thead><tr><th scope="col">item</th><th scope="col">customerId</th><th scope="col">code</th><th scope="col">why</th></tr></thead>
-<tbody>${details.errors.map((e) => html`<tr><td>${e.index}</td><td>${e.customerId ?? ''}</td><td>${e.code ?? ''}</td><td>${e.message ?? ''}</td></tr>`)}</tbody></table>`}
-${running(job.status) ? html`<script src="/console/assets/progress.js"></script>` : ''}`);
+<tbody>${details.errors.map((e) => html`<tr><td>${e.index}</td><td>${e.customerId ?? ''}</td><td>${e.code ?? ''}</td><td>${e.message ?? ''}</td></tr>`)}</tbody></table>`
+}
+${running(job.status) ? html`<script src="/console/assets/progress.js"></script>` : ''}`,
+  );
 }
 
 /** Polls a running job's counts once a second; reloads the page when it ends, to list its failed items. */
@@ -263,17 +332,38 @@ export interface DeadDelivery {
   createdAt: string;
 }
 
-export function webhooksPage(session: ConsoleSession, subscriptions: SubscriptionRow[], dead: DeadDelivery[], notice?: string): Html {
+export function webhooksPage(
+  session: ConsoleSession,
+  subscriptions: SubscriptionRow[],
+  dead: DeadDelivery[],
+  notice?: string,
+): Html {
   const editor = session.role === 'editor';
-  return page('Webhooks', session, html`
+  return page(
+    'Webhooks',
+    session,
+    html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <h2>Subscriptions</h2>
-${subscriptions.length === 0 ? html`<p>No subscriptions. Add one with <code>patron webhooks add</code>.</p>` : html`<table>
+${
+  subscriptions.length === 0
+    ? html`<p>No subscriptions. Add one with <code>patron webhooks add</code>.</p>`
+    : html`<table>
 <thead><tr><th scope="col">id</th><th scope="col">URL</th><th scope="col">topics</th></tr></thead>
-<tbody>${subscriptions.map((s) => html`<tr><td><code>${s.id}</code></td><td>${s.url}</td><td>${s.topics.join(', ')}</td></tr>`)}</tbody></table>`}
+<tbody>${subscriptions.map((s) => html`<tr><td><code>${s.id}</code></td><td>${s.url}</td><td>${s.topics.join(', ')}</td></tr>`)}</tbody></table>`
+}
 <h2>Dead deliveries</h2>
-${dead.length === 0 ? html`<p>None: every delivery arrived or is still being retried.</p>` : html`<table>
+${
+  dead.length === 0
+    ? html`<p>None: every delivery arrived or is still being retried.</p>`
+    : html`<table>
 <thead><tr><th scope="col">delivery</th><th scope="col">topic</th><th scope="col">subscription</th><th scope="col">attempts</th><th scope="col">last answer</th><th scope="col"><span class="muted">action</span></th></tr></thead>
-<tbody>${dead.map((d) => html`<tr><td>${d.id}</td><td>${d.topic} <span class="muted">${d.createdAt}</span></td><td><code>${d.subscriptionId}</code></td><td>${d.attempts}</td><td>${d.lastStatus ? `HTTP ${d.lastStatus}` : (d.lastError ?? '')}</td>
-<td>${editor ? html`<form method="post" action="/console/deliveries/${d.id}/replay"><input type="hidden" name="csrf" value="${session.csrfToken}"><button type="submit">Replay delivery ${d.id}</button></form>` : ''}</td></tr>`)}</tbody></table>`}`);
+<tbody>${dead.map(
+        (
+          d,
+        ) => html`<tr><td>${d.id}</td><td>${d.topic} <span class="muted">${d.createdAt}</span></td><td><code>${d.subscriptionId}</code></td><td>${d.attempts}</td><td>${d.lastStatus ? `HTTP ${d.lastStatus}` : (d.lastError ?? '')}</td>
+<td>${editor ? html`<form method="post" action="/console/deliveries/${d.id}/replay"><input type="hidden" name="csrf" value="${session.csrfToken}"><button type="submit">Replay delivery ${d.id}</button></form>` : ''}</td></tr>`,
+      )}</tbody></table>`
+}`,
+  );
 }

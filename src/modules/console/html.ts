@@ -13,7 +13,7 @@ function render(value: unknown): string {
   if (value instanceof Html) return value.text;
   if (Array.isArray(value)) return value.map(render).join('');
   if (value === null || value === undefined || value === false) return '';
-  return escapeHtml(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
+  return escapeHtml(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));
 }
 
 /** Every value is escaped (strings as text, others as their JSON), so no data can become markup. */

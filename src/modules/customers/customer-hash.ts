@@ -16,7 +16,11 @@ function hashFor(secret: string, gameballId: number, window: number): string {
  * hour under the account's own hash secret. It reveals nothing about the customer and cannot
  * be forged without that secret.
  */
-export function issueCustomerHash(secret: string, gameballId: number, at = Date.now()): { hash: string; expiresAt: string } {
+export function issueCustomerHash(
+  secret: string,
+  gameballId: number,
+  at = Date.now(),
+): { hash: string; expiresAt: string } {
   const window = windowAt(at);
   return {
     hash: hashFor(secret, gameballId, window),

@@ -7,8 +7,21 @@ import type { Profile } from './customers.types.js';
  * SDK fills with whatever the app sends) may hold personal data, so only details shows them.
  */
 const PUBLIC_ATTRIBUTES = [
-  'gender', 'country', 'city', 'zip', 'preferredLanguage', 'source', 'channel', 'joinDate',
-  'utms', 'devices', 'paymentMethods', 'totalSpent', 'lastOrderDate', 'totalOrders', 'avgOrderAmount',
+  'gender',
+  'country',
+  'city',
+  'zip',
+  'preferredLanguage',
+  'source',
+  'channel',
+  'joinDate',
+  'utms',
+  'devices',
+  'paymentMethods',
+  'totalSpent',
+  'lastOrderDate',
+  'totalOrders',
+  'avgOrderAmount',
 ] as const;
 
 function pick(source: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
@@ -38,7 +51,11 @@ function common(profile: Profile, customerId: string, account: AccountRecord) {
 export function customerView(profile: Profile, customerId: string, account: AccountRecord) {
   return {
     ...common(profile, customerId, account),
-    customerAttributes: withUtmAlias({ ...pick(profile.attributes, PUBLIC_ATTRIBUTES), custom: profile.custom, tags: profile.tags }),
+    customerAttributes: withUtmAlias({
+      ...pick(profile.attributes, PUBLIC_ATTRIBUTES),
+      custom: profile.custom,
+      tags: profile.tags,
+    }),
   };
 }
 

@@ -13,7 +13,13 @@ import {
   UpsertCustomerResponse,
 } from './customers.schemas.js';
 import { customerDetailsView, customerView } from './customer.view.js';
-import { deleteCustomer, getCustomer, getCustomerWithIds, setCustomerActive, upsertCustomer } from './customers.service.js';
+import {
+  deleteCustomer,
+  getCustomer,
+  getCustomerWithIds,
+  setCustomerActive,
+  upsertCustomer,
+} from './customers.service.js';
 import { unmergeCustomer } from './unmerge.service.js';
 
 export function registerCustomerRoutes(app: FastifyInstance, store: Store): void {
@@ -25,7 +31,8 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       config: { auth: 'apiKey', sessionToken: true },
       schema: {
         summary: 'Create or update a customer',
-        description: 'Creates the profile or updates it (partial update; null clears). With channel merging on, a new customerId whose email/mobile is known joins that profile.',
+        description:
+          'Creates the profile or updates it (partial update; null clears). With channel merging on, a new customerId whose email/mobile is known joins that profile.',
         tags: ['customers'],
         body: UpsertCustomerRequest,
         response: { 200: UpsertCustomerResponse, ...errors },
@@ -66,14 +73,19 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       },
     },
     async (request) => {
-      const { profile, customerId, customerIds } = await getCustomerWithIds(store, request.account, request.params.customerId.trim());
+      const { profile, customerId, customerIds } = await getCustomerWithIds(
+        store,
+        request.account,
+        request.params.customerId.trim(),
+      );
       return customerDetailsView(profile, customerId, request.account, customerIds);
     },
   );
 
   const deleteSchema = {
     summary: 'Delete a customer',
-    description: 'Removes the profile with every merged customerId, its personal data, devices and tags. Its gameballId and referral code are never reused; friends it referred stay referred.',
+    description:
+      'Removes the profile with every merged customerId, its personal data, devices and tags. Its gameballId and referral code are never reused; friends it referred stay referred.',
     tags: ['customers'],
     params: CustomerIdParams,
     response: { 200: SuccessResponse, ...errors },
@@ -85,8 +97,10 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
   routes.delete(`${BASE}/:customerId`, { config: { auth: 'apiKey+secretKey' }, schema: deleteSchema }, (request) =>
     remove(request.params.customerId, request),
   );
-  routes.post(`${BASE}/:customerId/delete`, { config: { auth: 'apiKey+secretKey' }, schema: { ...deleteSchema, summary: 'Delete a customer (POST form)' } }, (request) =>
-    remove(request.params.customerId, request),
+  routes.post(
+    `${BASE}/:customerId/delete`,
+    { config: { auth: 'apiKey+secretKey' }, schema: { ...deleteSchema, summary: 'Delete a customer (POST form)' } },
+    (request) => remove(request.params.customerId, request),
   );
 
   routes.put(
@@ -95,7 +109,8 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
       config: { auth: 'apiKey+secretKey' },
       schema: {
         summary: 'Opt a customer in or out',
-        description: 'Idempotent. An inactive customer stays readable and updatable, shows isActive false, and its referral code does not validate.',
+        description:
+          'Idempotent. An inactive customer stays readable and updatable, shows isActive false, and its referral code does not validate.',
         tags: ['customers'],
         params: CustomerIdParams,
         body: Type.Object({ isActive: Type.Boolean() }),
@@ -162,7 +177,9 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
           200: Type.Object({
             customerId: Type.String(),
             gameballId: Type.Integer({ description: 'The new profile of the customerId.' }),
-            previousGameballId: Type.Integer({ description: 'The profile it left, which keeps the other customerIds.' }),
+            previousGameballId: Type.Integer({
+              description: 'The profile it left, which keeps the other customerIds.',
+            }),
             remainingCustomerIds: Type.Array(Type.String()),
           }),
           ...errors,

@@ -53,19 +53,39 @@ type Resolution =
  */
 type Known = ResolvedMany;
 
-function identifierConflict(input: UpsertInput, identifier: MergeIdentifier, owner: Profile, other: Profile | undefined): AppError {
+function identifierConflict(
+  input: UpsertInput,
+  identifier: MergeIdentifier,
+  owner: Profile,
+  other: Profile | undefined,
+): AppError {
   const { field, key } = identifier;
-  const whose = other ? `another customer profile than customerId "${input.customerId}"` : 'another customer profile than the other identifier of this request';
-  const conflict = new AppError('identifierConflict', `The ${field} "${key}" already belongs to ${whose}. Use that profile's customerId, or send a different ${field}.`, field);
+  const whose = other
+    ? `another customer profile than customerId "${input.customerId}"`
+    : 'another customer profile than the other identifier of this request';
+  const conflict = new AppError(
+    'identifierConflict',
+    `The ${field} "${key}" already belongs to ${whose}. Use that profile's customerId, or send a different ${field}.`,
+    field,
+  );
   conflict.secretDetail = other
     ? `(${field} of gameballId ${owner.gameballId}; customerId "${input.customerId}" is gameballId ${other.gameballId}.)`
     : `(${field} of gameballId ${owner.gameballId}.)`;
   return conflict;
 }
 
-async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input: UpsertInput, known: Known | undefined): Promise<Resolution> {
+async function resolve(
+  store: Store,
+  tx: WriteTx,
+  account: AccountRecord,
+  input: UpsertInput,
+  known: Known | undefined,
+): Promise<Resolution> {
   const { byCustomerId, byIdentifier } = known
-    ? { byCustomerId: known.byCustomerId.get(input.customerId), byIdentifier: input.identifiers.map((i) => known.byKey.get(mergeKeyId(i.kind, i.key))) }
+    ? {
+        byCustomerId: known.byCustomerId.get(input.customerId),
+        byIdentifier: input.identifiers.map((i) => known.byKey.get(mergeKeyId(i.kind, i.key))),
+      }
     : await resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifiers);
   if (byCustomerId !== undefined) {
     // Each identifier the request carries must be free, already this profile's, or held by a
@@ -74,12 +94,15 @@ async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input:
     for (const [i, identifier] of input.identifiers.entries()) {
       const owner = byIdentifier[i];
       if (owner === undefined || owner.gameballId === byCustomerId.gameballId) continue;
-      if (!(await areSplitSiblings(tx.sql, byCustomerId.gameballId, owner.gameballId))) throw identifierConflict(input, identifier, owner, byCustomerId);
+      if (!(await areSplitSiblings(tx.sql, byCustomerId.gameballId, owner.gameballId)))
+        throw identifierConflict(input, identifier, owner, byCustomerId);
       yielded.push(identifier.kind);
     }
     return { kind: 'existing', profile: byCustomerId, yielded };
   }
-  const owners = input.identifiers.flatMap((identifier, i) => (byIdentifier[i] ? [{ identifier, owner: byIdentifier[i]! }] : []));
+  const owners = input.identifiers.flatMap((identifier, i) =>
+    byIdentifier[i] ? [{ identifier, owner: byIdentifier[i]! }] : [],
+  );
   const [first, ...others] = owners;
   if (first) {
     // Two profiles are never merged with each other implicitly: the lower priority is named.
@@ -87,7 +110,8 @@ async function resolve(store: Store, tx: WriteTx, account: AccountRecord, input:
     if (clash) throw identifierConflict(input, clash.identifier, clash.owner, undefined);
     return { kind: 'merge', profile: first.owner, by: first.identifier.kind };
   }
-  if (input.requiredIdentifier && input.identifiers.length === 0) throw missingIdentifier(input.requiredIdentifier, account.mergeBy);
+  if (input.requiredIdentifier && input.identifiers.length === 0)
+    throw missingIdentifier(input.requiredIdentifier, account.mergeBy);
   return { kind: 'new' };
 }
 
@@ -109,7 +133,10 @@ function mergeKeysOf(
     if (!kinds.includes(kind) || value === null || yielded.includes(kind)) return null;
     return input.identifiers.find((i) => i.kind === kind)?.key ?? stored ?? null;
   };
-  return { emailKey: keyFor('email', next.email, current?.emailKey), mobileKey: keyFor('mobile', next.mobile, current?.mobileKey) };
+  return {
+    emailKey: keyFor('email', next.email, current?.emailKey),
+    mobileKey: keyFor('mobile', next.mobile, current?.mobileKey),
+  };
 }
 
 /** A new profile with its first customerId and its history entry, and a fresh referral code unless it is a guest's. */
@@ -130,22 +157,43 @@ export async function insertNewProfile(
 
 /** The key locks of one request: its customerId and its merge identifier. */
 function lockKeysOf(account: AccountRecord, input: UpsertInput): string[] {
-  return [`${account.id}:customerId:${input.customerId}`, ...input.identifiers.map((i) => `${account.id}:${i.kind}:${i.key}`)];
+  return [
+    `${account.id}:customerId:${input.customerId}`,
+    ...input.identifiers.map((i) => `${account.id}:${i.kind}:${i.key}`),
+  ];
 }
 
 /** A change the store does not record cuts the profile off its history (updateProfile). */
-export const historyKept = (store: Store, profile: Profile): number | null => (store.recordsHistory ? profile.historyHead : null);
+export const historyKept = (store: Store, profile: Profile): number | null =>
+  store.recordsHistory ? profile.historyHead : null;
 
 /**
  * The history entry of a change, when the store keeps history: `changes` as diffProfiles told
  * them (the same diff that decided there was a change); undefined: a new profile, whose entry
  * lists no fields (they are read back from the profile, history.store.ts).
  */
-export function historyRecord(store: Store, account: AccountRecord, origin: WriteOrigin, customerId: string, at: string, changes: FieldChange[] | undefined): HistoryRecord | undefined {
+export function historyRecord(
+  store: Store,
+  account: AccountRecord,
+  origin: WriteOrigin,
+  customerId: string,
+  at: string,
+  changes: FieldChange[] | undefined,
+): HistoryRecord | undefined {
   if (!store.recordsHistory) return undefined;
   // Written out, not spread from `origin`: V8 builds a spread-and-extend literal on a slow path
   // (about 7 µs here), and every write makes one of these.
-  return { operation: origin.operation, requestId: origin.requestId, accountId: account.id, gameballId: undefined, at, customerId, newProfile: changes === undefined, changes: changes ?? [], relatedGameballId: null };
+  return {
+    operation: origin.operation,
+    requestId: origin.requestId,
+    accountId: account.id,
+    gameballId: undefined,
+    at,
+    customerId,
+    newProfile: changes === undefined,
+    changes: changes ?? [],
+    relatedGameballId: null,
+  };
 }
 
 /**
@@ -154,7 +202,8 @@ export function historyRecord(store: Store, account: AccountRecord, origin: Writ
  */
 function recordMergeIdentifiers(entry: HistoryRecord, input: UpsertInput, next: ProfileState): void {
   for (const { kind } of input.identifiers) {
-    if (!entry.changes.some((c) => c.field === kind)) entry.changes.push({ field: kind, before: next[kind], after: next[kind] });
+    if (!entry.changes.some((c) => c.field === kind))
+      entry.changes.push({ field: kind, before: next[kind], after: next[kind] });
   }
 }
 
@@ -180,10 +229,13 @@ async function applyUpsertInput(
   const creating = current === undefined;
   const registering = current !== undefined && current.guest && !next.guest;
   const honourReferrer = input.referrerCode !== undefined && (creating || (registering && !current!.isReferred));
-  const referrerId = honourReferrer ? await findReferrer(tx, account, input.referrerCode!, current?.gameballId) : undefined;
+  const referrerId = honourReferrer
+    ? await findReferrer(tx, account, input.referrerCode!, current?.gameballId)
+    : undefined;
   if (referrerId !== undefined) next.isReferred = true;
   // A guest who registers gets a referral code (a new profile draws one as it is inserted).
-  if (current !== undefined && !next.guest && !next.referralCode) next.referralCode = await unusedReferralCode(tx, account.id);
+  if (current !== undefined && !next.guest && !next.referralCode)
+    next.referralCode = await unusedReferralCode(tx, account.id);
 
   // A merge changes the profile even when no field does: it gains a customerId.
   const changes = creating ? undefined : diffProfiles(before, next);
@@ -192,11 +244,29 @@ async function applyUpsertInput(
   const entryOrigin: WriteOrigin = resolution.kind === 'merge' ? { ...origin, operation: 'merge' } : origin;
   let stored: Profile;
   if (current === undefined) {
-    const fresh = { ...next, ...mergeKeysOf(account, input, undefined, next), accountId: account.id, createdAt: now, updatedAt: now };
-    stored = await insertNewProfile(store, tx, fresh, input.customerId, historyRecord(store, account, entryOrigin, input.customerId, now, undefined));
+    const fresh = {
+      ...next,
+      ...mergeKeysOf(account, input, undefined, next),
+      accountId: account.id,
+      createdAt: now,
+      updatedAt: now,
+    };
+    stored = await insertNewProfile(
+      store,
+      tx,
+      fresh,
+      input.customerId,
+      historyRecord(store, account, entryOrigin, input.customerId, now, undefined),
+    );
   } else {
     const yielded = resolution.kind === 'existing' ? resolution.yielded : [];
-    stored = { ...current, ...next, ...mergeKeysOf(account, input, current, next, yielded), updatedAt: now, historyHead: historyKept(store, current) };
+    stored = {
+      ...current,
+      ...next,
+      ...mergeKeysOf(account, input, current, next, yielded),
+      updatedAt: now,
+      historyHead: historyKept(store, current),
+    };
     const attach = resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
     if (changed) {
       const entry = historyRecord(store, account, entryOrigin, input.customerId, now, changes);
@@ -207,17 +277,30 @@ async function applyUpsertInput(
   const gameballId = stored.gameballId;
   if (known) remember(known, input.customerId, stored);
 
-  if (changed && outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, stored, input.customerId));
+  if (changed && outbox.wants('customer.profile.updated'))
+    outbox.add(profileUpdated(account, stored, input.customerId));
   if (resolution.kind === 'merge' && outbox.wants('customer.merged')) {
     outbox.add(customerMerged(stored, input.customerId, resolution.by, await listCustomerIds(tx.sql, gameballId)));
   }
 
-  const completedReferrer = await recordReferral(tx, account, { gameballId, state: next, wasReferred: current?.isReferred ?? false }, referrerId, now);
+  const completedReferrer = await recordReferral(
+    tx,
+    account,
+    { gameballId, state: next, wasReferred: current?.isReferred ?? false },
+    referrerId,
+    now,
+  );
   if (completedReferrer !== undefined && outbox.wants('referral.completed')) {
     const referrer = await getProfile(tx.sql, completedReferrer);
     const [referrerCustomerId] = await listCustomerIds(tx.sql, completedReferrer);
     if (referrer && referrerCustomerId !== undefined) {
-      outbox.add(referralCompleted({ gameballId: referrer.gameballId, customerId: referrerCustomerId, referralCode: referrer.referralCode }, { gameballId, customerId: input.customerId }, now));
+      outbox.add(
+        referralCompleted(
+          { gameballId: referrer.gameballId, customerId: referrerCustomerId, referralCode: referrer.referralCode },
+          { gameballId, customerId: input.customerId },
+          now,
+        ),
+      );
     }
   }
   return { gameballId, created: creating, merged: resolution.kind === 'merge' };
@@ -226,7 +309,8 @@ async function applyUpsertInput(
 /** After a request of a list is applied: every key that reaches its profile now reaches it as stored. */
 function remember(known: Known, customerId: string, stored: Profile): void {
   known.byCustomerId.set(customerId, stored);
-  for (const [id, profile] of known.byCustomerId) if (profile.gameballId === stored.gameballId) known.byCustomerId.set(id, stored);
+  for (const [id, profile] of known.byCustomerId)
+    if (profile.gameballId === stored.gameballId) known.byCustomerId.set(id, stored);
   for (const [key, profile] of known.byKey) if (profile.gameballId === stored.gameballId) known.byKey.delete(key);
   if (stored.emailKey) known.byKey.set(mergeKeyId('email', stored.emailKey), stored);
   if (stored.mobileKey) known.byKey.set(mergeKeyId('mobile', stored.mobileKey), stored);
@@ -259,9 +343,16 @@ async function applyAll(
   const outbox = await openOutbox(tx, account);
   const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
   // A list (PostgreSQL batch and import chunks) resolves set-wise: two reads instead of one per item.
-  const known = valid.length > 1
-    ? await resolveMany(tx.sql, store.dialect, account.id, valid.map((i) => i.customerId), valid.flatMap((i) => i.identifiers))
-    : undefined;
+  const known =
+    valid.length > 1
+      ? await resolveMany(
+          tx.sql,
+          store.dialect,
+          account.id,
+          valid.map((i) => i.customerId),
+          valid.flatMap((i) => i.identifiers),
+        )
+      : undefined;
   const outcomes: UpsertOutcome[] = [];
   let queued = 0;
   for (const [i, input] of inputs.entries()) {
@@ -282,7 +373,12 @@ async function applyAll(
   return { outcomes, queued };
 }
 
-async function writeList(store: Store, account: AccountRecord, inputs: Array<UpsertInput | AppError>, origins: readonly WriteOrigin[]): Promise<UpsertOutcome[]> {
+async function writeList(
+  store: Store,
+  account: AccountRecord,
+  inputs: Array<UpsertInput | AppError>,
+  origins: readonly WriteOrigin[],
+): Promise<UpsertOutcome[]> {
   // Every key of the list is locked as the transaction opens, in one sorted acquisition.
   const keys = inputs.flatMap((input) => (input instanceof AppError ? [] : lockKeysOf(account, input)));
   const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs, origins), keys);
@@ -291,7 +387,12 @@ async function writeList(store: Store, account: AccountRecord, inputs: Array<Ups
 }
 
 /** One item in its own write; a failure of the store itself (not of the item) is thrown. */
-async function writeOne(store: Store, account: AccountRecord, input: UpsertInput | AppError, origin: WriteOrigin): Promise<UpsertOutcome> {
+async function writeOne(
+  store: Store,
+  account: AccountRecord,
+  input: UpsertInput | AppError,
+  origin: WriteOrigin,
+): Promise<UpsertOutcome> {
   // A body that could not be read needs no transaction to be refused.
   if (input instanceof AppError) return { ok: false, error: input };
   try {
@@ -319,7 +420,8 @@ export async function upsertCustomers(
   const inputs = readInputs(account, bodies);
   if (inputs.every((i) => i instanceof AppError)) return inputs.map((error) => ({ ok: false, error }));
   if (inputs.length === 1) return writeList(store, account, inputs, origins);
-  if (store.dialect.serialisesWriters) return Promise.all(inputs.map((input, i) => writeOne(store, account, input, origins[i]!)));
+  if (store.dialect.serialisesWriters)
+    return Promise.all(inputs.map((input, i) => writeOne(store, account, input, origins[i]!)));
   try {
     return await writeList(store, account, inputs, origins);
   } catch (error) {
@@ -333,7 +435,12 @@ export async function upsertCustomers(
 const API_UPSERT: WriteOrigin = { operation: 'upsert', requestId: undefined };
 
 /** Create/Update Customer for one request. */
-export async function upsertCustomer(store: Store, account: AccountRecord, body: UpsertCustomerRequest, requestId?: string): Promise<UpsertResult> {
+export async function upsertCustomer(
+  store: Store,
+  account: AccountRecord,
+  body: UpsertCustomerRequest,
+  requestId?: string,
+): Promise<UpsertResult> {
   const [outcome] = await upsertCustomers(store, account, [body], [{ operation: 'upsert', requestId }]);
   if (!outcome!.ok) throw outcome!.error;
   return outcome!.result;
@@ -350,7 +457,12 @@ function notFound(customerId: string): AppError {
 }
 
 /** The profile a customerId reaches, locked for the rest of the transaction, or the 404. */
-export async function lockedProfile(store: Store, tx: WriteTx, account: AccountRecord, customerId: string): Promise<Profile> {
+export async function lockedProfile(
+  store: Store,
+  tx: WriteTx,
+  account: AccountRecord,
+  customerId: string,
+): Promise<Profile> {
   const profile = await lockProfileByCustomerId(tx.sql, store.dialect, account.id, customerId);
   if (!profile) throw notFound(customerId);
   return profile;
@@ -374,7 +486,14 @@ export async function changeProfile(
     if (changes.length === 0) return { before, after: before, changed: false, queued: 0 };
     const now = new Date().toISOString();
     const after: Profile = { ...before, ...next, updatedAt: now, historyHead: historyKept(store, before) };
-    after.historyHead = await updateProfile(tx.sql, store.dialect, after, undefined, historyRecord(store, account, origin, customerId, now, changes), before);
+    after.historyHead = await updateProfile(
+      tx.sql,
+      store.dialect,
+      after,
+      undefined,
+      historyRecord(store, account, origin, customerId, now, changes),
+      before,
+    );
     const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, after, customerId));
     return { before, after, changed: true, queued: await outbox.flush(now) };
@@ -391,7 +510,13 @@ export async function setCustomerActive(
   isActive: boolean,
   requestId?: string,
 ): Promise<{ isActive: boolean; stateChanged: boolean }> {
-  const { after, changed } = await changeProfile(store, account, customerId, { operation: 'activation', requestId }, (p) => ({ ...p, isActive }));
+  const { after, changed } = await changeProfile(
+    store,
+    account,
+    customerId,
+    { operation: 'activation', requestId },
+    (p) => ({ ...p, isActive }),
+  );
   return { isActive: after.isActive, stateChanged: changed };
 }
 
@@ -400,19 +525,34 @@ export async function setCustomerActive(
  * devices and tags. Its gameballId is never reused (the sequence only grows) and its referral
  * code is retired so it is never handed out again.
  */
-export async function deleteCustomer(store: Store, account: AccountRecord, customerId: string, requestId?: string): Promise<{ gameballId: number }> {
+export async function deleteCustomer(
+  store: Store,
+  account: AccountRecord,
+  customerId: string,
+  requestId?: string,
+): Promise<{ gameballId: number }> {
   const result = await store.write(async (tx) => {
     const profile = await lockedProfile(store, tx, account, customerId);
     const now = new Date().toISOString();
     const outbox = await openOutbox(tx, account);
-    if (outbox.wants('customer.deleted')) outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
+    if (outbox.wants('customer.deleted'))
+      outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
     if (profile.referralCode) await retireCode(tx, account.id, profile.referralCode, now);
     // The history held the profile's personal data: it goes too (walked from the profile, so
     // first), and one entry says what happened.
     await eraseHistory(tx.sql, account.id, profile.gameballId);
     await deleteProfile(tx.sql, profile.gameballId);
     if (store.recordsHistory) {
-      const entry: HistoryRecord = { operation: 'delete', requestId, accountId: account.id, gameballId: profile.gameballId, at: now, customerId, changes: [], relatedGameballId: null };
+      const entry: HistoryRecord = {
+        operation: 'delete',
+        requestId,
+        accountId: account.id,
+        gameballId: profile.gameballId,
+        at: now,
+        customerId,
+        changes: [],
+        relatedGameballId: null,
+      };
       await insertDeleteEntry(tx.sql, store.dialect, entry);
     }
     return { gameballId: profile.gameballId, queued: await outbox.flush(now) };
@@ -428,11 +568,19 @@ export async function getCustomer(store: Store, account: AccountRecord, customer
 }
 
 /** The gameballId a customerId reaches, if any. */
-export async function gameballIdOf(store: Store, account: AccountRecord, customerId: string): Promise<number | undefined> {
+export async function gameballIdOf(
+  store: Store,
+  account: AccountRecord,
+  customerId: string,
+): Promise<number | undefined> {
   return store.read((sql) => findGameballId(sql, account.id, customerId));
 }
 
-export async function getCustomerWithIds(store: Store, account: AccountRecord, customerId: string): Promise<CustomerRecord & { customerIds: string[] }> {
+export async function getCustomerWithIds(
+  store: Store,
+  account: AccountRecord,
+  customerId: string,
+): Promise<CustomerRecord & { customerIds: string[] }> {
   return store.read(async (sql) => {
     const profile = await findProfileByCustomerId(sql, store.dialect, account.id, customerId);
     if (!profile) throw notFound(customerId);

@@ -31,8 +31,23 @@ interface ProfileRow {
 }
 
 const COLUMNS = [
-  'gameball_id', 'account_id', 'email', 'mobile', 'email_key', 'mobile_key', 'attributes', 'custom', 'push_devices',
-  'guest', 'is_active', 'referral_code', 'is_referred', 'tags', 'created_at', 'updated_at', 'history_head',
+  'gameball_id',
+  'account_id',
+  'email',
+  'mobile',
+  'email_key',
+  'mobile_key',
+  'attributes',
+  'custom',
+  'push_devices',
+  'guest',
+  'is_active',
+  'referral_code',
+  'is_referred',
+  'tags',
+  'created_at',
+  'updated_at',
+  'history_head',
 ];
 const P_COLUMNS = COLUMNS.map((c) => `p.${c}`).join(', ');
 
@@ -61,10 +76,19 @@ function toProfile(row: ProfileRow): Profile {
 /** The values a write sets, in the order of the statements below (gameball_id and account_id aside). */
 function writtenValues(profile: Omit<Profile, 'gameballId' | 'accountId' | 'createdAt' | 'historyHead'>): unknown[] {
   return [
-    profile.email, profile.mobile, profile.emailKey, profile.mobileKey,
-    JSON.stringify(profile.attributes), JSON.stringify(profile.custom), JSON.stringify(profile.pushDevices),
-    dbBool(profile.guest), dbBool(profile.isActive), profile.referralCode, dbBool(profile.isReferred),
-    JSON.stringify(profile.tags), profile.updatedAt,
+    profile.email,
+    profile.mobile,
+    profile.emailKey,
+    profile.mobileKey,
+    JSON.stringify(profile.attributes),
+    JSON.stringify(profile.custom),
+    JSON.stringify(profile.pushDevices),
+    dbBool(profile.guest),
+    dbBool(profile.isActive),
+    profile.referralCode,
+    dbBool(profile.isReferred),
+    JSON.stringify(profile.tags),
+    profile.updatedAt,
   ];
 }
 
@@ -106,7 +130,9 @@ function statements(dialect: Dialect): Statements {
   const resolve = (columns: string[]) =>
     `select ${P_COLUMNS}, p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?) as via_customer_id from profiles p ` +
     `where p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?` +
-    columns.map((column) => ` union all select gameball_id from profiles where account_id = ? and ${column} = ?`).join('') +
+    columns
+      .map((column) => ` union all select gameball_id from profiles where account_id = ? and ${column} = ?`)
+      .join('') +
     ')' +
     dialect.lockRows('p');
   // A referral code held by another profile (the unique index) or retired by a deleted one
@@ -135,7 +161,11 @@ function statements(dialect: Dialect): Statements {
     },
     byCustomerId,
     byCustomerIdLocked: byCustomerId + dialect.lockRows('p'),
-    resolve: { email: resolve(['email_key']), mobile: resolve(['mobile_key']), 'email,mobile': resolve(['email_key', 'mobile_key']) },
+    resolve: {
+      email: resolve(['email_key']),
+      mobile: resolve(['mobile_key']),
+      'email,mobile': resolve(['email_key', 'mobile_key']),
+    },
     insertProfile,
     // SQLite: the id the profile's first entry will get. AUTOINCREMENT gives the next one after the
     // highest ever used, which sqlite_sequence holds; the write lock makes the entry, inserted next
@@ -170,7 +200,8 @@ export interface Resolved {
   byIdentifier: Array<Profile | undefined>;
 }
 
-const keyOf = (profile: Profile, kind: MergeKind): string | null => (kind === 'email' ? profile.emailKey : profile.mobileKey);
+const keyOf = (profile: Profile, kind: MergeKind): string | null =>
+  kind === 'email' ? profile.emailKey : profile.mobileKey;
 
 /**
  * Where a request lands, read in one statement and, where other writers run beside us
@@ -192,9 +223,10 @@ export async function resolveProfiles(
   }
   // The statement looks keys up in a fixed column order: email first.
   const ordered = [...identifiers].sort((a, b) => a.kind.localeCompare(b.kind));
-  const rows = await sql.all<ProfileRow & { via_customer_id: unknown }>(texts.resolve[ordered.map((i) => i.kind).join(',')]!, [
-    accountId, customerId, accountId, customerId, ...ordered.flatMap((i) => [accountId, i.key]),
-  ]);
+  const rows = await sql.all<ProfileRow & { via_customer_id: unknown }>(
+    texts.resolve[ordered.map((i) => i.kind).join(',')]!,
+    [accountId, customerId, accountId, customerId, ...ordered.flatMap((i) => [accountId, i.key])],
+  );
   const profiles = rows.map((row) => ({ profile: toProfile(row), viaCustomerId: Boolean(row.via_customer_id) }));
   return {
     byCustomerId: profiles.find((p) => p.viaCustomerId)?.profile,
@@ -224,7 +256,10 @@ export async function resolveMany(
   const texts = statements(dialect);
   const byCustomerId = new Map<string, Profile>();
   const byKey = new Map<string, Profile>();
-  const rows = await sql.all<ProfileRow & { matched_customer_id: string }>(texts.manyByCustomerId, [accountId, dialect.listParam([...new Set(customerIds)])]);
+  const rows = await sql.all<ProfileRow & { matched_customer_id: string }>(texts.manyByCustomerId, [
+    accountId,
+    dialect.listParam([...new Set(customerIds)]),
+  ]);
   for (const row of rows) byCustomerId.set(row.matched_customer_id, toProfile(row));
   for (const kind of ['email', 'mobile'] as const) {
     const keys = [...new Set(identifiers.filter((i) => i.kind === kind).map((i) => i.key))];
@@ -239,24 +274,43 @@ export async function resolveMany(
 }
 
 /** The profile a customerId reaches, locked for the rest of the transaction where that means anything. */
-export async function lockProfileByCustomerId(sql: SqlRunner, dialect: Dialect, accountId: string, customerId: string): Promise<Profile | undefined> {
+export async function lockProfileByCustomerId(
+  sql: SqlRunner,
+  dialect: Dialect,
+  accountId: string,
+  customerId: string,
+): Promise<Profile | undefined> {
   const row = await sql.get<ProfileRow>(statements(dialect).byCustomerIdLocked, [accountId, customerId]);
   return row && toProfile(row);
 }
 
 /** The profile a customerId reaches, in one query. */
-export async function findProfileByCustomerId(sql: SqlRunner, dialect: Dialect, accountId: string, customerId: string): Promise<Profile | undefined> {
+export async function findProfileByCustomerId(
+  sql: SqlRunner,
+  dialect: Dialect,
+  accountId: string,
+  customerId: string,
+): Promise<Profile | undefined> {
   const row = await sql.get<ProfileRow>(statements(dialect).byCustomerId, [accountId, customerId]);
   return row && toProfile(row);
 }
 
-export async function findGameballId(sql: SqlRunner, accountId: string, customerId: string): Promise<number | undefined> {
-  const row = await sql.get<{ gameball_id: number }>('select gameball_id from customer_ids where account_id = ? and customer_id = ?', [accountId, customerId]);
+export async function findGameballId(
+  sql: SqlRunner,
+  accountId: string,
+  customerId: string,
+): Promise<number | undefined> {
+  const row = await sql.get<{ gameball_id: number }>(
+    'select gameball_id from customer_ids where account_id = ? and customer_id = ?',
+    [accountId, customerId],
+  );
   return row && Number(row.gameball_id);
 }
 
 export async function getProfile(sql: SqlRunner, gameballId: number): Promise<Profile | undefined> {
-  const row = await sql.get<ProfileRow>(`select ${COLUMNS.join(', ')} from profiles where gameball_id = ?`, [gameballId]);
+  const row = await sql.get<ProfileRow>(`select ${COLUMNS.join(', ')} from profiles where gameball_id = ?`, [
+    gameballId,
+  ]);
   return row && toProfile(row);
 }
 
@@ -273,16 +327,35 @@ export async function insertProfileWithCustomerId(
   history?: HistoryRecord,
 ): Promise<{ gameballId: number; historyHead: number | null } | undefined> {
   const texts = statements(dialect);
-  const profileValues = [profile.accountId, ...writtenValues(profile), profile.createdAt, profile.accountId, profile.referralCode];
+  const profileValues = [
+    profile.accountId,
+    ...writtenValues(profile),
+    profile.createdAt,
+    profile.accountId,
+    profile.referralCode,
+  ];
   const customerIdValues = [profile.accountId, customerId, profile.createdAt];
   if (dialect.writesInWith) {
     const row = history
-      ? await sql.get<{ gameball_id: number; history_head: number }>(texts.insertProfileCustomerIdAndHistory, [...profileValues, ...historyValues(history, undefined, null), ...customerIdValues])
-      : await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [...profileValues, ...customerIdValues]);
+      ? await sql.get<{ gameball_id: number; history_head: number }>(texts.insertProfileCustomerIdAndHistory, [
+          ...profileValues,
+          ...historyValues(history, undefined, null),
+          ...customerIdValues,
+        ])
+      : await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [
+          ...profileValues,
+          ...customerIdValues,
+        ]);
     if (!row) return undefined;
-    return { gameballId: Number(row.gameball_id), historyHead: 'history_head' in row ? Number(row.history_head) : null };
+    return {
+      gameballId: Number(row.gameball_id),
+      historyHead: 'history_head' in row ? Number(row.history_head) : null,
+    };
   }
-  const row = await sql.get<{ gameball_id: number; history_head?: number }>(history ? texts.insertProfileWithNextEntry : texts.insertProfile, profileValues);
+  const row = await sql.get<{ gameball_id: number; history_head?: number }>(
+    history ? texts.insertProfileWithNextEntry : texts.insertProfile,
+    profileValues,
+  );
   if (!row) return undefined;
   const gameballId = Number(row.gameball_id);
   await attachCustomerId(sql, profile.accountId, customerId, gameballId, profile.createdAt);
@@ -313,27 +386,55 @@ export async function updateProfile(
   if (dialect.writesInWith) {
     const attachValues = attach ? [profile.accountId, attach.customerId, profile.gameballId, attach.now] : [];
     if (!history) {
-      await sql.run(attach ? texts.attachAndUpdate : texts.updateProfile, [...attachValues, ...fields, profile.historyHead, profile.gameballId]);
+      await sql.run(attach ? texts.attachAndUpdate : texts.updateProfile, [
+        ...attachValues,
+        ...fields,
+        profile.historyHead,
+        profile.gameballId,
+      ]);
       return profile.historyHead;
     }
     const historyParams = historyValues(history, profile.gameballId, profile.historyHead);
-    const row = await sql.get<{ history_head: number }>(attach ? texts.attachUpdateAndHistory : texts.updateWithHistory, [...attachValues, ...historyParams, ...fields, profile.gameballId]);
+    const row = await sql.get<{ history_head: number }>(
+      attach ? texts.attachUpdateAndHistory : texts.updateWithHistory,
+      [...attachValues, ...historyParams, ...fields, profile.gameballId],
+    );
     return Number(row!.history_head);
   }
   if (attach) await attachCustomerId(sql, profile.accountId, attach.customerId, profile.gameballId, attach.now);
-  const head = history ? await insertHistory(sql, dialect, history, profile.gameballId, profile.historyHead) : profile.historyHead;
-  const keep = before !== undefined && before.email === profile.email && before.mobile === profile.mobile && before.emailKey === profile.emailKey && before.mobileKey === profile.mobileKey;
+  const head = history
+    ? await insertHistory(sql, dialect, history, profile.gameballId, profile.historyHead)
+    : profile.historyHead;
+  const keep =
+    before !== undefined &&
+    before.email === profile.email &&
+    before.mobile === profile.mobile &&
+    before.emailKey === profile.emailKey &&
+    before.mobileKey === profile.mobileKey;
   // The identifiers are the first four values written.
-  await sql.run(keep ? texts.updateKeepingIdentifiers : texts.updateProfile, [...(keep ? fields.slice(4) : fields), head, profile.gameballId]);
+  await sql.run(keep ? texts.updateKeepingIdentifiers : texts.updateProfile, [
+    ...(keep ? fields.slice(4) : fields),
+    head,
+    profile.gameballId,
+  ]);
   return head;
 }
 
-async function attachCustomerId(sql: SqlRunner, accountId: string, customerId: string, gameballId: number, now: string): Promise<void> {
+async function attachCustomerId(
+  sql: SqlRunner,
+  accountId: string,
+  customerId: string,
+  gameballId: number,
+  now: string,
+): Promise<void> {
   await sql.run(ATTACH, [accountId, customerId, gameballId, now]);
 }
 
 export async function listCustomerIds(sql: SqlRunner, gameballId: number): Promise<string[]> {
-  const rows = await sql.all<{ customer_id: string }>('select customer_id from customer_ids where gameball_id = ? order by created_at, customer_id', [gameballId]);
+  const rows = await sql.all<{ customer_id: string }>(
+    'select customer_id from customer_ids where gameball_id = ? order by created_at, customer_id',
+    [gameballId],
+  );
   return rows.map((r) => r.customer_id);
 }
 
@@ -344,12 +445,25 @@ export async function deleteProfile(sql: SqlRunner, gameballId: number): Promise
 
 /** Whether an unmerge made these two profiles of one (docs/identity.md "Unmerge"). */
 export async function areSplitSiblings(sql: SqlRunner, gameballId: number, other: number): Promise<boolean> {
-  return (await sql.get('select 1 as yes from profile_splits where gameball_id = ? and sibling_gameball_id = ?', [gameballId, other])) !== undefined;
+  return (
+    (await sql.get('select 1 as yes from profile_splits where gameball_id = ? and sibling_gameball_id = ?', [
+      gameballId,
+      other,
+    ])) !== undefined
+  );
 }
 
 export async function recordSplit(sql: SqlRunner, gameballId: number, other: number, now: string): Promise<void> {
-  await sql.run('insert into profile_splits (gameball_id, sibling_gameball_id, created_at) values (?, ?, ?)', [gameballId, other, now]);
-  await sql.run('insert into profile_splits (gameball_id, sibling_gameball_id, created_at) values (?, ?, ?)', [other, gameballId, now]);
+  await sql.run('insert into profile_splits (gameball_id, sibling_gameball_id, created_at) values (?, ?, ?)', [
+    gameballId,
+    other,
+    now,
+  ]);
+  await sql.run('insert into profile_splits (gameball_id, sibling_gameball_id, created_at) values (?, ?, ?)', [
+    other,
+    gameballId,
+    now,
+  ]);
 }
 
 export async function detachCustomerId(sql: SqlRunner, accountId: string, customerId: string): Promise<void> {
@@ -357,8 +471,16 @@ export async function detachCustomerId(sql: SqlRunner, accountId: string, custom
 }
 
 /** The profile holding a merge key, if any. */
-export async function mergeKeyHolder(sql: SqlRunner, accountId: string, kind: MergeKind, key: string): Promise<number | undefined> {
+export async function mergeKeyHolder(
+  sql: SqlRunner,
+  accountId: string,
+  kind: MergeKind,
+  key: string,
+): Promise<number | undefined> {
   const column = kind === 'email' ? 'email_key' : 'mobile_key';
-  const row = await sql.get<{ gameball_id: number }>(`select gameball_id from profiles where account_id = ? and ${column} = ?`, [accountId, key]);
+  const row = await sql.get<{ gameball_id: number }>(
+    `select gameball_id from profiles where account_id = ? and ${column} = ?`,
+    [accountId, key],
+  );
   return row && Number(row.gameball_id);
 }

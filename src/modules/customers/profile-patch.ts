@@ -48,10 +48,20 @@ function applyDevice(devices: PushDevice[], change: UpsertInput['device'], now: 
  */
 export function applyUpsert(current: ProfileState, input: UpsertInput, now: string): ProfileState {
   const attributes =
-    input.attributes === null ? {} : input.attributes === undefined ? current.attributes : mergeKeys(current.attributes, input.attributes);
-  const custom = input.custom.kind === 'set' ? mergeKeys(current.custom, input.custom.value) : applyChange(current.custom, input.custom, {});
+    input.attributes === null
+      ? {}
+      : input.attributes === undefined
+        ? current.attributes
+        : mergeKeys(current.attributes, input.attributes);
+  const custom =
+    input.custom.kind === 'set'
+      ? mergeKeys(current.custom, input.custom.value)
+      : applyChange(current.custom, input.custom, {});
   if (Object.keys(custom).length > MAX_CUSTOM_KEYS) {
-    throw invalid('customerAttributes.custom', `a profile keeps at most ${MAX_CUSTOM_KEYS} custom keys; this update would leave ${Object.keys(custom).length}`);
+    throw invalid(
+      'customerAttributes.custom',
+      `a profile keeps at most ${MAX_CUSTOM_KEYS} custom keys; this update would leave ${Object.keys(custom).length}`,
+    );
   }
   return {
     ...current,

@@ -48,9 +48,19 @@ const filled = (value: unknown): value is string => typeof value === 'string' &&
  * A field the official SDKs send under another name: the alias counts when the field is absent;
  * both sent with different values is refused, naming the alias (nothing would say which to keep).
  */
-function aliased(value: string | undefined, alias: string | undefined, aliasName: string, name: string, same: (a: string, b: string) => boolean): string | undefined {
+function aliased(
+  value: string | undefined,
+  alias: string | undefined,
+  aliasName: string,
+  name: string,
+  same: (a: string, b: string) => boolean,
+): string | undefined {
   if (!filled(alias)) return value;
-  if (filled(value) && !same(value, alias)) throw invalid(aliasName, `is another name for ${name}, and this request sends both with different values; send one of them`);
+  if (filled(value) && !same(value, alias))
+    throw invalid(
+      aliasName,
+      `is another name for ${name}, and this request sends both with different values; send one of them`,
+    );
   return filled(value) ? value : alias;
 }
 
@@ -85,7 +95,9 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     } else {
       const key = mobileKey(value, account.defaultCountry);
       if (!key) {
-        const hint = account.defaultCountry ? `in international form or local to ${account.defaultCountry}` : 'in international form (+<country code><number>)';
+        const hint = account.defaultCountry
+          ? `in international form or local to ${account.defaultCountry}`
+          : 'in international form (+<country code><number>)';
         throw invalid(field, `is not a readable mobile number; send it ${hint}`);
       }
       identifiers.push({ kind, key, field });
@@ -99,7 +111,10 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     if (Object.hasOwn(rawAttributes, 'tags')) {
       // Answers show the tag list at customerAttributes.tags (as the reference publishes), so an
       // attribute of that name could never be returned as sent: refuse it rather than lose it.
-      throw invalid('customerAttributes.tags', "is where answers show the customer's tag list; change tags with POST or DELETE /customers/{customerId}/tags, and keep an attribute of your own under another name or in custom");
+      throw invalid(
+        'customerAttributes.tags',
+        "is where answers show the customer's tag list; change tags with POST or DELETE /customers/{customerId}/tags, and keep an attribute of your own under another name or in custom",
+      );
     }
     attributes = {};
     for (const [key, value] of Object.entries(rawAttributes as CustomerAttributesInput & Record<string, unknown>)) {
@@ -108,7 +123,13 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     custom = change(rawAttributes.custom);
   }
 
-  const pushProvider = aliased(str(body.pushProvider), str(body.pushServiceProvider), 'pushServiceProvider', 'pushProvider', (a, b) => a === b);
+  const pushProvider = aliased(
+    str(body.pushProvider),
+    str(body.pushServiceProvider),
+    'pushServiceProvider',
+    'pushProvider',
+    (a, b) => a === b,
+  );
   const deviceToken = body.deviceToken;
   const device: UpsertInput['device'] =
     typeof deviceToken === 'string' && deviceToken.trim() !== ''
@@ -125,7 +146,13 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
         : absent;
 
   const code = (c: string) => c.trim().toUpperCase();
-  const referrerCode = aliased(str(body.referrerCode), str(body.referralCode), 'referralCode', 'referrerCode', (a, b) => code(a) === code(b));
+  const referrerCode = aliased(
+    str(body.referrerCode),
+    str(body.referralCode),
+    'referralCode',
+    'referrerCode',
+    (a, b) => code(a) === code(b),
+  );
 
   return {
     customerId,
@@ -134,7 +161,7 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     attributes,
     custom,
     device,
-    guest: change(body.guest !== undefined && body.guest !== null ? body.guest : body.isGuest ?? body.guest),
+    guest: change(body.guest !== undefined && body.guest !== null ? body.guest : (body.isGuest ?? body.guest)),
     referrerCode: filled(referrerCode) ? code(referrerCode) : undefined,
     identifiers,
     requiredIdentifier: kinds[0],
@@ -142,7 +169,9 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
 }
 
 export function missingIdentifier(field: string, mergeBy: string): AppError {
-  const by = mergeBy.includes(',') ? `${mergeBy.replace(',', ' and ')}, so a new customer needs at least one of them` : field;
+  const by = mergeBy.includes(',')
+    ? `${mergeBy.replace(',', ' and ')}, so a new customer needs at least one of them`
+    : field;
   return new AppError(
     'missingField',
     `'${field}' is required to create a customer: this account merges channels by ${by}. Send ${field} (or customerAttributes.${field}).`,

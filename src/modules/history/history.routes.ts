@@ -12,10 +12,17 @@ export const HistoryEntrySchema = Type.Object({
   at: Type.String({ description: 'When the change was committed (ISO 8601).' }),
   operation: Type.Unsafe<(typeof HISTORY_OPERATIONS)[number]>({ type: 'string', enum: [...HISTORY_OPERATIONS] }),
   customerId: Type.String({ description: 'The customerId the change came through.' }),
-  requestId: Nullable(Type.String({ description: 'The x-request-id of the request; for batch items and import rows, the batch and item or the file and row.' })),
+  requestId: Nullable(
+    Type.String({
+      description:
+        'The x-request-id of the request; for batch items and import rows, the batch and item or the file and row.',
+    }),
+  ),
   changes: Type.Array(
     Type.Object({
-      field: Type.String({ description: 'As the API names it: email, customerAttributes.city, customerAttributes.custom.tier, tags, …' }),
+      field: Type.String({
+        description: 'As the API names it: email, customerAttributes.city, customerAttributes.custom.tier, tags, …',
+      }),
       before: Type.Unknown(),
       after: Type.Unknown(),
     }),
@@ -31,7 +38,8 @@ export function registerHistoryRoutes(app: FastifyInstance, store: Store): void 
       config: { auth: 'apiKey+secretKey' },
       schema: {
         summary: "A customer's profile history (Patron extension)",
-        description: 'Every change to the profile, newest first: when, which operation, through which customerId and request, and each field before and after. Page with startAfter = the last id seen.',
+        description:
+          'Every change to the profile, newest first: when, which operation, through which customerId and request, and each field before and after. Page with startAfter = the last id seen.',
         tags: ['history'],
         params: CustomerIdParams,
         querystring: Type.Object({
@@ -39,7 +47,12 @@ export function registerHistoryRoutes(app: FastifyInstance, store: Store): void 
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_HISTORY_PAGE, default: DEFAULT_HISTORY_PAGE })),
         }),
         response: {
-          200: Type.Object({ gameballId: Type.Integer(), history: Type.Array(HistoryEntrySchema), count: Type.Integer(), hasMore: Type.Boolean() }),
+          200: Type.Object({
+            gameballId: Type.Integer(),
+            history: Type.Array(HistoryEntrySchema),
+            count: Type.Integer(),
+            hasMore: Type.Boolean(),
+          }),
           ...errorResponses,
         },
       },

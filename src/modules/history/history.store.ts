@@ -13,7 +13,8 @@ import { copyState, fieldValue, isStateField, setFieldValue } from './profile-fi
  * of its own — on the embedded store an index on (profile, id) cost every write as much again as
  * the rest of the entry, since each write lands on a random page of it.
  */
-const HISTORY_COLUMNS = 'account_id, gameball_id, at, operation, customer_id, request_id, changes, related_gameball_id, prev_id';
+const HISTORY_COLUMNS =
+  'account_id, gameball_id, at, operation, customer_id, request_id, changes, related_gameball_id, prev_id';
 
 /**
  * Entries are reverse deltas: the profile row is the newest state, and an entry stores the value
@@ -28,7 +29,9 @@ const NEW_PROFILE = 'new';
 type StoredChange = [field: string, before: unknown, after?: unknown];
 
 function packChanges(record: HistoryRecord): string {
-  const items = record.changes.map((c): StoredChange => (isStateField(c.field) && !record.newProfile ? [c.field, c.before] : [c.field, c.before, c.after]));
+  const items = record.changes.map((c): StoredChange =>
+    isStateField(c.field) && !record.newProfile ? [c.field, c.before] : [c.field, c.before, c.after],
+  );
   return JSON.stringify(record.newProfile ? [NEW_PROFILE, ...items] : items);
 }
 
@@ -48,7 +51,15 @@ export function insertHistoryText(dialect: Dialect, from?: { gameballFrom: strin
 export function historyValues(record: HistoryRecord, gameballId: number | undefined, prevId: number | null): unknown[] {
   const values: unknown[] = [record.accountId];
   if (gameballId !== undefined) values.push(gameballId);
-  values.push(record.at, record.operation, record.customerId, record.requestId ?? null, packChanges(record), record.relatedGameballId, prevId);
+  values.push(
+    record.at,
+    record.operation,
+    record.customerId,
+    record.requestId ?? null,
+    packChanges(record),
+    record.relatedGameballId,
+    prevId,
+  );
   return values;
 }
 
@@ -56,7 +67,13 @@ export function historyValues(record: HistoryRecord, gameballId: number | undefi
 const insertTexts = new Map<string, string>();
 
 /** Inserts an entry of profile `gameballId` after `prevId` and answers its id; the caller points the profile at it. */
-export async function insertHistory(sql: SqlRunner, dialect: Dialect, record: HistoryRecord, gameballId: number, prevId: number | null): Promise<number> {
+export async function insertHistory(
+  sql: SqlRunner,
+  dialect: Dialect,
+  record: HistoryRecord,
+  gameballId: number,
+  prevId: number | null,
+): Promise<number> {
   let text = insertTexts.get(dialect.name);
   if (text === undefined) insertTexts.set(dialect.name, (text = insertHistoryText(dialect)));
   return sql.insert(text, historyValues(record, gameballId, prevId));
@@ -68,7 +85,12 @@ export async function pointProfileAt(sql: SqlRunner, gameballId: number, head: n
 }
 
 /** An entry added to a profile outside its write statement (unmerge): inserted, then the profile points at it. */
-export async function appendHistory(sql: SqlRunner, dialect: Dialect, record: HistoryRecord & { gameballId: number }, head: number | null): Promise<void> {
+export async function appendHistory(
+  sql: SqlRunner,
+  dialect: Dialect,
+  record: HistoryRecord & { gameballId: number },
+  head: number | null,
+): Promise<void> {
   await pointProfileAt(sql, record.gameballId, await insertHistory(sql, dialect, record, record.gameballId, head));
 }
 
@@ -110,7 +132,11 @@ function explainChain(current: ProfileState, rows: readonly HistoryRow[]): Histo
     const stored = readJson<unknown[]>(row.changes, []);
     const isNew = stored[0] === NEW_PROFILE;
     const items = (isNew ? stored.slice(1) : stored) as StoredChange[];
-    const changes: FieldChange[] = items.map(([field, before, ...after]) => ({ field, before, after: after.length > 0 ? after[0] : fieldValue(state, field) }));
+    const changes: FieldChange[] = items.map(([field, before, ...after]) => ({
+      field,
+      before,
+      after: after.length > 0 ? after[0] : fieldValue(state, field),
+    }));
     if (isNew) changes.unshift(...diffProfiles(undefined, state));
     else for (const [field, before] of items) if (isStateField(field)) setFieldValue(state, field, before);
     return {
@@ -129,10 +155,22 @@ function explainChain(current: ProfileState, rows: readonly HistoryRow[]): Histo
 export type ProfileAsRead = ProfileState & { gameballId: number; accountId: string; historyHead: number | null };
 
 /** One profile's entries, newest first, after the `startAfter` entry (0: from the newest). */
-export async function listHistory(sql: SqlRunner, profile: ProfileAsRead, startAfter: number, limit: number): Promise<HistoryEntry[]> {
+export async function listHistory(
+  sql: SqlRunner,
+  profile: ProfileAsRead,
+  startAfter: number,
+  limit: number,
+): Promise<HistoryEntry[]> {
   if (profile.historyHead === null) return [];
   const cursor = startAfter > 0 ? startAfter : Number.MAX_SAFE_INTEGER;
-  const rows = await sql.all<HistoryRow>(CHAIN_FROM, [cursor, profile.historyHead, profile.gameballId, profile.accountId, cursor, limit]);
+  const rows = await sql.all<HistoryRow>(CHAIN_FROM, [
+    cursor,
+    profile.historyHead,
+    profile.gameballId,
+    profile.accountId,
+    cursor,
+    limit,
+  ]);
   return explainChain(profile, rows).filter((entry) => entry.id < cursor);
 }
 

@@ -1,5 +1,14 @@
 /** What made a change to a profile (docs/identity.md "History"). */
-export const HISTORY_OPERATIONS = ['upsert', 'merge', 'activation', 'tags', 'batch item', 'import row', 'unmerge', 'delete'] as const;
+export const HISTORY_OPERATIONS = [
+  'upsert',
+  'merge',
+  'activation',
+  'tags',
+  'batch item',
+  'import row',
+  'unmerge',
+  'delete',
+] as const;
 export type HistoryOperation = (typeof HISTORY_OPERATIONS)[number];
 
 /** One field's change: `field` is a dotted path as the API names it (customerAttributes.city). */

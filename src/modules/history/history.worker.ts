@@ -8,6 +8,16 @@ const DAY_MS = 86_400_000;
 /** Purges history entries older than the retention (PATRON_HISTORY_RETENTION_DAYS). */
 export class HistoryPurgeWorker extends PurgeWorker {
   constructor(store: Store, retentionDays: number, pollMs: number, log: FastifyBaseLogger) {
-    super(store, { name: 'history purge', keepMs: retentionDays * DAY_MS, purge: purgeHistoryBefore, said: 'history entries past retention purged' }, pollMs, log);
+    super(
+      store,
+      {
+        name: 'history purge',
+        keepMs: retentionDays * DAY_MS,
+        purge: purgeHistoryBefore,
+        said: 'history entries past retention purged',
+      },
+      pollMs,
+      log,
+    );
   }
 }

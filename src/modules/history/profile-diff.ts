@@ -16,20 +16,29 @@ function same(a: unknown, b: unknown): boolean {
   }
   const keys = Object.keys(a);
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => Object.hasOwn(b, key) && same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+  return keys.every(
+    (key) => Object.hasOwn(b, key) && same((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+  );
 }
 
 /** Own keys only: a customer's key may be named like an Object.prototype member ("constructor"). */
-const own = (record: Record<string, unknown>, key: string): unknown => (Object.hasOwn(record, key) ? record[key] : undefined);
+const own = (record: Record<string, unknown>, key: string): unknown =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
 
-function diffRecord(prefix: string, before: Record<string, unknown>, after: Record<string, unknown>, out: FieldChange[]): void {
+function diffRecord(
+  prefix: string,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  out: FieldChange[],
+): void {
   for (const key of Object.keys(before)) {
     const a = before[key];
     const b = own(after, key);
     if (!same(a, b)) out.push({ field: prefix + key, before: valueOrNull(a), after: valueOrNull(b) });
   }
   for (const key of Object.keys(after)) {
-    if (!Object.hasOwn(before, key) && after[key] !== undefined) out.push({ field: prefix + key, before: null, after: after[key] });
+    if (!Object.hasOwn(before, key) && after[key] !== undefined)
+      out.push({ field: prefix + key, before: null, after: after[key] });
   }
 }
 

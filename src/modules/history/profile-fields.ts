@@ -26,7 +26,9 @@ export function fieldValue(state: ProfileState, field: string): unknown {
 export function setFieldValue(state: ProfileState, field: string, value: unknown): void {
   const present = value !== null && value !== undefined;
   if (field.startsWith(CUSTOM) || field.startsWith(ATTRIBUTE)) {
-    const [record, key] = field.startsWith(CUSTOM) ? [state.custom, field.slice(CUSTOM.length)] : [state.attributes, field.slice(ATTRIBUTE.length)];
+    const [record, key] = field.startsWith(CUSTOM)
+      ? [state.custom, field.slice(CUSTOM.length)]
+      : [state.attributes, field.slice(ATTRIBUTE.length)];
     if (present) record[key] = value;
     else delete record[key];
     return;

@@ -22,7 +22,12 @@ export interface SplitProfile {
 const WHOLE_FIELDS = new Set(['tags', 'pushDevices', 'referralCode', 'isReferred']);
 
 /** Who added each element still there: tags by lower-cased name, devices by token. */
-function elementOwners<T>(entries: readonly HistoryEntry[], field: string, keyOf: (element: T) => string, same: (a: T, b: T) => boolean): Map<string, string> {
+function elementOwners<T>(
+  entries: readonly HistoryEntry[],
+  field: string,
+  keyOf: (element: T) => string,
+  same: (a: T, b: T) => boolean,
+): Map<string, string> {
   const owners = new Map<string, string>();
   for (const entry of entries) {
     for (const change of entry.changes) {
@@ -43,9 +48,16 @@ function elementOwners<T>(entries: readonly HistoryEntry[], field: string, keyOf
 const tagKey = (tag: string) => tag.toLowerCase();
 const deviceKey = (device: PushDevice) => device.deviceToken;
 
-export function splitProfile(current: ProfileState, history: readonly HistoryEntry[], attached: readonly string[], detached: string): SplitProfile {
+export function splitProfile(
+  current: ProfileState,
+  history: readonly HistoryEntry[],
+  attached: readonly string[],
+  detached: string,
+): SplitProfile {
   // Only what came through the customerIds attached now counts: one unmerged before took its own.
-  const relevant = history.filter((e) => attached.includes(e.customerId) && e.operation !== 'unmerge' && e.operation !== 'delete');
+  const relevant = history.filter(
+    (e) => attached.includes(e.customerId) && e.operation !== 'unmerge' && e.operation !== 'delete',
+  );
   const lastWriter = new Map<string, string>();
   const lastByOthers = new Map<string, unknown>();
   const lastByDetached = new Map<string, unknown>();
@@ -65,7 +77,12 @@ export function splitProfile(current: ProfileState, history: readonly HistoryEnt
   for (const [field, value] of lastByDetached) setFieldValue(leaving, field, value);
 
   const tagOwners = elementOwners<string>(relevant, 'tags', tagKey, (a, b) => a === b);
-  const deviceOwners = elementOwners<PushDevice>(relevant, 'pushDevices', deviceKey, (a, b) => a.updatedAt === b.updatedAt);
+  const deviceOwners = elementOwners<PushDevice>(
+    relevant,
+    'pushDevices',
+    deviceKey,
+    (a, b) => a.updatedAt === b.updatedAt,
+  );
   remaining.tags = current.tags.filter((t) => tagOwners.get(tagKey(t)) !== detached);
   leaving.tags = current.tags.filter((t) => tagOwners.get(tagKey(t)) === detached);
   remaining.pushDevices = current.pushDevices.filter((d) => deviceOwners.get(deviceKey(d)) !== detached);

@@ -31,7 +31,9 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const keepsAnswer = (status: number): boolean => status < 500 && status !== 429;
 
 function fingerprint(request: FastifyRequest): string {
-  return createHash('sha256').update(`${request.method}\n${request.originalUrl}\n${request.rawBody ?? ''}`).digest('hex');
+  return createHash('sha256')
+    .update(`${request.method}\n${request.originalUrl}\n${request.rawBody ?? ''}`)
+    .digest('hex');
 }
 
 /** The key of a write that carries one, checked; undefined: no key (the request runs as any other). */
@@ -56,19 +58,37 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
     const key = keyOf(request);
     if (key === undefined) return;
     const path = request.originalUrl;
-    const outcome = await claimKey(store, { accountId: request.account.id, key, fingerprint: fingerprint(request), method: request.method, path }, new Date(), IDEMPOTENCY_LEASE_MS);
+    const outcome = await claimKey(
+      store,
+      { accountId: request.account.id, key, fingerprint: fingerprint(request), method: request.method, path },
+      new Date(),
+      IDEMPOTENCY_LEASE_MS,
+    );
     switch (outcome.kind) {
       case 'claimed':
         request.heldIdempotencyKey = key;
         return;
       case 'replay':
-        return reply.code(outcome.response.status).type(outcome.response.contentType).header('idempotent-replayed', 'true').send(outcome.response.body);
+        return reply
+          .code(outcome.response.status)
+          .type(outcome.response.contentType)
+          .header('idempotent-replayed', 'true')
+          .send(outcome.response.body);
       case 'inProgress':
         reply.header('retry-after', '1');
-        throw new AppError('idempotencyKeyInUse', `A request with Idempotency-Key "${key}" is still running; retry after it has been answered.`);
+        throw new AppError(
+          'idempotencyKeyInUse',
+          `A request with Idempotency-Key "${key}" is still running; retry after it has been answered.`,
+        );
       case 'mismatch': {
-        const what = outcome.method === request.method && outcome.path === path ? 'with another body' : `for ${outcome.method} ${outcome.path}`;
-        throw new AppError('idempotencyKeyMismatch', `Idempotency-Key "${key}" was first used ${what}: a key stands for one request; send a new key for a different one.`);
+        const what =
+          outcome.method === request.method && outcome.path === path
+            ? 'with another body'
+            : `for ${outcome.method} ${outcome.path}`;
+        throw new AppError(
+          'idempotencyKeyMismatch',
+          `Idempotency-Key "${key}" was first used ${what}: a key stands for one request; send a new key for a different one.`,
+        );
       }
     }
   });

@@ -9,6 +9,16 @@ export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
 /** Purges Idempotency-Keys older than 24 hours. */
 export class IdempotencyPurgeWorker extends PurgeWorker {
   constructor(store: Store, pollMs: number, log: FastifyBaseLogger, ttlMs = IDEMPOTENCY_KEY_TTL_MS) {
-    super(store, { name: 'idempotency key purge', keepMs: ttlMs, purge: purgeKeysBefore, said: 'idempotency keys past 24 hours purged' }, pollMs, log);
+    super(
+      store,
+      {
+        name: 'idempotency key purge',
+        keepMs: ttlMs,
+        purge: purgeKeysBefore,
+        said: 'idempotency keys past 24 hours purged',
+      },
+      pollMs,
+      log,
+    );
   }
 }

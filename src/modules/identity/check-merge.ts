@@ -20,7 +20,8 @@ const PAGE = 5_000;
  * carries the shared value, until the profiles are fixed. Reads only; pages through the profiles.
  */
 export async function findMergeCollisions(store: Store, accountId: string, mergeBy: string): Promise<MergeCollision[]> {
-  if (!(MERGE_BY as readonly string[]).includes(mergeBy)) throw invalid('mergeBy', `must be one of ${MERGE_BY.join(', ')}`);
+  if (!(MERGE_BY as readonly string[]).includes(mergeBy))
+    throw invalid('mergeBy', `must be one of ${MERGE_BY.join(', ')}`);
   const account = await findAccountRecord(store, accountId);
   if (!account) throw new AppError('notFound', `No account with id "${accountId}".`);
   const kinds = mergeKinds(mergeBy as MergeBy);
@@ -38,7 +39,8 @@ export async function findMergeCollisions(store: Store, accountId: string, merge
     for (const row of rows) {
       for (const kind of kinds) {
         const value = kind === 'email' ? row.email : row.mobile;
-        const key = value === null ? undefined : kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
+        const key =
+          value === null ? undefined : kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
         if (key === undefined) continue;
         const id = `${kind}\u0000${key}`;
         const list = holders.get(id);
@@ -53,11 +55,20 @@ export async function findMergeCollisions(store: Store, accountId: string, merge
   for (const [id, gameballIds] of holders) {
     if (gameballIds.length < 2) continue;
     const [kind, key] = id.split('\u0000') as [MergeKind, string];
-    const ids = await store.db.selectFrom('customer_ids').select(['gameball_id', 'customer_id']).where('gameball_id', 'in', gameballIds).orderBy('created_at').orderBy('customer_id').execute();
+    const ids = await store.db
+      .selectFrom('customer_ids')
+      .select(['gameball_id', 'customer_id'])
+      .where('gameball_id', 'in', gameballIds)
+      .orderBy('created_at')
+      .orderBy('customer_id')
+      .execute();
     collisions.push({
       kind,
       key,
-      profiles: gameballIds.map((gameballId) => ({ gameballId, customerIds: ids.filter((r) => Number(r.gameball_id) === gameballId).map((r) => r.customer_id) })),
+      profiles: gameballIds.map((gameballId) => ({
+        gameballId,
+        customerIds: ids.filter((r) => Number(r.gameball_id) === gameballId).map((r) => r.customer_id),
+      })),
     });
   }
   return collisions;

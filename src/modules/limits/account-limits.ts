@@ -49,7 +49,8 @@ export class AccountRateLimiter {
 }
 
 /** Reads are GET (and HEAD); every other method of the API is a write. */
-const kindOf = (request: FastifyRequest): Kind => (request.method === 'GET' || request.method === 'HEAD' ? 'reads' : 'writes');
+const kindOf = (request: FastifyRequest): Kind =>
+  request.method === 'GET' || request.method === 'HEAD' ? 'reads' : 'writes';
 
 /** An onRequest hook after authentication: the account's limit for the kind of call, with the RateLimit headers. */
 export function registerAccountLimits(app: FastifyInstance, limiter: AccountRateLimiter): void {
@@ -58,9 +59,16 @@ export function registerAccountLimits(app: FastifyInstance, limiter: AccountRate
     const kind = kindOf(request);
     const answer = limiter.take(request.account, kind);
     if (!answer) return;
-    reply.header('ratelimit-limit', answer.limit).header('ratelimit-remaining', answer.remaining).header('ratelimit-reset', answer.resetSec).header('ratelimit-policy', `${answer.limit};w=1`);
+    reply
+      .header('ratelimit-limit', answer.limit)
+      .header('ratelimit-remaining', answer.remaining)
+      .header('ratelimit-reset', answer.resetSec)
+      .header('ratelimit-policy', `${answer.limit};w=1`);
     if (answer.allowed) return;
     reply.header('retry-after', answer.retryAfterSec);
-    throw new AppError('rateLimited', `This account may make ${answer.limit} API ${kind} per second, across all nodes. Retry after ${answer.retryAfterSec} s.`);
+    throw new AppError(
+      'rateLimited',
+      `This account may make ${answer.limit} API ${kind} per second, across all nodes. Retry after ${answer.retryAfterSec} s.`,
+    );
   });
 }

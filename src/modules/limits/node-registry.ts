@@ -53,7 +53,9 @@ export class NodeRegistry implements NodeCount {
   async start(log: { warn(context: object, message: string): void }): Promise<void> {
     await this.beat();
     this.timer = setInterval(() => {
-      this.beat().catch((error: unknown) => log.warn({ err: error }, 'node heartbeat failed; keeping the last node count'));
+      this.beat().catch((error: unknown) =>
+        log.warn({ err: error }, 'node heartbeat failed; keeping the last node count'),
+      );
     }, this.heartbeatMs);
     this.timer.unref();
   }
@@ -75,7 +77,10 @@ export class NodeRegistry implements NodeCount {
         .values({ id: this.id, role: this.role, seen_at: seenAt, bulk })
         .onConflict((conflict) => conflict.column('id').doUpdateSet({ seen_at: seenAt, bulk }))
         .execute();
-      await db.deleteFrom('patron_nodes').where('seen_at', '<', new Date(now - FORGET_AFTER_MS).toISOString()).execute();
+      await db
+        .deleteFrom('patron_nodes')
+        .where('seen_at', '<', new Date(now - FORGET_AFTER_MS).toISOString())
+        .execute();
     });
     const live = await this.store.db
       .selectFrom('patron_nodes')

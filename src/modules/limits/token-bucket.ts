@@ -34,7 +34,10 @@ export class TokenBucket {
 
   /** Seconds until the bucket is full again, and until it holds one token. */
   timings(rate: number): { fullInSec: number; oneInSec: number } {
-    return { fullInSec: Math.max(0, (capacityOf(rate) - this.tokens) / rate), oneInSec: Math.max(0, (1 - this.tokens) / rate) };
+    return {
+      fullInSec: Math.max(0, (capacityOf(rate) - this.tokens) / rate),
+      oneInSec: Math.max(0, (1 - this.tokens) / rate),
+    };
   }
 }
 

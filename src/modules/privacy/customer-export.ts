@@ -22,7 +22,14 @@ interface ExportedEvent {
   topic: string;
   createdAt: string;
   payload: unknown;
-  deliveries: Array<{ id: number; url: string; status: string; attempts: number; lastStatus: number | null; deliveredAt: string | null }>;
+  deliveries: Array<{
+    id: number;
+    url: string;
+    status: string;
+    attempts: number;
+    lastStatus: number | null;
+    deliveredAt: string | null;
+  }>;
 }
 
 export interface CustomerExport {
@@ -34,7 +41,10 @@ export interface CustomerExport {
   profile: ReturnType<typeof customerDetailsView>;
   devices: unknown[];
   tags: string[];
-  referrals: { referredBy: (ExportedReferral & { referralCode: string | null }) | null; referredFriends: ExportedReferral[] };
+  referrals: {
+    referredBy: (ExportedReferral & { referralCode: string | null }) | null;
+    referredFriends: ExportedReferral[];
+  };
   /** Oldest first. */
   history: HistoryEntry[];
   webhookEvents: ExportedEvent[];
@@ -50,7 +60,8 @@ interface ReferralRow {
 }
 
 /** The profile's first customerId, as referral listings name a friend (listReferredFriends). */
-const FIRST_CUSTOMER_ID = '(select c.customer_id from customer_ids c where c.gameball_id = p.gameball_id order by c.created_at, c.customer_id limit 1)';
+const FIRST_CUSTOMER_ID =
+  '(select c.customer_id from customer_ids c where c.gameball_id = p.gameball_id order by c.created_at, c.customer_id limit 1)';
 
 const toReferral = (row: ReferralRow): ExportedReferral => ({
   gameballId: Number(row.gameball_id),
@@ -71,7 +82,10 @@ async function referrals(sql: SqlRunner, gameballId: number): Promise<CustomerEx
       'from referrals r join profiles p on p.gameball_id = r.referee_gameball_id where r.referrer_gameball_id = ? order by r.id',
     [gameballId],
   );
-  return { referredBy: by ? { ...toReferral(by), referralCode: by.referral_code ?? null } : null, referredFriends: friends.map(toReferral) };
+  return {
+    referredBy: by ? { ...toReferral(by), referralCode: by.referral_code ?? null } : null,
+    referredFriends: friends.map(toReferral),
+  };
 }
 
 async function webhookEvents(sql: SqlRunner, accountId: string, gameballId: number): Promise<ExportedEvent[]> {
@@ -79,7 +93,15 @@ async function webhookEvents(sql: SqlRunner, accountId: string, gameballId: numb
     'select id, event_id, topic, payload, created_at from webhook_events where gameball_id = ? and account_id = ? order by id',
     [gameballId, accountId],
   );
-  const deliveries = await sql.all<{ id: number; event_id: number; url: string; status: string; attempts: number; last_status: number | null; delivered_at: string | null }>(
+  const deliveries = await sql.all<{
+    id: number;
+    event_id: number;
+    url: string;
+    status: string;
+    attempts: number;
+    last_status: number | null;
+    delivered_at: string | null;
+  }>(
     'select d.id, d.event_id, s.url, d.status, d.attempts, d.last_status, d.delivered_at from webhook_deliveries d ' +
       'join webhook_subscriptions s on s.id = d.subscription_id join webhook_events e on e.id = d.event_id where e.gameball_id = ? and e.account_id = ? order by d.id',
     [gameballId, accountId],
@@ -91,7 +113,14 @@ async function webhookEvents(sql: SqlRunner, accountId: string, gameballId: numb
     payload: readJson<unknown>(event.payload, null),
     deliveries: deliveries
       .filter((d) => Number(d.event_id) === Number(event.id))
-      .map((d) => ({ id: Number(d.id), url: d.url, status: d.status, attempts: d.attempts, lastStatus: d.last_status, deliveredAt: d.delivered_at })),
+      .map((d) => ({
+        id: Number(d.id),
+        url: d.url,
+        status: d.status,
+        attempts: d.attempts,
+        lastStatus: d.last_status,
+        deliveredAt: d.delivered_at,
+      })),
   }));
 }
 
@@ -100,10 +129,15 @@ async function webhookEvents(sql: SqlRunner, accountId: string, gameballId: numb
  * its customerIds, devices, tags, referrals given and received, its history and the webhook
  * events about it. Every read goes by the profile's indexes.
  */
-export async function exportCustomer(store: Store, account: AccountRecord, customerId: string): Promise<CustomerExport> {
+export async function exportCustomer(
+  store: Store,
+  account: AccountRecord,
+  customerId: string,
+): Promise<CustomerExport> {
   return store.read(async (sql) => {
     const profile = await findProfileByCustomerId(sql, store.dialect, account.id, customerId);
-    if (!profile) throw new AppError('customerNotFound', `No customer with customerId "${customerId}" in this account.`);
+    if (!profile)
+      throw new AppError('customerNotFound', `No customer with customerId "${customerId}" in this account.`);
     const customerIds = await listCustomerIds(sql, profile.gameballId);
     return {
       exportedAt: new Date().toISOString(),

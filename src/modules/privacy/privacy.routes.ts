@@ -13,8 +13,9 @@ export function registerPrivacyRoutes(app: FastifyInstance, store: Store): void 
     {
       config: { auth: 'apiKey+secretKey' },
       schema: {
-        summary: "Everything held about a customer (Patron extension)",
-        description: 'Right of access: the profile, its customerIds, devices, tags, referrals given and received (the other side by ids only), its whole history and the webhook events about it, in one JSON document.',
+        summary: 'Everything held about a customer (Patron extension)',
+        description:
+          'Right of access: the profile, its customerIds, devices, tags, referrals given and received (the other side by ids only), its whole history and the webhook events about it, in one JSON document.',
         tags: ['history'],
         params: CustomerIdParams,
         response: {

@@ -3,7 +3,14 @@ import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import type { ProfileState } from '../customers/customers.types.js';
 import { generateReferralCode } from './referral-code.js';
-import { findProfileByReferralCode, findReferralOfReferee, insertReferral, isReferralCodeTaken, markReferralActive, retireReferralCode } from './referrals.store.js';
+import {
+  findProfileByReferralCode,
+  findReferralOfReferee,
+  insertReferral,
+  isReferralCodeTaken,
+  markReferralActive,
+  retireReferralCode,
+} from './referrals.store.js';
 
 /**
  * The referral rules of SPEC "Referrals" as the customer write path applies them, inside its
@@ -11,11 +18,31 @@ import { findProfileByReferralCode, findReferralOfReferee, insertReferral, isRef
  */
 
 /** The referrer a request's referrerCode names, or the 422 the SPEC asks for. */
-export async function findReferrer(tx: WriteTx, account: AccountRecord, code: string, selfId: number | undefined): Promise<number> {
+export async function findReferrer(
+  tx: WriteTx,
+  account: AccountRecord,
+  code: string,
+  selfId: number | undefined,
+): Promise<number> {
   const referrer = await findProfileByReferralCode(tx.sql, account.id, code);
-  if (!referrer) throw new AppError('referralCodeNotFound', `Invalid value for 'referrerCode': no customer of this account has referral code "${code}".`, 'referrerCode');
-  if (referrer.gameballId === selfId) throw new AppError('referralNotAllowed', "Invalid value for 'referrerCode': a customer cannot refer themselves.", 'referrerCode');
-  if (!referrer.isActive) throw new AppError('referralNotAllowed', `Invalid value for 'referrerCode': referral code "${code}" belongs to an inactive customer.`, 'referrerCode');
+  if (!referrer)
+    throw new AppError(
+      'referralCodeNotFound',
+      `Invalid value for 'referrerCode': no customer of this account has referral code "${code}".`,
+      'referrerCode',
+    );
+  if (referrer.gameballId === selfId)
+    throw new AppError(
+      'referralNotAllowed',
+      "Invalid value for 'referrerCode': a customer cannot refer themselves.",
+      'referrerCode',
+    );
+  if (!referrer.isActive)
+    throw new AppError(
+      'referralNotAllowed',
+      `Invalid value for 'referrerCode': referral code "${code}" belongs to an inactive customer.`,
+      'referrerCode',
+    );
   return referrer.gameballId;
 }
 
@@ -48,7 +75,13 @@ export async function recordReferral(
   const completed = referralIsComplete(account, referee.state);
   if (referrerId !== undefined) {
     const status = completed ? 'Active' : 'Pending';
-    await insertReferral(tx.sql, { accountId: account.id, referrerGameballId: referrerId, refereeGameballId: referee.gameballId, status, now });
+    await insertReferral(tx.sql, {
+      accountId: account.id,
+      referrerGameballId: referrerId,
+      refereeGameballId: referee.gameballId,
+      status,
+      now,
+    });
     return completed ? referrerId : undefined;
   }
   if (!completed || !referee.wasReferred) return undefined;

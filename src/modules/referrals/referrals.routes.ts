@@ -4,7 +4,13 @@ import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
 import { errorResponses } from '../../http/schema-helpers.js';
 import { CUSTOMERS_PATH, CustomerIdParams } from '../customers/customers.schemas.js';
-import { countReferrals, DEFAULT_PAGE_SIZE, isReferrerCodeValid, listReferrals, MAX_PAGE_SIZE } from './referrals.service.js';
+import {
+  countReferrals,
+  DEFAULT_PAGE_SIZE,
+  isReferrerCodeValid,
+  listReferrals,
+  MAX_PAGE_SIZE,
+} from './referrals.service.js';
 
 const ReferredFriend = Type.Object({
   customerId: Type.Optional(Type.String({ description: "The friend's first customerId." })),
@@ -25,17 +31,25 @@ export function registerReferralRoutes(app: FastifyInstance, store: Store): void
       config: { auth: 'apiKey' },
       schema: {
         summary: 'Validate a referral code',
-        description: 'False for unknown codes, codes of another account, of inactive or deleted customers, and for the customer\'s own code (any of its customerIds).',
+        description:
+          "False for unknown codes, codes of another account, of inactive or deleted customers, and for the customer's own code (any of its customerIds).",
         tags: ['referrals'],
         querystring: Type.Object({
           referrerCode: Type.String({ minLength: 1, description: 'The code to check (case-insensitive).' }),
-          forCustomerId: Type.Optional(Type.String({ description: 'The customer who would use it, to refuse self-referral.' })),
+          forCustomerId: Type.Optional(
+            Type.String({ description: 'The customer who would use it, to refuse self-referral.' }),
+          ),
         }),
         response: { 200: Type.Object({ isValid: Type.Boolean() }), ...errorResponses },
       },
     },
     async (request) => ({
-      isValid: await isReferrerCodeValid(store, request.account, request.query.referrerCode, request.query.forCustomerId),
+      isValid: await isReferrerCodeValid(
+        store,
+        request.account,
+        request.query.referrerCode,
+        request.query.forCustomerId,
+      ),
     }),
   );
 
@@ -45,7 +59,7 @@ export function registerReferralRoutes(app: FastifyInstance, store: Store): void
       config: { auth: 'apiKey+secretKey' },
       schema: {
         summary: "List a customer's referred friends",
-        description: 'Ordered by the friends\' gameballId; page with startAfter = the last gameballId seen.',
+        description: "Ordered by the friends' gameballId; page with startAfter = the last gameballId seen.",
         tags: ['referrals'],
         params: CustomerIdParams,
         querystring: Type.Object({
@@ -53,7 +67,11 @@ export function registerReferralRoutes(app: FastifyInstance, store: Store): void
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })),
         }),
         response: {
-          200: Type.Object({ referredFriends: Type.Array(ReferredFriend), count: Type.Integer(), hasMore: Type.Boolean() }),
+          200: Type.Object({
+            referredFriends: Type.Array(ReferredFriend),
+            count: Type.Integer(),
+            hasMore: Type.Boolean(),
+          }),
           ...errorResponses,
         },
       },
@@ -69,7 +87,10 @@ export function registerReferralRoutes(app: FastifyInstance, store: Store): void
         summary: "Count a customer's referrals",
         tags: ['referrals'],
         params: CustomerIdParams,
-        response: { 200: Type.Object({ count: Type.Integer(), totalPending: Type.Integer(), totalActive: Type.Integer() }), ...errorResponses },
+        response: {
+          200: Type.Object({ count: Type.Integer(), totalPending: Type.Integer(), totalActive: Type.Integer() }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => countReferrals(store, request.account, request.params.customerId.trim()),

@@ -2,7 +2,12 @@ import type { Store } from '../../db/connect.js';
 import { invalid } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { getCustomer, gameballIdOf } from '../customers/customers.service.js';
-import { countReferralsByStatus, findProfileByReferralCode, listReferredFriends, type ReferralStatus } from './referrals.store.js';
+import {
+  countReferralsByStatus,
+  findProfileByReferralCode,
+  listReferredFriends,
+  type ReferralStatus,
+} from './referrals.store.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -11,7 +16,12 @@ export const MAX_PAGE_SIZE = 200;
  * Whether a code may be used as referrerCode: it belongs to an active profile of this account
  * and, given forCustomerId, not to that customer's own profile (any of its customerIds).
  */
-export async function isReferrerCodeValid(store: Store, account: AccountRecord, code: string, forCustomerId?: string): Promise<boolean> {
+export async function isReferrerCodeValid(
+  store: Store,
+  account: AccountRecord,
+  code: string,
+  forCustomerId?: string,
+): Promise<boolean> {
   const referrer = await store.read((sql) => findProfileByReferralCode(sql, account.id, code.trim().toUpperCase()));
   if (!referrer || !referrer.isActive) return false;
   if (forCustomerId === undefined || forCustomerId.trim() === '') return true;

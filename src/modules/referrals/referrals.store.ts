@@ -14,19 +14,36 @@ export interface Referral {
 
 export async function insertReferral(
   sql: SqlRunner,
-  referral: { accountId: string; referrerGameballId: number; refereeGameballId: number; status: ReferralStatus; now: string },
+  referral: {
+    accountId: string;
+    referrerGameballId: number;
+    refereeGameballId: number;
+    status: ReferralStatus;
+    now: string;
+  },
 ): Promise<void> {
   await sql.run(
     'insert into referrals (account_id, referrer_gameball_id, referee_gameball_id, status, created_at, completed_at) values (?, ?, ?, ?, ?, ?)',
-    [referral.accountId, referral.referrerGameballId, referral.refereeGameballId, referral.status, referral.now, referral.status === 'Active' ? referral.now : null],
+    [
+      referral.accountId,
+      referral.referrerGameballId,
+      referral.refereeGameballId,
+      referral.status,
+      referral.now,
+      referral.status === 'Active' ? referral.now : null,
+    ],
   );
 }
 
 export async function findReferralOfReferee(sql: SqlRunner, refereeGameballId: number): Promise<Referral | undefined> {
-  const row = await sql.get<{ id: number; referrer_gameball_id: number; referee_gameball_id: number; status: ReferralStatus }>(
-    'select id, referrer_gameball_id, referee_gameball_id, status from referrals where referee_gameball_id = ?',
-    [refereeGameballId],
-  );
+  const row = await sql.get<{
+    id: number;
+    referrer_gameball_id: number;
+    referee_gameball_id: number;
+    status: ReferralStatus;
+  }>('select id, referrer_gameball_id, referee_gameball_id, status from referrals where referee_gameball_id = ?', [
+    refereeGameballId,
+  ]);
   return (
     row && {
       id: Number(row.id),
@@ -38,16 +55,30 @@ export async function findReferralOfReferee(sql: SqlRunner, refereeGameballId: n
 }
 
 export async function markReferralActive(sql: SqlRunner, id: number, now: string): Promise<void> {
-  await sql.run("update referrals set status = 'Active', completed_at = ? where id = ? and status = 'Pending'", [now, id]);
+  await sql.run("update referrals set status = 'Active', completed_at = ? where id = ? and status = 'Pending'", [
+    now,
+    id,
+  ]);
 }
 
-export async function findProfileByReferralCode(sql: SqlRunner, accountId: string, code: string): Promise<{ gameballId: number; isActive: boolean } | undefined> {
-  const row = await sql.get<{ gameball_id: number; is_active: unknown }>('select gameball_id, is_active from profiles where account_id = ? and referral_code = ?', [accountId, code]);
+export async function findProfileByReferralCode(
+  sql: SqlRunner,
+  accountId: string,
+  code: string,
+): Promise<{ gameballId: number; isActive: boolean } | undefined> {
+  const row = await sql.get<{ gameball_id: number; is_active: unknown }>(
+    'select gameball_id, is_active from profiles where account_id = ? and referral_code = ?',
+    [accountId, code],
+  );
   return row && { gameballId: Number(row.gameball_id), isActive: Boolean(row.is_active) };
 }
 
 export async function retireReferralCode(sql: SqlRunner, accountId: string, code: string, now: string): Promise<void> {
-  await sql.run('insert into retired_referral_codes (account_id, code, retired_at) values (?, ?, ?)', [accountId, code, now]);
+  await sql.run('insert into retired_referral_codes (account_id, code, retired_at) values (?, ?, ?)', [
+    accountId,
+    code,
+    now,
+  ]);
 }
 
 /** Whether a code is held by a profile or was held by a deleted one. */
@@ -73,7 +104,12 @@ export interface ReferredFriendRow {
  * One page of a referrer's friends, ordered by the friend's gameballId (the cursor). Each friend
  * is shown under its first customerId.
  */
-export async function listReferredFriends(db: Db, referrerGameballId: number, startAfter: number, limit: number): Promise<ReferredFriendRow[]> {
+export async function listReferredFriends(
+  db: Db,
+  referrerGameballId: number,
+  startAfter: number,
+  limit: number,
+): Promise<ReferredFriendRow[]> {
   const rows = await db
     .selectFrom('referrals')
     .innerJoin('profiles', 'profiles.gameball_id', 'referrals.referee_gameball_id')
@@ -109,7 +145,10 @@ export async function listReferredFriends(db: Db, referrerGameballId: number, st
   }));
 }
 
-export async function countReferralsByStatus(db: Db, referrerGameballId: number): Promise<Record<ReferralStatus, number>> {
+export async function countReferralsByStatus(
+  db: Db,
+  referrerGameballId: number,
+): Promise<Record<ReferralStatus, number>> {
   const rows = await db
     .selectFrom('referrals')
     .select((eb) => ['status', eb.fn.countAll<number>().as('n')])

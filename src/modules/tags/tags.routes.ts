@@ -7,7 +7,9 @@ import { CUSTOMERS_PATH, CustomerIdParams } from '../customers/customers.schemas
 import { attachTags, MAX_TAG_LENGTH, MAX_TAGS_PER_PROFILE, parseTags, removeTags } from './tags.service.js';
 
 const TagsBody = Type.Object({
-  tags: Type.String({ description: `Comma-separated tags, e.g. "gamer, highSpender". Trimmed, case kept, compared case-insensitively, at most ${MAX_TAG_LENGTH} characters each and ${MAX_TAGS_PER_PROFILE} per customer.` }),
+  tags: Type.String({
+    description: `Comma-separated tags, e.g. "gamer, highSpender". Trimmed, case kept, compared case-insensitively, at most ${MAX_TAG_LENGTH} characters each and ${MAX_TAGS_PER_PROFILE} per customer.`,
+  }),
 });
 
 const plural = (n: number) => `${n} tag${n === 1 ? '' : 's'}`;
@@ -20,18 +22,50 @@ export function registerTagRoutes(app: FastifyInstance, store: Store): void {
 
   routes.post(
     `${CUSTOMERS_PATH}/:customerId/tags`,
-    { ...common, schema: { summary: 'Attach tags to a customer', tags: ['tags'], params: CustomerIdParams, body: TagsBody, response: { 200: SuccessResponse, ...errorResponses } } },
+    {
+      ...common,
+      schema: {
+        summary: 'Attach tags to a customer',
+        tags: ['tags'],
+        params: CustomerIdParams,
+        body: TagsBody,
+        response: { 200: SuccessResponse, ...errorResponses },
+      },
+    },
     async (request) => {
-      const added = await attachTags(store, request.account, request.params.customerId.trim(), parseTags(request.body.tags), request.id);
+      const added = await attachTags(
+        store,
+        request.account,
+        request.params.customerId.trim(),
+        parseTags(request.body.tags),
+        request.id,
+      );
       return { success: true, message: `${plural(added)} attached.` };
     },
   );
 
   routes.delete(
     `${CUSTOMERS_PATH}/:customerId/tags`,
-    { ...common, schema: { summary: 'Remove tags from a customer', tags: ['tags'], params: CustomerIdParams, body: TagsBody, response: { 200: SuccessResponse, ...errorResponses } } },
+    {
+      ...common,
+      schema: {
+        summary: 'Remove tags from a customer',
+        tags: ['tags'],
+        params: CustomerIdParams,
+        body: TagsBody,
+        response: { 200: SuccessResponse, ...errorResponses },
+      },
+    },
     async (request) => {
-      return removedReply(await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.body.tags), request.id));
+      return removedReply(
+        await removeTags(
+          store,
+          request.account,
+          request.params.customerId.trim(),
+          parseTags(request.body.tags),
+          request.id,
+        ),
+      );
     },
   );
 
@@ -47,7 +81,15 @@ export function registerTagRoutes(app: FastifyInstance, store: Store): void {
       },
     },
     async (request) => {
-      return removedReply(await removeTags(store, request.account, request.params.customerId.trim(), parseTags(request.params.tag, 'tag'), request.id));
+      return removedReply(
+        await removeTags(
+          store,
+          request.account,
+          request.params.customerId.trim(),
+          parseTags(request.params.tag, 'tag'),
+          request.id,
+        ),
+      );
     },
   );
 }

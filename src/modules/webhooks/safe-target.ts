@@ -12,14 +12,17 @@ import { Agent } from 'undici';
  */
 export function forbiddenRange(address: string): string | undefined {
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   const range = parsed.range();
   return range === 'unicast' ? undefined : range;
 }
 
 export class ForbiddenTargetError extends Error {
   constructor(host: string, address: string, range: string) {
-    super(`${host} resolves to ${address} (${range}): webhooks go to public addresses only (PATRON_WEBHOOK_ALLOW_PRIVATE=true allows others)`);
+    super(
+      `${host} resolves to ${address} (${range}): webhooks go to public addresses only (PATRON_WEBHOOK_ALLOW_PRIVATE=true allows others)`,
+    );
     this.name = 'ForbiddenTargetError';
   }
 }
@@ -42,7 +45,12 @@ function refusal(host: string, addresses: readonly string[]): ForbiddenTargetErr
  */
 export async function checkTargetUrl(url: URL): Promise<void> {
   const host = bareHost(url);
-  const addresses = isIP(host) ? [host] : await lookupAsync(host, { all: true }).then((found) => found.map((a) => a.address), () => []);
+  const addresses = isIP(host)
+    ? [host]
+    : await lookupAsync(host, { all: true }).then(
+        (found) => found.map((a) => a.address),
+        () => [],
+      );
   const refused = refusal(host, addresses);
   if (refused) throw refused;
 }
@@ -57,11 +65,16 @@ type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | Lo
 function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
   lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, []);
-    const refused = refusal(hostname, addresses.map((a) => a.address));
+    const refused = refusal(
+      hostname,
+      addresses.map((a) => a.address),
+    );
     if (refused) return callback(Object.assign(refused, { code: 'EFORBIDDEN' }), []);
     if (options.all) return callback(null, addresses);
     const [first] = addresses;
-    return first ? callback(null, first.address, first.family) : callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+    return first
+      ? callback(null, first.address, first.family)
+      : callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
   });
 }
 

@@ -42,17 +42,31 @@ export function profileUpdated(account: AccountRecord, profile: Profile, custome
 }
 
 /** `customer.unmerged`: a customerId left a profile for a new one (about the new one). */
-export function customerUnmerged(customerId: string, newGameballId: number, previousGameballId: number, remainingCustomerIds: string[]): OutboxEvent {
+export function customerUnmerged(
+  customerId: string,
+  newGameballId: number,
+  previousGameballId: number,
+  remainingCustomerIds: string[],
+): OutboxEvent {
   return {
     topic: 'customer.unmerged',
     gameballId: newGameballId,
     customerId,
-    data: { unmerged_customer_id: customerId, previous_gb_customer_id: previousGameballId, remaining_customer_ids: remainingCustomerIds },
+    data: {
+      unmerged_customer_id: customerId,
+      previous_gb_customer_id: previousGameballId,
+      remaining_customer_ids: remainingCustomerIds,
+    },
   };
 }
 
 /** `customer.merged`: a new customerId joined an existing profile. */
-export function customerMerged(profile: Profile, customerId: string, mergedBy: string, customerIds: string[]): OutboxEvent {
+export function customerMerged(
+  profile: Profile,
+  customerId: string,
+  mergedBy: string,
+  customerIds: string[],
+): OutboxEvent {
   return {
     topic: 'customer.merged',
     gameballId: profile.gameballId,

@@ -64,7 +64,13 @@ export async function openOutbox(tx: WriteTx, account: AccountRecord): Promise<O
         });
         await insertDeliveries(
           trx,
-          targets.map((s) => ({ eventId: id, subscriptionId: s.id, accountId: account.id, orderingKey: String(event.gameballId), now })),
+          targets.map((s) => ({
+            eventId: id,
+            subscriptionId: s.id,
+            accountId: account.id,
+            orderingKey: String(event.gameballId),
+            now,
+          })),
         );
         queued += targets.length;
       }

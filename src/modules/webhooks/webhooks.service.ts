@@ -3,7 +3,14 @@ import type { Store } from '../../db/connect.js';
 import { AppError, invalid } from '../../errors.js';
 import { forgetAccount, getAccount, refreshWebhookFlag } from '../accounts/accounts.service.js';
 import { generateWebhookSecret, SIGNATURE_SCHEMES, type SignatureScheme } from './webhook-signature.js';
-import { deleteSubscription, insertSubscription, listDeliveries, listSubscriptions, requeueDelivery, type DeliveryRow } from './webhooks.store.js';
+import {
+  deleteSubscription,
+  insertSubscription,
+  listDeliveries,
+  listSubscriptions,
+  requeueDelivery,
+  type DeliveryRow,
+} from './webhooks.store.js';
 import { TOPICS, type Subscription, type Topic } from './webhooks.types.js';
 import { checkTargetUrl, ForbiddenTargetError } from './safe-target.js';
 
@@ -27,13 +34,15 @@ function checkTopics(raw: string[]): Topic[] {
 }
 
 function checkSignature(raw: string): SignatureScheme {
-  if (!(SIGNATURE_SCHEMES as readonly string[]).includes(raw)) throw invalid('signature', `must be one of ${SIGNATURE_SCHEMES.join(', ')}`);
+  if (!(SIGNATURE_SCHEMES as readonly string[]).includes(raw))
+    throw invalid('signature', `must be one of ${SIGNATURE_SCHEMES.join(', ')}`);
   return raw as SignatureScheme;
 }
 
 /** A secret the receiver already verifies with (moving from Gameball): printable, 16 to 255 characters. */
 function checkSecret(raw: string): string {
-  if (!/^[\x21-\x7e]{16,255}$/.test(raw)) throw invalid('secret', 'must be 16 to 255 printable ASCII characters without spaces');
+  if (!/^[\x21-\x7e]{16,255}$/.test(raw))
+    throw invalid('secret', 'must be 16 to 255 printable ASCII characters without spaces');
   return raw;
 }
 
@@ -95,7 +104,12 @@ export async function removeSubscription(store: Store, id: string): Promise<void
   forgetAccount(accountId);
 }
 
-export async function getDeliveries(store: Store, accountId: string, onlyDead: boolean, limit = 100): Promise<DeliveryRow[]> {
+export async function getDeliveries(
+  store: Store,
+  accountId: string,
+  onlyDead: boolean,
+  limit = 100,
+): Promise<DeliveryRow[]> {
   await getAccount(store, accountId);
   return listDeliveries(store.db, accountId, { ...(onlyDead && { status: 'dead' as const }), limit });
 }
@@ -105,7 +119,13 @@ export async function getDeliveries(store: Store, accountId: string, onlyDead: b
  * `accountId` (the console), only a delivery of that account: another's is not found.
  */
 export async function replayDelivery(store: Store, deliveryId: number, accountId?: string): Promise<void> {
-  if (!Number.isInteger(deliveryId) || !(await requeueDelivery(store.db, deliveryId, new Date().toISOString(), accountId))) {
-    throw new AppError('notFound', `No webhook delivery with id "${deliveryId}"${accountId === undefined ? '' : ' in this account'}.`);
+  if (
+    !Number.isInteger(deliveryId) ||
+    !(await requeueDelivery(store.db, deliveryId, new Date().toISOString(), accountId))
+  ) {
+    throw new AppError(
+      'notFound',
+      `No webhook delivery with id "${deliveryId}"${accountId === undefined ? '' : ' in this account'}.`,
+    );
   }
 }

@@ -15,7 +15,14 @@ interface SubscriptionRow {
 }
 
 function toSubscription(row: SubscriptionRow): Subscription {
-  return { id: row.id, accountId: row.account_id, url: row.url, topics: readJson<Topic[]>(row.topics, []), signature: row.signature, createdAt: row.created_at };
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    url: row.url,
+    topics: readJson<Topic[]>(row.topics, []),
+    signature: row.signature,
+    createdAt: row.created_at,
+  };
 }
 
 export async function insertSubscription(db: Db, subscription: Subscription, secret: string): Promise<void> {
@@ -34,13 +41,22 @@ export async function insertSubscription(db: Db, subscription: Subscription, sec
 }
 
 export async function listSubscriptions(db: Db, accountId: string): Promise<Subscription[]> {
-  const rows = await db.selectFrom('webhook_subscriptions').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+  const rows = await db
+    .selectFrom('webhook_subscriptions')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('created_at')
+    .execute();
   return rows.map(toSubscription);
 }
 
 /** Returns the account the subscription belonged to, or undefined when there was none. */
 export async function deleteSubscription(db: Db, id: string): Promise<string | undefined> {
-  const row = await db.deleteFrom('webhook_subscriptions').where('id', '=', id).returning('account_id').executeTakeFirst();
+  const row = await db
+    .deleteFrom('webhook_subscriptions')
+    .where('id', '=', id)
+    .returning('account_id')
+    .executeTakeFirst();
   return row?.account_id;
 }
 
@@ -50,7 +66,14 @@ export async function insertEvent(
 ): Promise<number> {
   const row = await db
     .insertInto('webhook_events')
-    .values({ event_id: event.eventId, account_id: event.accountId, topic: event.topic, gameball_id: event.gameballId, payload: event.payload, created_at: event.now })
+    .values({
+      event_id: event.eventId,
+      account_id: event.accountId,
+      topic: event.topic,
+      gameball_id: event.gameballId,
+      payload: event.payload,
+      created_at: event.now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return Number(row.id);
@@ -88,27 +111,35 @@ export async function insertDeliveries(
  * subscription and profile is still pending — which is what keeps one profile's events in order.
  * With SKIP LOCKED, nodes claiming at once take different rows instead of waiting.
  */
-export async function claimDueDeliveries(db: Db, dialect: Dialect, now: string, leaseUntil: string, limit: number): Promise<number[]> {
-  const due = dialect.claimable(db
-    .selectFrom('webhook_deliveries as d')
-    .select('d.id')
-    .where('d.status', '=', 'pending')
-    .where('d.next_attempt_at', '<=', now)
-    .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', now)]))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('webhook_deliveries as e')
-            .select(sql`1`.as('one'))
-            .whereRef('e.subscription_id', '=', 'd.subscription_id')
-            .whereRef('e.ordering_key', '=', 'd.ordering_key')
-            .where('e.status', '=', 'pending')
-            .whereRef('e.id', '<', 'd.id'),
+export async function claimDueDeliveries(
+  db: Db,
+  dialect: Dialect,
+  now: string,
+  leaseUntil: string,
+  limit: number,
+): Promise<number[]> {
+  const due = dialect.claimable(
+    db
+      .selectFrom('webhook_deliveries as d')
+      .select('d.id')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('d.claimed_until', 'is', null), eb('d.claimed_until', '<', now)]))
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries as e')
+              .select(sql`1`.as('one'))
+              .whereRef('e.subscription_id', '=', 'd.subscription_id')
+              .whereRef('e.ordering_key', '=', 'd.ordering_key')
+              .where('e.status', '=', 'pending')
+              .whereRef('e.id', '<', 'd.id'),
+          ),
         ),
-      ),
-    )
-    .orderBy('d.id')
-    .limit(limit));
+      )
+      .orderBy('d.id')
+      .limit(limit),
+  );
   const rows = await db
     .updateTable('webhook_deliveries')
     .set({ claimed_until: leaseUntil })
@@ -139,7 +170,16 @@ export async function loadDeliveryJobs(db: Db, ids: number[]): Promise<DeliveryJ
     .where('d.id', 'in', ids)
     .orderBy('d.id')
     .execute();
-  return rows.map((r) => ({ id: Number(r.id), attempts: r.attempts, eventId: r.event_id, topic: r.topic, payload: r.payload, url: r.url, secret: r.secret, signature: r.signature }));
+  return rows.map((r) => ({
+    id: Number(r.id),
+    attempts: r.attempts,
+    eventId: r.event_id,
+    topic: r.topic,
+    payload: r.payload,
+    url: r.url,
+    secret: r.secret,
+    signature: r.signature,
+  }));
 }
 
 export interface AttemptOutcome {
@@ -201,11 +241,27 @@ export interface DeliveryRow {
   deliveredAt: string | null;
 }
 
-export async function listDeliveries(db: Db, accountId: string, options: { status?: DeliveryStatus; limit: number }): Promise<DeliveryRow[]> {
+export async function listDeliveries(
+  db: Db,
+  accountId: string,
+  options: { status?: DeliveryStatus; limit: number },
+): Promise<DeliveryRow[]> {
   const rows = await db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('webhook_events as ev', 'ev.id', 'd.event_id')
-    .select(['d.id', 'ev.event_id', 'ev.topic', 'd.subscription_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_status', 'd.last_error', 'd.created_at', 'd.delivered_at'])
+    .select([
+      'd.id',
+      'ev.event_id',
+      'ev.topic',
+      'd.subscription_id',
+      'd.status',
+      'd.attempts',
+      'd.next_attempt_at',
+      'd.last_status',
+      'd.last_error',
+      'd.created_at',
+      'd.delivered_at',
+    ])
     .where('d.account_id', '=', accountId)
     .$if(options.status !== undefined, (qb) => qb.where('d.status', '=', options.status!))
     .orderBy('d.id', 'desc')

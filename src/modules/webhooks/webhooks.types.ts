@@ -1,6 +1,12 @@
 import type { SignatureScheme } from './webhook-signature.js';
 
-export const TOPICS = ['customer.profile.updated', 'customer.merged', 'customer.unmerged', 'customer.deleted', 'referral.completed'] as const;
+export const TOPICS = [
+  'customer.profile.updated',
+  'customer.merged',
+  'customer.unmerged',
+  'customer.deleted',
+  'referral.completed',
+] as const;
 export type Topic = (typeof TOPICS)[number];
 
 export interface Subscription {

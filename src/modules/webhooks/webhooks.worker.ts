@@ -3,7 +3,13 @@ import type { Store } from '../../db/connect.js';
 import type { DeliveryStatus } from '../../db/database.js';
 import { outboxSignal } from './webhooks.outbox.js';
 import { Agent, fetch } from 'undici';
-import { claimDueDeliveries, loadDeliveryJobs, recordAttempt, releaseDelivery, type DeliveryJob } from './webhooks.store.js';
+import {
+  claimDueDeliveries,
+  loadDeliveryJobs,
+  recordAttempt,
+  releaseDelivery,
+  type DeliveryJob,
+} from './webhooks.store.js';
 import { checkLiteralTarget, guardedAgent } from './safe-target.js';
 import { signBody } from './webhook-signature.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
@@ -115,12 +121,21 @@ export class WebhookWorker extends PollingWorker {
       if (delay !== undefined) nextAttemptAt = new Date(finished.getTime() + delay * 1000).toISOString();
     }
     webhookDeliveries.inc({ outcome: status === 'pending' ? 'failed' : status });
-    await this.store.write(({ db: trx }) => recordAttempt(
-      trx,
-      job.id,
-      { attempt, startedAt: startedAt.toISOString(), durationMs: finished.getTime() - startedAt.getTime(), statusCode, error },
-      { status, nextAttemptAt, deliveredAt: status === 'delivered' ? finished.toISOString() : null },
-    ));
-    if (error !== null) this.log.info({ delivery: job.id, topic: job.topic, attempt, status, error }, 'webhook delivery failed');
+    await this.store.write(({ db: trx }) =>
+      recordAttempt(
+        trx,
+        job.id,
+        {
+          attempt,
+          startedAt: startedAt.toISOString(),
+          durationMs: finished.getTime() - startedAt.getTime(),
+          statusCode,
+          error,
+        },
+        { status, nextAttemptAt, deliveredAt: status === 'delivered' ? finished.toISOString() : null },
+      ),
+    );
+    if (error !== null)
+      this.log.info({ delivery: job.id, topic: job.topic, attempt, status, error }, 'webhook delivery failed');
   }
 }

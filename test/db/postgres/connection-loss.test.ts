@@ -23,9 +23,13 @@ describe('a PostgreSQL session ended under a checked-out connection', () => {
         await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
         // The termination notice reaches the idle, checked-out client asynchronously: wait until
         // the server has ended the session.
-        await waitUntil(async () => (await admin.query('select 1 from pg_stat_activity where pid = $1', [rows[0]!.pid])).rowCount === 0, {
-          what: 'the session is gone from pg_stat_activity',
-        });
+        await waitUntil(
+          async () =>
+            (await admin.query('select 1 from pg_stat_activity where pid = $1', [rows[0]!.pid])).rowCount === 0,
+          {
+            what: 'the session is gone from pg_stat_activity',
+          },
+        );
         await assert.rejects(sql`select 1`.execute(conn), 'the dead session cannot run a statement');
       });
       // Once its socket has closed, the pool drops the dead client instead of lending it again.

@@ -83,7 +83,9 @@ describe('PostgreSQL faults', () => {
     try {
       // Hold the customerId's write lock from outside, as a stuck transaction would.
       await blocker.query('begin');
-      await blocker.query('select pg_advisory_xact_lock($1::bigint)', [String(advisoryLockId(`${accountId}:customerId:locked`))]);
+      await blocker.query('select pg_advisory_xact_lock($1::bigint)', [
+        String(advisoryLockId(`${accountId}:customerId:locked`)),
+      ]);
       const started = Date.now();
       const res = await upsert(node.baseUrl, { customerId: 'locked' });
       assert.equal(res.status, 503);
@@ -103,7 +105,9 @@ describe('PostgreSQL faults', () => {
     await watcher.connect();
     try {
       let peak = 0;
-      const burst = Promise.all(Array.from({ length: 60 }, (_, i) => upsert(node.baseUrl, { customerId: `pool-${i}` })));
+      const burst = Promise.all(
+        Array.from({ length: 60 }, (_, i) => upsert(node.baseUrl, { customerId: `pool-${i}` })),
+      );
       let answered = false;
       void burst.then(() => (answered = true));
       const sampling = (async () => {
@@ -116,7 +120,10 @@ describe('PostgreSQL faults', () => {
         }
       })();
       const [answers] = await Promise.all([burst, sampling]);
-      assert.deepEqual(answers.map((a) => a.status), Array(60).fill(200));
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        Array(60).fill(200),
+      );
       assert.ok(peak >= 1 && peak <= 3, `peak connections ${peak}`);
     } finally {
       await watcher.end();

@@ -9,7 +9,8 @@ import { AppError } from '../../../src/errors.js';
 import { openTestStore } from '../../helpers/store.js';
 
 /** A failure as the server reports a unique violation that a concurrent writer caused. */
-const uniqueViolation = () => Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
+const uniqueViolation = () =>
+  Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
 
 describe('PostgreSQL write transactions: conflicts end as the serial order would (never a 500), and a chunk isolates a failing item', () => {
   let store: Store;
@@ -22,14 +23,24 @@ describe('PostgreSQL write transactions: conflicts end as the serial order would
     let attempts = 0;
     const result = await store.write(async ({ db }) => {
       attempts++;
-      await db.insertInto('retired_referral_codes').values({ account_id: 'conflicts', code: `ATTEMPT${attempts}`, retired_at: new Date().toISOString() }).execute();
+      await db
+        .insertInto('retired_referral_codes')
+        .values({ account_id: 'conflicts', code: `ATTEMPT${attempts}`, retired_at: new Date().toISOString() })
+        .execute();
       if (attempts < 3) throw uniqueViolation();
       return 'done';
     });
     assert.equal(result, 'done');
     assert.equal(attempts, 3);
-    const codes = await store.db.selectFrom('retired_referral_codes').select('code').where('account_id', '=', 'conflicts').execute();
-    assert.deepEqual(codes.map((c) => c.code), ['ATTEMPT3']);
+    const codes = await store.db
+      .selectFrom('retired_referral_codes')
+      .select('code')
+      .where('account_id', '=', 'conflicts')
+      .execute();
+    assert.deepEqual(
+      codes.map((c) => c.code),
+      ['ATTEMPT3'],
+    );
   });
 
   test('conflicts that never stop answer 409 (code 4009, retry), not an unexpected error', async () => {
@@ -39,7 +50,8 @@ describe('PostgreSQL write transactions: conflicts end as the serial order would
         attempts++;
         throw uniqueViolation();
       }),
-      (error: unknown) => error instanceof AppError && error.status === 409 && error.code === 4009 && /Retry/.test(error.message),
+      (error: unknown) =>
+        error instanceof AppError && error.status === 409 && error.code === 4009 && /Retry/.test(error.message),
     );
     assert.equal(attempts, 5);
   });
@@ -47,14 +59,38 @@ describe('PostgreSQL write transactions: conflicts end as the serial order would
   test('a batch chunk: an item that fails unexpectedly fails alone (the chunk is redone item by item), with code 5000', async () => {
     const account = (await findAccountRecord(store, (await newAccount(store, {}, 'chunk-fault')).id))!;
     // A fault injected into the database itself: inserting customerId g-2 raises.
-    await sql`create function fail_g2() returns trigger language plpgsql as $$ begin if new.customer_id = 'g-2' then raise exception 'injected fault'; end if; return new; end $$`.execute(store.db);
-    await sql`create trigger fail_g2 before insert on customer_ids for each row execute function fail_g2()`.execute(store.db);
+    await sql`create function fail_g2() returns trigger language plpgsql as $$ begin if new.customer_id = 'g-2' then raise exception 'injected fault'; end if; return new; end $$`.execute(
+      store.db,
+    );
+    await sql`create trigger fail_g2 before insert on customer_ids for each row execute function fail_g2()`.execute(
+      store.db,
+    );
     try {
-      const outcomes = await upsertItems(store, account, [{ customerId: 'g-1' }, { customerId: 'g-2' }, { customerId: 'x'.repeat(101) }, { customerId: 'g-3' }]);
-      assert.deepEqual(outcomes.map((o) => o.errorCode), [null, 5000, 3003, null]);
-      const stored = await store.db.selectFrom('customer_ids').select('customer_id').where('account_id', '=', account.id).orderBy('customer_id').execute();
-      assert.deepEqual(stored.map((r) => r.customer_id), ['g-1', 'g-3']);
-      const profiles = await store.db.selectFrom('profiles').select('gameball_id').where('account_id', '=', account.id).execute();
+      const outcomes = await upsertItems(store, account, [
+        { customerId: 'g-1' },
+        { customerId: 'g-2' },
+        { customerId: 'x'.repeat(101) },
+        { customerId: 'g-3' },
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.errorCode),
+        [null, 5000, 3003, null],
+      );
+      const stored = await store.db
+        .selectFrom('customer_ids')
+        .select('customer_id')
+        .where('account_id', '=', account.id)
+        .orderBy('customer_id')
+        .execute();
+      assert.deepEqual(
+        stored.map((r) => r.customer_id),
+        ['g-1', 'g-3'],
+      );
+      const profiles = await store.db
+        .selectFrom('profiles')
+        .select('gameball_id')
+        .where('account_id', '=', account.id)
+        .execute();
       assert.equal(profiles.length, 2, 'the failed item left no profile behind');
     } finally {
       await sql`drop trigger fail_g2 on customer_ids`.execute(store.db);
