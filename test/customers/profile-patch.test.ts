@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { applyUpsert, EMPTY_PROFILE, MAX_PUSH_DEVICES } from '../../src/modules/customers/profile-patch.js';
-import type { ProfileState } from '../../src/modules/customers/customers.types.js';
+import { applyUpsert, MAX_PUSH_DEVICES } from '../../src/modules/customers/profile-patch.js';
+import { EMPTY_PROFILE } from '../../src/modules/profiles/profile-fields.js';
+import type { ProfileState } from '../../src/modules/profiles/profile.types.js';
 import type { UpsertInput } from '../../src/modules/customers/upsert-input.js';
 
 const NOW = '2026-01-01T00:00:00.000Z';

@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js';
 import { findAccountRecord } from '../accounts/accounts.service.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { deleteCustomer, getCustomer, setCustomerActive, upsertCustomer } from '../customers/customers.service.js';
-import { fieldValue } from '../history/profile-fields.js';
+import { fieldValue } from '../profiles/profile-fields.js';
 import type { UpsertCustomerRequest } from '../customers/customers.schemas.js';
 import { unmergeCustomer } from '../customers/unmerge.service.js';
 import { exportCustomer } from '../privacy/customer-export.js';

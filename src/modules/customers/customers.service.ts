@@ -21,11 +21,12 @@ import {
   type ResolvedMany,
   updateProfile,
 } from './customers.store.js';
-import type { Profile, ProfileState } from './customers.types.js';
-import { diffProfiles } from '../history/profile-diff.js';
+import type { Profile, ProfileState } from '../profiles/profile.types.js';
+import { diffProfiles } from '../profiles/profile-diff.js';
 import { eraseHistory, insertDeleteEntry } from '../history/history.store.js';
 import type { FieldChange, HistoryRecord, WriteOrigin } from '../history/history.types.js';
-import { applyUpsert, EMPTY_PROFILE } from './profile-patch.js';
+import { applyUpsert } from './profile-patch.js';
+import { EMPTY_PROFILE } from '../profiles/profile-fields.js';
 import { customerDeleted, customerMerged, profileUpdated, referralCompleted } from '../webhooks/webhook-payloads.js';
 import { notifyQueued, openOutbox, type Outbox } from '../webhooks/webhooks.outbox.js';
 import { missingIdentifier, readUpsertInput, type MergeIdentifier, type UpsertInput } from './upsert-input.js';

@@ -1,7 +1,8 @@
 import { dbBool, readJson } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
-import type { MergeKind, Profile, PushDevice } from './customers.types.js';
+import type { MergeKind } from '../identity/merge-keys.js';
+import type { Profile, PushDevice } from '../profiles/profile.types.js';
 import { historyValues, insertHistory, insertHistoryText, pointProfileAt } from '../history/history.store.js';
 import type { HistoryRecord } from '../history/history.types.js';
 

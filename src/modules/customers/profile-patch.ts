@@ -1,23 +1,11 @@
 import { invalid } from '../../errors.js';
 import { MAX_CUSTOM_KEYS } from './customers.schemas.js';
-import type { ProfileState, PushDevice } from './customers.types.js';
+import type { ProfileState, PushDevice } from '../profiles/profile.types.js';
+
 import type { Change, UpsertInput } from './upsert-input.js';
 
 /** The newest devices win; a profile keeps at most this many push tokens. */
 export const MAX_PUSH_DEVICES = 20;
-
-export const EMPTY_PROFILE: ProfileState = {
-  email: null,
-  mobile: null,
-  attributes: {},
-  custom: {},
-  pushDevices: [],
-  guest: false,
-  isActive: true,
-  referralCode: null,
-  isReferred: false,
-  tags: [],
-};
 
 function applyChange<T>(current: T, change: Change<T>, cleared: T): T {
   if (change.kind === 'absent') return current;

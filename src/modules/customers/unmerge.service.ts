@@ -3,14 +3,14 @@ import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { appendHistory, readWholeHistory } from '../history/history.store.js';
-import { diffProfiles } from '../history/profile-diff.js';
+import { diffProfiles } from '../profiles/profile-diff.js';
 import { splitProfile } from '../history/split-profile.js';
 import { emailKey, mergeKinds, mobileKey, type MergeKind } from '../identity/merge-keys.js';
 import { customerUnmerged, profileUpdated } from '../webhooks/webhook-payloads.js';
 import { notifyQueued, openOutbox } from '../webhooks/webhooks.outbox.js';
 import { detachCustomerId, listCustomerIds, mergeKeyHolder, recordSplit, updateProfile } from './customers.store.js';
 import { historyKept, historyRecord, insertNewProfile, lockedProfile } from './customers.service.js';
-import type { Profile, ProfileState } from './customers.types.js';
+import type { Profile, ProfileState } from '../profiles/profile.types.js';
 
 export interface UnmergeResult {
   customerId: string;

@@ -2,7 +2,7 @@ import { AppError, invalid } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
 import { emailKey, mergeKinds, mobileKey } from '../identity/merge-keys.js';
 import type { CustomerAttributesInput, UpsertCustomerRequest } from './customers.schemas.js';
-import type { MergeKind } from './customers.types.js';
+import type { MergeKind } from '../identity/merge-keys.js';
 
 /** A field of the request: absent (leave as is), null (clear) or a value. */
 export type Change<T> = { kind: 'absent' } | { kind: 'clear' } | { kind: 'set'; value: T };

@@ -2,10 +2,10 @@ import type { Db } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
-import type { ProfileState } from '../customers/customers.types.js';
+import type { ProfileState } from '../profiles/profile.types.js';
 import type { FieldChange, HistoryEntry, HistoryOperation, HistoryRecord } from './history.types.js';
-import { diffProfiles } from './profile-diff.js';
-import { copyState, fieldValue, isStateField, setFieldValue } from './profile-fields.js';
+import { diffProfiles } from '../profiles/profile-diff.js';
+import { copyState, fieldValue, isStateField, setFieldValue } from '../profiles/profile-fields.js';
 
 /**
  * A profile's entries form a chain: the profile row names its newest entry (history_head), each

@@ -1,3 +1,6 @@
+import type { FieldChange } from '../profiles/profile-diff.js';
+
+export type { FieldChange };
 /** What made a change to a profile (docs/identity.md "History"). */
 export const HISTORY_OPERATIONS = [
   'upsert',
@@ -10,15 +13,6 @@ export const HISTORY_OPERATIONS = [
   'delete',
 ] as const;
 export type HistoryOperation = (typeof HISTORY_OPERATIONS)[number];
-
-/** One field's change: `field` is a dotted path as the API names it (customerAttributes.city). */
-export interface FieldChange {
-  field: string;
-  /** null: the field had no value. */
-  before: unknown;
-  /** null: the field has no value now. */
-  after: unknown;
-}
 
 /** Where a write came from: the operation and the request (or batch item, import row) it served. */
 export interface WriteOrigin {

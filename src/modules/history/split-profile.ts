@@ -1,7 +1,7 @@
-import type { ProfileState, PushDevice } from '../customers/customers.types.js';
-import { EMPTY_PROFILE } from '../customers/profile-patch.js';
+import type { ProfileState, PushDevice } from '../profiles/profile.types.js';
+import { EMPTY_PROFILE } from '../profiles/profile-fields.js';
 import type { HistoryEntry } from './history.types.js';
-import { copyState, setFieldValue } from './profile-fields.js';
+import { copyState, setFieldValue } from '../profiles/profile-fields.js';
 
 /**
  * The two profiles an unmerge makes of one, rebuilt from its history (docs/identity.md "Unmerge"):

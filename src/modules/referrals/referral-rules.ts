@@ -1,7 +1,7 @@
 import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import type { ProfileState } from '../customers/customers.types.js';
+import type { ProfileState } from '../profiles/profile.types.js';
 import { generateReferralCode } from './referral-code.js';
 import {
   findProfileByReferralCode,

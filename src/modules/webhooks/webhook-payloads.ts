@@ -1,5 +1,5 @@
 import type { AccountRecord } from '../accounts/accounts.types.js';
-import type { Profile } from '../customers/customers.types.js';
+import type { Profile } from '../profiles/profile.types.js';
 import { referralLink } from '../referrals/referral-code.js';
 import type { OutboxEvent } from './webhooks.types.js';
 

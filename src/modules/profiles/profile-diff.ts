@@ -1,5 +1,13 @@
-import type { ProfileState, PushDevice } from '../customers/customers.types.js';
-import type { FieldChange } from './history.types.js';
+import type { ProfileState, PushDevice } from './profile.types.js';
+
+/** One field's change: `field` is a dotted path as the API names it (customerAttributes.city). */
+export interface FieldChange {
+  field: string;
+  /** null: the field had no value. */
+  before: unknown;
+  /** null: the field has no value now. */
+  after: unknown;
+}
 
 const valueOrNull = (value: unknown): unknown => (value === undefined ? null : value);
 /**

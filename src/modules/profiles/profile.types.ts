@@ -31,5 +31,3 @@ export interface Profile extends ProfileState {
   /** The profile's newest history entry (its history is a chain from there); null: none. */
   historyHead: number | null;
 }
-
-export type { MergeKind } from '../identity/merge-keys.js';

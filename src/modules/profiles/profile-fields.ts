@@ -1,5 +1,18 @@
-import type { ProfileState, PushDevice } from '../customers/customers.types.js';
-import { EMPTY_PROFILE } from '../customers/profile-patch.js';
+import type { ProfileState, PushDevice } from './profile.types.js';
+
+/** A profile with no value set: what a new profile starts from. */
+export const EMPTY_PROFILE: ProfileState = {
+  email: null,
+  mobile: null,
+  attributes: {},
+  custom: {},
+  pushDevices: [],
+  guest: false,
+  isActive: true,
+  referralCode: null,
+  isReferred: false,
+  tags: [],
+};
 
 /**
  * A profile's fields by the dotted names history entries use (profile-diff.ts): email, mobile,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { EMPTY_PROFILE } from '../../src/modules/customers/profile-patch.js';
-import type { ProfileState } from '../../src/modules/customers/customers.types.js';
-import { diffProfiles } from '../../src/modules/history/profile-diff.js';
+import { EMPTY_PROFILE } from '../../src/modules/profiles/profile-fields.js';
+import type { ProfileState } from '../../src/modules/profiles/profile.types.js';
+import { diffProfiles } from '../../src/modules/profiles/profile-diff.js';
 
 // diffProfiles is the one test of "did this write change the profile": an empty diff means no
 // write, no history entry and no webhook (SPEC: no change, no entry).
