@@ -11,17 +11,17 @@ import { genRequestId, loggerOptions, registerRequestLogging } from './http/obse
 import { registerOpenApi } from './http/openapi.js';
 import { registerErrorsPage } from './http/errors-page.js';
 import { validatorCompiler } from './validation.js';
-import { registerBatchRoutes } from './modules/batches/batches.routes.js';
-import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
-import { registerReferralRoutes } from './modules/referrals/referrals.routes.js';
-import { registerTagRoutes } from './modules/tags/tags.routes.js';
-import { registerHistoryRoutes } from './modules/history/history.routes.js';
-import { registerPrivacyRoutes } from './modules/privacy/privacy.routes.js';
+import { registerBatchRoutes } from './http/routes/batches.routes.js';
+import { registerCustomerRoutes } from './http/routes/customers.routes.js';
+import { registerReferralRoutes } from './http/routes/referrals.routes.js';
+import { registerTagRoutes } from './http/routes/tags.routes.js';
+import { registerHistoryRoutes } from './http/routes/history.routes.js';
+import { registerPrivacyRoutes } from './http/routes/privacy.routes.js';
 import { registerIdempotency } from './modules/idempotency/idempotency.hooks.js';
 import { AccountRateLimiter, registerAccountLimits } from './modules/limits/account-limits.js';
 import { SINGLE_NODE, type NodeCount } from './modules/limits/node-registry.js';
 import { storeMetricsRegistry } from './metrics/store-gauges.js';
-import { registerConsole } from './modules/console/console.routes.js';
+import { registerConsole } from './console/console.routes.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 export const PATRON_VERSION = '0.1.0';

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorCatalogue, ERRORS_DOC_PATH } from '../errors.js';
-import { html } from '../modules/console/html.js';
+import { html } from '../console/html.js';
 
 const entries = () =>
   Object.values(errorCatalogue).map(({ status, code, type, description }) => ({ status, code, type, description }));

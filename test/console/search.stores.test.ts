@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
-import { searchCustomers } from '../../src/modules/console/console-search.js';
+import { searchCustomers } from '../../src/console/console-search.js';
 import { buildTestApp } from '../helpers/app.js';
 import { client } from '../helpers/client.js';
 import { queryPlan } from '../helpers/plan.js';

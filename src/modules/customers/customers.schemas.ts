@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Patchable } from '../../http/schema-helpers.js';
+import { Patchable } from '../../schemas.js';
 
 const text = (description: string, maxLength = 200) => Patchable(Type.String({ maxLength, description }));
 const date = (description: string) =>

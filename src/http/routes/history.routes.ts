@@ -2,10 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
-import { errorResponses, Nullable } from '../../http/schema-helpers.js';
-import { CUSTOMERS_PATH, CustomerIdParams } from '../customers/customers.schemas.js';
-import { DEFAULT_HISTORY_PAGE, getHistory, MAX_HISTORY_PAGE } from './history.service.js';
-import { HISTORY_OPERATIONS } from './history.types.js';
+import { Nullable } from '../../schemas.js';
+import { errorResponses } from '../schema-helpers.js';
+import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/customers.schemas.js';
+import { DEFAULT_HISTORY_PAGE, getHistory, MAX_HISTORY_PAGE } from '../../modules/history/history.service.js';
+import { HISTORY_OPERATIONS } from '../../modules/history/history.types.js';
 
 export const HistoryEntrySchema = Type.Object({
   id: Type.Integer({ description: 'The paging cursor: pass the last one seen as startAfter.' }),

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Store } from '../../db/connect.js';
-import type { ConsoleRole } from '../../db/database.js';
-import { AppError, invalid } from '../../errors.js';
-import { durationSeconds } from '../../validation.js';
-import { getAccount } from '../accounts/accounts.service.js';
+import type { Store } from '../db/connect.js';
+import type { ConsoleRole } from '../db/database.js';
+import { AppError, invalid } from '../errors.js';
+import { durationSeconds } from '../validation.js';
+import { getAccount } from '../modules/accounts/accounts.service.js';
 
 export const CONSOLE_ROLES: readonly ConsoleRole[] = ['viewer', 'editor'];
 /** A signed-in session lasts this long, then the user asks for a new link. */

@@ -1,5 +1,5 @@
-import type { HistoryEntry } from '../history/history.types.js';
-import type { CustomerExport } from '../privacy/customer-export.js';
+import type { HistoryEntry } from '../modules/history/history.types.js';
+import type { CustomerExport } from '../modules/privacy/customer-export.js';
 import type { ConsoleSession } from './console-sessions.js';
 import { html, type Html } from './html.js';
 

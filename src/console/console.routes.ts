@@ -1,19 +1,24 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Store } from '../../db/connect.js';
-import { AppError } from '../../errors.js';
-import { findAccountRecord } from '../accounts/accounts.service.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import { deleteCustomer, getCustomer, setCustomerActive, upsertCustomer } from '../customers/customers.service.js';
-import { fieldValue } from '../profiles/profile-fields.js';
-import type { UpsertCustomerRequest } from '../customers/customers.schemas.js';
-import { unmergeCustomer } from '../customers/unmerge.service.js';
-import { exportCustomer } from '../privacy/customer-export.js';
-import { attachTags, removeTags } from '../tags/tags.service.js';
-import { getDeliveries, getSubscriptions, replayDelivery } from '../webhooks/webhooks.service.js';
-import { getBatchStatus } from '../batches/batches.service.js';
-import { findJob, listJobs } from '../batches/batches.store.js';
+import type { Store } from '../db/connect.js';
+import { AppError } from '../errors.js';
+import { findAccountRecord } from '../modules/accounts/accounts.service.js';
+import type { AccountRecord } from '../modules/accounts/accounts.types.js';
+import {
+  deleteCustomer,
+  getCustomer,
+  setCustomerActive,
+  upsertCustomer,
+} from '../modules/customers/customers.service.js';
+import { fieldValue } from '../modules/profiles/profile-fields.js';
+import type { UpsertCustomerRequest } from '../modules/customers/customers.schemas.js';
+import { unmergeCustomer } from '../modules/customers/unmerge.service.js';
+import { exportCustomer } from '../modules/privacy/customer-export.js';
+import { attachTags, removeTags } from '../modules/tags/tags.service.js';
+import { getDeliveries, getSubscriptions, replayDelivery } from '../modules/webhooks/webhooks.service.js';
+import { getBatchStatus } from '../modules/batches/batches.service.js';
+import { findJob, listJobs } from '../modules/batches/batches.store.js';
 import { searchCustomers } from './console-search.js';
 import { SESSION_TTL_MS, sessionOf, signIn, signOut, type ConsoleSession } from './console-sessions.js';
 import {

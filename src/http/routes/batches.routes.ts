@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
-import { errorResponses } from '../../http/schema-helpers.js';
-import { getBatchStatus, MAX_BATCH_ITEMS, stopBatch, submitBatch } from './batches.service.js';
+import { errorResponses } from '../schema-helpers.js';
+import { getBatchStatus, MAX_BATCH_ITEMS, stopBatch, submitBatch } from '../../modules/batches/batches.service.js';
 
 const BatchIdParams = Type.Object({ batchId: Type.String({ description: 'The jobId the submission answered with.' }) });
 

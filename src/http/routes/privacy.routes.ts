@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
-import { errorResponses } from '../../http/schema-helpers.js';
-import { CUSTOMERS_PATH, CustomerIdParams } from '../customers/customers.schemas.js';
-import { exportCustomer } from './customer-export.js';
+import { errorResponses } from '../schema-helpers.js';
+import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/customers.schemas.js';
+import { exportCustomer } from '../../modules/privacy/customer-export.js';
 
 export function registerPrivacyRoutes(app: FastifyInstance, store: Store): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
