@@ -15,6 +15,47 @@ export default tseslint.config(
     },
   },
   {
+    // A module is used through its front door (index.ts); its other files are its own. Modules
+    // do not depend on an interface (src/http, src/cli, src/console). docs/architecture.md.
+    files: ['src/modules/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(?!\\.\\.)[^/]+/(?!index\\.js$)[^/]+$',
+              message:
+                "Another module's internals: import its front door, ../<module>/index.js (docs/architecture.md).",
+            },
+            {
+              regex: '^(\\.\\./)+(http|cli|console)/',
+              message: 'A module does not depend on an interface (src/http, src/cli, src/console): they call it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The interfaces and the app reach a module through its front door too.
+    files: ['src/**/*.ts'],
+    ignores: ['src/modules/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: 'modules/[^/]+/(?!index\\.js$)[^/]+$',
+              message: "A module's internals: import its front door, modules/<module>/index.js (docs/architecture.md).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests wait for a condition (test/helpers/wait.ts), never for a fixed time.
     files: ['test/**/*.ts'],
     ignores: ['test/helpers/wait.ts'],

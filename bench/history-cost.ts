@@ -15,7 +15,7 @@ import { migrateToLatest } from '../src/db/migrator.js';
 import { createAccount, findAccountRecord } from '../src/modules/accounts/accounts.service.js';
 import type { AccountRecord } from '../src/modules/accounts/accounts.types.js';
 import type { UpsertCustomerRequest } from '../src/modules/customers/customers.schemas.js';
-import { upsertCustomer, upsertCustomers } from '../src/modules/customers/customers.service.js';
+import { upsertCustomer, upsertCustomers } from '../src/modules/customers/upsert.engine.js';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres-server.js';
 import { customerBody } from './workloads.js';
 

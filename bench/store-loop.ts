@@ -6,7 +6,7 @@ import pg from 'pg';
 import { connect } from '../src/db/connect.js';
 import { findAccountById } from '../src/modules/accounts/accounts.store.js';
 import type { UpsertCustomerRequest } from '../src/modules/customers/customers.schemas.js';
-import { upsertCustomer } from '../src/modules/customers/customers.service.js';
+import { upsertCustomer } from '../src/modules/customers/upsert.engine.js';
 import { serveIpc } from './processes.js';
 import { customerBody, seedCustomerId, seedEmail, type CustomerBody } from './workloads.js';
 

@@ -17,9 +17,9 @@ import { registerReferralRoutes } from './http/routes/referrals.routes.js';
 import { registerTagRoutes } from './http/routes/tags.routes.js';
 import { registerHistoryRoutes } from './http/routes/history.routes.js';
 import { registerPrivacyRoutes } from './http/routes/privacy.routes.js';
-import { registerIdempotency } from './modules/idempotency/idempotency.hooks.js';
-import { AccountRateLimiter, registerAccountLimits } from './modules/limits/account-limits.js';
-import { SINGLE_NODE, type NodeCount } from './modules/limits/node-registry.js';
+import { registerIdempotency } from './modules/idempotency/index.js';
+import { AccountRateLimiter, registerAccountLimits } from './modules/limits/index.js';
+import { SINGLE_NODE, type NodeCount } from './modules/limits/index.js';
 import { storeMetricsRegistry } from './metrics/store-gauges.js';
 import { registerConsole } from './console/console.routes.js';
 

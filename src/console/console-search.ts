@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Store } from '../db/connect.js';
-import type { AccountRecord } from '../modules/accounts/accounts.types.js';
-import { mergeKinds, mobileKey } from '../modules/identity/merge-keys.js';
+import type { AccountRecord } from '../modules/accounts/index.js';
+import { mergeKinds, mobileKey } from '../modules/identity/index.js';
 import type { SearchHit } from './console.views.js';
 
 const MAX_HITS = 20;

@@ -3,24 +3,18 @@ import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../db/connect.js';
 import { AppError } from '../errors.js';
-import { findAccountRecord } from '../modules/accounts/accounts.service.js';
-import type { AccountRecord } from '../modules/accounts/accounts.types.js';
-import {
-  deleteCustomer,
-  getCustomer,
-  setCustomerActive,
-  upsertCustomer,
-} from '../modules/customers/customers.service.js';
-import { fieldValue } from '../modules/profiles/profile-fields.js';
-import type { UpsertCustomerRequest } from '../modules/customers/customers.schemas.js';
-import { unmergeCustomer } from '../modules/customers/unmerge.service.js';
-import { exportCustomer } from '../modules/privacy/customer-export.js';
-import { attachTags, removeTags } from '../modules/tags/tags.service.js';
-import { getDeliveries, getSubscriptions, replayDelivery } from '../modules/webhooks/webhooks.service.js';
-import { getBatchStatus } from '../modules/batches/batches.service.js';
-import { findJob, listJobs } from '../modules/batches/batches.store.js';
+import { findAccountRecord } from '../modules/accounts/index.js';
+import type { AccountRecord } from '../modules/accounts/index.js';
+import { deleteCustomer, getCustomer, setCustomerActive, upsertCustomer } from '../modules/customers/index.js';
+import { fieldValue } from '../modules/profiles/index.js';
+import type { UpsertCustomerRequest } from '../modules/customers/index.js';
+import { unmergeCustomer } from '../modules/customers/index.js';
+import { exportCustomer } from '../modules/customers/index.js';
+import { attachTags, removeTags } from '../modules/tags/index.js';
+import { getDeliveries, getSubscriptions, replayDelivery } from '../modules/webhooks/index.js';
+import { findAccountJob, getBatchStatus, recentJobs } from '../modules/batches/index.js';
 import { searchCustomers } from './console-search.js';
-import { SESSION_TTL_MS, sessionOf, signIn, signOut, type ConsoleSession } from './console-sessions.js';
+import { SESSION_TTL_MS, sessionOf, signIn, signOut, type ConsoleSession } from '../modules/accounts/index.js';
 import {
   batchesPage,
   batchPage,
@@ -239,7 +233,7 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     scope.get('/console/batches', hide, async (request, reply) => {
       const signedIn = await guard(request, reply, false);
       if (!signedIn) return reply;
-      return send(reply, 200, batchesPage(signedIn.session, await listJobs(store.db, signedIn.account.id, 50)));
+      return send(reply, 200, batchesPage(signedIn.session, await recentJobs(store, signedIn.account.id, 50)));
     });
 
     scope.get<{ Params: { jobId: string } }>('/console/batches/:jobId', hide, async (request, reply) => {
@@ -272,7 +266,7 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       const session = await sessionOf(store, request.cookies[COOKIE]);
       const job =
         session && /^\d{1,15}$/.test(request.params.jobId)
-          ? await findJob(store.db, session.accountId, Number(request.params.jobId))
+          ? await findAccountJob(store, session.accountId, Number(request.params.jobId))
           : undefined;
       if (!job) return reply.code(404).header('cache-control', 'no-store').send({ status: 'unknown' });
       return reply.header('cache-control', 'no-store').send({

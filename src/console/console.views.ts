@@ -1,6 +1,6 @@
-import type { HistoryEntry } from '../modules/history/history.types.js';
-import type { CustomerExport } from '../modules/privacy/customer-export.js';
-import type { ConsoleSession } from './console-sessions.js';
+import type { HistoryEntry } from '../modules/history/index.js';
+import type { CustomerExport } from '../modules/customers/index.js';
+import type { ConsoleSession } from '../modules/accounts/index.js';
 import { html, type Html } from './html.js';
 
 /** The console's whole stylesheet: served by Patron itself, nothing from elsewhere. */

@@ -29,6 +29,16 @@ export interface Store {
    * the commit. On PostgreSQL a transaction that meets a transient conflict is run again.
    */
   write<T>(work: (tx: WriteTx) => Promise<T>, lockKeys?: readonly string[]): Promise<T>;
+  /**
+   * Writes a list of `count` independent items, one outcome each, the way this store does it
+   * best. `whole` writes them all in one transaction; `item` writes the i-th alone and answers its
+   * outcome (it throws only when the store itself fails). The embedded store writes each item
+   * alone: the group commit gathers them into one transaction, each in its own savepoint, so an
+   * unexpected failure stays with its item. PostgreSQL writes the whole list in one transaction
+   * (a round trip per savepoint would cost more than it saves) and, if that fails for any reason
+   * but a lost connection, redoes it one item per transaction.
+   */
+  writeItems<R>(count: number, whole: () => Promise<R[]>, item: (index: number) => Promise<R>): Promise<R[]>;
   /** Reads committed data with prepared statements, outside any open write. */
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   /** Statements sent so far (BEGIN and COMMIT included), when connected with `countStatements`. */
@@ -146,6 +156,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     masterKey: options.masterKey,
     recordsHistory: options.recordsHistory ?? true,
     write: (work) => writes.run(work),
+    writeItems: (count, _whole, item) => Promise.all(Array.from({ length: count }, (_, i) => item(i))),
     // Under Kysely's connection mutex like the writes, so a read never sees a write half done.
     read: (work) => reads.run(work),
     statementCount: statements.total,
@@ -211,6 +222,16 @@ function connectPostgres(url: string, options: ConnectOptions): Store {
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     write: (work, lockKeys = []) =>
       postgresWrite(pool, work, lockKeys, statements.count, (client) => kyselyOn(heldClient(client))),
+    writeItems: async (count, whole, item) => {
+      try {
+        return await whole();
+      } catch (error) {
+        if (postgresDialect.isConnectionError(error)) throw error;
+        const outcomes = [];
+        for (let i = 0; i < count; i++) outcomes.push(await item(i));
+        return outcomes;
+      }
+    },
     read: (work) => work(pgRunner(pool, statements.count)),
     statementCount: statements.total,
     close: () => db.destroy(),

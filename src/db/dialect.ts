@@ -33,8 +33,6 @@ export interface Dialect {
   claimable<QB extends { forUpdate(): QB; skipLocked(): QB }>(query: QB): QB;
   /** A Kysely read that locks its rows for the rest of the transaction (lockRows for Kysely queries). */
   locked<QB extends { forUpdate(): QB }>(query: QB): QB;
-  /** True when a transaction excludes every other writer (SQLite's database lock). */
-  readonly serialisesWriters: boolean;
   /**
    * The statement that opens a write transaction holding the given key locks (a customerId, a
    * merge identifier), so writers of the same keys wait for each other. Keys are taken in sorted
@@ -54,6 +52,13 @@ export interface Dialect {
   /** `column` is one of a list given as one parameter (pass the list through `listParam`). */
   inList(column: string): string;
   listParam(values: readonly string[]): unknown;
+  /**
+   * An expression for the id the next row of `table` gets (its serial key `id`), so a row written
+   * before it can point at it. PostgreSQL draws it from the sequence, and the row must be inserted
+   * with it; SQLite reads AUTOINCREMENT's next value (sqlite_sequence), which the next insert of
+   * this transaction takes, as it holds the database's write lock (the caller checks it did).
+   */
+  nextSerialId(table: string): string;
   /** Cast of a parameter where the driver cannot infer its column type (INSERT … SELECT). */
   cast(type: 'json' | 'bool' | 'timestamp'): string;
   isConnectionError(error: unknown): boolean;
@@ -77,7 +82,6 @@ export const sqliteDialect: Dialect = {
   serialPrimaryKey: (column) => column.primaryKey().autoIncrement(),
   claimable: (query) => query,
   locked: (query) => query,
-  serialisesWriters: true,
   // The write transaction holds the database's write lock: no key lock is needed.
   beginWithLocks: () => 'begin immediate',
   writesInWith: false,
@@ -87,6 +91,7 @@ export const sqliteDialect: Dialect = {
   lockRows: () => '',
   inList: (column) => `${column} in (select value from json_each(?))`,
   listParam: (values) => JSON.stringify(values),
+  nextSerialId: (table) => `coalesce((select seq from sqlite_sequence where name = '${table}'), 0) + 1`,
   cast: () => '',
   isConnectionError(error) {
     const code = errorCode(error);
@@ -135,7 +140,6 @@ export const postgresDialect: Dialect = {
   serialPrimaryKey: (column) => column.primaryKey(),
   claimable: (query) => query.forUpdate().skipLocked(),
   locked: (query) => query.forUpdate(),
-  serialisesWriters: false,
   beginWithLocks(keys) {
     const ids = [...new Set(keys.map(advisoryLockId))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return ids.length === 0 ? 'begin' : `begin; select ${ids.map((id) => `pg_advisory_xact_lock(${id})`).join(', ')}`;
@@ -146,6 +150,7 @@ export const postgresDialect: Dialect = {
   lockRows: (table) => ` for update of ${table}`,
   inList: (column) => `${column} = any(?::text[])`,
   listParam: (values) => values,
+  nextSerialId: (table) => `nextval('${table}_id_seq')`,
   cast: (type) => ({ json: '::jsonb', bool: '::boolean', timestamp: '::timestamptz' })[type],
   isConnectionError(error) {
     const code = errorCode(error);

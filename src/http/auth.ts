@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { Store } from '../db/connect.js';
 import { AppError } from '../errors.js';
-import { authenticate } from '../modules/accounts/accounts.service.js';
-import type { AccountRecord, ApiVersion } from '../modules/accounts/accounts.types.js';
+import { authenticate } from '../modules/accounts/index.js';
+import type { AccountRecord, ApiVersion } from '../modules/accounts/index.js';
 
 export type AuthLevel = 'apiKey' | 'apiKey+secretKey';
 

@@ -5,7 +5,7 @@ import type { ErrorObject } from 'ajv';
 import { AppError, ERRORS_DOC_PATH, type ErrorBody } from '../errors.js';
 import type { Dialect } from '../db/dialect.js';
 import { validationError } from '../validation.js';
-import { holdsSecretKey } from '../modules/accounts/accounts.service.js';
+import { holdsSecretKey } from '../modules/accounts/index.js';
 import { header } from './auth.js';
 
 const FASTIFY_ERRORS: Record<string, () => AppError> = {

@@ -1,36 +1,8 @@
 import client from 'prom-client';
 import type { Store } from '../db/connect.js';
+import { jobSumsByStatus, type JobSums } from '../modules/batches/index.js';
+import { countDeliveriesByStatus } from '../modules/webhooks/index.js';
 import { processRegistry } from './metrics.js';
-
-interface JobSums {
-  status: string;
-  jobs: number;
-  total: number;
-  processed: number;
-  failed: number;
-}
-
-/** Jobs and their item counts by status: one aggregate over the jobs table (one row per submitted batch). */
-async function jobSums(store: Store): Promise<JobSums[]> {
-  const rows = await store.db
-    .selectFrom('batch_jobs')
-    .select([
-      'status',
-      (eb) => eb.fn.countAll<number>().as('jobs'),
-      (eb) => eb.fn.sum<number>('total_items').as('total'),
-      (eb) => eb.fn.sum<number>('processed_items').as('processed'),
-      (eb) => eb.fn.sum<number>('failed_items').as('failed'),
-    ])
-    .groupBy('status')
-    .execute();
-  return rows.map((r) => ({
-    status: r.status,
-    jobs: Number(r.jobs),
-    total: Number(r.total ?? 0),
-    processed: Number(r.processed ?? 0),
-    failed: Number(r.failed ?? 0),
-  }));
-}
 
 /**
  * What is read from the store when /metrics is scraped: the webhook outbox, batch jobs, and the
@@ -42,22 +14,16 @@ export function storeMetricsRegistry(store: Store): client.Registry {
   // Both batch gauges come from one read of the jobs table per scrape: a scrape collects every
   // metric at once, so the second gauge joins the read the first started.
   let reading: Promise<JobSums[]> | undefined;
-  const sums = () => (reading ??= jobSums(store).finally(() => (reading = undefined)));
+  const sums = () => (reading ??= jobSumsByStatus(store.db).finally(() => (reading = undefined)));
   new client.Gauge({
     name: 'patron_webhook_deliveries',
     help: 'Webhook deliveries by status: pending (the outbox backlog, retries included), dead.',
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const rows = await store.db
-        .selectFrom('webhook_deliveries')
-        .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('status', 'in', ['pending', 'dead'])
-        .groupBy('status')
-        .execute();
+      const counts = await countDeliveriesByStatus(store.db);
       this.reset();
-      for (const status of ['pending', 'dead'])
-        this.set({ status }, Number(rows.find((r) => r.status === status)?.n ?? 0));
+      for (const status of ['pending', 'dead'] as const) this.set({ status }, counts[status]);
     },
   });
   new client.Gauge({

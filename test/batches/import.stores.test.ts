@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
-import { getHistory } from '../../src/modules/history/history.service.js';
+import { getHistory } from '../../src/modules/customers/customer-history.service.js';
 import { readJson } from '../../src/db/database.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
 

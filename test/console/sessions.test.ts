@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createSignInToken } from '../../src/console/console-sessions.js';
+import { createSignInToken } from '../../src/modules/accounts/console-access.service.js';
 import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
 import { buildTestApp, type TestAccount } from '../helpers/app.js';
 import { client } from '../helpers/client.js';

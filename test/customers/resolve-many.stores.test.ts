@@ -5,8 +5,10 @@ import type { Store } from '../../src/db/connect.js';
 import { findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
 import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
 import { upsertItems } from '../../src/modules/batches/batches.service.js';
-import { getCustomerWithIds, upsertCustomer } from '../../src/modules/customers/customers.service.js';
-import { mergeKeyId, resolveMany } from '../../src/modules/customers/customers.store.js';
+import { getCustomerWithIds } from '../../src/modules/customers/customers.service.js';
+import { upsertCustomer } from '../../src/modules/customers/upsert.engine.js';
+import { mergeKeyId } from '../../src/modules/identity/index.js';
+import { resolveMany } from '../../src/modules/customers/customers.store.js';
 import { openTestStore, TEST_STORE } from '../helpers/store.js';
 
 /** A list's set-wise resolution, and lists whose items depend on each other (they apply in order). */

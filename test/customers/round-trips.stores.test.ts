@@ -5,7 +5,8 @@ import type { Store } from '../../src/db/connect.js';
 import { findAccountById } from '../../src/modules/accounts/accounts.store.js';
 import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
 import { upsertItems } from '../../src/modules/batches/batches.service.js';
-import { getCustomer, upsertCustomer } from '../../src/modules/customers/customers.service.js';
+import { getCustomer } from '../../src/modules/customers/customers.service.js';
+import { upsertCustomer } from '../../src/modules/customers/upsert.engine.js';
 import { openTestStore, TEST_STORE } from '../helpers/store.js';
 
 /**

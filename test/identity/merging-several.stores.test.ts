@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { changeAccount, findAccountRecord } from '../../src/modules/accounts/accounts.service.js';
-import { upsertCustomers } from '../../src/modules/customers/customers.service.js';
+import { upsertCustomers } from '../../src/modules/customers/upsert.engine.js';
 import type { AppError } from '../../src/errors.js';
 import { buildTestApp, refusedUnchanged, snapshot } from '../helpers/app.js';
 import { client } from '../helpers/client.js';
 import { TEST_STORE } from '../helpers/store.js';
 import { runCli } from '../helpers/cli.js';
 import type { Store } from '../../src/db/connect.js';
-import { findMergeCollisions } from '../../src/modules/identity/check-merge.js';
+import { findMergeCollisions } from '../../src/modules/customers/check-merge.service.js';
 
 const t = await buildTestApp();
 

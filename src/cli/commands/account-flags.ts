@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { SettingsInput } from '../../modules/accounts/accounts.service.js';
+import type { SettingsInput } from '../../modules/accounts/index.js';
 import {
   API_VERSIONS,
   MERGE_BY,
@@ -9,7 +9,7 @@ import {
   type ApiVersion,
   type MergeBy,
   type ReferralCompletion,
-} from '../../modules/accounts/accounts.types.js';
+} from '../../modules/accounts/index.js';
 
 export interface AccountFlags {
   name?: string;

@@ -6,9 +6,9 @@ import {
   getAccounts,
   rotateAccountKeys,
   sessionTokenStatus,
-} from '../../modules/accounts/accounts.service.js';
-import { MERGE_BY } from '../../modules/accounts/accounts.types.js';
-import { findMergeCollisions } from '../../modules/identity/check-merge.js';
+} from '../../modules/accounts/index.js';
+import { MERGE_BY } from '../../modules/accounts/index.js';
+import { findMergeCollisions } from '../../modules/customers/index.js';
 import type { CommandContext } from '../program.js';
 import { describeAccount, settingsFrom, withSettingsFlags, type AccountFlags } from './account-flags.js';
 

@@ -20,7 +20,7 @@ export function addConsoleCommands(program: Command, { say, config, withStore }:
     .option('--base-url <url>', 'where users reach Patron (default: http://HOST:PORT)')
     .action(async (flags: { account: string; role: string; ttl: string; baseUrl?: string }) => {
       const settings = config();
-      const { createSignInToken } = await import('../../console/console-sessions.js');
+      const { createSignInToken } = await import('../../modules/accounts/console-access.service.js');
       const { token, expiresAt } = await withStore((store) =>
         createSignInToken(store, flags.account, flags.role, flags.ttl),
       );

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { AppError } from '../../errors.js';
-import { findAccountRecord } from '../../modules/accounts/accounts.service.js';
+import { findAccountRecord } from '../../modules/accounts/index.js';
 import type { CommandContext } from '../program.js';
 
 export function addCustomerCommands(program: Command, { say, withStore }: CommandContext): void {
@@ -19,7 +19,7 @@ export function addCustomerCommands(program: Command, { say, withStore }: Comman
       'where to write it (default: customer-<gameballId>-export.json); created readable by its owner only',
     )
     .action(async (flags: { account: string; customerId: string; out?: string }) => {
-      const { exportCustomer } = await import('../../modules/privacy/customer-export.js');
+      const { exportCustomer } = await import('../../modules/customers/customer-export.service.js');
       const document = await withStore(async (store) => {
         const account = await findAccountRecord(store, flags.account);
         if (!account) throw new AppError('notFound', `No account with id "${flags.account}".`);

@@ -1,7 +1,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.js';
-import { findAccountRecord } from '../../modules/accounts/accounts.service.js';
+import { findAccountRecord } from '../../modules/accounts/index.js';
 import type { CommandContext } from '../program.js';
 
 export function addImportCommand(program: Command, { io, say, withStore }: CommandContext): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mintSessionToken } from '../../modules/accounts/accounts.service.js';
+import { mintSessionToken } from '../../modules/accounts/index.js';
 import type { CommandContext } from '../program.js';
 
 export function addTokenCommands(program: Command, { say, withStore }: CommandContext): void {

@@ -5,9 +5,9 @@ import {
   getSubscriptions,
   removeSubscription,
   replayDelivery,
-} from '../../modules/webhooks/webhooks.service.js';
-import { SIGNATURE_SCHEMES } from '../../modules/webhooks/webhook-signature.js';
-import { TOPICS } from '../../modules/webhooks/webhooks.types.js';
+} from '../../modules/webhooks/index.js';
+import { SIGNATURE_SCHEMES } from '../../modules/webhooks/index.js';
+import { TOPICS } from '../../modules/webhooks/index.js';
 import type { CommandContext } from '../program.js';
 
 export function addWebhookCommands(program: Command, { say, config, withStore }: CommandContext): void {

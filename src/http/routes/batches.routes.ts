@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
 import { errorResponses } from '../schema-helpers.js';
-import { getBatchStatus, MAX_BATCH_ITEMS, stopBatch, submitBatch } from '../../modules/batches/batches.service.js';
+import { getBatchStatus, MAX_BATCH_ITEMS, stopBatch, submitBatch } from '../../modules/batches/index.js';
 
 const BatchIdParams = Type.Object({ batchId: Type.String({ description: 'The jobId the submission answered with.' }) });
 

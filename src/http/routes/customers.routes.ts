@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Store } from '../../db/connect.js';
 import { Type } from 'typebox';
 import { errorResponses as errors, SuccessResponse } from '../schema-helpers.js';
-import { issueCustomerHash, verifyCustomerHash, HASH_WINDOW_SECONDS } from '../../modules/customers/customer-hash.js';
+import { issueCustomerHash, verifyCustomerHash, HASH_WINDOW_SECONDS } from '../../modules/customers/index.js';
 import {
   CUSTOMERS_PATH as BASE,
   CustomerDetailsResponse,
@@ -11,16 +11,16 @@ import {
   CustomerResponse,
   UpsertCustomerRequest,
   UpsertCustomerResponse,
-} from '../../modules/customers/customers.schemas.js';
-import { customerDetailsView, customerView } from '../../modules/customers/customer.view.js';
+} from '../../modules/customers/index.js';
+import { customerDetailsView, customerView } from '../../modules/customers/index.js';
 import {
   deleteCustomer,
   getCustomer,
   getCustomerWithIds,
   setCustomerActive,
   upsertCustomer,
-} from '../../modules/customers/customers.service.js';
-import { unmergeCustomer } from '../../modules/customers/unmerge.service.js';
+} from '../../modules/customers/index.js';
+import { unmergeCustomer } from '../../modules/customers/index.js';
 
 export function registerCustomerRoutes(app: FastifyInstance, store: Store): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();

@@ -4,9 +4,9 @@ import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
 import { Nullable } from '../../schemas.js';
 import { errorResponses } from '../schema-helpers.js';
-import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/customers.schemas.js';
-import { DEFAULT_HISTORY_PAGE, getHistory, MAX_HISTORY_PAGE } from '../../modules/history/history.service.js';
-import { HISTORY_OPERATIONS } from '../../modules/history/history.types.js';
+import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/index.js';
+import { DEFAULT_HISTORY_PAGE, getHistory, MAX_HISTORY_PAGE } from '../../modules/customers/index.js';
+import { HISTORY_OPERATIONS } from '../../modules/history/index.js';
 
 export const HistoryEntrySchema = Type.Object({
   id: Type.Integer({ description: 'The paging cursor: pass the last one seen as startAfter.' }),

@@ -3,8 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
 import { errorResponses } from '../schema-helpers.js';
-import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/customers.schemas.js';
-import { exportCustomer } from '../../modules/privacy/customer-export.js';
+import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/index.js';
+import { exportCustomer } from '../../modules/customers/index.js';
 
 export function registerPrivacyRoutes(app: FastifyInstance, store: Store): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();

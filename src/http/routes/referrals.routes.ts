@@ -3,14 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
 import { errorResponses } from '../schema-helpers.js';
-import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/customers.schemas.js';
+import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/index.js';
 import {
   countReferrals,
   DEFAULT_PAGE_SIZE,
   isReferrerCodeValid,
   listReferrals,
   MAX_PAGE_SIZE,
-} from '../../modules/referrals/referrals.service.js';
+} from '../../modules/customers/index.js';
 
 const ReferredFriend = Type.Object({
   customerId: Type.Optional(Type.String({ description: "The friend's first customerId." })),

@@ -3,14 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
 import { errorResponses, SuccessResponse } from '../schema-helpers.js';
-import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/customers.schemas.js';
-import {
-  attachTags,
-  MAX_TAG_LENGTH,
-  MAX_TAGS_PER_PROFILE,
-  parseTags,
-  removeTags,
-} from '../../modules/tags/tags.service.js';
+import { CUSTOMERS_PATH, CustomerIdParams } from '../../modules/customers/index.js';
+import { attachTags, MAX_TAG_LENGTH, MAX_TAGS_PER_PROFILE, parseTags, removeTags } from '../../modules/tags/index.js';
 
 const TagsBody = Type.Object({
   tags: Type.String({

@@ -242,8 +242,8 @@ export function findAccountRecord(store: Store, id: string): Promise<AccountReco
 }
 
 /** Inside the caller's transaction: records whether the account has webhook subscriptions. */
-export async function refreshWebhookFlag(tx: WriteTx, accountId: string): Promise<void> {
-  await setHasWebhooks(tx.db, accountId);
+export async function setWebhookFlag(tx: WriteTx, accountId: string, hasWebhooks: boolean): Promise<void> {
+  await setHasWebhooks(tx.db, accountId, hasWebhooks);
 }
 
 export async function changeAccount(

@@ -105,16 +105,10 @@ export async function updateAccount(
 }
 
 /** Kept in step with the account's subscriptions, in the transaction that changes them. */
-export async function setHasWebhooks(db: Db, accountId: string): Promise<void> {
-  const any = await db
-    .selectFrom('webhook_subscriptions')
-    .select('id')
-    .where('account_id', '=', accountId)
-    .limit(1)
-    .executeTakeFirst();
+export async function setHasWebhooks(db: Db, accountId: string, hasWebhooks: boolean): Promise<void> {
   await db
     .updateTable('accounts')
-    .set({ has_webhooks: dbBool(any !== undefined) })
+    .set({ has_webhooks: dbBool(hasWebhooks) })
     .where('id', '=', accountId)
     .execute();
 }

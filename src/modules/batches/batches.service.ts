@@ -3,11 +3,19 @@ import type { Store } from '../../db/connect.js';
 import { AppError } from '../../errors.js';
 import { unsafeJson } from '../../safe-json.js';
 import { compileBodyValidator, validationError } from '../../validation.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import { UpsertCustomerRequest } from '../customers/customers.schemas.js';
-import { upsertCustomers } from '../customers/customers.service.js';
-import type { WriteOrigin } from '../history/history.types.js';
-import { findJob, insertJob, listOutcomes, requestStop, type ItemOutcome } from './batches.store.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { UpsertCustomerRequest } from '../customers/index.js';
+import { upsertCustomers } from '../customers/index.js';
+import type { WriteOrigin } from '../history/index.js';
+import {
+  findJob,
+  insertJob,
+  listJobs,
+  listOutcomes,
+  requestStop,
+  type BatchJob,
+  type ItemOutcome,
+} from './batches.store.js';
 
 export const MAX_BATCH_ITEMS = 10_000;
 
@@ -136,4 +144,14 @@ export async function stopBatch(
         ? 'Stopped before processing started.'
         : 'Stopping: items already processed stay; the rest are not processed.',
   };
+}
+
+/** An account's newest jobs, newest first (the console's list). */
+export function recentJobs(store: Store, accountId: string, limit: number): Promise<BatchJob[]> {
+  return listJobs(store.db, accountId, limit);
+}
+
+/** One job of an account, if it is the account's (the console's job page). */
+export function findAccountJob(store: Store, accountId: string, id: number): Promise<BatchJob | undefined> {
+  return findJob(store.db, accountId, id);
 }

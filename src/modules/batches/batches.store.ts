@@ -268,3 +268,33 @@ export async function releaseJob(db: Db, jobId: number, now: string): Promise<vo
     .where('status', '=', 'processing')
     .execute();
 }
+
+export interface JobSums {
+  status: string;
+  jobs: number;
+  total: number;
+  processed: number;
+  failed: number;
+}
+
+/** Jobs and their item counts by status: one aggregate over the jobs table (one row per submitted batch). */
+export async function jobSumsByStatus(db: Db): Promise<JobSums[]> {
+  const rows = await db
+    .selectFrom('batch_jobs')
+    .select([
+      'status',
+      (eb) => eb.fn.countAll<number>().as('jobs'),
+      (eb) => eb.fn.sum<number>('total_items').as('total'),
+      (eb) => eb.fn.sum<number>('processed_items').as('processed'),
+      (eb) => eb.fn.sum<number>('failed_items').as('failed'),
+    ])
+    .groupBy('status')
+    .execute();
+  return rows.map((r) => ({
+    status: r.status,
+    jobs: Number(r.jobs),
+    total: Number(r.total ?? 0),
+    processed: Number(r.processed ?? 0),
+    failed: Number(r.failed ?? 0),
+  }));
+}

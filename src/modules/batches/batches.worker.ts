@@ -1,11 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../../db/connect.js';
-import { findAccountRecord } from '../accounts/accounts.service.js';
+import { findAccountRecord } from '../accounts/index.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 import { batchItems } from '../../metrics/metrics.js';
 import { batchSignal, upsertItems } from './batches.service.js';
-import { BulkBudget } from '../limits/bulk-budget.js';
-import { SINGLE_NODE } from '../limits/node-registry.js';
+import { BulkBudget } from '../limits/index.js';
+import { SINGLE_NODE } from '../limits/index.js';
 import {
   claimJob,
   finishJob,

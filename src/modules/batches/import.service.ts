@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Store } from '../../db/connect.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
+import type { AccountRecord } from '../accounts/index.js';
 import { upsertItems } from './batches.service.js';
-import { BulkBudget } from '../limits/bulk-budget.js';
-import { SINGLE_NODE } from '../limits/node-registry.js';
+import { BulkBudget } from '../limits/index.js';
+import { SINGLE_NODE } from '../limits/index.js';
 import { readImportRows, type ImportRow } from './import-rows.js';
 
 /** Rows go to the write core in lists of this many: one transaction each. */

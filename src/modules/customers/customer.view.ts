@@ -1,6 +1,6 @@
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import { referralLink } from '../referrals/referral-code.js';
-import type { Profile } from '../profiles/profile.types.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { referralLink } from '../referrals/index.js';
+import type { Profile } from '../profiles/index.js';
 
 /**
  * Attributes the no-PII read may show. An allow-list: unknown attributes (which the mobile

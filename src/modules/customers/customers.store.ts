@@ -1,37 +1,21 @@
-import { dbBool, readJson } from '../../db/database.js';
+import type { Selectable } from 'kysely';
+import { readJson, type ProfilesTable } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
-import type { MergeKind } from '../identity/merge-keys.js';
-import type { Profile, PushDevice } from '../profiles/profile.types.js';
-import { historyValues, insertHistory, insertHistoryText, pointProfileAt } from '../history/history.store.js';
-import type { HistoryRecord } from '../history/history.types.js';
+import type { ClaimLookup, MergeKind } from '../identity/index.js';
+import type { Profile, PushDevice } from '../profiles/index.js';
+import { mergeKeyId } from '../identity/index.js';
 
 /**
- * The SQL of customer profiles and their customerIds. Statements are fixed texts, prepared once
- * per connection; the dialect supplies the few fragments that differ (row locks, casts).
+ * The SQL that finds customer profiles for the write path (by customerId, by merge key, locked),
+ * and the smaller writes of identity: splits, customerIds leaving, deletes. The profile's own
+ * writes are profile-writes.store.ts; listings' reads customer-reads.store.ts.
  */
 
-interface ProfileRow {
-  gameball_id: number;
-  account_id: string;
-  email: string | null;
-  mobile: string | null;
-  email_key: string | null;
-  mobile_key: string | null;
-  attributes: unknown;
-  custom: unknown;
-  push_devices: unknown;
-  guest: boolean | number;
-  is_active: boolean | number;
-  referral_code: string | null;
-  is_referred: boolean | number;
-  tags: unknown;
-  created_at: string;
-  updated_at: string;
-  history_head: number | null;
-}
+/** A profile row as the drivers return it (toProfile evens out the dialects). */
+type ProfileRow = Selectable<ProfilesTable>;
 
-const COLUMNS = [
+const COLUMNS: ReadonlyArray<keyof ProfilesTable> = [
   'gameball_id',
   'account_id',
   'email',
@@ -74,25 +58,6 @@ function toProfile(row: ProfileRow): Profile {
   };
 }
 
-/** The values a write sets, in the order of the statements below (gameball_id and account_id aside). */
-function writtenValues(profile: Omit<Profile, 'gameballId' | 'accountId' | 'createdAt' | 'historyHead'>): unknown[] {
-  return [
-    profile.email,
-    profile.mobile,
-    profile.emailKey,
-    profile.mobileKey,
-    JSON.stringify(profile.attributes),
-    JSON.stringify(profile.custom),
-    JSON.stringify(profile.pushDevices),
-    dbBool(profile.guest),
-    dbBool(profile.isActive),
-    profile.referralCode,
-    dbBool(profile.isReferred),
-    JSON.stringify(profile.tags),
-    profile.updatedAt,
-  ];
-}
-
 interface Statements {
   manyByCustomerId: string;
   manyByKey: Record<MergeKind, string>;
@@ -100,30 +65,13 @@ interface Statements {
   byCustomerIdLocked: string;
   /** By the kinds of merge key carried: `email`, `mobile` or `email,mobile`. */
   resolve: Record<string, string>;
-  insertProfile: string;
-  insertProfileWithNextEntry: string;
-  insertProfileAndCustomerId: string;
-  insertProfileCustomerIdAndHistory: string;
-  updateProfile: string;
-  updateKeepingIdentifiers: string;
-  updateWithHistory: string;
-  attachAndUpdate: string;
-  attachUpdateAndHistory: string;
 }
-
-const ATTACH = 'insert into customer_ids (account_id, customer_id, gameball_id, created_at) values (?, ?, ?, ?)';
-
-const INSERT_FIRST_CUSTOMER_ID = (time: string, returning = 'gameball_id') =>
-  `insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?${time} from p returning ${returning}`;
 
 const statementsByDialect = new Map<string, Statements>();
 
 function statements(dialect: Dialect): Statements {
   let texts = statementsByDialect.get(dialect.name);
   if (texts) return texts;
-  const json = dialect.cast('json');
-  const bool = dialect.cast('bool');
-  const time = dialect.cast('timestamp');
   const byCustomerId = `select ${P_COLUMNS} from customer_ids c join profiles p on p.gameball_id = c.gameball_id where c.account_id = ? and c.customer_id = ?`;
   // The profile a customerId reaches and those holding the merge keys, in one read: 0 to 3 rows.
   // Every lookup goes by index into one id list, then each profile by its key (an OR of them
@@ -136,22 +84,6 @@ function statements(dialect: Dialect): Statements {
       .join('') +
     ')' +
     dialect.lockRows('p');
-  // A referral code held by another profile (the unique index) or retired by a deleted one
-  // answers no row, and the caller draws another code: no read beforehand.
-  // `head`: also point the new profile at its first history entry, whose id is given by `head`.
-  const insertProfileText = (head?: string) =>
-    `insert into profiles (account_id, email, mobile, email_key, mobile_key, attributes, custom, push_devices, guest, is_active, referral_code, is_referred, tags, updated_at, created_at${head ? ', history_head' : ''}) ` +
-    `select ?, ?, ?, ?, ?, ?${json}, ?${json}, ?${json}, ?${bool}, ?${bool}, ?, ?${bool}, ?${json}, ?${time}, ?${time}${head ? `, ${head}` : ''} ` +
-    'where not exists (select 1 from retired_referral_codes where account_id = ? and code = ?) ' +
-    `on conflict (account_id, referral_code) do nothing returning gameball_id${head ? ', history_head' : ''}`;
-  const insertProfile = insertProfileText();
-  // `head`: the profile's newest history entry after the write.
-  const updateText = (head: string) =>
-    'update profiles set email = ?, mobile = ?, email_key = ?, mobile_key = ?, attributes = ?, custom = ?, push_devices = ?, ' +
-    `guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?, history_head = ${head} where gameball_id = ?`;
-  const updateProfile = updateText('?');
-  // Inside a PostgreSQL WITH: the update takes the entry's id from it.
-  const history = `${insertHistoryText(dialect)} returning id`;
   texts = {
     manyByCustomerId:
       `select ${P_COLUMNS}, c.customer_id as matched_customer_id from customer_ids c join profiles p on p.gameball_id = c.gameball_id ` +
@@ -167,39 +99,12 @@ function statements(dialect: Dialect): Statements {
       mobile: resolve(['mobile_key']),
       'email,mobile': resolve(['email_key', 'mobile_key']),
     },
-    insertProfile,
-    // SQLite: the id the profile's first entry will get. AUTOINCREMENT gives the next one after the
-    // highest ever used, which sqlite_sequence holds; the write lock makes the entry, inserted next
-    // in this transaction, take exactly that id (checked, and repaired if not).
-    insertProfileWithNextEntry: insertProfileText(
-      "(select coalesce((select seq from sqlite_sequence where name = 'profile_history'), 0) + 1)",
-    ),
-    // Where the dialect allows (PostgreSQL), the profile and its first customerId in one statement.
-    insertProfileAndCustomerId: `with p as (${insertProfile}) ${INSERT_FIRST_CUSTOMER_ID(time)}`,
-    // The history entry rides in the statement of the change (PostgreSQL): no round trip of its
-    // own. A create draws the entry's id first, so the new profile can point at it.
-    insertProfileCustomerIdAndHistory:
-      `with hid as (select nextval('profile_history_id_seq') as id), p as (${insertProfileText('(select id from hid)')}), ` +
-      `h as (${insertHistoryText(dialect, { gameballFrom: 'p', idFrom: 'hid' })}) ${INSERT_FIRST_CUSTOMER_ID(time, 'gameball_id, (select id from hid) as history_head')}`,
-    updateProfile,
-    // SQLite rewrites the entries of every index whose columns an UPDATE sets, changed or not;
-    // PostgreSQL skips unchanged ones by itself (a HOT update), so only SQLite needs this text.
-    updateKeepingIdentifiers:
-      'update profiles set attributes = ?, custom = ?, push_devices = ?, guest = ?, is_active = ?, referral_code = ?, is_referred = ?, tags = ?, updated_at = ?, history_head = ? where gameball_id = ?',
-    updateWithHistory: `with h as (${history}) ${updateText('(select id from h)')} returning history_head`,
-    attachAndUpdate: `with attached as (${ATTACH}) ${updateProfile}`,
-    attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${history}) ${updateText('(select id from h)')} returning history_head`,
   };
   statementsByDialect.set(dialect.name, texts);
   return texts;
 }
 
-export interface Resolved {
-  /** The profile the request's customerId reaches. */
-  byCustomerId: Profile | undefined;
-  /** The profile holding each of the request's merge keys, in the order given. */
-  byIdentifier: Array<Profile | undefined>;
-}
+export type Resolved = ClaimLookup;
 
 const keyOf = (profile: Profile, kind: MergeKind): string | null =>
   kind === 'email' ? profile.emailKey : profile.mobileKey;
@@ -240,8 +145,6 @@ export interface ResolvedMany {
   byCustomerId: Map<string, Profile>;
   byKey: Map<string, Profile>;
 }
-
-export const mergeKeyId = (kind: MergeKind, key: string): string => `${kind}:${key}`;
 
 /**
  * The same resolution as resolveProfiles for a whole list at once, the rows locked (one read
@@ -313,130 +216,6 @@ export async function getProfile(sql: SqlRunner, gameballId: number): Promise<Pr
     gameballId,
   ]);
   return row && toProfile(row);
-}
-
-/**
- * Inserts a profile with its first customerId, and its history entry when given; undefined when
- * the profile's referral code is held or retired (draw another). Any other unique violation is
- * a real conflict and is thrown.
- */
-export async function insertProfileWithCustomerId(
-  sql: SqlRunner,
-  dialect: Dialect,
-  profile: Omit<Profile, 'gameballId' | 'historyHead'>,
-  customerId: string,
-  history?: HistoryRecord,
-): Promise<{ gameballId: number; historyHead: number | null } | undefined> {
-  const texts = statements(dialect);
-  const profileValues = [
-    profile.accountId,
-    ...writtenValues(profile),
-    profile.createdAt,
-    profile.accountId,
-    profile.referralCode,
-  ];
-  const customerIdValues = [profile.accountId, customerId, profile.createdAt];
-  if (dialect.writesInWith) {
-    const row = history
-      ? await sql.get<{ gameball_id: number; history_head: number }>(texts.insertProfileCustomerIdAndHistory, [
-          ...profileValues,
-          ...historyValues(history, undefined, null),
-          ...customerIdValues,
-        ])
-      : await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [
-          ...profileValues,
-          ...customerIdValues,
-        ]);
-    if (!row) return undefined;
-    return {
-      gameballId: Number(row.gameball_id),
-      historyHead: 'history_head' in row ? Number(row.history_head) : null,
-    };
-  }
-  const row = await sql.get<{ gameball_id: number; history_head?: number }>(
-    history ? texts.insertProfileWithNextEntry : texts.insertProfile,
-    profileValues,
-  );
-  if (!row) return undefined;
-  const gameballId = Number(row.gameball_id);
-  await attachCustomerId(sql, profile.accountId, customerId, gameballId, profile.createdAt);
-  if (!history) return { gameballId, historyHead: null };
-  const head = await insertHistory(sql, dialect, history, gameballId, null);
-  if (Number(row.history_head) !== head) await pointProfileAt(sql, gameballId, head);
-  return { gameballId, historyHead: head };
-}
-
-/**
- * Writes a profile's fields; with `attach`, also gives it another customerId (a merge); with
- * `history`, records the change as the profile's newest entry — in the same statement where the
- * dialect allows. Without, the profile keeps `profile.historyHead` as its newest entry (null
- * cuts it off its history: a change not recorded would make the entries before it unexplainable).
- * Answers the profile's history head after the write (lists keep it current).
- */
-export async function updateProfile(
-  sql: SqlRunner,
-  dialect: Dialect,
-  profile: Profile,
-  attach?: { customerId: string; now: string },
-  history?: HistoryRecord,
-  /** The profile as it was: where its identifiers did not change, their indexes are left alone. */
-  before?: Pick<Profile, 'email' | 'mobile' | 'emailKey' | 'mobileKey'>,
-): Promise<number | null> {
-  const texts = statements(dialect);
-  const fields = writtenValues(profile);
-  if (dialect.writesInWith) {
-    const attachValues = attach ? [profile.accountId, attach.customerId, profile.gameballId, attach.now] : [];
-    if (!history) {
-      await sql.run(attach ? texts.attachAndUpdate : texts.updateProfile, [
-        ...attachValues,
-        ...fields,
-        profile.historyHead,
-        profile.gameballId,
-      ]);
-      return profile.historyHead;
-    }
-    const historyParams = historyValues(history, profile.gameballId, profile.historyHead);
-    const row = await sql.get<{ history_head: number }>(
-      attach ? texts.attachUpdateAndHistory : texts.updateWithHistory,
-      [...attachValues, ...historyParams, ...fields, profile.gameballId],
-    );
-    return Number(row!.history_head);
-  }
-  if (attach) await attachCustomerId(sql, profile.accountId, attach.customerId, profile.gameballId, attach.now);
-  const head = history
-    ? await insertHistory(sql, dialect, history, profile.gameballId, profile.historyHead)
-    : profile.historyHead;
-  const keep =
-    before !== undefined &&
-    before.email === profile.email &&
-    before.mobile === profile.mobile &&
-    before.emailKey === profile.emailKey &&
-    before.mobileKey === profile.mobileKey;
-  // The identifiers are the first four values written.
-  await sql.run(keep ? texts.updateKeepingIdentifiers : texts.updateProfile, [
-    ...(keep ? fields.slice(4) : fields),
-    head,
-    profile.gameballId,
-  ]);
-  return head;
-}
-
-async function attachCustomerId(
-  sql: SqlRunner,
-  accountId: string,
-  customerId: string,
-  gameballId: number,
-  now: string,
-): Promise<void> {
-  await sql.run(ATTACH, [accountId, customerId, gameballId, now]);
-}
-
-export async function listCustomerIds(sql: SqlRunner, gameballId: number): Promise<string[]> {
-  const rows = await sql.all<{ customer_id: string }>(
-    'select customer_id from customer_ids where gameball_id = ? order by created_at, customer_id',
-    [gameballId],
-  );
-  return rows.map((r) => r.customer_id);
 }
 
 /** Removes the profile; its customerIds and the referrals it gave or received go with it. */

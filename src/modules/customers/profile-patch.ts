@@ -1,6 +1,6 @@
 import { invalid } from '../../errors.js';
 import { MAX_CUSTOM_KEYS } from './customers.schemas.js';
-import type { ProfileState, PushDevice } from '../profiles/profile.types.js';
+import type { ProfileState, PushDevice } from '../profiles/index.js';
 
 import type { Change, UpsertInput } from './upsert-input.js';
 

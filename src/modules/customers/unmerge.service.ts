@@ -1,16 +1,16 @@
 import type { Store } from '../../db/connect.js';
 import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import { appendHistory, readWholeHistory } from '../history/history.store.js';
-import { diffProfiles } from '../profiles/profile-diff.js';
-import { splitProfile } from '../history/split-profile.js';
-import { emailKey, mergeKinds, mobileKey, type MergeKind } from '../identity/merge-keys.js';
-import { customerUnmerged, profileUpdated } from '../webhooks/webhook-payloads.js';
-import { notifyQueued, openOutbox } from '../webhooks/webhooks.outbox.js';
-import { detachCustomerId, listCustomerIds, mergeKeyHolder, recordSplit, updateProfile } from './customers.store.js';
-import { historyKept, historyRecord, insertNewProfile, lockedProfile } from './customers.service.js';
-import type { Profile, ProfileState } from '../profiles/profile.types.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { historyKept, newHistoryRecord, readWholeHistory } from '../history/index.js';
+import { customerIdLock, freeMergeKeys, splitProfile } from '../identity/index.js';
+import { diffProfiles, type Profile, type ProfileState } from '../profiles/index.js';
+import { notifyQueued, openOutbox } from '../webhooks/index.js';
+import { listCustomerIds } from './customer-reads.store.js';
+import { customerUnmerged, profileUpdated } from './customer-events.js';
+import { lockedProfile } from './customers.service.js';
+import { detachCustomerId, mergeKeyHolder, recordSplit } from './customers.store.js';
+import { appendHistory, insertNewProfile, updateProfile } from './profile-writes.store.js';
 
 export interface UnmergeResult {
   customerId: string;
@@ -19,27 +19,9 @@ export interface UnmergeResult {
   remainingCustomerIds: string[];
 }
 
-/**
- * The merge keys a profile may hold after an unmerge: an identifier's key when the account merges
- * by it and no other profile holds it (the profile that stays keeps the ones both sides have).
- */
-async function freeKeys(
-  tx: WriteTx,
-  account: AccountRecord,
-  state: ProfileState,
-  self: number | undefined,
-): Promise<Pick<Profile, 'emailKey' | 'mobileKey'>> {
-  const kinds = mergeKinds(account.mergeBy);
-  const keyOf = async (kind: MergeKind): Promise<string | null> => {
-    const value = kind === 'email' ? state.email : state.mobile;
-    if (!kinds.includes(kind) || value === null) return null;
-    const key = kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
-    if (key === undefined) return null;
-    const holder = await mergeKeyHolder(tx.sql, account.id, kind, key);
-    return holder === undefined || holder === self ? key : null;
-  };
-  return { emailKey: await keyOf('email'), mobileKey: await keyOf('mobile') };
-}
+/** The merge keys a profile may hold after an unmerge (identity's freeMergeKeys, over this transaction's profiles). */
+const freeKeys = (tx: WriteTx, account: AccountRecord, state: ProfileState, self: number | undefined) =>
+  freeMergeKeys(account, state, self, (kind, key) => mergeKeyHolder(tx.sql, account.id, kind, key));
 
 /**
  * Detaches a customerId from its profile into a new profile (docs/identity.md "Unmerge"), in one
@@ -95,8 +77,8 @@ export async function unmergeCustomer(
       await recordSplit(tx.sql, profile.gameballId, created.gameballId, now);
 
       // Both histories record the split, each naming the other profile.
-      const keptEntry = historyRecord(store, account, origin, customerId, now, diffProfiles(profile, remaining));
-      const newEntry = historyRecord(store, account, origin, customerId, now, undefined);
+      const keptEntry = newHistoryRecord(store, account.id, origin, customerId, now, diffProfiles(profile, remaining));
+      const newEntry = newHistoryRecord(store, account.id, origin, customerId, now, undefined);
       if (keptEntry && newEntry) {
         keptEntry.changes.push({ field: 'customerIds', before: customerIds, after: remainingIds });
         newEntry.changes.push({ field: 'customerIds', before: null, after: [customerId] });
@@ -132,7 +114,7 @@ export async function unmergeCustomer(
         },
       };
     },
-    [`${account.id}:customerId:${customerId}`],
+    [customerIdLock(account, customerId)],
   );
   notifyQueued(result.queued);
   return result.value;

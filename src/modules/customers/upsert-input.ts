@@ -1,8 +1,8 @@
-import { AppError, invalid } from '../../errors.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import { emailKey, mergeKinds, mobileKey } from '../identity/merge-keys.js';
+import { invalid } from '../../errors.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { emailKey, mergeKinds, mobileKey } from '../identity/index.js';
 import type { CustomerAttributesInput, UpsertCustomerRequest } from './customers.schemas.js';
-import type { MergeKind } from '../identity/merge-keys.js';
+import type { IdentityClaim, MergeIdentifier } from '../identity/index.js';
 
 /** A field of the request: absent (leave as is), null (clear) or a value. */
 export type Change<T> = { kind: 'absent' } | { kind: 'clear' } | { kind: 'set'; value: T };
@@ -15,16 +15,8 @@ function change<T>(value: T | null | undefined): Change<T> {
   return { kind: 'set', value };
 }
 
-export interface MergeIdentifier {
-  kind: MergeKind;
-  key: string;
-  /** The request field the identifier came from, for error messages. */
-  field: string;
-}
-
 /** The request read once: validated beyond the schema and normalised, before any I/O. */
-export interface UpsertInput {
-  customerId: string;
+export interface UpsertInput extends IdentityClaim {
   email: Change<string>;
   mobile: Change<string>;
   /** undefined: customerAttributes absent; null: cleared; else the attribute changes. */
@@ -33,10 +25,6 @@ export interface UpsertInput {
   device: Change<{ deviceToken: string; osType?: string; pushProvider?: string }>;
   guest: Change<boolean>;
   referrerCode: string | undefined;
-  /** The merge identifiers this request carries, in the account's priority order. */
-  identifiers: MergeIdentifier[];
-  /** The identifier named when a new customer carries none (the highest priority), when the account merges. */
-  requiredIdentifier: string | undefined;
 }
 
 const IDENTITY_ATTRIBUTES = new Set(['email', 'mobile', 'custom']);
@@ -166,15 +154,4 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     identifiers,
     requiredIdentifier: kinds[0],
   };
-}
-
-export function missingIdentifier(field: string, mergeBy: string): AppError {
-  const by = mergeBy.includes(',')
-    ? `${mergeBy.replace(',', ' and ')}, so a new customer needs at least one of them`
-    : field;
-  return new AppError(
-    'missingField',
-    `'${field}' is required to create a customer: this account merges channels by ${by}. Send ${field} (or customerAttributes.${field}).`,
-    field,
-  );
 }

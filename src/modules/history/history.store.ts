@@ -2,10 +2,10 @@ import type { Db } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
-import type { ProfileState } from '../profiles/profile.types.js';
+import type { ProfileState } from '../profiles/index.js';
 import type { FieldChange, HistoryEntry, HistoryOperation, HistoryRecord } from './history.types.js';
-import { diffProfiles } from '../profiles/profile-diff.js';
-import { copyState, fieldValue, isStateField, setFieldValue } from '../profiles/profile-fields.js';
+import { diffProfiles } from '../profiles/index.js';
+import { copyState, fieldValue, isStateField, setFieldValue } from '../profiles/index.js';
 
 /**
  * A profile's entries form a chain: the profile row names its newest entry (history_head), each
@@ -79,21 +79,6 @@ export async function insertHistory(
   return sql.insert(text, historyValues(record, gameballId, prevId));
 }
 
-/** Makes `head` the profile's newest entry. */
-export async function pointProfileAt(sql: SqlRunner, gameballId: number, head: number): Promise<void> {
-  await sql.run('update profiles set history_head = ? where gameball_id = ?', [head, gameballId]);
-}
-
-/** An entry added to a profile outside its write statement (unmerge): inserted, then the profile points at it. */
-export async function appendHistory(
-  sql: SqlRunner,
-  dialect: Dialect,
-  record: HistoryRecord & { gameballId: number },
-  head: number | null,
-): Promise<void> {
-  await pointProfileAt(sql, record.gameballId, await insertHistory(sql, dialect, record, record.gameballId, head));
-}
-
 const ENTRY_COLUMNS = 'id, at, operation, customer_id, request_id, changes, related_gameball_id';
 
 /**
@@ -108,7 +93,7 @@ export const CHAIN_FROM =
   'select h.prev_id, c.n + case when h.prev_id < ? then 1 else 0 end from profile_history h join chain c on h.id = c.id where h.prev_id is not null and c.n < ?' +
   `) select ${ENTRY_COLUMNS} from profile_history where id in (select id from chain) order by id desc`;
 const CHAIN_FROM_HEAD =
-  'with recursive chain(id) as (select history_head from profiles where gameball_id = ? and account_id = ? ' +
+  'with recursive chain(id) as (select id from profile_history where id = ? and gameball_id = ? and account_id = ? ' +
   'union all select h.prev_id from profile_history h join chain c on h.id = c.id where h.prev_id is not null) ';
 const ERASE_CHAIN = `${CHAIN_FROM_HEAD}delete from profile_history where id in (select id from chain)`;
 
@@ -183,8 +168,8 @@ export async function readWholeHistory(sql: SqlRunner, profile: ProfileAsRead): 
 }
 
 /** A deleted profile's history goes, personal data and all, in one statement; the caller then records the delete. */
-export async function eraseHistory(sql: SqlRunner, accountId: string, gameballId: number): Promise<void> {
-  await sql.run(ERASE_CHAIN, [gameballId, accountId]);
+export async function eraseHistory(sql: SqlRunner, profile: Omit<ProfileAsRead, keyof ProfileState>): Promise<void> {
+  await sql.run(ERASE_CHAIN, [profile.historyHead, profile.gameballId, profile.accountId]);
 }
 
 /** The entry that records a delete: its profile is gone, so it stands alone. */

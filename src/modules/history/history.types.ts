@@ -1,4 +1,4 @@
-import type { FieldChange } from '../profiles/profile-diff.js';
+import type { FieldChange } from '../profiles/index.js';
 
 export type { FieldChange };
 /** What made a change to a profile (docs/identity.md "History"). */

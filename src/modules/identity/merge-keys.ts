@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
-import type { MergeBy } from '../accounts/accounts.types.js';
+import type { MergeBy } from '../accounts/index.js';
 
 export type MergeKind = 'email' | 'mobile';
 

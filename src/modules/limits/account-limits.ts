@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
+import type { AccountRecord } from '../accounts/index.js';
 import type { NodeCount } from './node-registry.js';
 import { TokenBucket } from './token-bucket.js';
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AccountRecord } from '../accounts/accounts.types.js';
+import type { AccountRecord } from '../accounts/index.js';
 import type { NodeCount } from './node-registry.js';
 import { TokenBucket } from './token-bucket.js';
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../db/connect.js';
+import { forgetNodesBefore, nodesSeenSince, recordBeat, removeNode } from './nodes.store.js';
 
 export const HEARTBEAT_MS = 2_000;
 /** A node that missed this many heartbeats no longer takes a share. */
@@ -63,7 +64,7 @@ export class NodeRegistry implements NodeCount {
   /** Leaves at once, so the others take over its share at their next beat. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.store.write(({ db }) => db.deleteFrom('patron_nodes').where('id', '=', this.id).execute());
+    await this.store.write(({ db }) => removeNode(db, this.id));
   }
 
   async beat(): Promise<void> {
@@ -71,22 +72,10 @@ export class NodeRegistry implements NodeCount {
     const bulk = this.bulkSinceBeat ? 1 : 0;
     this.bulkSinceBeat = false;
     await this.store.write(async ({ db }) => {
-      const seenAt = new Date(now).toISOString();
-      await db
-        .insertInto('patron_nodes')
-        .values({ id: this.id, role: this.role, seen_at: seenAt, bulk })
-        .onConflict((conflict) => conflict.column('id').doUpdateSet({ seen_at: seenAt, bulk }))
-        .execute();
-      await db
-        .deleteFrom('patron_nodes')
-        .where('seen_at', '<', new Date(now - FORGET_AFTER_MS).toISOString())
-        .execute();
+      await recordBeat(db, { id: this.id, role: this.role, seenAt: new Date(now).toISOString(), bulk });
+      await forgetNodesBefore(db, new Date(now - FORGET_AFTER_MS).toISOString());
     });
-    const live = await this.store.db
-      .selectFrom('patron_nodes')
-      .select(['id', 'role', 'bulk'])
-      .where('seen_at', '>', new Date(now - MISSED_BEATS * this.heartbeatMs).toISOString())
-      .execute();
+    const live = await nodesSeenSince(this.store.db, new Date(now - MISSED_BEATS * this.heartbeatMs).toISOString());
     this.serve = Math.max(1, live.filter((n) => n.role === 'serve').length);
     this.otherBulk = live.filter((n) => n.id !== this.id && Number(n.bulk) === 1).length;
   }

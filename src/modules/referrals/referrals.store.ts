@@ -1,4 +1,4 @@
-import { readJson, type Db } from '../../db/database.js';
+import type { Db } from '../../db/database.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
 
 export type ReferralStatus = 'Pending' | 'Active';
@@ -10,7 +10,7 @@ export interface Referral {
   status: ReferralStatus;
 }
 
-/** The SQL of referral codes and referrals. The write path's statements run prepared (SqlRunner). */
+/** The SQL of referrals (referral codes are a column of the profile: the customers module). The write path's statements run prepared (SqlRunner). */
 
 export async function insertReferral(
   sql: SqlRunner,
@@ -61,88 +61,58 @@ export async function markReferralActive(sql: SqlRunner, id: number, now: string
   ]);
 }
 
-export async function findProfileByReferralCode(
-  sql: SqlRunner,
-  accountId: string,
-  code: string,
-): Promise<{ gameballId: number; isActive: boolean } | undefined> {
-  const row = await sql.get<{ gameball_id: number; is_active: unknown }>(
-    'select gameball_id, is_active from profiles where account_id = ? and referral_code = ?',
-    [accountId, code],
-  );
-  return row && { gameballId: Number(row.gameball_id), isActive: Boolean(row.is_active) };
-}
-
-export async function retireReferralCode(sql: SqlRunner, accountId: string, code: string, now: string): Promise<void> {
-  await sql.run('insert into retired_referral_codes (account_id, code, retired_at) values (?, ?, ?)', [
-    accountId,
-    code,
-    now,
-  ]);
-}
-
-/** Whether a code is held by a profile or was held by a deleted one. */
-export async function isReferralCodeTaken(sql: SqlRunner, accountId: string, code: string): Promise<boolean> {
-  const held = await sql.get(
-    'select 1 as taken from profiles where account_id = ? and referral_code = ? union all select 1 from retired_referral_codes where account_id = ? and code = ?',
-    [accountId, code, accountId, code],
-  );
-  return held !== undefined;
-}
-
-export interface ReferredFriendRow {
+/** A referral as a listing shows it: the other profile (the friend, or the referrer) and its state. */
+export interface ReferralLink {
   gameballId: number;
-  customerId: string | null;
-  email: string | null;
-  mobile: string | null;
-  attributes: Record<string, unknown>;
-  profileCreatedAt: string;
   status: ReferralStatus;
+  createdAt: string;
+  completedAt: string | null;
 }
 
-/**
- * One page of a referrer's friends, ordered by the friend's gameballId (the cursor). Each friend
- * is shown under its first customerId.
- */
-export async function listReferredFriends(
+/** One page of a referrer's friends, ordered by the friend's gameballId (the cursor). */
+export async function listFriendsOf(
   db: Db,
   referrerGameballId: number,
   startAfter: number,
   limit: number,
-): Promise<ReferredFriendRow[]> {
+): Promise<ReferralLink[]> {
   const rows = await db
     .selectFrom('referrals')
-    .innerJoin('profiles', 'profiles.gameball_id', 'referrals.referee_gameball_id')
-    .select((eb) => [
-      'profiles.gameball_id',
-      'profiles.email',
-      'profiles.mobile',
-      'profiles.attributes',
-      'profiles.created_at',
-      'referrals.status',
-      eb
-        .selectFrom('customer_ids')
-        .select('customer_ids.customer_id')
-        .whereRef('customer_ids.gameball_id', '=', 'profiles.gameball_id')
-        .orderBy('customer_ids.created_at')
-        .orderBy('customer_ids.customer_id')
-        .limit(1)
-        .as('customer_id'),
-    ])
-    .where('referrals.referrer_gameball_id', '=', referrerGameballId)
-    .where('referrals.referee_gameball_id', '>', startAfter)
-    .orderBy('referrals.referee_gameball_id')
+    .select(['referee_gameball_id', 'status', 'created_at', 'completed_at'])
+    .where('referrer_gameball_id', '=', referrerGameballId)
+    .where('referee_gameball_id', '>', startAfter)
+    .orderBy('referee_gameball_id')
     .limit(limit)
     .execute();
   return rows.map((row) => ({
-    gameballId: Number(row.gameball_id),
-    customerId: row.customer_id,
-    email: row.email,
-    mobile: row.mobile,
-    attributes: readJson<Record<string, unknown>>(row.attributes, {}),
-    profileCreatedAt: row.created_at,
+    gameballId: Number(row.referee_gameball_id),
     status: row.status,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
   }));
+}
+
+/** Both sides of a profile's referrals, for its export: who referred it, and every friend in the order referred. */
+export async function referralsOfProfile(
+  sql: SqlRunner,
+  gameballId: number,
+): Promise<{ referredBy: ReferralLink | undefined; friends: ReferralLink[] }> {
+  type Row = { gameball_id: number; status: ReferralStatus; created_at: string; completed_at: string | null };
+  const toLink = (row: Row): ReferralLink => ({
+    gameballId: Number(row.gameball_id),
+    status: row.status,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+  });
+  const by = await sql.get<Row>(
+    'select referrer_gameball_id as gameball_id, status, created_at, completed_at from referrals where referee_gameball_id = ?',
+    [gameballId],
+  );
+  const friends = await sql.all<Row>(
+    'select referee_gameball_id as gameball_id, status, created_at, completed_at from referrals where referrer_gameball_id = ? order by id',
+    [gameballId],
+  );
+  return { referredBy: by && toLink(by), friends: friends.map(toLink) };
 }
 
 export async function countReferralsByStatus(

@@ -1,7 +1,7 @@
 import type { Store } from '../../db/connect.js';
 import { invalid } from '../../errors.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import { changeProfile } from '../customers/customers.service.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { changeProfile } from '../customers/index.js';
 
 export const MAX_TAG_LENGTH = 50;
 export const MAX_TAGS_PER_PROFILE = 100;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { WriteTx } from '../../db/sql-runner.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
+import type { AccountRecord } from '../accounts/index.js';
 import { insertDeliveries, insertEvent, listSubscriptions } from './webhooks.store.js';
 import type { OutboxEvent, Topic, WebhookPayload } from './webhooks.types.js';
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../db/connect.js';
 import { AppError, invalid } from '../../errors.js';
-import { forgetAccount, getAccount, refreshWebhookFlag } from '../accounts/accounts.service.js';
+import { forgetAccount, getAccount, setWebhookFlag } from '../accounts/index.js';
 import { generateWebhookSecret, SIGNATURE_SCHEMES, type SignatureScheme } from './webhook-signature.js';
 import {
   deleteSubscription,
+  hasSubscriptions,
   insertSubscription,
   listDeliveries,
   listSubscriptions,
@@ -81,7 +82,7 @@ export async function addSubscription(
   const secret = options.secret === undefined ? generateWebhookSecret() : checkSecret(options.secret);
   await store.write(async (tx) => {
     await insertSubscription(tx.db, subscription, secret);
-    await refreshWebhookFlag(tx, accountId);
+    await setWebhookFlag(tx, accountId, true);
   });
   // The account's webhook flag changed: this node applies it from the next request.
   forgetAccount(accountId);
@@ -98,7 +99,7 @@ export async function removeSubscription(store: Store, id: string): Promise<void
   const accountId = await store.write(async (tx) => {
     const owner = await deleteSubscription(tx.db, id);
     if (owner === undefined) throw new AppError('notFound', `No webhook subscription with id "${id}".`);
-    await refreshWebhookFlag(tx, owner);
+    await setWebhookFlag(tx, owner, await hasSubscriptions(tx.db, owner));
     return owner;
   });
   forgetAccount(accountId);

@@ -7,7 +7,7 @@ import { AppError } from '../../../src/errors.js';
 import { findAccountRecord } from '../../../src/modules/accounts/accounts.service.js';
 import type { AccountRecord } from '../../../src/modules/accounts/accounts.types.js';
 import { upsertItems } from '../../../src/modules/batches/batches.service.js';
-import { upsertCustomer } from '../../../src/modules/customers/customers.service.js';
+import { upsertCustomer } from '../../../src/modules/customers/upsert.engine.js';
 import { openTestStore } from '../../helpers/store.js';
 
 /** The embedded store's group commit (SPEC "Concurrency": some serial order; here, arrival order). */

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Store } from '../db/connect.js';
-import type { ConsoleRole } from '../db/database.js';
-import { AppError, invalid } from '../errors.js';
-import { durationSeconds } from '../validation.js';
-import { getAccount } from '../modules/accounts/accounts.service.js';
+import type { Store } from '../../db/connect.js';
+import type { ConsoleRole } from '../../db/database.js';
+import { AppError, invalid } from '../../errors.js';
+import { durationSeconds } from '../../validation.js';
+import { getAccount } from './accounts.service.js';
+import { endSession, insertLink, insertSession, liveSession, useLink } from './console-access.store.js';
 
 export const CONSOLE_ROLES: readonly ConsoleRole[] = ['viewer', 'editor'];
 /** A signed-in session lasts this long, then the user asks for a new link. */
@@ -40,17 +41,14 @@ export async function createSignInToken(
   const now = new Date();
   const expiresAt = new Date(now.getTime() + durationSeconds(ttl, LINK_TTL) * 1000).toISOString();
   await store.write(({ db }) =>
-    db
-      .insertInto('console_links')
-      .values({
-        token_hash: hash(token),
-        account_id: accountId,
-        role: role as ConsoleRole,
-        created_at: now.toISOString(),
-        expires_at: expiresAt,
-        used_at: null,
-      })
-      .execute(),
+    insertLink(db, {
+      token_hash: hash(token),
+      account_id: accountId,
+      role: role as ConsoleRole,
+      created_at: now.toISOString(),
+      expires_at: expiresAt,
+      used_at: null,
+    }),
   );
   return { token, expiresAt };
 }
@@ -63,14 +61,7 @@ export async function signIn(store: Store, token: string): Promise<{ sessionId: 
   const now = new Date();
   const sessionId = secret();
   const session = await store.write(async ({ db }) => {
-    const used = await db
-      .updateTable('console_links')
-      .set({ used_at: now.toISOString() })
-      .where('token_hash', '=', hash(token))
-      .where('used_at', 'is', null)
-      .where('expires_at', '>', now.toISOString())
-      .returning(['account_id', 'role'])
-      .executeTakeFirst();
+    const used = await useLink(db, hash(token), now.toISOString());
     if (!used) return undefined;
     const opened: ConsoleSession = {
       accountId: used.account_id,
@@ -80,19 +71,16 @@ export async function signIn(store: Store, token: string): Promise<{ sessionId: 
       csrfToken: secret(),
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
     };
-    await db
-      .insertInto('console_sessions')
-      .values({
-        id_hash: hash(sessionId),
-        account_id: opened.accountId,
-        role: opened.role,
-        label: opened.label,
-        csrf_token: opened.csrfToken,
-        created_at: now.toISOString(),
-        expires_at: opened.expiresAt,
-        ended_at: null,
-      })
-      .execute();
+    await insertSession(db, {
+      id_hash: hash(sessionId),
+      account_id: opened.accountId,
+      role: opened.role,
+      label: opened.label,
+      csrf_token: opened.csrfToken,
+      created_at: now.toISOString(),
+      expires_at: opened.expiresAt,
+      ended_at: null,
+    });
     return opened;
   });
   if (!session)
@@ -106,13 +94,7 @@ export async function signIn(store: Store, token: string): Promise<{ sessionId: 
 /** The live session a cookie names, if any. */
 export async function sessionOf(store: Store, sessionId: string | undefined): Promise<ConsoleSession | undefined> {
   if (!sessionId) return undefined;
-  const row = await store.db
-    .selectFrom('console_sessions')
-    .selectAll()
-    .where('id_hash', '=', hash(sessionId))
-    .where('ended_at', 'is', null)
-    .where('expires_at', '>', new Date().toISOString())
-    .executeTakeFirst();
+  const row = await liveSession(store.db, hash(sessionId), new Date().toISOString());
   return (
     row && {
       accountId: row.account_id,
@@ -125,11 +107,5 @@ export async function sessionOf(store: Store, sessionId: string | undefined): Pr
 }
 
 export async function signOut(store: Store, sessionId: string): Promise<void> {
-  await store.write(({ db }) =>
-    db
-      .updateTable('console_sessions')
-      .set({ ended_at: new Date().toISOString() })
-      .where('id_hash', '=', hash(sessionId))
-      .execute(),
-  );
+  await store.write(({ db }) => endSession(db, hash(sessionId), new Date().toISOString()));
 }

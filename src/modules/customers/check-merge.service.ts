@@ -1,8 +1,8 @@
 import type { Store } from '../../db/connect.js';
 import { AppError, invalid } from '../../errors.js';
-import { findAccountRecord } from '../accounts/accounts.service.js';
-import { MERGE_BY, type MergeBy } from '../accounts/accounts.types.js';
-import { emailKey, mergeKinds, mobileKey, type MergeKind } from './merge-keys.js';
+import { findAccountRecord, MERGE_BY, type MergeBy } from '../accounts/index.js';
+import { emailKey, mergeKinds, mobileKey, type MergeKind } from '../identity/index.js';
+import { customerIdsOfMany, profilePage } from './customer-reads.store.js';
 
 export interface MergeCollision {
   kind: MergeKind;
@@ -28,14 +28,7 @@ export async function findMergeCollisions(store: Store, accountId: string, merge
   const holders = new Map<string, number[]>();
   let after = 0;
   for (;;) {
-    const rows = await store.db
-      .selectFrom('profiles')
-      .select(['gameball_id', 'email', 'mobile'])
-      .where('account_id', '=', accountId)
-      .where('gameball_id', '>', after)
-      .orderBy('gameball_id')
-      .limit(PAGE)
-      .execute();
+    const rows = await profilePage(store.db, accountId, after, PAGE);
     for (const row of rows) {
       for (const kind of kinds) {
         const value = kind === 'email' ? row.email : row.mobile;
@@ -55,19 +48,13 @@ export async function findMergeCollisions(store: Store, accountId: string, merge
   for (const [id, gameballIds] of holders) {
     if (gameballIds.length < 2) continue;
     const [kind, key] = id.split('\u0000') as [MergeKind, string];
-    const ids = await store.db
-      .selectFrom('customer_ids')
-      .select(['gameball_id', 'customer_id'])
-      .where('gameball_id', 'in', gameballIds)
-      .orderBy('created_at')
-      .orderBy('customer_id')
-      .execute();
+    const ids = await customerIdsOfMany(store.db, gameballIds);
     collisions.push({
       kind,
       key,
       profiles: gameballIds.map((gameballId) => ({
         gameballId,
-        customerIds: ids.filter((r) => Number(r.gameball_id) === gameballId).map((r) => r.customer_id),
+        customerIds: ids.get(gameballId) ?? [],
       })),
     });
   }

@@ -1,13 +1,11 @@
 import type { Store } from '../../db/connect.js';
 import { invalid } from '../../errors.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import { getCustomer, gameballIdOf } from '../customers/customers.service.js';
-import {
-  countReferralsByStatus,
-  findProfileByReferralCode,
-  listReferredFriends,
-  type ReferralStatus,
-} from './referrals.store.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { countReferralsByStatus, listFriendsOf, type ReferralStatus } from '../referrals/index.js';
+import { findProfileByReferralCode, profileSummaries } from './customer-reads.store.js';
+import { gameballIdOf, getCustomer } from './customers.service.js';
+
+/** A customer's referrals as the API shows them: the referrals module's links, each friend named by its profile. */
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -50,21 +48,31 @@ export async function listReferrals(
   if (startAfter < 0) throw invalid('startAfter', 'must be 0 or a gameballId');
   const { profile } = await getCustomer(store, account, customerId);
   // One row more than asked tells whether another page exists without a count query.
-  const rows = await listReferredFriends(store.db, profile.gameballId, startAfter, limit + 1);
-  const friends = rows.slice(0, limit).map((row): ReferredFriend => {
-    const displayName = row.attributes.displayName;
-    const joinDate = row.attributes.joinDate;
-    return {
-      gameballId: row.gameballId,
-      ...(row.customerId !== null && { customerId: row.customerId }),
-      ...(typeof displayName === 'string' && { displayName }),
-      ...(row.email !== null && { email: row.email }),
-      ...(row.mobile !== null && { mobileNumber: row.mobile }),
-      joinDate: typeof joinDate === 'string' ? joinDate : row.profileCreatedAt,
-      status: row.status,
-    };
+  const links = await listFriendsOf(store.db, profile.gameballId, startAfter, limit + 1);
+  const shown = links.slice(0, limit);
+  const summaries = await profileSummaries(
+    store.db,
+    account.id,
+    shown.map((link) => link.gameballId),
+  );
+  const friends = shown.flatMap((link): ReferredFriend[] => {
+    const friend = summaries.get(link.gameballId);
+    if (friend === undefined) return [];
+    const displayName = friend.attributes.displayName;
+    const joinDate = friend.attributes.joinDate;
+    return [
+      {
+        gameballId: link.gameballId,
+        ...(friend.customerId !== null && { customerId: friend.customerId }),
+        ...(typeof displayName === 'string' && { displayName }),
+        ...(friend.email !== null && { email: friend.email }),
+        ...(friend.mobile !== null && { mobileNumber: friend.mobile }),
+        joinDate: typeof joinDate === 'string' ? joinDate : friend.createdAt,
+        status: link.status,
+      },
+    ];
   });
-  return { referredFriends: friends, count: friends.length, hasMore: rows.length > limit };
+  return { referredFriends: friends, count: friends.length, hasMore: links.length > limit };
 }
 
 export async function countReferrals(

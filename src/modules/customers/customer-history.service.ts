@@ -1,9 +1,9 @@
 import type { Store } from '../../db/connect.js';
 import { AppError } from '../../errors.js';
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import { findProfileByCustomerId } from '../customers/customers.store.js';
-import { listHistory } from './history.store.js';
-import type { HistoryEntry } from './history.types.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { findProfileByCustomerId } from './customers.store.js';
+import { listHistory } from '../history/index.js';
+import type { HistoryEntry } from '../history/index.js';
 
 export const DEFAULT_HISTORY_PAGE = 50;
 export const MAX_HISTORY_PAGE = 200;

@@ -1,7 +1,7 @@
-import type { AccountRecord } from '../accounts/accounts.types.js';
-import type { Profile } from '../profiles/profile.types.js';
-import { referralLink } from '../referrals/referral-code.js';
-import type { OutboxEvent } from './webhooks.types.js';
+import type { AccountRecord } from '../accounts/index.js';
+import type { Profile } from '../profiles/index.js';
+import { referralLink } from '../referrals/index.js';
+import type { OutboxEvent } from '../webhooks/index.js';
 
 /** Gameball's snake_case names for the profile values Patron keeps; absent values are left out. */
 const ATTRIBUTE_NAMES: Record<string, string> = {

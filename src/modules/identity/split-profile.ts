@@ -1,7 +1,7 @@
-import type { ProfileState, PushDevice } from '../profiles/profile.types.js';
-import { EMPTY_PROFILE } from '../profiles/profile-fields.js';
-import type { HistoryEntry } from './history.types.js';
-import { copyState, setFieldValue } from '../profiles/profile-fields.js';
+import type { ProfileState, PushDevice } from '../profiles/index.js';
+import { EMPTY_PROFILE } from '../profiles/index.js';
+import type { HistoryEntry } from '../history/index.js';
+import { copyState, setFieldValue } from '../profiles/index.js';
 
 /**
  * The two profiles an unmerge makes of one, rebuilt from its history (docs/identity.md "Unmerge"):

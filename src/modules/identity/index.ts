@@ -1,0 +1,17 @@
+// The identity module's front door: what other modules and the interfaces may use (docs/architecture.md).
+export { emailKey, type MergeKind, mergeKinds, mobileKey } from './merge-keys.js';
+export { splitProfile } from './split-profile.js';
+export {
+  type ClaimLookup,
+  customerIdLock,
+  freeMergeKeys,
+  type IdentityClaim,
+  identifierConflict,
+  lockKeysOf,
+  type MergeIdentifier,
+  mergeKeyId,
+  mergeKeysOf,
+  missingIdentifier,
+  type Resolution,
+  resolveClaim,
+} from './resolution.js';

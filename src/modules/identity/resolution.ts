@@ -1,0 +1,170 @@
+import { AppError } from '../../errors.js';
+import type { AccountRecord } from '../accounts/index.js';
+import type { Profile, ProfileState } from '../profiles/index.js';
+import { emailKey, mergeKinds, mobileKey, type MergeKind } from './merge-keys.js';
+
+/**
+ * Identity resolution: where a write lands (docs/identity.md "Merging"), which merge keys a
+ * profile holds, and the key locks that keep two writers of one identity apart. The rules only:
+ * the customers module reads the profiles they name and writes the outcome.
+ */
+
+export interface MergeIdentifier {
+  kind: MergeKind;
+  key: string;
+  /** The request field the identifier came from, for error messages. */
+  field: string;
+}
+
+/** What a write claims about identity: the customerId it names and the merge identifiers it carries. */
+export interface IdentityClaim {
+  customerId: string;
+  /** The merge identifiers this request carries, in the account's priority order. */
+  identifiers: MergeIdentifier[];
+  /** The identifier named when a new customer carries none (the highest priority), when the account merges. */
+  requiredIdentifier: string | undefined;
+}
+
+/** The profiles a claim reaches: by its customerId, and by each of its identifiers in order. */
+export interface ClaimLookup {
+  byCustomerId: Profile | undefined;
+  byIdentifier: Array<Profile | undefined>;
+}
+
+/** Where a request lands, in the order the rules are tried. */
+export type Resolution =
+  /** `yielded`: identifiers held by a profile split from this one: stored, but not as merge keys. */
+  | { kind: 'existing'; profile: Profile; yielded: MergeKind[] }
+  | { kind: 'merge'; profile: Profile; by: MergeKind }
+  | { kind: 'new' };
+
+/** The id of a merge key in a list's lookup ("kind:key"). */
+export const mergeKeyId = (kind: MergeKind, key: string): string => `${kind}:${key}`;
+
+/** The key locks of one request: its customerId and its merge identifiers. */
+export function lockKeysOf(account: AccountRecord, claim: IdentityClaim): string[] {
+  return [
+    `${account.id}:customerId:${claim.customerId}`,
+    ...claim.identifiers.map((i) => `${account.id}:${i.kind}:${i.key}`),
+  ];
+}
+
+/** The lock of a customerId alone (an unmerge, which carries no identifier). */
+export const customerIdLock = (account: AccountRecord, customerId: string): string =>
+  `${account.id}:customerId:${customerId}`;
+
+export function identifierConflict(
+  claim: IdentityClaim,
+  identifier: MergeIdentifier,
+  owner: Profile,
+  other: Profile | undefined,
+): AppError {
+  const { field, key } = identifier;
+  const whose = other
+    ? `another customer profile than customerId "${claim.customerId}"`
+    : 'another customer profile than the other identifier of this request';
+  const conflict = new AppError(
+    'identifierConflict',
+    `The ${field} "${key}" already belongs to ${whose}. Use that profile's customerId, or send a different ${field}.`,
+    field,
+  );
+  conflict.secretDetail = other
+    ? `(${field} of gameballId ${owner.gameballId}; customerId "${claim.customerId}" is gameballId ${other.gameballId}.)`
+    : `(${field} of gameballId ${owner.gameballId}.)`;
+  return conflict;
+}
+
+export function missingIdentifier(field: string, mergeBy: string): AppError {
+  const by = mergeBy.includes(',')
+    ? `${mergeBy.replace(',', ' and ')}, so a new customer needs at least one of them`
+    : field;
+  return new AppError(
+    'missingField',
+    `'${field}' is required to create a customer: this account merges channels by ${by}. Send ${field} (or customerAttributes.${field}).`,
+    field,
+  );
+}
+
+/**
+ * Where a claim lands: the profile its customerId reaches (each identifier it carries must be
+ * free, already that profile's, or held by a profile an unmerge split from it), else the one
+ * profile its identifiers reach (a merge), else a new profile. Two profiles are never merged
+ * with each other implicitly.
+ */
+export async function resolveClaim(
+  account: AccountRecord,
+  claim: IdentityClaim,
+  { byCustomerId, byIdentifier }: ClaimLookup,
+  areSplitSiblings: (gameballId: number, other: number) => Promise<boolean>,
+): Promise<Resolution> {
+  if (byCustomerId !== undefined) {
+    const yielded: MergeKind[] = [];
+    for (const [i, identifier] of claim.identifiers.entries()) {
+      const owner = byIdentifier[i];
+      if (owner === undefined || owner.gameballId === byCustomerId.gameballId) continue;
+      if (!(await areSplitSiblings(byCustomerId.gameballId, owner.gameballId)))
+        throw identifierConflict(claim, identifier, owner, byCustomerId);
+      yielded.push(identifier.kind);
+    }
+    return { kind: 'existing', profile: byCustomerId, yielded };
+  }
+  const owners = claim.identifiers.flatMap((identifier, i) =>
+    byIdentifier[i] ? [{ identifier, owner: byIdentifier[i]! }] : [],
+  );
+  const [first, ...others] = owners;
+  if (first) {
+    // The lower priority identifier is named.
+    const clash = others.find((o) => o.owner.gameballId !== first.owner.gameballId);
+    if (clash) throw identifierConflict(claim, clash.identifier, clash.owner, undefined);
+    return { kind: 'merge', profile: first.owner, by: first.identifier.kind };
+  }
+  if (claim.requiredIdentifier && claim.identifiers.length === 0)
+    throw missingIdentifier(claim.requiredIdentifier, account.mergeBy);
+  return { kind: 'new' };
+}
+
+/**
+ * The merge keys a write stores. A key exists only while the account merges by its identifier;
+ * a carried identifier sets it (resolution checked that it is free or this profile's); one not
+ * carried keeps the stored key, unless the value was cleared. So a key is never newly taken by a
+ * write that did not check it, and switching mergeBy on applies from each profile's next write.
+ */
+export function mergeKeysOf(
+  account: AccountRecord,
+  claim: IdentityClaim,
+  current: Profile | undefined,
+  next: ProfileState,
+  yielded: readonly MergeKind[] = [],
+): Pick<Profile, 'emailKey' | 'mobileKey'> {
+  const kinds = mergeKinds(account.mergeBy);
+  const keyFor = (kind: MergeKind, value: string | null, stored: string | null | undefined): string | null => {
+    if (!kinds.includes(kind) || value === null || yielded.includes(kind)) return null;
+    return claim.identifiers.find((i) => i.kind === kind)?.key ?? stored ?? null;
+  };
+  return {
+    emailKey: keyFor('email', next.email, current?.emailKey),
+    mobileKey: keyFor('mobile', next.mobile, current?.mobileKey),
+  };
+}
+
+/**
+ * The merge keys a profile may hold after an unmerge: an identifier's key when the account merges
+ * by it and no other profile holds it (the profile that stays keeps the ones both sides have).
+ */
+export async function freeMergeKeys(
+  account: AccountRecord,
+  state: ProfileState,
+  self: number | undefined,
+  holderOf: (kind: MergeKind, key: string) => Promise<number | undefined>,
+): Promise<Pick<Profile, 'emailKey' | 'mobileKey'>> {
+  const kinds = mergeKinds(account.mergeBy);
+  const keyOf = async (kind: MergeKind): Promise<string | null> => {
+    const value = kind === 'email' ? state.email : state.mobile;
+    if (!kinds.includes(kind) || value === null) return null;
+    const key = kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
+    if (key === undefined) return null;
+    const holder = await holderOf(kind, key);
+    return holder === undefined || holder === self ? key : null;
+  };
+  return { emailKey: await keyOf('email'), mobileKey: await keyOf('mobile') };
+}
