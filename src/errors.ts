@@ -1,7 +1,7 @@
 /**
  * The error catalogue: every error Patron answers with, and its HTTP status, numeric code
  * and type. Services throw AppError with a name from here; the HTTP error handler turns it
- * (and Fastify's own errors) into the wire shape of SPEC.md.
+ * (and Fastify's own errors) into the wire shape docs/errors.md describes.
  */
 export const errorCatalogue = {
   missingApiKey: {

@@ -118,7 +118,7 @@ function describe(error: ErrorObject): string {
   }
 }
 
-/** Turns the first schema violation into the SPEC's error: 3000 missing, 3001 null, 3003 invalid. */
+/** Turns the first schema violation into the documented error: 3000 missing, 3001 null, 3003 invalid. */
 export function validationError(errors: ErrorObject[], context: string): AppError {
   const error = errors.find((e) => e.keyword !== 'anyOf' && e.keyword !== 'if') ?? errors[0];
   if (!error) return new AppError('invalidValue', 'The request is invalid.');

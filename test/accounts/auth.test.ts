@@ -82,7 +82,7 @@ describe('keys', () => {
     const rotated = await rotateAccountKeys(t.store, mine.account.id);
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: mine.apiKey })).json().code, 1000);
     assert.equal((await inject(`${CUSTOMERS}/x`, { apikey: rotated.keys.apiKey })).statusCode, 404);
-    // New and rotated secret keys are exactly 32 ASCII characters (SPEC), usable as a 256-bit key.
+    // New and rotated secret keys are exactly 32 ASCII characters (README), usable as a 256-bit key.
     for (const secret of [mine.secretKey, rotated.keys.secretKey])
       assert.equal(Buffer.byteLength(secret, 'utf8'), 32, secret);
     assert.equal(

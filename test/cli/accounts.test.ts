@@ -40,7 +40,7 @@ describe('patron accounts and settings', () => {
     assert.equal(account.referralCompletion, 'signup');
     assert.equal(account.highSecurity, true);
     assert.match(account.apiKey, /^pk_/);
-    assert.match(account.secretKey, /^sk_[A-Za-z0-9_-]{29}$/, 'a secret key is exactly 32 ASCII characters (SPEC)');
+    assert.match(account.secretKey, /^sk_[A-Za-z0-9_-]{29}$/, 'a secret key is exactly 32 ASCII characters (README)');
     assert.match(account.id, /^acc_/);
 
     // One after the other: in one process, two embedded-store connections must not wait on each other's write.

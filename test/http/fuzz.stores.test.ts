@@ -229,7 +229,7 @@ const delivery = fc.oneof(
 );
 
 // ---------------------------------------------------------------------------------------------
-// The model of accepted upserts (SPEC "Partial update"), per trimmed customerId
+// The model of accepted upserts (docs/api.md "Partial update"), per trimmed customerId
 
 interface ModelProfile {
   attributes: Record<string, unknown>;

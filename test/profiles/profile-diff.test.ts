@@ -6,7 +6,7 @@ import type { ProfileState } from '../../src/modules/profiles/profile.types.js';
 import { diffProfiles } from '../../src/modules/profiles/profile-diff.js';
 
 // diffProfiles is the one test of "did this write change the profile": an empty diff means no
-// write, no history entry and no webhook (SPEC: no change, no entry).
+// write, no history entry and no webhook (docs/identity.md History: no change, no entry).
 const profile = (over: Partial<ProfileState>): ProfileState => ({ ...EMPTY_PROFILE, ...over });
 const device = (token: string, updatedAt: string) => ({
   deviceToken: token,

@@ -52,7 +52,7 @@ function aliased(
   return filled(value) ? value : alias;
 }
 
-/** Top-level wins; customerAttributes.<name> is the fallback the SPEC allows. */
+/** Top-level wins; customerAttributes.<name> is the fallback docs/api.md allows. */
 function identityField(
   body: UpsertCustomerRequest,
   name: 'email' | 'mobile',

@@ -10,7 +10,7 @@ import { upsertItems } from '../../../src/modules/batches/batches.service.js';
 import { upsertCustomer } from '../../../src/modules/customers/upsert.engine.js';
 import { openTestStore } from '../../helpers/store.js';
 
-/** The embedded store's group commit (SPEC "Concurrency": some serial order; here, arrival order). */
+/** The embedded store's group commit (docs/api.md "Concurrency": some serial order; here, arrival order). */
 describe('group commit on the embedded store', () => {
   let store: Store;
   let account: AccountRecord;
