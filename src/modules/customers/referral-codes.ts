@@ -6,10 +6,10 @@ import { findProfileByReferralCode, isReferralCodeTaken } from './customer-reads
 
 /**
  * Referral codes are the profile's: which profile a code names, and a fresh code for a guest who
- * registers (docs/api.md "Referrals"). The referrals themselves are the referrals module's.
+ * registers (docs/api.md "The rules in short"). The referrals themselves are the referrals module's.
  */
 
-/** The referrer a request's referrerCode names, or the 422 docs/api.md "Referrals" names. */
+/** The referrer a request's referrerCode names, or the 422 docs/api.md "The rules in short" names. */
 export async function findReferrer(
   tx: WriteTx,
   account: AccountRecord,

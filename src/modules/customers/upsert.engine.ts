@@ -24,7 +24,7 @@ import { findReferrer, unusedReferralCode } from './referral-codes.js';
 import { readUpsertInput, type UpsertInput } from './upsert-input.js';
 
 /**
- * Create/Update Customer (docs/api.md "Create or update a customer", docs/identity.md "Merging"):
+ * Create/Update Customer (docs/api.md "The rules in short", docs/identity.md "Merging on several identifiers"):
  * every rule of the upsert, in the order it applies. One request is a list of one; batches and
  * imports pass chunks. Each request is planned (resolved and checked: a rejected request writes
  * nothing), persisted, then its events are emitted into the outbox of the same transaction.

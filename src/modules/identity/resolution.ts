@@ -4,7 +4,7 @@ import type { Profile, ProfileState } from '../profiles/index.js';
 import { emailKey, mergeKinds, mobileKey, type MergeKind } from './merge-keys.js';
 
 /**
- * Identity resolution: where a write lands (docs/identity.md "Merging"), which merge keys a
+ * Identity resolution: where a write lands (docs/identity.md "Merging on several identifiers"), which merge keys a
  * profile holds, and the key locks that keep two writers of one identity apart. The rules only:
  * the customers module reads the profiles they name and writes the outcome.
  */

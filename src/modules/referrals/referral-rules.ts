@@ -4,7 +4,7 @@ import type { ProfileState } from '../profiles/index.js';
 import { findReferralOfReferee, insertReferral, markReferralActive } from './referrals.store.js';
 
 /**
- * The referral rules of docs/api.md "Referrals" as the customer write path applies them, inside its
+ * The referral rules of docs/api.md "The rules in short" as the customer write path applies them, inside its
  * transaction: when a referral completes, recorded as the referee is written.
  */
 
