@@ -122,6 +122,26 @@ describe(`customer batches (${TEST_STORE})`, () => {
     );
   });
 
+  test("an item's 3008 names the other profile's gameballIds, as the single request with the secretKey does", async () => {
+    const keys = await newAccount({ mergeBy: 'email' });
+    const api = batchApi(node.baseUrl, keys);
+    const auth = { apikey: keys.apiKey, secretkey: keys.secretKey };
+    const upsert = (body: object) => http(node.baseUrl, 'POST', CUSTOMERS, auth, body);
+    const owner = (await upsert({ customerId: 'owner', email: 'taken@x.io' })).body.gameballId as number;
+    const other = (await upsert({ customerId: 'other', email: 'other@x.io' })).body.gameballId as number;
+    const conflict = { customerId: 'other', email: 'taken@x.io' };
+    const single = await upsert(conflict);
+    assert.equal(single.body.code, 3008);
+
+    const submitted = await api.submit([conflict]);
+    const ended = await api.waitUntilEnded(submitted.body.jobId);
+    const [error] = ended.errors as Array<{ code: number; message: string }>;
+    assert.equal(error!.code, 3008);
+    assert.equal(error!.message, single.body.message);
+    assert.match(error!.message, new RegExp(`gameballId ${owner}\\b`));
+    assert.match(error!.message, new RegExp(`gameballId ${other}\\b`));
+  });
+
   test('more than 10,000 items, an empty list or a missing body → rejected at once, nothing stored', async () => {
     const api = batchApi(node.baseUrl, await newAccount());
     const tooMany = await api.submit(Array.from({ length: 10_001 }, (_, i) => ({ customerId: `x${i}` })));

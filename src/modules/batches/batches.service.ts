@@ -24,9 +24,19 @@ export const batchSignal = new EventEmitter();
 
 const validateUpsert = compileBodyValidator(UpsertCustomerRequest);
 
-function itemFailure(error: unknown, isConnectionError: (error: unknown) => boolean): Omit<ItemOutcome, 'idx'> {
-  if (error instanceof AppError && error.status < 500)
-    return { gameballId: null, errorCode: error.code, errorMessage: error.message };
+/** Who an item's errors are told to: `secretKey` adds what only a caller who proved it may read (as the HTTP error handler does). */
+export type ItemAudience = 'apiKey' | 'secretKey';
+
+function itemFailure(
+  error: unknown,
+  isConnectionError: (error: unknown) => boolean,
+  audience: ItemAudience = 'apiKey',
+): Omit<ItemOutcome, 'idx'> {
+  if (error instanceof AppError && error.status < 500) {
+    const message =
+      audience === 'secretKey' && error.secretDetail ? `${error.message} ${error.secretDetail}` : error.message;
+    return { gameballId: null, errorCode: error.code, errorMessage: message };
+  }
   // The store itself is gone: nothing of the chunk is known to be done, so the caller stops.
   if (isConnectionError(error)) throw error;
   // Anything else was isolated to this item: it fails, the others stand.
@@ -40,12 +50,14 @@ function itemFailure(error: unknown, isConnectionError: (error: unknown) => bool
 /**
  * Items exactly as POST /customers would take them: the same schema, then the same write core,
  * the whole list at once. A bad item yields its error; only a fault of the store is thrown.
+ * `audience` is who will read the errors, as the single request's keys would decide.
  */
 export async function upsertItems(
   store: Store,
   account: AccountRecord,
   raws: readonly unknown[],
   originOf: (index: number) => WriteOrigin = () => ({ operation: 'batch item', requestId: undefined }),
+  audience: ItemAudience = 'apiKey',
 ): Promise<Array<Omit<ItemOutcome, 'idx'>>> {
   const outcomes: Array<Omit<ItemOutcome, 'idx'> | undefined> = raws.map((raw) => {
     // Import rows reach here without the HTTP body check: the same bounds apply to them.
@@ -64,7 +76,7 @@ export async function upsertItems(
     const result = results[next++]!;
     return result.ok
       ? { gameballId: result.result.gameballId, errorCode: null, errorMessage: null }
-      : itemFailure(result.error, store.dialect.isConnectionError);
+      : itemFailure(result.error, store.dialect.isConnectionError, audience);
   });
 }
 

@@ -74,12 +74,15 @@ export class BatchWorker extends PollingWorker {
         return 1;
       }
       await this.budget.take(account, items.length);
-      // The chunk goes through the write core as one list: one transaction, one commit.
+      // The chunk goes through the write core as one list: one transaction, one commit. A batch is
+      // submitted and read only with the secretKey (its routes require it), so its items' errors say
+      // what a single request with the secretKey is told.
       const results = await upsertItems(
         this.store,
         account,
         items.map((item) => JSON.parse(item.body) as unknown),
         (i) => ({ operation: 'batch item', requestId: `batch ${job.id} item ${items[i]!.idx}` }),
+        'secretKey',
       );
       const outcomes: ItemOutcome[] = items.map((item, i) => ({ idx: item.idx, ...results[i]! }));
       for (const outcome of outcomes) batchItems.inc({ outcome: outcome.errorCode === null ? 'ok' : 'failed' });
