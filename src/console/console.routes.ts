@@ -5,7 +5,13 @@ import type { Store } from '../db/connect.js';
 import { AppError } from '../errors.js';
 import { findAccountRecord } from '../modules/accounts/index.js';
 import type { AccountRecord } from '../modules/accounts/index.js';
-import { deleteCustomer, getCustomer, setCustomerActive, upsertCustomer } from '../modules/customers/index.js';
+import {
+  deleteCustomer,
+  getCustomer,
+  searchCustomers,
+  setCustomerActive,
+  upsertCustomer,
+} from '../modules/customers/index.js';
 import { fieldValue } from '../modules/profiles/index.js';
 import type { UpsertCustomerRequest } from '../modules/customers/index.js';
 import { unmergeCustomer } from '../modules/customers/index.js';
@@ -13,7 +19,6 @@ import { exportCustomer } from '../modules/customers/index.js';
 import { attachTags, removeTags } from '../modules/tags/index.js';
 import { getDeliveries, getSubscriptions, replayDelivery } from '../modules/webhooks/index.js';
 import { findAccountJob, getBatchStatus, recentJobs } from '../modules/batches/index.js';
-import { searchCustomers } from './console-search.js';
 import { SESSION_TTL_MS, sessionOf, signIn, signOut, type ConsoleSession } from '../modules/accounts/index.js';
 import {
   batchesPage,
@@ -157,12 +162,14 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       return send(reply, 200, signedOutPage('You are signed out.'));
     });
 
-    scope.get<{ Querystring: { q?: string } }>('/console', hide, async (request, reply) => {
+    scope.get<{ Querystring: { q?: string; offset?: string } }>('/console', hide, async (request, reply) => {
       const signedIn = await guard(request, reply, false);
       if (!signedIn) return reply;
       const query = String(request.query.q ?? '');
-      const hits = query.trim() === '' ? undefined : await searchCustomers(store, signedIn.account, query);
-      return send(reply, 200, searchPage(signedIn.session, query, hits));
+      // Any other offset (missing, not a number) is the first page; searchCustomers keeps it within the matches.
+      const offset = /^\d{1,9}$/.test(String(request.query.offset ?? '')) ? Number(request.query.offset) : 0;
+      const results = query.trim() === '' ? undefined : await searchCustomers(store, signedIn.account, query, offset);
+      return send(reply, 200, searchPage(signedIn.session, query, results));
     });
 
     async function showCustomer(

@@ -1,5 +1,5 @@
 import type { HistoryEntry } from '../modules/history/index.js';
-import type { CustomerExport } from '../modules/customers/index.js';
+import { PAGE_SIZE, type CustomerExport, type SearchResults } from '../modules/customers/index.js';
 import type { ConsoleSession } from '../modules/accounts/index.js';
 import { html, type Html } from './html.js';
 
@@ -60,15 +60,10 @@ ${message ? html`<p class="error" role="alert">${message}</p>` : ''}
   );
 }
 
-export interface SearchHit {
-  gameballId: number;
-  customerId: string;
-  email: string | null;
-  mobile: string | null;
-  displayName: string | null;
-}
+const searchUrl = (query: string, offset: number) =>
+  `/console?q=${encodeURIComponent(query)}${offset > 0 ? `&offset=${offset}` : ''}`;
 
-export function searchPage(session: ConsoleSession, query: string, hits: SearchHit[] | undefined): Html {
+export function searchPage(session: ConsoleSession, query: string, results: SearchResults | undefined): Html {
   return page(
     'Find a customer',
     session,
@@ -78,19 +73,34 @@ export function searchPage(session: ConsoleSession, query: string, hits: SearchH
   <input type="search" id="q" name="q" value="${query}" autofocus>
   <button type="submit">Find</button>
 </form>
-${
-  hits === undefined
-    ? ''
-    : hits.length === 0
-      ? html`<p>No customer matches <strong>${query}</strong>.</p>`
-      : html`
-<table>
-  <caption class="muted">${hits.length} match${hits.length === 1 ? '' : 'es'}</caption>
-  <thead><tr><th scope="col">customerId</th><th scope="col">gameballId</th><th scope="col">name</th><th scope="col">email</th><th scope="col">mobile</th></tr></thead>
-  <tbody>${hits.map((h) => html`<tr><td><a href="${customerUrl(h.customerId)}">${h.customerId}</a></td><td>${h.gameballId}</td><td>${h.displayName ?? ''}</td><td>${h.email ?? ''}</td><td>${h.mobile ?? ''}</td></tr>`)}</tbody>
-</table>`
-}`,
+${results === undefined ? '' : searchResults(query, results)}`,
   );
+}
+
+/** One page of matches, exact ones first, with the count and links to the pages beside it. */
+function searchResults(query: string, { hits, offset, total, capped }: SearchResults): Html {
+  if (hits.length === 0) return html`<p>No customer matches <strong>${query}</strong>.</p>`;
+  const end = offset + hits.length;
+  const count = `${total}${capped ? '+' : ''}`;
+  const caption =
+    offset === 0 && end === total && !capped
+      ? `${total} match${total === 1 ? '' : 'es'}`
+      : offset === 0
+        ? `first ${end} of ${count} matches`
+        : `matches ${offset + 1}–${end} of ${count}`;
+  const next = Math.min(PAGE_SIZE, total - end);
+  const previousLink =
+    offset > 0 &&
+    html`<a href="${searchUrl(query, Math.max(0, offset - PAGE_SIZE))}">Previous ${PAGE_SIZE} matches</a>`;
+  const nextLink = next > 0 && html`<a href="${searchUrl(query, end)}">Next ${next} match${next === 1 ? '' : 'es'}</a>`;
+  return html`
+<table>
+  <caption class="muted">${caption}</caption>
+  <thead><tr><th scope="col">customerId</th><th scope="col">gameballId</th><th scope="col">name</th><th scope="col">email</th><th scope="col">mobile</th></tr></thead>
+  <tbody>${hits.map((h) => html`<tr><td><a href="${customerUrl(h.customerId)}">${h.customerId}</a></td><td>${h.gameballId}</td><td>${h.name ?? ''}</td><td>${h.email ?? ''}</td><td>${h.mobile ?? ''}</td></tr>`)}</tbody>
+</table>
+${previousLink || nextLink ? html`<nav aria-label="More matches">${previousLink} ${previousLink && nextLink && ' · '} ${nextLink}</nav>` : ''}
+${capped ? html`<p class="muted">More than ${total} customers match: only the first ${total} are listed. Type more of the term to narrow the search.</p>` : ''}`;
 }
 
 export const customerUrl = (customerId: string) => `/console/customers/${encodeURIComponent(customerId)}`;

@@ -98,6 +98,7 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await page.getByLabel(/customerId \(or its beginning\)/).fill('con-');
     await page.getByRole('button', { name: 'Find' }).click();
     assert.deepEqual(await page.locator('tbody td:first-child').allInnerTexts(), ['con-ann', 'con-ann-pos', 'con-bob']);
+    assert.equal(await page.locator('caption').innerText(), '3 matches');
     await accessible(page, 'search results');
     await shot(page, 'search');
     await page.getByRole('link', { name: 'con-ann', exact: true }).click();
@@ -218,6 +219,36 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     assert.equal(second!.status(), 401);
     assert.match(await second!.text(), /already used/);
     await other.close();
+    await context.close();
+  });
+
+  test('search: exact matches first, "first 20 of N", and the next page by its link', async () => {
+    for (let i = 0; i < 24; i++) await upsert({ customerId: `page-${i}`, email: `page-${i}@shop.io` });
+    await upsert({
+      customerId: 'pg-last',
+      email: 'page@shop.io',
+      customerAttributes: { firstName: 'Pat', lastName: 'Page' },
+    });
+    const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
+    const page = await context.newPage();
+    await page.goto(await link('viewer'));
+    await page.getByLabel(/customerId \(or its beginning\)/).fill('page');
+    await page.getByRole('button', { name: 'Find' }).click();
+    // Each page is a new document: wait for its caption before reading its rows.
+    await page.locator('caption', { hasText: 'first 20 of 25 matches' }).waitFor();
+    const first = await page.locator('tbody td:first-child').allInnerTexts();
+    assert.equal(first[0], 'pg-last', 'page@shop.io: the email whose part before the @ is the term comes first');
+    assert.equal(await page.locator('tbody tr').first().locator('td:nth-child(3)').innerText(), 'Pat Page');
+    await accessible(page, 'search results with more pages');
+    await page.getByRole('link', { name: 'Next 5 matches' }).click();
+    await page.locator('caption', { hasText: 'matches 21–25 of 25' }).waitFor();
+    const second = await page.locator('tbody td:first-child').allInnerTexts();
+    assert.equal(second.length, 5);
+    assert.equal(new Set([...first, ...second]).size, 25, 'every match once across the two pages');
+    await accessible(page, 'second page of search results');
+    await page.getByRole('link', { name: 'Previous 20 matches' }).click();
+    await page.locator('caption', { hasText: 'first 20 of 25 matches' }).waitFor();
+    assert.deepEqual(await page.locator('tbody td:first-child').allInnerTexts(), first);
     await context.close();
   });
 

@@ -28,3 +28,11 @@ export {
   listReferrals,
   MAX_PAGE_SIZE,
 } from './customer-referrals.service.js';
+export {
+  COUNT_CAP,
+  nameOf,
+  PAGE_SIZE,
+  searchCustomers,
+  type SearchHit,
+  type SearchResults,
+} from './customer-search.store.js';
