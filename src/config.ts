@@ -1,3 +1,5 @@
+import { parseDatabaseUrl } from './db/database-url.js';
+
 /**
  * One typed Config from the environment; command-line flags may override single values.
  * Unknown PATRON_* variables and malformed values stop the start with a message that names
@@ -151,7 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   };
 
   const databaseUrl = read('DATABASE_URL');
-  if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
+  if (parseDatabaseUrl(databaseUrl) === undefined) {
     throw new ConfigError(`DATABASE_URL must be sqlite:<path> or postgres://…, got "${databaseUrl}"`);
   }
   const logLevel = read('LOG_LEVEL');

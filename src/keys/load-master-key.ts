@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import { masterKeyFromBytes, newMasterKeyText, parseMasterKey, type MasterKey } from './master-key.js';
 import { randomBytes } from 'node:crypto';
+import { parseDatabaseUrl } from '../db/database-url.js';
 
 export interface LoadedMasterKey {
   key: MasterKey | undefined;
@@ -39,8 +40,9 @@ export function loadMasterKey(config: Pick<Config, 'databaseUrl' | 'masterKey'>)
       );
     return { key, source: 'PATRON_MASTER_KEY' };
   }
-  if (!config.databaseUrl.startsWith('sqlite:')) return { key: undefined, source: 'none (set PATRON_MASTER_KEY)' };
-  const path = config.databaseUrl.slice('sqlite:'.length);
+  const target = parseDatabaseUrl(config.databaseUrl);
+  if (target?.kind !== 'sqlite') return { key: undefined, source: 'none (set PATRON_MASTER_KEY)' };
+  const { path } = target;
   if (path === '' || path === ':memory:')
     return { key: masterKeyFromBytes(randomBytes(32)), source: 'in memory, with the database' };
   const file = masterKeyFilePath(path);
