@@ -3,78 +3,34 @@ import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../db/connect.js';
 import { AppError } from '../errors.js';
-import { findAccountRecord } from '../modules/accounts/index.js';
-import type { AccountRecord } from '../modules/accounts/index.js';
+import { findAccountRecord, SESSION_TTL_MS, sessionOf, signIn, signOut } from '../modules/accounts/index.js';
+import { findAccountJob, getBatchStatus, recentJobs } from '../modules/batches/index.js';
 import {
   deleteCustomer,
+  exportCustomer,
   getCustomer,
   searchCustomers,
   setCustomerActive,
+  unmergeCustomer,
   upsertCustomer,
 } from '../modules/customers/index.js';
 import { fieldValue } from '../modules/profiles/index.js';
-import type { UpsertCustomerRequest } from '../modules/customers/index.js';
-import { unmergeCustomer } from '../modules/customers/index.js';
-import { exportCustomer } from '../modules/customers/index.js';
 import { attachTags, removeTags } from '../modules/tags/index.js';
 import { getDeliveries, getSubscriptions, replayDelivery } from '../modules/webhooks/index.js';
-import { findAccountJob, getBatchStatus, recentJobs } from '../modules/batches/index.js';
-import { SESSION_TTL_MS, sessionOf, signIn, signOut, type ConsoleSession } from '../modules/accounts/index.js';
 import {
-  batchesPage,
-  batchPage,
   CONSOLE_CSS,
   customerPage,
   EDITABLE,
   page,
-  PROGRESS_JS,
   searchPage,
   signedOutPage,
-  webhooksPage,
   type CustomerPageState,
 } from './console.views.js';
-import { html, type Html } from './html.js';
+import { batchesPage, batchPage, PROGRESS_JS, webhooksPage } from './console-operations.views.js';
+import { html } from './html.js';
+import { editedRequest, origin, send, type Form, type SignedIn, type WithCustomer } from './console-replies.js';
 
 const COOKIE = 'patron_console';
-
-type Form = Record<string, string | undefined>;
-/** A request's signed-in session and the account it may see. */
-type SignedIn = { session: ConsoleSession; account: AccountRecord };
-type WithCustomer = { Params: { customerId: string; deliveryId?: string }; Body: Form };
-
-/** Every console answer: its own page only (no framing, no other origin, no cache), the link token never in a Referer. */
-function send(reply: FastifyReply, status: number, body: Html): FastifyReply {
-  return reply
-    .code(status)
-    .header(
-      'content-security-policy',
-      "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    )
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .header('cache-control', 'no-store')
-    .type('text/html; charset=utf-8')
-    .send(body.text);
-}
-
-/** Changes made in the console say so in the customer's history: role and session. */
-const origin = (session: ConsoleSession) => `console ${session.role} ${session.label}`;
-
-function editedRequest(customerId: string, form: Form, current: Record<string, string>): UpsertCustomerRequest {
-  const request: Record<string, unknown> & { customerAttributes: Record<string, unknown> } = {
-    customerId,
-    customerAttributes: {},
-  };
-  for (const { field } of EDITABLE) {
-    const typed = (form[field] ?? '').trim();
-    if (typed === (current[field] ?? '')) continue;
-    const value = typed === '' ? null : typed;
-    if (field.startsWith('customerAttributes.'))
-      request.customerAttributes[field.slice('customerAttributes.'.length)] = value;
-    else request[field] = value;
-  }
-  return request as unknown as UpsertCustomerRequest;
-}
 
 /**
  * The console (docs/console.md): server-rendered pages and plain forms on the same rules as the

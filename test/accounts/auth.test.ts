@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { waitUntil } from '../helpers/wait.js';
 import { buildTestApp, CUSTOMERS, snapshot } from '../helpers/app.js';
 import { client } from '../helpers/client.js';
-import { ACCOUNT_CACHE_MS, changeAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
+import { ACCOUNT_CACHE_MS } from '../../src/modules/accounts/account-auth.service.js';
+import { changeAccount, rotateAccountKeys } from '../../src/modules/accounts/accounts.service.js';
 import { generateKey, hashKey } from '../../src/modules/accounts/account-keys.js';
 import { updateAccount } from '../../src/modules/accounts/accounts.store.js';
 

@@ -1,13 +1,11 @@
 // The accounts module's front door: what other modules and the interfaces may use (docs/architecture.md).
 export {
-  authenticate,
   changeAccount,
   createAccount,
   ensureDefaultAccount,
   findAccountRecord,
   getAccount,
   getAccounts,
-  holdsSecretKey,
   mintSessionToken,
   rotateAccountKeys,
   sessionTokenStatus,
@@ -25,4 +23,5 @@ export {
   type ReferralCompletion,
 } from './accounts.types.js';
 export { type ConsoleSession, SESSION_TTL_MS, sessionOf, signIn, signOut } from './console-access.service.js';
-export { forgetAccount, setWebhookFlag } from './accounts.service.js';
+export { setWebhookFlag } from './accounts.service.js';
+export { authenticate, forgetAccount, holdsSecretKey } from './account-auth.service.js';

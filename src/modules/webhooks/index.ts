@@ -10,4 +10,4 @@ export {
 } from './webhooks.service.js';
 export { type OutboxEvent, TOPICS } from './webhooks.types.js';
 export { WebhookWorker } from './webhooks.worker.js';
-export { countDeliveriesByStatus, eventsOfProfile, type ProfileEvent } from './webhooks.store.js';
+export { countDeliveriesByStatus, eventsOfProfile, type ProfileEvent } from './webhook-reports.store.js';
