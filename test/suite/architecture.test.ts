@@ -52,6 +52,13 @@ describe('architecture: ownership and boundaries (docs/architecture.md)', () => 
     assert.deepEqual(strays, []);
   });
 
+  test('no source file is over 350 lines', () => {
+    const long = sourceFiles()
+      .map((file) => ({ file: rel(file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+      .filter(({ lines }) => lines > 350);
+    assert.deepEqual(long, []);
+  });
+
   test('the modules import each other without a cycle', () => {
     assert.equal(findCycle(moduleEdges())?.join(' → '), undefined);
   });

@@ -1,4 +1,5 @@
-import type { Db } from '../../db/database.js';
+import type { Selectable } from 'kysely';
+import type { Db, ProfileHistoryTable } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
@@ -97,15 +98,11 @@ const CHAIN_FROM_HEAD =
   'union all select h.prev_id from profile_history h join chain c on h.id = c.id where h.prev_id is not null) ';
 const ERASE_CHAIN = `${CHAIN_FROM_HEAD}delete from profile_history where id in (select id from chain)`;
 
-interface HistoryRow {
-  id: number;
-  at: string;
-  operation: string;
-  customer_id: string;
-  request_id: string | null;
-  changes: unknown;
-  related_gameball_id: number | null;
-}
+/** An entry as ENTRY_COLUMNS reads it. */
+type HistoryRow = Pick<
+  Selectable<ProfileHistoryTable>,
+  'id' | 'at' | 'operation' | 'customer_id' | 'request_id' | 'changes' | 'related_gameball_id'
+>;
 
 /**
  * Tells each entry's changes, newest first, walking back from the profile as it is: a field's

@@ -1,18 +1,12 @@
-import { sql } from 'kysely';
-import type { Db, DeliveryStatus } from '../../db/database.js';
+import { sql, type Selectable } from 'kysely';
+import type { Db, DeliveryStatus, WebhookSubscriptionsTable } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
 import type { Subscription, Topic } from './webhooks.types.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SignatureScheme } from './webhook-signature.js';
 
-interface SubscriptionRow {
-  id: string;
-  account_id: string;
-  url: string;
-  topics: unknown;
-  signature: SignatureScheme;
-  created_at: string;
-}
+/** A subscription as the store reads it, its secret aside. */
+type SubscriptionRow = Omit<Selectable<WebhookSubscriptionsTable>, 'secret'>;
 
 function toSubscription(row: SubscriptionRow): Subscription {
   return {
