@@ -26,12 +26,13 @@ describe(`account rate limits (${TEST_STORE})`, () => {
         payload: { customerId: `w-${i}` },
       });
     const answers = [];
+    const started = performance.now();
     for (let i = 0; i < 12; i++) answers.push(await write(i));
+    const seconds = (performance.now() - started) / 1000;
     const statuses = answers.map((a) => a.statusCode);
-    assert.ok(
-      statuses.filter((s) => s === 200).length >= 5 && statuses.filter((s) => s === 200).length <= 6,
-      statuses.join(),
-    );
+    // A burst of 5, refilled at 5 a second while the writes ran (a loaded machine writes slower).
+    const served = statuses.filter((s) => s === 200).length;
+    assert.ok(served >= 5 && served <= 5 + Math.ceil(5 * seconds), `${statuses.join()} in ${seconds.toFixed(2)} s`);
     const refused = answers.find((a) => a.statusCode === 429)!;
     assert.equal(refused.json().code, 4029);
     assert.match(refused.json().message, /5 API writes per second, across all nodes/);
