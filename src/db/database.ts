@@ -26,6 +26,10 @@ export interface AccountsTable {
   rate_limit_writes: Generated<number>;
   rate_limit_reads: Generated<number>;
   rate_limit_bulk: Generated<number>;
+  merge_cap: Generated<number>;
+  /** JSON array of the account's own blocked values: exact values and /regexes/. */
+  merge_blocks: Generated<string>;
+  default_merge_blocks: Bool;
   created_at: string;
   updated_at: string;
 }

@@ -13,6 +13,7 @@ import { idempotencyKeys } from './migrations/2026-11-26T15-00-idempotency-keys.
 import { rateLimits } from './migrations/2026-11-26T16-00-rate-limits.js';
 import { consoleSessions } from './migrations/2026-11-26T17-00-console.js';
 import { searchIndexes } from './migrations/2026-11-26T18-00-search-indexes.js';
+import { mergeProtection } from './migrations/2026-12-03T09-00-merge-protection.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T16-00-rate-limits': rateLimits,
   '2026-11-26T17-00-console': consoleSessions,
   '2026-11-26T18-00-search-indexes': searchIndexes,
+  '2026-12-03T09-00-merge-protection': mergeProtection,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

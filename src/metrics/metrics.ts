@@ -47,6 +47,13 @@ export const writeRetries = new client.Counter({
   registers: [processRegistry],
 });
 
+export const mergeProtections = new client.Counter({
+  name: 'patron_merge_protections_total',
+  help: 'Identifiers of committed writes kept from being merge keys, by rule: blocked-value (a junk or listed value), cap (the profile had mergeCap customerIds).',
+  labelNames: ['rule'] as const,
+  registers: [processRegistry],
+});
+
 export const webhookDeliveries = new client.Counter({
   name: 'patron_webhook_deliveries_total',
   help: 'Webhook delivery attempts by outcome: delivered, failed (will retry), dead (no retry left), handed_back (node shutting down).',

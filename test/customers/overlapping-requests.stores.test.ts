@@ -26,8 +26,8 @@ describe('overlapping requests over HTTP end as some serial order would', () => 
     for (let i = 0; i < 100; i++) assert.equal(custom[`key${i}`], i);
   });
 
-  test('100 creates with different customerIds and one email (mergeBy email) → all 200, one profile', async () => {
-    const keys = await server.newAccount({ mergeBy: 'email' });
+  test('100 creates with different customerIds and one email (mergeBy email, no merge cap) → all 200, one profile', async () => {
+    const keys = await server.newAccount({ mergeBy: 'email', mergeCap: 0 });
     const api = client(server.baseUrl, keys);
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>

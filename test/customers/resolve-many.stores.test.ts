@@ -19,7 +19,7 @@ describe(`lists of upserts (${TEST_STORE})`, () => {
   before(async () => {
     store = await openTestStore();
     merging = (await findAccountRecord(store, (await newAccount(store, { mergeBy: 'email' }, 'lists')).id))!;
-    await upsertCustomer(store, merging, { customerId: 'known', email: 'known@example.com' });
+    await upsertCustomer(store, merging, { customerId: 'known', email: 'known@shop.io' });
   });
   after(() => store.close());
 
@@ -31,27 +31,27 @@ describe(`lists of upserts (${TEST_STORE})`, () => {
         merging.id,
         ['known', 'nobody'],
         [
-          { kind: 'email', key: 'known@example.com' },
-          { kind: 'email', key: 'nobody@example.com' },
+          { kind: 'email', key: 'known@shop.io' },
+          { kind: 'email', key: 'nobody@shop.io' },
         ],
       ),
     );
     assert.deepEqual([...known.byCustomerId.keys()], ['known']);
-    assert.deepEqual([...known.byKey.keys()], [mergeKeyId('email', 'known@example.com')]);
+    assert.deepEqual([...known.byKey.keys()], [mergeKeyId('email', 'known@shop.io')]);
     assert.equal(
-      known.byKey.get(mergeKeyId('email', 'known@example.com'))!.gameballId,
+      known.byKey.get(mergeKeyId('email', 'known@shop.io'))!.gameballId,
       known.byCustomerId.get('known')!.gameballId,
     );
   });
 
   test('items of one list see the items before them: create, then merge into it, then change it through either customerId', async () => {
     const outcomes = await upsertItems(store, merging, [
-      { customerId: 'l-1', email: 'list@example.com', customerAttributes: { city: 'Cairo' } },
-      { customerId: 'l-2', email: 'LIST@example.com' },
-      { customerId: 'l-1', email: 'moved@example.com' },
-      { customerId: 'l-3', email: 'list@example.com' },
+      { customerId: 'l-1', email: 'list@shop.io', customerAttributes: { city: 'Cairo' } },
+      { customerId: 'l-2', email: 'LIST@shop.io' },
+      { customerId: 'l-1', email: 'moved@shop.io' },
+      { customerId: 'l-3', email: 'list@shop.io' },
       { customerId: 'l-2', customerAttributes: { city: 'Giza' } },
-      { customerId: 'known', email: 'moved@example.com' },
+      { customerId: 'known', email: 'moved@shop.io' },
     ]);
     assert.deepEqual(
       outcomes.map((o) => o.errorCode),
@@ -64,7 +64,7 @@ describe(`lists of upserts (${TEST_STORE})`, () => {
     assert.equal(fifth, first);
     const profile = await getCustomerWithIds(store, merging, 'l-2');
     assert.deepEqual(profile.customerIds.sort(), ['l-1', 'l-2']);
-    assert.equal(profile.profile.email, 'moved@example.com');
+    assert.equal(profile.profile.email, 'moved@shop.io');
     assert.equal(profile.profile.attributes.city, 'Giza');
   });
 });

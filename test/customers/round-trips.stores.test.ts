@@ -35,7 +35,7 @@ describe(`statements per operation (${TEST_STORE})`, () => {
     store = await openTestStore({ countStatements: true });
     plain = (await findAccountById(store.db, (await newAccount(store, {}, 'plain')).id))!;
     merging = (await findAccountById(store.db, (await newAccount(store, { mergeBy: 'email' }, 'merging')).id))!;
-    await upsertCustomer(store, merging, { customerId: 'm-1', email: 'm-1@example.com' });
+    await upsertCustomer(store, merging, { customerId: 'm-1', email: 'm-1@shop.io' });
   });
   after(() => store.close());
 
@@ -47,7 +47,7 @@ describe(`statements per operation (${TEST_STORE})`, () => {
 
   const body = (n: number) => ({
     customerId: 'c-1',
-    email: 'c-1@example.com',
+    email: 'c-1@shop.io',
     customerAttributes: { displayName: `Customer ${n}`, totalOrders: n },
   });
 
@@ -63,7 +63,7 @@ describe(`statements per operation (${TEST_STORE})`, () => {
     const statements = await counted(async () => {
       const { merged } = await upsertCustomer(store, merging, {
         customerId: 'm-2',
-        email: 'M-1@example.com',
+        email: 'M-1@shop.io',
         customerAttributes: { totalOrders: 3 },
       });
       assert.ok(merged);

@@ -58,8 +58,8 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     assert.equal(Object.keys(custom).length, 100);
   });
 
-  test('100 overlapping creates sharing one email across both nodes make one profile', async () => {
-    const api = alternate(await newMultiAccount({ mergeBy: 'email' }));
+  test('100 overlapping creates sharing one email across both nodes make one profile (no merge cap)', async () => {
+    const api = alternate(await newMultiAccount({ mergeBy: 'email', mergeCap: 0 }));
     const answers = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         api.upsert(i, {

@@ -22,8 +22,15 @@ export interface AccountFlags {
   rateLimitWrites?: number;
   rateLimitReads?: number;
   rateLimitBulk?: number;
+  mergeCap?: number;
+  mergeBlock?: string[];
+  mergeUnblock?: string[];
+  defaultMergeBlocks?: boolean;
   json?: boolean;
 }
+
+/** A repeatable flag's values, in the order given. */
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** A number of requests per second as typed; the service checks its range and names the field. */
 function perSecond(raw: string): number {
@@ -65,11 +72,33 @@ export function withSettingsFlags(command: Command): Command {
       'batch and import items per second, a budget apart from the writes (0: no limit)',
       perSecond,
     )
+    .option(
+      '--merge-cap <n>',
+      'most customerIds an implicit merge may gather on one profile (0: no cap; default 10)',
+      perSecond,
+    )
+    .option(
+      '--merge-block <value>',
+      'a value that is never a merge key: an email, a mobile or a /regex/ (repeatable; adds to the list)',
+      collect,
+    )
+    .option('--merge-unblock <value>', "remove a value from the account's own blocked list (repeatable)", collect)
+    .option('--default-merge-blocks', 'apply the built-in list of junk values (test domains, placeholders, 0000000000)')
+    .option('--no-default-merge-blocks', 'do not apply the built-in list of junk values')
     .option('--json', 'print one JSON object and nothing else');
 }
 
-export function settingsFrom(flags: AccountFlags): SettingsInput {
+/** The settings the flags change; `current`: the account updated (its blocked list is added to or taken from). */
+export function settingsFrom(flags: AccountFlags, current?: Account): SettingsInput {
+  const listed = flags.mergeBlock !== undefined || flags.mergeUnblock !== undefined;
+  const unblocked = new Set((flags.mergeUnblock ?? []).map((v) => v.trim()));
+  const mergeBlocks = [...(current?.mergeBlocks ?? []), ...(flags.mergeBlock ?? [])].filter(
+    (v) => !unblocked.has(v.trim()),
+  );
   return {
+    ...(listed && { mergeBlocks }),
+    ...(flags.mergeCap !== undefined && { mergeCap: flags.mergeCap }),
+    ...(flags.defaultMergeBlocks !== undefined && { defaultMergeBlocks: flags.defaultMergeBlocks }),
     ...(flags.mergeBy !== undefined && { mergeBy: flags.mergeBy }),
     ...(flags.defaultCountry !== undefined && {
       defaultCountry: flags.defaultCountry === '' ? null : flags.defaultCountry,
@@ -98,6 +127,9 @@ export function describeAccount(account: Account, keys?: AccountKeys, sessionTok
     `highSecurity: ${account.highSecurity}`,
     `minimumApiVersion: ${account.minimumApiVersion}`,
     `rateLimits: ${rateLimitText(account.rateLimitWrites, 'writes')}, ${rateLimitText(account.rateLimitReads, 'reads')}, ${rateLimitText(account.rateLimitBulk, 'batch items')}`,
+    `mergeCap: ${account.mergeCap === 0 ? 'none' : account.mergeCap}`,
+    `defaultMergeBlocks: ${account.defaultMergeBlocks ? 'on' : 'off'}`,
+    `mergeBlocks: ${account.mergeBlocks.length === 0 ? '-' : account.mergeBlocks.join(', ')}`,
     ...(sessionTokens === undefined ? [] : [`sessionTokens: ${sessionTokens}`]),
     `createdAt: ${account.createdAt}`,
   ];

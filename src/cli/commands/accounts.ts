@@ -58,9 +58,13 @@ export function addAccountCommands(program: Command, { io, say, withStore }: Com
   withSettingsFlags(accounts.command('update <id>').description("change an account's name or settings"))
     .option('--name <name>', 'new account name')
     .action(async (id: string, flags: AccountFlags) => {
-      const account = await withStore((store) =>
-        changeAccount(store, id, { ...settingsFrom(flags), ...(flags.name !== undefined && { name: flags.name }) }),
-      );
+      const account = await withStore(async (store) => {
+        const current = await getAccount(store, id);
+        return changeAccount(store, id, {
+          ...settingsFrom(flags, current),
+          ...(flags.name !== undefined && { name: flags.name }),
+        });
+      });
       say(flags.json ? JSON.stringify(account) : describeAccount(account));
     });
 

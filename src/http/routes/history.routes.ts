@@ -29,6 +29,26 @@ export const HistoryEntrySchema = Type.Object({
     }),
   ),
   relatedGameballId: Nullable(Type.Integer({ description: 'The other profile of an unmerge.' })),
+  protections: Type.Optional(
+    Type.Array(
+      Type.Object({
+        identifier: Type.String({ description: 'The request field: email, mobile, customerAttributes.email, …' }),
+        kind: Type.String({ description: 'email or mobile.' }),
+        value: Type.String({ description: 'As merging compares it: a lower-cased email, an E.164 mobile.' }),
+        rule: Type.String({ description: 'blocked-value or cap (docs/identity.md "Merge protection").' }),
+        blockedBy: Type.Optional(
+          Type.Object({
+            rule: Type.String({
+              description: 'reserved-domain, placeholder, repeated-digits, consecutive-digits or account-list.',
+            }),
+            entry: Type.Optional(Type.String({ description: "The account's own list entry that matched." })),
+          }),
+        ),
+        wouldJoin: Nullable(Type.Integer({ description: 'The gameballId of the profile it would have joined.' })),
+      }),
+      { description: 'Identifiers this write kept from being merge keys, and why.' },
+    ),
+  ),
 });
 
 export function registerHistoryRoutes(app: FastifyInstance, store: Store): void {

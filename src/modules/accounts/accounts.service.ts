@@ -8,6 +8,7 @@ import type { MasterKey } from '../../keys/master-key.js';
 import { generateAccountId, generateKey, generateSecretKey, hashKey } from './account-keys.js';
 import { createSessionToken, type SessionClaims } from './session-token.js';
 import { forgetAccount } from './account-auth.service.js';
+import { checkMergeBlocks } from './merge-blocks.js';
 import {
   countAccounts,
   findAccountById,
@@ -41,6 +42,9 @@ const DEFAULT_SETTINGS: AccountSettings = {
   rateLimitWrites: 0,
   rateLimitReads: 0,
   rateLimitBulk: 0,
+  mergeCap: 10,
+  mergeBlocks: [],
+  defaultMergeBlocks: true,
 };
 
 function publicAccount(record: AccountRecord): Account {
@@ -112,6 +116,9 @@ export async function sessionTokenStatus(store: Store, id: string): Promise<stri
   return 'secret' in found ? 'ready' : `unavailable: ${found.problem}`;
 }
 
+/** The largest mergeCap: past it a cap protects nothing. */
+export const MAX_MERGE_CAP = 100_000;
+
 function checkSettings(input: SettingsInput): SettingsInput {
   const out: SettingsInput = { ...input };
   if (input.mergeBy !== undefined) {
@@ -135,6 +142,12 @@ function checkSettings(input: SettingsInput): SettingsInput {
       );
     }
   }
+  if (
+    input.mergeCap !== undefined &&
+    !(Number.isInteger(input.mergeCap) && input.mergeCap >= 0 && input.mergeCap <= MAX_MERGE_CAP)
+  )
+    throw invalid('mergeCap', `must be a whole number of customerIds from 0 (no cap) to ${MAX_MERGE_CAP}`);
+  if (input.mergeBlocks !== undefined) out.mergeBlocks = checkMergeBlocks(input.mergeBlocks);
   if (input.defaultCountry !== undefined && input.defaultCountry !== null) {
     const country = input.defaultCountry.trim().toUpperCase();
     if (!/^[A-Z]{2}$/.test(country) || !isSupportedCountry(country)) {

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { dbBool, type AccountsTable, type Db } from '../../db/database.js';
+import { dbBool, readJson, type AccountsTable, type Db } from '../../db/database.js';
 import type { AccountRecord, AccountSettings } from './accounts.types.js';
 
 function toAccount(row: Selectable<AccountsTable>): AccountRecord {
@@ -15,6 +15,9 @@ function toAccount(row: Selectable<AccountsTable>): AccountRecord {
     rateLimitWrites: Number(row.rate_limit_writes),
     rateLimitReads: Number(row.rate_limit_reads),
     rateLimitBulk: Number(row.rate_limit_bulk),
+    mergeCap: Number(row.merge_cap),
+    mergeBlocks: readJson<string[]>(row.merge_blocks, []),
+    defaultMergeBlocks: Boolean(row.default_merge_blocks),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     apiKeyHash: row.api_key_hash,
@@ -45,6 +48,9 @@ export async function insertAccount(db: Db, account: AccountRecord): Promise<voi
       rate_limit_writes: account.rateLimitWrites,
       rate_limit_reads: account.rateLimitReads,
       rate_limit_bulk: account.rateLimitBulk,
+      merge_cap: account.mergeCap,
+      merge_blocks: JSON.stringify(account.mergeBlocks),
+      default_merge_blocks: dbBool(account.defaultMergeBlocks),
       created_at: account.createdAt,
       updated_at: account.updatedAt,
     })
@@ -95,6 +101,9 @@ export async function updateAccount(
       ...(changes.rateLimitWrites !== undefined && { rate_limit_writes: changes.rateLimitWrites }),
       ...(changes.rateLimitReads !== undefined && { rate_limit_reads: changes.rateLimitReads }),
       ...(changes.rateLimitBulk !== undefined && { rate_limit_bulk: changes.rateLimitBulk }),
+      ...(changes.mergeCap !== undefined && { merge_cap: changes.mergeCap }),
+      ...(changes.mergeBlocks !== undefined && { merge_blocks: JSON.stringify(changes.mergeBlocks) }),
+      ...(changes.defaultMergeBlocks !== undefined && { default_merge_blocks: dbBool(changes.defaultMergeBlocks) }),
       ...(changes.sealedSecretKey !== undefined && { secret_key_sealed: changes.sealedSecretKey }),
       ...(changes.apiKeyHash !== undefined && { api_key_hash: changes.apiKeyHash }),
       ...(changes.secretKeyHash !== undefined && { secret_key_hash: changes.secretKeyHash }),

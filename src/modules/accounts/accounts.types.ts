@@ -23,6 +23,12 @@ export interface AccountSettings {
   rateLimitReads: number;
   /** Batch items per second, a budget apart from the API's writes. */
   rateLimitBulk: number;
+  /** An implicit merge never takes a profile past this many customerIds; 0: no cap (docs/identity.md "Merge protection"). */
+  mergeCap: number;
+  /** The account's own values that are never merge keys: exact emails or mobiles, and /regexes/. */
+  mergeBlocks: string[];
+  /** Whether the built-in list of junk values (test domains, placeholders, 0000000000) applies. */
+  defaultMergeBlocks: boolean;
 }
 
 export interface Account extends AccountSettings {

@@ -35,6 +35,9 @@ const COLUMNS: ReadonlyArray<keyof ProfilesTable> = [
   'history_head',
 ];
 const P_COLUMNS = COLUMNS.map((c) => `p.${c}`).join(', ');
+/** How many customerIds a profile has: the merge cap is checked against it (an index range, in the same read). */
+const ID_COUNT = '(select count(*) from customer_ids n where n.gameball_id = p.gameball_id) as customer_id_count';
+type CountedRow = ProfileRow & { customer_id_count: number | string };
 
 function toProfile(row: ProfileRow): Profile {
   return {
@@ -77,7 +80,7 @@ function statements(dialect: Dialect): Statements {
   // Every lookup goes by index into one id list, then each profile by its key (an OR of them
   // would make PostgreSQL scan every profile).
   const resolve = (columns: string[]) =>
-    `select ${P_COLUMNS}, p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?) as via_customer_id from profiles p ` +
+    `select ${P_COLUMNS}, ${ID_COUNT}, p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?) as via_customer_id from profiles p ` +
     `where p.gameball_id in (select gameball_id from customer_ids where account_id = ? and customer_id = ?` +
     columns
       .map((column) => ` union all select gameball_id from profiles where account_id = ? and ${column} = ?`)
@@ -86,11 +89,11 @@ function statements(dialect: Dialect): Statements {
     dialect.lockRows('p');
   texts = {
     manyByCustomerId:
-      `select ${P_COLUMNS}, c.customer_id as matched_customer_id from customer_ids c join profiles p on p.gameball_id = c.gameball_id ` +
+      `select ${P_COLUMNS}, ${ID_COUNT}, c.customer_id as matched_customer_id from customer_ids c join profiles p on p.gameball_id = c.gameball_id ` +
       `where c.account_id = ? and ${dialect.inList('c.customer_id')}${dialect.lockRows('p')}`,
     manyByKey: {
-      email: `select ${P_COLUMNS} from profiles p where p.account_id = ? and ${dialect.inList('p.email_key')}${dialect.lockRows('p')}`,
-      mobile: `select ${P_COLUMNS} from profiles p where p.account_id = ? and ${dialect.inList('p.mobile_key')}${dialect.lockRows('p')}`,
+      email: `select ${P_COLUMNS}, ${ID_COUNT} from profiles p where p.account_id = ? and ${dialect.inList('p.email_key')}${dialect.lockRows('p')}`,
+      mobile: `select ${P_COLUMNS}, ${ID_COUNT} from profiles p where p.account_id = ? and ${dialect.inList('p.mobile_key')}${dialect.lockRows('p')}`,
     },
     byCustomerId,
     byCustomerIdLocked: byCustomerId + dialect.lockRows('p'),
@@ -125,11 +128,11 @@ export async function resolveProfiles(
   const texts = statements(dialect);
   if (identifiers.length === 0) {
     const row = await sql.get<ProfileRow>(texts.byCustomerIdLocked, [accountId, customerId]);
-    return { byCustomerId: row && toProfile(row), byIdentifier: [] };
+    return { byCustomerId: row && toProfile(row), byIdentifier: [], customerIdCounts: new Map() };
   }
   // The statement looks keys up in a fixed column order: email first.
   const ordered = [...identifiers].sort((a, b) => a.kind.localeCompare(b.kind));
-  const rows = await sql.all<ProfileRow & { via_customer_id: unknown }>(
+  const rows = await sql.all<CountedRow & { via_customer_id: unknown }>(
     texts.resolve[ordered.map((i) => i.kind).join(',')]!,
     [accountId, customerId, accountId, customerId, ...ordered.flatMap((i) => [accountId, i.key])],
   );
@@ -137,6 +140,7 @@ export async function resolveProfiles(
   return {
     byCustomerId: profiles.find((p) => p.viaCustomerId)?.profile,
     byIdentifier: identifiers.map((i) => profiles.find((p) => keyOf(p.profile, i.kind) === i.key)?.profile),
+    customerIdCounts: new Map(rows.map((row) => [Number(row.gameball_id), Number(row.customer_id_count)])),
   };
 }
 
@@ -144,6 +148,8 @@ export async function resolveProfiles(
 export interface ResolvedMany {
   byCustomerId: Map<string, Profile>;
   byKey: Map<string, Profile>;
+  /** How many customerIds each profile read has (kept current as the list merges). */
+  customerIdCounts: Map<number, number>;
 }
 
 /**
@@ -160,21 +166,26 @@ export async function resolveMany(
   const texts = statements(dialect);
   const byCustomerId = new Map<string, Profile>();
   const byKey = new Map<string, Profile>();
-  const rows = await sql.all<ProfileRow & { matched_customer_id: string }>(texts.manyByCustomerId, [
+  const customerIdCounts = new Map<number, number>();
+  const rows = await sql.all<CountedRow & { matched_customer_id: string }>(texts.manyByCustomerId, [
     accountId,
     dialect.listParam([...new Set(customerIds)]),
   ]);
-  for (const row of rows) byCustomerId.set(row.matched_customer_id, toProfile(row));
+  for (const row of rows) {
+    byCustomerId.set(row.matched_customer_id, toProfile(row));
+    customerIdCounts.set(Number(row.gameball_id), Number(row.customer_id_count));
+  }
   for (const kind of ['email', 'mobile'] as const) {
     const keys = [...new Set(identifiers.filter((i) => i.kind === kind).map((i) => i.key))];
     if (keys.length === 0) continue;
-    for (const row of await sql.all<ProfileRow>(texts.manyByKey[kind], [accountId, dialect.listParam(keys)])) {
+    for (const row of await sql.all<CountedRow>(texts.manyByKey[kind], [accountId, dialect.listParam(keys)])) {
       const profile = toProfile(row);
+      customerIdCounts.set(profile.gameballId, Number(row.customer_id_count));
       const key = keyOf(profile, kind);
       if (key !== null) byKey.set(mergeKeyId(kind, key), profile);
     }
   }
-  return { byCustomerId, byKey };
+  return { byCustomerId, byKey, customerIdCounts };
 }
 
 /** The profile a customerId reaches, locked for the rest of the transaction where that means anything. */

@@ -1,6 +1,7 @@
 import type { Store } from '../../db/connect.js';
 import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
+import { mergeProtections } from '../../metrics/metrics.js';
 import type { AccountRecord } from '../accounts/index.js';
 import { historyKept, newHistoryRecord, type HistoryRecord, type WriteOrigin } from '../history/index.js';
 import {
@@ -9,6 +10,7 @@ import {
   mergeKeysOf,
   resolveClaim,
   type ClaimLookup,
+  type Protection,
   type Resolution,
 } from '../identity/index.js';
 import { diffProfiles, EMPTY_PROFILE, type FieldChange, type Profile, type ProfileState } from '../profiles/index.js';
@@ -53,6 +55,8 @@ interface WriteContext {
   account: AccountRecord;
   outbox: Outbox;
   known: Known | undefined;
+  /** The rules of the protections applied so far (counted in /metrics once the transaction commits). */
+  protected: Array<Protection['rule']>;
 }
 
 /** What one request will do, decided before its first write. */
@@ -77,6 +81,7 @@ async function lookUp({ store, tx, account, known }: WriteContext, input: Upsert
     return {
       byCustomerId: known.byCustomerId.get(input.customerId),
       byIdentifier: input.identifiers.map((i) => known.byKey.get(mergeKeyId(i.kind, i.key))),
+      customerIdCounts: known.customerIdCounts,
     };
   return resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifiers);
 }
@@ -104,6 +109,8 @@ async function plan(ctx: WriteContext, input: UpsertInput, origin: WriteOrigin):
 
   const changes = current === undefined ? undefined : diffProfiles(before, next);
   const merging = resolution.kind === 'merge';
+  // A protection that kept this request off another profile is recorded even when nothing else changed.
+  const kept = resolution.protections.some((protection) => protection.wouldJoin !== null);
   return {
     input,
     resolution,
@@ -112,7 +119,7 @@ async function plan(ctx: WriteContext, input: UpsertInput, origin: WriteOrigin):
     now,
     referrerId,
     changes,
-    changed: changes === undefined || merging || changes.length > 0,
+    changed: changes === undefined || merging || kept || changes.length > 0,
     origin: merging ? { ...origin, operation: 'merge' } : origin,
   };
 }
@@ -133,14 +140,14 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
   const { store, tx, account } = ctx;
   const { input, current, next, now } = p;
   const entry = newHistoryRecord(store, account.id, p.origin, input.customerId, now, p.changes);
+  if (entry && p.resolution.protections.length > 0) entry.protections = p.resolution.protections;
   let stored: Profile;
   if (current === undefined) {
-    const keys = mergeKeysOf(account, input, undefined, next);
+    const keys = mergeKeysOf(account, input, undefined, next, p.resolution.unindexed);
     const fresh = { ...next, ...keys, accountId: account.id, createdAt: now, updatedAt: now };
     stored = await insertNewProfile(store, tx, fresh, input.customerId, entry);
   } else {
-    const yielded = p.resolution.kind === 'existing' ? p.resolution.yielded : [];
-    const keys = mergeKeysOf(account, input, current, next, yielded);
+    const keys = mergeKeysOf(account, input, current, next, p.resolution.unindexed);
     stored = { ...current, ...next, ...keys, updatedAt: now, historyHead: historyKept(store, current) };
     const attach = p.resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
     if (p.changed) {
@@ -152,7 +159,7 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
       });
     }
   }
-  if (ctx.known) remember(ctx.known, input.customerId, stored);
+  if (ctx.known) remember(ctx.known, input.customerId, stored, current === undefined || p.resolution.kind === 'merge');
   const referee = { gameballId: stored.gameballId, state: next, wasReferred: current?.isReferred ?? false };
   const completedReferrer = await recordReferral(tx, account, referee, p.referrerId, now);
   return { stored, completedReferrer };
@@ -162,6 +169,7 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
 async function emit(ctx: WriteContext, p: UpsertPlan, stored: Profile, completedReferrer?: number): Promise<void> {
   const { tx, account, outbox } = ctx;
   const { customerId } = p.input;
+  for (const protection of p.resolution.protections) ctx.protected.push(protection.rule);
   if (p.changed && outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, stored, customerId));
   if (p.resolution.kind === 'merge' && outbox.wants('customer.merged')) {
     const customerIds = await listCustomerIds(tx.sql, stored.gameballId);
@@ -186,7 +194,9 @@ async function applyOne(ctx: WriteContext, input: UpsertInput, origin: WriteOrig
 }
 
 /** After a request of a list is applied: every key that reaches its profile now reaches it as stored. */
-function remember(known: Known, customerId: string, stored: Profile): void {
+function remember(known: Known, customerId: string, stored: Profile, gainedCustomerId: boolean): void {
+  if (gainedCustomerId)
+    known.customerIdCounts.set(stored.gameballId, (known.customerIdCounts.get(stored.gameballId) ?? 0) + 1);
   known.byCustomerId.set(customerId, stored);
   for (const [id, profile] of known.byCustomerId)
     if (profile.gameballId === stored.gameballId) known.byCustomerId.set(id, stored);
@@ -218,7 +228,7 @@ async function applyAll(
   account: AccountRecord,
   inputs: Array<UpsertInput | AppError>,
   origins: readonly WriteOrigin[],
-): Promise<{ outcomes: UpsertOutcome[]; queued: number }> {
+): Promise<{ outcomes: UpsertOutcome[]; queued: number; protected: Array<Protection['rule']> }> {
   const outbox = await openOutbox(tx, account);
   const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
   // A list (PostgreSQL batch and import chunks) resolves set-wise: two reads instead of one per item.
@@ -226,7 +236,7 @@ async function applyAll(
   const identifiers = valid.flatMap((i) => i.identifiers);
   const known =
     valid.length > 1 ? await resolveMany(tx.sql, store.dialect, account.id, customerIds, identifiers) : undefined;
-  const ctx: WriteContext = { store, tx, account, outbox, known };
+  const ctx: WriteContext = { store, tx, account, outbox, known, protected: [] };
   const outcomes: UpsertOutcome[] = [];
   let queued = 0;
   for (const [i, input] of inputs.entries()) {
@@ -234,17 +244,19 @@ async function applyAll(
       outcomes.push({ ok: false, error: input });
       continue;
     }
+    const protectedBefore = ctx.protected.length;
     try {
       const result = await applyOne(ctx, input, origins[i]!);
       queued += await outbox.flush(new Date().toISOString());
       outcomes.push({ ok: true, result });
     } catch (error) {
       outbox.discard();
+      ctx.protected.length = protectedBefore;
       if (!(error instanceof AppError)) throw error;
       outcomes.push({ ok: false, error });
     }
   }
-  return { outcomes, queued };
+  return { outcomes, queued, protected: ctx.protected };
 }
 
 async function writeList(
@@ -255,8 +267,10 @@ async function writeList(
 ): Promise<UpsertOutcome[]> {
   // Every key of the list is locked as the transaction opens, in one sorted acquisition.
   const keys = inputs.flatMap((input) => (input instanceof AppError ? [] : lockKeysOf(account, input)));
-  const { outcomes, queued } = await store.write((tx) => applyAll(store, tx, account, inputs, origins), keys);
-  notifyQueued(queued);
+  const written = await store.write((tx) => applyAll(store, tx, account, inputs, origins), keys);
+  notifyQueued(written.queued);
+  for (const rule of written.protected) mergeProtections.inc({ rule });
+  const { outcomes } = written;
   return outcomes;
 }
 

@@ -4,7 +4,13 @@ import { readJson } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
 import type { ProfileState } from '../profiles/index.js';
-import type { FieldChange, HistoryEntry, HistoryOperation, HistoryRecord } from './history.types.js';
+import type {
+  FieldChange,
+  HistoryEntry,
+  HistoryOperation,
+  HistoryRecord,
+  RecordedProtection,
+} from './history.types.js';
 import { diffProfiles } from '../profiles/index.js';
 import { copyState, fieldValue, isStateField, setFieldValue } from '../profiles/index.js';
 
@@ -33,7 +39,10 @@ function packChanges(record: HistoryRecord): string {
   const items = record.changes.map((c): StoredChange =>
     isStateField(c.field) && !record.newProfile ? [c.field, c.before] : [c.field, c.before, c.after],
   );
-  return JSON.stringify(record.newProfile ? [NEW_PROFILE, ...items] : items);
+  // Protections ride as one object after the changes (older entries have none).
+  const all: unknown[] = record.newProfile ? [NEW_PROFILE, ...items] : items;
+  if (record.protections?.length) all.push({ protections: record.protections });
+  return JSON.stringify(all);
 }
 
 /**
@@ -113,7 +122,9 @@ function explainChain(current: ProfileState, rows: readonly HistoryRow[]): Histo
   return rows.map((row) => {
     const stored = readJson<unknown[]>(row.changes, []);
     const isNew = stored[0] === NEW_PROFILE;
-    const items = (isNew ? stored.slice(1) : stored) as StoredChange[];
+    const last = stored.at(-1);
+    const protections = isProtectionsItem(last) ? last.protections : undefined;
+    const items = stored.slice(isNew ? 1 : 0, protections ? -1 : undefined) as StoredChange[];
     const changes: FieldChange[] = items.map(([field, before, ...after]) => ({
       field,
       before,
@@ -129,9 +140,13 @@ function explainChain(current: ProfileState, rows: readonly HistoryRow[]): Histo
       requestId: row.request_id,
       changes,
       relatedGameballId: row.related_gameball_id === null ? null : Number(row.related_gameball_id),
+      ...(protections && { protections }),
     };
   });
 }
+
+const isProtectionsItem = (item: unknown): item is { protections: RecordedProtection[] } =>
+  typeof item === 'object' && item !== null && !Array.isArray(item) && 'protections' in item;
 
 /** A profile as read, with the newest entry its row named. */
 export type ProfileAsRead = ProfileState & { gameballId: number; accountId: string; historyHead: number | null };

@@ -36,6 +36,18 @@ export interface HistoryRecord extends WriteOrigin {
   changes: FieldChange[];
   /** The other profile of a merge of profiles or an unmerge. */
   relatedGameballId: number | null;
+  /** Identifiers the write kept from being merge keys, and why (identity's Protection). */
+  protections?: RecordedProtection[];
+}
+
+/** A merge protection as an entry records it (docs/identity.md "Merge protection"). */
+export interface RecordedProtection {
+  identifier: string;
+  kind: string;
+  value: string;
+  rule: string;
+  blockedBy?: { rule: string; entry?: string };
+  wouldJoin: number | null;
 }
 
 export interface HistoryEntry {
@@ -46,4 +58,5 @@ export interface HistoryEntry {
   requestId: string | null;
   changes: FieldChange[];
   relatedGameballId: number | null;
+  protections?: RecordedProtection[];
 }

@@ -15,3 +15,4 @@ export {
   type Resolution,
   resolveClaim,
 } from './resolution.js';
+export { blockedBy, type BlockRule, type Protection } from './protection.js';

@@ -2,6 +2,7 @@ import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/index.js';
 import type { Profile, ProfileState } from '../profiles/index.js';
 import { emailKey, mergeKinds, mobileKey, type MergeKind } from './merge-keys.js';
+import { blockedBy, type Protection } from './protection.js';
 
 /**
  * Identity resolution: where a write lands (docs/identity.md "Merging on several identifiers"), which merge keys a
@@ -29,14 +30,18 @@ export interface IdentityClaim {
 export interface ClaimLookup {
   byCustomerId: Profile | undefined;
   byIdentifier: Array<Profile | undefined>;
+  /** How many customerIds each profile read has (the merge cap). */
+  customerIdCounts: ReadonlyMap<number, number>;
 }
 
-/** Where a request lands, in the order the rules are tried. */
-export type Resolution =
-  /** `yielded`: identifiers held by a profile split from this one: stored, but not as merge keys. */
-  | { kind: 'existing'; profile: Profile; yielded: MergeKind[] }
-  | { kind: 'merge'; profile: Profile; by: MergeKind }
-  | { kind: 'new' };
+/**
+ * Where a request lands, in the order the rules are tried. `unindexed`: identifiers the request
+ * carries that the profile stores as plain values, not merge keys (protected, or held by a
+ * profile an unmerge split from this one); `protections`: why, where a protection rule decided.
+ */
+export type Resolution = (
+  { kind: 'existing'; profile: Profile } | { kind: 'merge'; profile: Profile; by: MergeKind } | { kind: 'new' }
+) & { unindexed: MergeKind[]; protections: Protection[] };
 
 /** The id of a merge key in a list's lookup ("kind:key"). */
 export const mergeKeyId = (kind: MergeKind, key: string): string => `${kind}:${key}`;
@@ -94,33 +99,72 @@ export function missingIdentifier(field: string, mergeBy: string): AppError {
 export async function resolveClaim(
   account: AccountRecord,
   claim: IdentityClaim,
-  { byCustomerId, byIdentifier }: ClaimLookup,
+  { byCustomerId, byIdentifier, customerIdCounts }: ClaimLookup,
   areSplitSiblings: (gameballId: number, other: number) => Promise<boolean>,
 ): Promise<Resolution> {
-  if (byCustomerId !== undefined) {
-    const yielded: MergeKind[] = [];
-    for (const [i, identifier] of claim.identifiers.entries()) {
-      const owner = byIdentifier[i];
-      if (owner === undefined || owner.gameballId === byCustomerId.gameballId) continue;
-      if (!(await areSplitSiblings(byCustomerId.gameballId, owner.gameballId)))
-        throw identifierConflict(claim, identifier, owner, byCustomerId);
-      yielded.push(identifier.kind);
+  const unindexed: MergeKind[] = [];
+  const protections: Protection[] = [];
+  const protect = (identifier: MergeIdentifier, protection: Pick<Protection, 'rule' | 'blockedBy' | 'wouldJoin'>) => {
+    unindexed.push(identifier.kind);
+    protections.push({ identifier: identifier.field, kind: identifier.kind, value: identifier.key, ...protection });
+  };
+  // A blocked value is never a key, whoever holds it: it joins nothing and conflicts with nothing.
+  const usable: Array<{ identifier: MergeIdentifier; owner: Profile | undefined }> = [];
+  for (const [i, identifier] of claim.identifiers.entries()) {
+    const owner = byIdentifier[i];
+    const blocked = blockedBy(account, identifier.kind, identifier.key);
+    if (!blocked) usable.push({ identifier, owner });
+    else {
+      const other = owner !== undefined && owner.gameballId !== byCustomerId?.gameballId;
+      protect(identifier, { rule: 'blocked-value', blockedBy: blocked, wouldJoin: other ? owner.gameballId : null });
     }
-    return { kind: 'existing', profile: byCustomerId, yielded };
   }
-  const owners = claim.identifiers.flatMap((identifier, i) =>
-    byIdentifier[i] ? [{ identifier, owner: byIdentifier[i]! }] : [],
-  );
+  if (byCustomerId !== undefined) {
+    for (const { identifier, owner } of usable) {
+      if (owner === undefined || owner.gameballId === byCustomerId.gameballId) continue;
+      // Held here as a plain value (the cap kept it off), or by a profile an unmerge split from this one.
+      if (
+        holdsAsPlainValue(account, byCustomerId, identifier) ||
+        (await areSplitSiblings(byCustomerId.gameballId, owner.gameballId))
+      ) {
+        unindexed.push(identifier.kind);
+        continue;
+      }
+      throw identifierConflict(claim, identifier, owner, byCustomerId);
+    }
+    return { kind: 'existing', profile: byCustomerId, unindexed, protections };
+  }
+  const owners: Array<{ identifier: MergeIdentifier; owner: Profile }> = [];
+  for (const { identifier, owner } of usable) {
+    if (owner === undefined) continue;
+    const count = customerIdCounts.get(owner.gameballId) ?? 0;
+    // A full profile is served as if its identifier were free: the new profile holds it as a plain value.
+    if (account.mergeCap > 0 && count >= account.mergeCap)
+      protect(identifier, { rule: 'cap', wouldJoin: owner.gameballId });
+    else owners.push({ identifier, owner });
+  }
   const [first, ...others] = owners;
   if (first) {
     // The lower priority identifier is named.
     const clash = others.find((o) => o.owner.gameballId !== first.owner.gameballId);
     if (clash) throw identifierConflict(claim, clash.identifier, clash.owner, undefined);
-    return { kind: 'merge', profile: first.owner, by: first.identifier.kind };
+    return { kind: 'merge', profile: first.owner, by: first.identifier.kind, unindexed, protections };
   }
+  // A protected identifier counts as carried: a till's sale with a junk email still gets a profile.
   if (claim.requiredIdentifier && claim.identifiers.length === 0)
     throw missingIdentifier(claim.requiredIdentifier, account.mergeBy);
-  return { kind: 'new' };
+  return { kind: 'new', unindexed, protections };
+}
+
+/** Whether the profile stores this identifier's value without holding it as its merge key. */
+function holdsAsPlainValue(account: AccountRecord, profile: Profile, identifier: MergeIdentifier): boolean {
+  if (identifier.kind === 'email')
+    return profile.emailKey === null && profile.email !== null && emailKey(profile.email) === identifier.key;
+  return (
+    profile.mobileKey === null &&
+    profile.mobile !== null &&
+    mobileKey(profile.mobile, account.defaultCountry) === identifier.key
+  );
 }
 
 /**
@@ -134,11 +178,11 @@ export function mergeKeysOf(
   claim: IdentityClaim,
   current: Profile | undefined,
   next: ProfileState,
-  yielded: readonly MergeKind[] = [],
+  unindexed: readonly MergeKind[],
 ): Pick<Profile, 'emailKey' | 'mobileKey'> {
   const kinds = mergeKinds(account.mergeBy);
   const keyFor = (kind: MergeKind, value: string | null, stored: string | null | undefined): string | null => {
-    if (!kinds.includes(kind) || value === null || yielded.includes(kind)) return null;
+    if (!kinds.includes(kind) || value === null || unindexed.includes(kind)) return null;
     return claim.identifiers.find((i) => i.kind === kind)?.key ?? stored ?? null;
   };
   return {
@@ -162,7 +206,7 @@ export async function freeMergeKeys(
     const value = kind === 'email' ? state.email : state.mobile;
     if (!kinds.includes(kind) || value === null) return null;
     const key = kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
-    if (key === undefined) return null;
+    if (key === undefined || blockedBy(account, kind, key)) return null;
     const holder = await holderOf(kind, key);
     return holder === undefined || holder === self ? key : null;
   };
