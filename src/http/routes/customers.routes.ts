@@ -15,12 +15,46 @@ import {
 import { customerDetailsView, customerView } from '../../modules/customers/index.js';
 import {
   deleteCustomer,
+  dryRunUpsert,
   getCustomer,
   getCustomerWithIds,
   setCustomerActive,
   upsertCustomer,
 } from '../../modules/customers/index.js';
 import { unmergeCustomer } from '../../modules/customers/index.js';
+
+const DryRunQuery = Type.Object({
+  dryRun: Type.Optional(
+    Type.Boolean({
+      description:
+        'true: run every rule and write nothing (no profile, history, webhook, referral code or Idempotency-Key); answer what the request would do.',
+    }),
+  ),
+});
+
+const FieldChangeSchema = Type.Object({ field: Type.String(), before: Type.Unknown(), after: Type.Unknown() });
+
+const DryRunResponse = Type.Object(
+  {
+    gameballId: Type.Union([Type.Integer(), Type.Null()], { description: "The profile's; null for a new one." }),
+    dryRun: Type.Literal(true),
+    outcome: Type.Union([
+      Type.Literal('create'),
+      Type.Literal('update'),
+      Type.Literal('merge'),
+      Type.Literal('unchanged'),
+    ]),
+    changes: Type.Array(FieldChangeSchema, {
+      description:
+        "As the real write's history entry would hold them; a new profile's referral code is not among them (a dry run draws none).",
+    }),
+    protections: Type.Array(Type.Object({}, { additionalProperties: true }), {
+      description:
+        'Identifiers the write would keep from being merge keys, and why (docs/identity.md "Merge protection").',
+    }),
+  },
+  { description: 'The answer of ?dryRun=true.' },
+);
 
 export function registerCustomerRoutes(app: FastifyInstance, store: Store): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -34,11 +68,13 @@ export function registerCustomerRoutes(app: FastifyInstance, store: Store): void
         description:
           'Creates the profile or updates it (partial update; null clears). With channel merging on, a new customerId whose email/mobile is known joins that profile.',
         tags: ['customers'],
+        querystring: DryRunQuery,
         body: UpsertCustomerRequest,
-        response: { 200: UpsertCustomerResponse, ...errors },
+        response: { 200: Type.Union([DryRunResponse, UpsertCustomerResponse]), ...errors },
       },
     },
     async (request) => {
+      if (request.query.dryRun === true) return dryRunUpsert(store, request.account, request.body);
       const { gameballId } = await upsertCustomer(store, request.account, request.body, request.id);
       return { gameballId };
     },

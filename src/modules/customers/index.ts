@@ -19,7 +19,14 @@ export {
   getCustomerWithIds,
   setCustomerActive,
 } from './customers.service.js';
-export { upsertCustomer, upsertCustomers, type UpsertOutcome, type UpsertResult } from './upsert.engine.js';
+export {
+  dryRunUpsert,
+  type DryRunResult,
+  upsertCustomer,
+  upsertCustomers,
+  type UpsertOutcome,
+  type UpsertResult,
+} from './upsert.engine.js';
 export { unmergeCustomer } from './unmerge.service.js';
 export {
   countReferrals,

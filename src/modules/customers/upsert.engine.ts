@@ -76,7 +76,10 @@ interface UpsertPlan {
   origin: WriteOrigin;
 }
 
-async function lookUp({ store, tx, account, known }: WriteContext, input: UpsertInput): Promise<ClaimLookup> {
+/** What planning reads: the transaction, the account, and a list's profiles read so far. */
+type PlanContext = Pick<WriteContext, 'store' | 'tx' | 'account' | 'known'>;
+
+async function lookUp({ store, tx, account, known }: PlanContext, input: UpsertInput): Promise<ClaimLookup> {
   if (known)
     return {
       byCustomerId: known.byCustomerId.get(input.customerId),
@@ -86,7 +89,7 @@ async function lookUp({ store, tx, account, known }: WriteContext, input: Upsert
   return resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifiers);
 }
 
-async function plan(ctx: WriteContext, input: UpsertInput, origin: WriteOrigin): Promise<UpsertPlan> {
+async function plan(ctx: PlanContext, input: UpsertInput, origin: WriteOrigin): Promise<UpsertPlan> {
   const { tx, account } = ctx;
   const resolution = await resolveClaim(account, input, await lookUp(ctx, input), (a, b) =>
     areSplitSiblings(tx.sql, a, b),
@@ -324,4 +327,56 @@ export async function upsertCustomer(
   const [outcome] = await upsertCustomers(store, account, [body], [{ operation: 'upsert', requestId }]);
   if (!outcome!.ok) throw outcome!.error;
   return outcome!.result;
+}
+
+/** What a dry run answers (docs/api.md "Dry run"): what the request would do, nothing written. */
+export interface DryRunResult {
+  /** The profile's; null for a new one. */
+  gameballId: number | null;
+  dryRun: true;
+  outcome: 'create' | 'update' | 'merge' | 'unchanged';
+  /** As the real write's history entry would hold them (a new profile's referral code aside: none is drawn). */
+  changes: FieldChange[];
+  protections: Protection[];
+}
+
+/**
+ * Create/Update Customer with ?dryRun=true: every rule runs — reading, under the same key locks,
+ * what the real request would read — and nothing is written: no profile, history, webhook,
+ * referral or referral code. A request that would fail throws the error it would get.
+ */
+export async function dryRunUpsert(
+  store: Store,
+  account: AccountRecord,
+  body: UpsertCustomerRequest,
+): Promise<DryRunResult> {
+  const input = readUpsertInput(account, body);
+  return store.write(
+    async (tx) => {
+      const p = await plan({ store, tx, account, known: undefined }, input, API_UPSERT);
+      const { resolution, current } = p;
+      let changes: FieldChange[];
+      if (current === undefined) changes = diffProfiles(undefined, p.next);
+      else {
+        changes = [...(p.changes ?? [])];
+        if (resolution.kind === 'merge') {
+          const entry = { changes } as HistoryRecord;
+          recordMergeIdentifiers(entry, input, p.next);
+        }
+      }
+      // A referral code drawn for a registering guest is not told: the real write draws its own.
+      if (current !== undefined && current.referralCode === null)
+        changes = changes.filter((c) => c.field !== 'referralCode');
+      const outcome =
+        current === undefined ? 'create' : resolution.kind === 'merge' ? 'merge' : p.changed ? 'update' : 'unchanged';
+      return {
+        gameballId: current?.gameballId ?? null,
+        dryRun: true,
+        outcome,
+        changes,
+        protections: resolution.protections,
+      };
+    },
+    lockKeysOf(account, input),
+  );
 }

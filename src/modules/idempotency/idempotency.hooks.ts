@@ -56,7 +56,8 @@ function keyOf(request: FastifyRequest): string | undefined {
 export function registerIdempotency(app: FastifyInstance, store: Store): void {
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const key = keyOf(request);
-    if (key === undefined) return;
+    // A dry run writes nothing, its key included (docs/api.md "Dry run").
+    if (key === undefined || (request.query as { dryRun?: unknown } | undefined)?.dryRun === true) return;
     const path = request.originalUrl;
     const outcome = await claimKey(
       store,
