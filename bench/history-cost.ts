@@ -55,7 +55,7 @@ async function freshStore(kind: 'sqlite' | 'postgres', history: boolean): Promis
 }
 
 const body = (tag: string, n: number) =>
-  customerBody(`${tag}-${n}`, `${tag}-${n}@bench.example`, n) as unknown as UpsertCustomerRequest;
+  customerBody(`${tag}-${n}`, `${tag}-${n}@bench.patron.io`, n) as unknown as UpsertCustomerRequest;
 
 /** Operations per second of one workload for `seconds`. */
 async function measure(store: Store, account: AccountRecord, workload: Workload, tag: string): Promise<number> {

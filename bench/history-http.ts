@@ -94,6 +94,9 @@ async function startSide(
       'bench-merge',
       '--merge-by',
       'email',
+      // The merge workload measures merging: thousands of channels join a few profiles, past any cap.
+      '--merge-cap',
+      '0',
       '--json',
     ]),
   ) as { id: string; apiKey: string };

@@ -34,7 +34,7 @@ export async function writeCsv(file: string, rows: number, tag: string): Promise
     const custom = customFor(n);
     const line = [
       id,
-      `${id}@bench.example`,
+      `${id}@bench.patron.io`,
       `+2011${n.toString().padStart(8, '0')}`,
       ...ATTRIBUTES.map((k) => attributes[k]),
       ...CUSTOM.map((k) => custom[k]),

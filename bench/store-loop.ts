@@ -161,7 +161,7 @@ async function rawPostgres(url: string, poolSize: number): Promise<RawWriter> {
 async function handle(req: StoreLoopRequest): Promise<StoreLoopResult> {
   const newBody = (prefix: string) => (n: number) => {
     const id = `${prefix}-${req.tag}-${n}`;
-    return customerBody(id, `${id}@bench.example`, n);
+    return customerBody(id, `${id}@bench.patron.io`, n);
   };
 
   const store = connect(req.databaseUrl, { poolSize: req.poolSize, statementTimeoutMs: 5000 });

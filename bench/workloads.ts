@@ -23,12 +23,12 @@ export interface LoadSpec {
   durationSec: number;
 }
 
-/** Seeded customers are `<idPrefix><i>` with email `<emailPrefix><i>@bench.example`. */
+/** Seeded customers are `<idPrefix><i>` with email `<emailPrefix><i>@bench.patron.io` (not a reserved test domain: those never merge). */
 export interface SeedNaming {
   idPrefix: string;
   emailPrefix: string;
 }
-export const EMAIL_DOMAIN = '@bench.example';
+export const EMAIL_DOMAIN = '@bench.patron.io';
 /** The default account (mergeBy none): create, update and read. */
 export const SEED: SeedNaming = { idPrefix: 'seed-', emailPrefix: 'seed-' };
 /** The merging account (mergeBy email): merge. */
@@ -107,7 +107,7 @@ export function requestGenerator(kind: WorkloadKind, target: LoadTarget, phase: 
       return () => {
         const n = counter++;
         const id = `new-${target.tag}-${phase}-${n}`;
-        return post(customerBody(id, `${id}@bench.example`, n));
+        return post(customerBody(id, `${id}@bench.patron.io`, n));
       };
     case 'update':
       return () => {
