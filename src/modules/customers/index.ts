@@ -19,14 +19,7 @@ export {
   getCustomerWithIds,
   setCustomerActive,
 } from './customers.service.js';
-export {
-  dryRunUpsert,
-  type DryRunResult,
-  upsertCustomer,
-  upsertCustomers,
-  type UpsertOutcome,
-  type UpsertResult,
-} from './upsert.engine.js';
+export { upsertCustomer, upsertCustomers, type UpsertOutcome, type UpsertResult } from './upsert.engine.js';
 export { unmergeCustomer } from './unmerge.service.js';
 export {
   countReferrals,
@@ -43,3 +36,4 @@ export {
   type SearchHit,
   type SearchResults,
 } from './customer-search.store.js';
+export { dryRunUpsert, type DryRunResult } from './upsert-dry-run.js';

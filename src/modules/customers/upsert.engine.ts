@@ -89,7 +89,7 @@ async function lookUp({ store, tx, account, known }: PlanContext, input: UpsertI
   return resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifiers);
 }
 
-async function plan(ctx: PlanContext, input: UpsertInput, origin: WriteOrigin): Promise<UpsertPlan> {
+export async function plan(ctx: PlanContext, input: UpsertInput, origin: WriteOrigin): Promise<UpsertPlan> {
   const { tx, account } = ctx;
   const resolution = await resolveClaim(account, input, await lookUp(ctx, input), (a, b) =>
     areSplitSiblings(tx.sql, a, b),
@@ -131,7 +131,7 @@ async function plan(ctx: PlanContext, input: UpsertInput, origin: WriteOrigin): 
  * A merge entry names the identifiers the joining customerId sent even where their value did not
  * change: they arrived through it too, and an unmerge must know that (identity/split-profile.ts).
  */
-function recordMergeIdentifiers(entry: HistoryRecord, input: UpsertInput, next: ProfileState): void {
+export function recordMergeIdentifiers(entry: HistoryRecord, input: UpsertInput, next: ProfileState): void {
   for (const { kind } of input.identifiers) {
     if (!entry.changes.some((c) => c.field === kind))
       entry.changes.push({ field: kind, before: next[kind], after: next[kind] });
@@ -294,7 +294,7 @@ async function writeOne(
   }
 }
 
-const API_UPSERT: WriteOrigin = { operation: 'upsert', requestId: undefined };
+export const API_UPSERT: WriteOrigin = { operation: 'upsert', requestId: undefined };
 
 /**
  * The write core of Create/Update Customer: a list of requests for one account, one outcome per
@@ -327,56 +327,4 @@ export async function upsertCustomer(
   const [outcome] = await upsertCustomers(store, account, [body], [{ operation: 'upsert', requestId }]);
   if (!outcome!.ok) throw outcome!.error;
   return outcome!.result;
-}
-
-/** What a dry run answers (docs/api.md "Dry run"): what the request would do, nothing written. */
-export interface DryRunResult {
-  /** The profile's; null for a new one. */
-  gameballId: number | null;
-  dryRun: true;
-  outcome: 'create' | 'update' | 'merge' | 'unchanged';
-  /** As the real write's history entry would hold them (a new profile's referral code aside: none is drawn). */
-  changes: FieldChange[];
-  protections: Protection[];
-}
-
-/**
- * Create/Update Customer with ?dryRun=true: every rule runs — reading, under the same key locks,
- * what the real request would read — and nothing is written: no profile, history, webhook,
- * referral or referral code. A request that would fail throws the error it would get.
- */
-export async function dryRunUpsert(
-  store: Store,
-  account: AccountRecord,
-  body: UpsertCustomerRequest,
-): Promise<DryRunResult> {
-  const input = readUpsertInput(account, body);
-  return store.write(
-    async (tx) => {
-      const p = await plan({ store, tx, account, known: undefined }, input, API_UPSERT);
-      const { resolution, current } = p;
-      let changes: FieldChange[];
-      if (current === undefined) changes = diffProfiles(undefined, p.next);
-      else {
-        changes = [...(p.changes ?? [])];
-        if (resolution.kind === 'merge') {
-          const entry = { changes } as HistoryRecord;
-          recordMergeIdentifiers(entry, input, p.next);
-        }
-      }
-      // A referral code drawn for a registering guest is not told: the real write draws its own.
-      if (current !== undefined && current.referralCode === null)
-        changes = changes.filter((c) => c.field !== 'referralCode');
-      const outcome =
-        current === undefined ? 'create' : resolution.kind === 'merge' ? 'merge' : p.changed ? 'update' : 'unchanged';
-      return {
-        gameballId: current?.gameballId ?? null,
-        dryRun: true,
-        outcome,
-        changes,
-        protections: resolution.protections,
-      };
-    },
-    lockKeysOf(account, input),
-  );
 }
