@@ -17,6 +17,7 @@ import { registerReferralRoutes } from './http/routes/referrals.routes.js';
 import { registerTagRoutes } from './http/routes/tags.routes.js';
 import { registerHistoryRoutes } from './http/routes/history.routes.js';
 import { registerPrivacyRoutes } from './http/routes/privacy.routes.js';
+import { registerIdentityRoutes } from './http/routes/identity.routes.js';
 import { registerIdempotency } from './modules/idempotency/index.js';
 import { AccountRateLimiter, registerAccountLimits } from './modules/limits/index.js';
 import { SINGLE_NODE, type NodeCount } from './modules/limits/index.js';
@@ -167,6 +168,7 @@ export async function buildApp({
   registerBatchRoutes(app, store);
   registerHistoryRoutes(app, store);
   registerPrivacyRoutes(app, store);
+  registerIdentityRoutes(app, store);
   await registerConsole(app, store);
   return app;
 }

@@ -275,3 +275,12 @@ export async function mergeKeyHolder(
   );
   return row && Number(row.gameball_id);
 }
+
+/** When an unmerge split these two profiles, if one did. */
+export async function splitBetween(sql: SqlRunner, gameballId: number, other: number): Promise<string | undefined> {
+  const row = await sql.get<{ created_at: string }>(
+    'select created_at from profile_splits where gameball_id = ? and sibling_gameball_id = ?',
+    [gameballId, other],
+  );
+  return row?.created_at;
+}

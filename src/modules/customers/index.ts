@@ -37,3 +37,4 @@ export {
   type SearchResults,
 } from './customer-search.store.js';
 export { dryRunUpsert, type DryRunResult } from './upsert-dry-run.js';
+export { compareCustomers, explainCustomer } from './identity-explanation.service.js';

@@ -154,7 +154,11 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
     stored = { ...current, ...next, ...keys, updatedAt: now, historyHead: historyKept(store, current) };
     const attach = p.resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
     if (p.changed) {
-      if (entry && p.resolution.kind === 'merge') recordMergeIdentifiers(entry, input, next);
+      if (entry && p.resolution.kind === 'merge') {
+        recordMergeIdentifiers(entry, input, next);
+        const by = p.resolution.by;
+        entry.mergedBy = { kind: by, value: input.identifiers.find((i) => i.kind === by)!.key };
+      }
       stored.historyHead = await updateProfile(tx.sql, store.dialect, stored, {
         attach,
         history: entry,

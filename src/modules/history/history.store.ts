@@ -39,9 +39,13 @@ function packChanges(record: HistoryRecord): string {
   const items = record.changes.map((c): StoredChange =>
     isStateField(c.field) && !record.newProfile ? [c.field, c.before] : [c.field, c.before, c.after],
   );
-  // Protections ride as one object after the changes (older entries have none).
+  // Protections and how a merge went ride as one object after the changes (older entries have none).
   const all: unknown[] = record.newProfile ? [NEW_PROFILE, ...items] : items;
-  if (record.protections?.length) all.push({ protections: record.protections });
+  if (record.protections?.length || record.mergedBy)
+    all.push({
+      ...(record.protections?.length && { protections: record.protections }),
+      ...(record.mergedBy && { mergedBy: record.mergedBy }),
+    });
   return JSON.stringify(all);
 }
 
@@ -123,8 +127,8 @@ function explainChain(current: ProfileState, rows: readonly HistoryRow[]): Histo
     const stored = readJson<unknown[]>(row.changes, []);
     const isNew = stored[0] === NEW_PROFILE;
     const last = stored.at(-1);
-    const protections = isProtectionsItem(last) ? last.protections : undefined;
-    const items = stored.slice(isNew ? 1 : 0, protections ? -1 : undefined) as StoredChange[];
+    const extra = isExtraItem(last) ? last : undefined;
+    const items = stored.slice(isNew ? 1 : 0, extra ? -1 : undefined) as StoredChange[];
     const changes: FieldChange[] = items.map(([field, before, ...after]) => ({
       field,
       before,
@@ -140,13 +144,17 @@ function explainChain(current: ProfileState, rows: readonly HistoryRow[]): Histo
       requestId: row.request_id,
       changes,
       relatedGameballId: row.related_gameball_id === null ? null : Number(row.related_gameball_id),
-      ...(protections && { protections }),
+      ...(extra?.protections && { protections: extra.protections }),
+      ...(extra?.mergedBy && { mergedBy: extra.mergedBy }),
+      ...(isNew && { newProfile: true as const }),
     };
   });
 }
 
-const isProtectionsItem = (item: unknown): item is { protections: RecordedProtection[] } =>
-  typeof item === 'object' && item !== null && !Array.isArray(item) && 'protections' in item;
+const isExtraItem = (
+  item: unknown,
+): item is { protections?: RecordedProtection[]; mergedBy?: { kind: string; value: string } } =>
+  typeof item === 'object' && item !== null && !Array.isArray(item);
 
 /** A profile as read, with the newest entry its row named. */
 export type ProfileAsRead = ProfileState & { gameballId: number; accountId: string; historyHead: number | null };

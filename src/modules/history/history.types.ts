@@ -38,6 +38,8 @@ export interface HistoryRecord extends WriteOrigin {
   relatedGameballId: number | null;
   /** Identifiers the write kept from being merge keys, and why (identity's Protection). */
   protections?: RecordedProtection[];
+  /** A merge: the identifier it went by, as merging compares it. */
+  mergedBy?: { kind: string; value: string };
 }
 
 /** A merge protection as an entry records it (docs/identity.md "Merge protection"). */
@@ -59,4 +61,7 @@ export interface HistoryEntry {
   changes: FieldChange[];
   relatedGameballId: number | null;
   protections?: RecordedProtection[];
+  mergedBy?: { kind: string; value: string };
+  /** The entry that created the profile (the oldest, unless retention has removed it). */
+  newProfile?: true;
 }

@@ -14,6 +14,7 @@ export {
   type HistoryEntry,
   type HistoryRecord,
   type WriteOrigin,
+  type RecordedProtection,
 } from './history.types.js';
 export { HistoryPurgeWorker } from './history.worker.js';
 export { historyKept, newHistoryRecord } from './history-record.js';

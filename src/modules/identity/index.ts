@@ -16,3 +16,11 @@ export {
   resolveClaim,
 } from './resolution.js';
 export { blockedBy, type BlockRule, type Protection } from './protection.js';
+export {
+  compareIdentities,
+  type CompareReason,
+  explainIdentity,
+  type IdentityExplanation,
+  type IdentityFacts,
+  normalisedIdentifier,
+} from './explain.js';
