@@ -7,7 +7,7 @@ import { findAccountRecord } from '../../src/modules/accounts/accounts.service.j
 import { upsertCustomer } from '../../src/modules/customers/upsert.engine.js';
 import { processRegistry } from '../../src/metrics/metrics.js';
 import type { AccountSettings } from '../../src/modules/accounts/accounts.types.js';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, snapshot } from '../helpers/app.js';
 import { client, CUSTOMERS, send } from '../helpers/client.js';
 import type { Store } from '../../src/db/connect.js';
 import { runCli } from '../helpers/cli.js';
@@ -194,5 +194,38 @@ describe(`merge protection (${TEST_STORE})`, () => {
     const refused = await runCli(['accounts', 'update', id, '--merge-block', '/(x+)+y/'], env);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /exponential/);
+  });
+
+  test('patron accounts check-merge previews settings on stored data: blocked keys, profiles past the cap, unindexed values; split profiles do not collide', async () => {
+    const { keys, api } = await account({ mergeBy: 'email', defaultMergeBlocks: false, mergeCap: 0 });
+    const id = keys.account.id;
+    const env = { DATABASE_URL: (t.store as Store & { url: string }).url, LOG_LEVEL: 'warn' };
+    const till = (await api.upsert({ customerId: 't-1', email: 'noemail@shop.io' })).json().gameballId;
+    for (const customerId of ['t-2', 't-3', 't-4']) await api.upsert({ customerId, email: 'noemail@shop.io' });
+    await api.upsert({ customerId: 'x-1', email: 'x@shop.io' });
+    await api.upsert({ customerId: 'x-2', email: 'x@shop.io' });
+    const unmerged = await send(t.app, {
+      method: 'POST',
+      url: `${CUSTOMERS}/x-2/unmerge`,
+      headers: { apikey: keys.apiKey, secretkey: keys.secretKey },
+    });
+    assert.equal(unmerged.statusCode, 200, unmerged.body);
+    const before = await snapshot(t.store, id);
+    const preview = await runCli(
+      ['accounts', 'check-merge', '--account', id, '--default-merge-blocks', '--merge-cap', '3', '--json'],
+      env,
+    );
+    assert.equal(preview.code, 3, preview.stderr);
+    const found = JSON.parse(preview.stdout);
+    assert.deepEqual(found.stoppedKeys, [
+      { kind: 'email', key: 'noemail@shop.io', gameballId: till, rule: 'placeholder' },
+    ]);
+    assert.deepEqual(found.pastCap, [{ gameballId: till, customerIds: 4 }]);
+    assert.deepEqual(found.collisions, [], 'the split pair shares x@shop.io by design, and noemail is blocked');
+    assert.equal(found.unindexed, 1, "the split-off profile's email is stored, not a key");
+    const asIs = await runCli(['accounts', 'check-merge', '--account', id], env);
+    assert.equal(asIs.code, 0, asIs.stdout);
+    assert.match(asIs.stdout, /1 stored identifier is not a merge key yet/);
+    assert.deepEqual(await snapshot(t.store, id), before, 'nothing written');
   });
 });

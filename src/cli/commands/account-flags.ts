@@ -30,7 +30,7 @@ export interface AccountFlags {
 }
 
 /** A repeatable flag's values, in the order given. */
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** A number of requests per second as typed; the service checks its range and names the field. */
 function perSecond(raw: string): number {

@@ -25,3 +25,4 @@ export {
 export { type ConsoleSession, SESSION_TTL_MS, sessionOf, signIn, signOut } from './console-access.service.js';
 export { setWebhookFlag } from './accounts.service.js';
 export { authenticate, forgetAccount, holdsSecretKey } from './account-auth.service.js';
+export { checkMergeBlocks } from './merge-blocks.js';

@@ -125,10 +125,18 @@ export async function profilePage(
   accountId: string,
   after: number,
   limit: number,
-): Promise<Array<{ gameball_id: number; email: string | null; mobile: string | null }>> {
+): Promise<
+  Array<{
+    gameball_id: number;
+    email: string | null;
+    mobile: string | null;
+    email_key: string | null;
+    mobile_key: string | null;
+  }>
+> {
   return db
     .selectFrom('profiles')
-    .select(['gameball_id', 'email', 'mobile'])
+    .select(['gameball_id', 'email', 'mobile', 'email_key', 'mobile_key'])
     .where('account_id', '=', accountId)
     .where('gameball_id', '>', after)
     .orderBy('gameball_id')
@@ -139,4 +147,21 @@ export async function profilePage(
 /** The customerId that names a profile in events and listings (the rule above). */
 export async function firstCustomerId(sql: SqlRunner, gameballId: number): Promise<string | undefined> {
   return (await listCustomerIds(sql, gameballId))[0];
+}
+
+/** The account's profiles with more than `count` customerIds (a merge cap's preview). */
+export async function profilesWithMoreCustomerIdsThan(
+  db: Db,
+  accountId: string,
+  count: number,
+): Promise<Array<{ gameballId: number; customerIds: number }>> {
+  const rows = await db
+    .selectFrom('customer_ids')
+    .select(['gameball_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('account_id', '=', accountId)
+    .groupBy('gameball_id')
+    .having((eb) => eb.fn.countAll(), '>', count)
+    .orderBy('gameball_id')
+    .execute();
+  return rows.map((row) => ({ gameballId: Number(row.gameball_id), customerIds: Number(row.n) }));
 }

@@ -1,5 +1,5 @@
 // The customers module's front door: what other modules and the interfaces may use (docs/architecture.md).
-export { findMergeCollisions } from './check-merge.service.js';
+export { findMergeCollisions, type MergePreview, previewMergeSettings } from './check-merge.service.js';
 export { type CustomerExport, exportCustomer } from './customer-export.service.js';
 export { HASH_WINDOW_SECONDS, issueCustomerHash, verifyCustomerHash } from './customer-hash.js';
 export { DEFAULT_HISTORY_PAGE, getHistory, MAX_HISTORY_PAGE } from './customer-history.service.js';
