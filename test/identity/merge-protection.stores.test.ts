@@ -228,4 +228,35 @@ describe(`merge protection (${TEST_STORE})`, () => {
     assert.match(asIs.stdout, /1 stored identifier is not a merge key yet/);
     assert.deepEqual(await snapshot(t.store, id), before, 'nothing written');
   });
+
+  test('switching merging on does not split existing customers: index-merge-keys makes their stored values keys, collisions left and reported', async () => {
+    const { keys, api } = await account({ mergeBy: 'none' });
+    const id = keys.account.id;
+    const env = { DATABASE_URL: (t.store as Store & { url: string }).url, LOG_LEVEL: 'warn' };
+    const old = (await api.upsert({ customerId: 'old', email: 'p@g.io' })).json().gameballId;
+    const dup = (await api.upsert({ customerId: 'dup-1', email: 'shared@g.io' })).json().gameballId;
+    await api.upsert({ customerId: 'dup-2', email: 'Shared@g.io' });
+    const check = await runCli(['accounts', 'check-merge', '--account', id, '--merge-by', 'email', '--json'], env);
+    assert.deepEqual(
+      JSON.parse(check.stdout).collisions.map((c: { key: string }) => c.key),
+      ['shared@g.io'],
+    );
+    const switched = await runCli(['accounts', 'update', id, '--merge-by', 'email', '--index-existing', '--json'], env);
+    assert.equal(switched.code, 0, switched.stderr);
+    const { indexing } = JSON.parse(switched.stdout);
+    assert.equal(indexing.indexed, 1);
+    assert.deepEqual(
+      indexing.collisions.map((c: { key: string; gameballIds: number[] }) => [c.key, c.gameballIds.length]),
+      [['shared@g.io', 2]],
+    );
+    // The existing customer is found by its email; it may keep sending it; the shared value joins no one.
+    assert.equal((await api.upsert({ customerId: 'new', email: 'P@G.io' })).json().gameballId, old);
+    assert.equal((await api.upsert({ customerId: 'old', email: 'p@g.io' })).statusCode, 200);
+    assert.notEqual((await api.upsert({ customerId: 'dup-3', email: 'shared@g.io' })).json().gameballId, dup);
+    assert.equal((await api.upsert({ customerId: 'dup-1', email: 'shared@g.io' })).statusCode, 200);
+    // A second run finds nothing more to do.
+    const again = await runCli(['accounts', 'index-merge-keys', '--account', id], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^Indexed 0 stored identifiers/m);
+  });
 });

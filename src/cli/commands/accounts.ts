@@ -8,11 +8,36 @@ import {
   sessionTokenStatus,
 } from '../../modules/accounts/index.js';
 import { MERGE_BY } from '../../modules/accounts/index.js';
-import { previewMergeSettings } from '../../modules/customers/index.js';
+import { indexMergeKeys, previewMergeSettings, type IndexResult } from '../../modules/customers/index.js';
+import { Presets, SingleBar } from 'cli-progress';
+import type { Store } from '../../db/connect.js';
 import type { CommandContext } from '../program.js';
 import { collect, describeAccount, settingsFrom, withSettingsFlags, type AccountFlags } from './account-flags.js';
 
 export function addAccountCommands(program: Command, { io, say, withStore }: CommandContext): void {
+  /** Indexes an account's stored identifiers with a progress bar on stderr. */
+  const indexWithProgress = async (store: Store, accountId: string): Promise<IndexResult> => {
+    const bar = new SingleBar(
+      {
+        format: 'indexing [{bar}] {percentage}% | {value}/{total} identifiers',
+        stream: io.errStream,
+        noTTYOutput: true,
+        notTTYSchedule: 5000,
+      },
+      Presets.shades_classic,
+    );
+    let started = false;
+    try {
+      return await indexMergeKeys(store, accountId, (done, total) => {
+        if (!started) bar.start(total, 0);
+        started = true;
+        bar.update(done);
+      });
+    } finally {
+      if (started) bar.stop();
+    }
+  };
+
   const accounts = program.command('accounts').description('manage merchant accounts and their keys');
 
   withSettingsFlags(accounts.command('create').description('create an account and print its keys (shown once)'))
@@ -57,15 +82,19 @@ export function addAccountCommands(program: Command, { io, say, withStore }: Com
 
   withSettingsFlags(accounts.command('update <id>').description("change an account's name or settings"))
     .option('--name <name>', 'new account name')
-    .action(async (id: string, flags: AccountFlags) => {
-      const account = await withStore(async (store) => {
+    .option('--index-existing', "then make existing profiles' stored identifiers merge keys under the new settings")
+    .action(async (id: string, flags: AccountFlags & { indexExisting?: boolean }) => {
+      const { account, indexing } = await withStore(async (store) => {
         const current = await getAccount(store, id);
-        return changeAccount(store, id, {
+        const changed = await changeAccount(store, id, {
           ...settingsFrom(flags, current),
           ...(flags.name !== undefined && { name: flags.name }),
         });
+        return { account: changed, indexing: flags.indexExisting ? await indexWithProgress(store, id) : undefined };
       });
-      say(flags.json ? JSON.stringify(account) : describeAccount(account));
+      if (flags.json) return say(JSON.stringify(indexing ? { ...account, indexing } : account));
+      say(describeAccount(account));
+      if (indexing) say(describeIndexing(indexing));
     });
 
   accounts
@@ -132,6 +161,19 @@ export function addAccountCommands(program: Command, { io, say, withStore }: Com
     );
 
   accounts
+    .command('index-merge-keys')
+    .description(
+      "make existing profiles' stored identifiers merge keys under the account's merge settings (after switching merging on)",
+    )
+    .requiredOption('--account <id>', 'account id')
+    .option('--json', 'print one JSON object {profiles, indexed, collisions, heldElsewhere}')
+    .action(async (flags: { account: string; json?: boolean }) => {
+      const result = await withStore((store) => indexWithProgress(store, flags.account));
+      if (flags.json) return say(JSON.stringify(result));
+      say(describeIndexing(result));
+    });
+
+  accounts
     .command('rotate-keys <id>')
     .description('issue a new apiKey and secretKey; the old ones stop working within 1 s on every running node')
     .option('--json', 'print one JSON object')
@@ -146,4 +188,19 @@ export function addAccountCommands(program: Command, { io, say, withStore }: Com
           : describeAccount(account, keys, sessionTokens),
       );
     });
+}
+
+function describeIndexing(result: IndexResult): string {
+  const lines = [
+    `Indexed ${result.indexed} stored identifier${result.indexed === 1 ? '' : 's'} of ${result.profiles} profiles as merge keys.`,
+  ];
+  if (result.heldElsewhere > 0)
+    lines.push(`${result.heldElsewhere} left as plain values: another profile holds them as its key.`);
+  if (result.collisions.length > 0) {
+    lines.push(
+      `${result.collisions.length} value${result.collisions.length === 1 ? ' is' : 's are'} held by several profiles and left unindexed (each is refused with 3008 until fixed; see check-merge):`,
+    );
+    for (const c of result.collisions) lines.push(`${c.kind} ${c.key}: gameballIds ${c.gameballIds.join(', ')}`);
+  }
+  return lines.join('\n');
 }

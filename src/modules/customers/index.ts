@@ -38,3 +38,4 @@ export {
 } from './customer-search.store.js';
 export { dryRunUpsert, type DryRunResult } from './upsert-dry-run.js';
 export { compareCustomers, explainCustomer } from './identity-explanation.service.js';
+export { indexMergeKeys, type IndexResult } from './index-merge-keys.service.js';

@@ -244,3 +244,17 @@ export async function appendHistory(
 ): Promise<void> {
   await setHistoryHead(sql, record.gameballId, await insertHistory(sql, dialect, record, record.gameballId, head));
 }
+
+/**
+ * Makes a stored identifier the profile's merge key, if the profile still holds no key of that
+ * kind (a write since may have set one); answers 1 when it did. The caller holds the key's lock.
+ */
+export async function setMergeKey(
+  sql: SqlRunner,
+  gameballId: number,
+  kind: 'email' | 'mobile',
+  key: string,
+): Promise<number> {
+  const column = kind === 'email' ? 'email_key' : 'mobile_key';
+  return sql.run(`update profiles set ${column} = ? where gameball_id = ? and ${column} is null`, [key, gameballId]);
+}
