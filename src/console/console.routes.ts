@@ -6,7 +6,9 @@ import { AppError } from '../errors.js';
 import { findAccountRecord, SESSION_TTL_MS, sessionOf, signIn, signOut } from '../modules/accounts/index.js';
 import { findAccountJob, getBatchStatus, recentJobs } from '../modules/batches/index.js';
 import {
+  compareCustomers,
   deleteCustomer,
+  explainCustomer,
   exportCustomer,
   getCustomer,
   searchCustomers,
@@ -28,6 +30,7 @@ import {
 } from './console.views.js';
 import { batchesPage, batchPage, PROGRESS_JS, webhooksPage } from './console-operations.views.js';
 import { html } from './html.js';
+import type { Comparison } from './console-identity.views.js';
 import { editedRequest, origin, send, type Form, type SignedIn, type WithCustomer } from './console-replies.js';
 
 const COOKIE = 'patron_console';
@@ -137,7 +140,8 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
     ) {
       try {
         const data = await exportCustomer(store, signedIn.account, customerId);
-        return send(reply, status, customerPage(signedIn.session, customerId, data, state));
+        const identity = await explainCustomer(store, signedIn.account, customerId);
+        return send(reply, status, customerPage(signedIn.session, customerId, data, { ...state, identity }));
       } catch (error) {
         if (error instanceof AppError && error.code === 7000)
           return send(
@@ -153,10 +157,28 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       }
     }
 
-    scope.get<WithCustomer>('/console/customers/:customerId', hide, async (request, reply) => {
-      const signedIn = await guard(request, reply, false);
-      return signedIn ? showCustomer(reply, signedIn, request.params.customerId) : reply;
-    });
+    scope.get<WithCustomer & { Querystring: { compare?: string } }>(
+      '/console/customers/:customerId',
+      hide,
+      async (request, reply) => {
+        const signedIn = await guard(request, reply, false);
+        if (!signedIn) return reply;
+        const other = String(request.query.compare ?? '').trim();
+        return showCustomer(reply, signedIn, request.params.customerId, {
+          ...(other !== '' && { comparison: await comparison(signedIn, request.params.customerId, other) }),
+        });
+      },
+    );
+
+    /** The "Compare with…" form's answer; an unknown customerId is said beside the form. */
+    async function comparison(signedIn: SignedIn, customerId: string, other: string): Promise<Comparison> {
+      try {
+        return { with: other, ...(await compareCustomers(store, signedIn.account, customerId, other)) };
+      } catch (error) {
+        if (error instanceof AppError && error.code === 7000) return { with: other, problem: error.message };
+        throw error;
+      }
+    }
 
     /** A change: run it, then show the customer with what happened (a refusal beside its field). */
     function change(

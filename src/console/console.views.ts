@@ -2,6 +2,8 @@ import type { HistoryEntry } from '../modules/history/index.js';
 import { PAGE_SIZE, type CustomerExport, type SearchResults } from '../modules/customers/index.js';
 import type { ConsoleSession } from '../modules/accounts/index.js';
 import { html, type Html } from './html.js';
+import { identityPanel, type Comparison } from './console-identity.views.js';
+import type { IdentityExplanation } from '../modules/identity/index.js';
 
 /** The console's whole stylesheet: served by Patron itself, nothing from elsewhere. */
 export const CONSOLE_CSS = `
@@ -122,6 +124,8 @@ const SHOWN_APART = new Set(['custom', 'email', 'mobile', 'tags']);
 const inputId = (field: string) => `f-${field.replace(/\W/g, '-')}`;
 
 export interface CustomerPageState {
+  identity?: IdentityExplanation;
+  comparison?: Comparison;
   notice?: string;
   /** A refused change: the field it names, its message, and what was typed. */
   error?: { field: string | undefined; message: string; values: Record<string, string> };
@@ -195,6 +199,7 @@ ${data.tags.map((tag) => html`<form method="post" action="${action('tags/remove'
 </section>`
     : html`<p class="muted">You are signed in as a viewer: you can look, not change.</p>`
 }
+${state.identity ? identityPanel(customerUrl(customerId), state.identity, state.comparison) : ''}
 <section aria-labelledby="h-referrals"><h2 id="h-referrals">Referrals</h2>
 <p>Referred by: ${data.referrals.referredBy ? html`<code>${data.referrals.referredBy.customerId}</code> (${data.referrals.referredBy.status})` : 'nobody'}</p>
 ${data.referrals.referredFriends.length === 0 ? html`<p>Referred nobody yet.</p>` : html`<ul>${data.referrals.referredFriends.map((f) => html`<li><code>${f.customerId}</code>: ${f.status}</li>`)}</ul>`}

@@ -201,6 +201,32 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await context.close();
   });
 
+  test('the Identity panel says how each customerId joined and which identifiers are keys; "Compare with…" says why', async () => {
+    const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
+    const page = await context.newPage();
+    await page.goto(await link('viewer'));
+    await upsert({ customerId: 'con-cat', email: 'cat@shop.io' });
+    await upsert({ customerId: 'con-cat-pos', email: 'CAT@shop.io' });
+    await page.goto(`${node.baseUrl}/console/customers/con-cat`);
+    const panel = page.getByRole('region', { name: 'Identity' });
+    await panel.getByText('con-cat-pos').waitFor();
+    assert.match(await panel.innerText(), /con-cat: created the profile/);
+    assert.match(await panel.innerText(), /con-cat-pos: merged by email cat@shop\.io/);
+    assert.match(
+      await panel.innerText(),
+      /email cat@shop\.io: a merge key — a new customerId sending it joins this profile/i,
+    );
+    await page.getByLabel('Compare with customerId').fill('con-bob');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByRole('status').getByText('Two profiles').waitFor();
+    assert.match(await page.getByRole('status').innerText(), /different-email/);
+    await accessible(page, 'customer page, identity and comparison');
+    await page.getByLabel('Compare with customerId').fill('nobody-here');
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.getByRole('alert').getByText('"nobody-here"').waitFor();
+    await context.close();
+  });
+
   test('a change without the form token of the session is refused (CSRF), and a link works once', async () => {
     const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
     const page = await context.newPage();

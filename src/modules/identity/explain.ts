@@ -106,8 +106,7 @@ function customerIdStories(facts: IdentityFacts): CustomerIdStory[] {
 function identifierStory(facts: IdentityFacts, kind: MergeKind, value: string): IdentifierStory {
   const { account, profile } = facts;
   const key = kind === 'email' ? profile.emailKey : profile.mobileKey;
-  if (key !== null)
-    return { kind, value, mergeKey: true, message: `a merge key: a new customerId sending it joins this profile` };
+  if (key !== null) return { kind, value, mergeKey: true, message: 'a new customerId sending it joins this profile' };
   if (!mergeKinds(account.mergeBy).includes(kind))
     return { kind, value, mergeKey: false, reason: 'merge-off', message: `the account does not merge by ${kind}` };
   const normalised = normalisedIdentifier(account, kind, value);
