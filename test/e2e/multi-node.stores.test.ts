@@ -58,6 +58,26 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     assert.equal(Object.keys(custom).length, 100);
   });
 
+  test('merge protection holds across nodes: 20 creates racing on one email with mergeCap 5 leave exactly 5 on the profile', async () => {
+    const api = alternate(await newMultiAccount({ mergeBy: 'email', mergeCap: 5 }));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => api.upsert(i, { customerId: `cap-${i}`, email: 'family@shop.io' })),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(20).fill(200),
+      JSON.stringify(answers.find((a) => a.status !== 200)?.body),
+    );
+    const ids = answers.map((a) => a.body.gameballId as number);
+    const sizes = [...new Set(ids)].map((id) => ids.filter((x) => x === id).length).sort((a, b) => b - a);
+    assert.deepEqual(sizes, [5, ...Array(15).fill(1)]);
+    // A junk value joins no one on either node.
+    const junk = await Promise.all(
+      [0, 1].map((i) => api.upsert(i, { customerId: `till-${i}`, email: 'noemail@shop.io' })),
+    );
+    assert.notEqual(junk[0]!.body.gameballId, junk[1]!.body.gameballId);
+  });
+
   test('100 overlapping creates sharing one email across both nodes make one profile (no merge cap)', async () => {
     const api = alternate(await newMultiAccount({ mergeBy: 'email', mergeCap: 0 }));
     const answers = await Promise.all(
