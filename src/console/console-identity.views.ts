@@ -14,11 +14,13 @@ const joined = (story: IdentityExplanation['customerIds'][number]): string => {
   const how =
     story.joined === 'merged'
       ? `merged${story.by ? ` by ${story.by.kind} ${story.by.value}` : ''}`
-      : story.joined === 'unmerged'
-        ? `came with an unmerge from gameballId ${story.from}`
-        : story.joined === 'created'
-          ? 'created the profile'
-          : 'joined before the history kept';
+      : story.joined === 'explicit-merge'
+        ? `joined by an explicit merge of gameballId ${story.from}`
+        : story.joined === 'unmerged'
+          ? `came with an unmerge from gameballId ${story.from}`
+          : story.joined === 'created'
+            ? 'created the profile'
+            : 'joined before the history kept';
   const through = story.through
     ? ` · ${story.through.operation}${story.through.requestId ? ` ${story.through.requestId}` : ''}`
     : '';

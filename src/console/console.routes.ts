@@ -10,6 +10,7 @@ import {
   deleteCustomer,
   explainCustomer,
   exportCustomer,
+  mergeCustomers,
   getCustomer,
   searchCustomers,
   setCustomerActive,
@@ -324,6 +325,12 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
         notice: `Unmerged: ${result.customerId} now has a profile of its own (gameballId ${result.gameballId}).`,
         goTo: result.customerId,
       };
+    });
+    change('merge', async ({ session, account }, customerId, form) => {
+      if (form.confirm !== 'yes') throw new AppError('invalidValue', 'Tick the box to confirm the merge.');
+      const other = String(form.customerId ?? '').trim();
+      const result = await mergeCustomers(store, account, customerId, other, { requestId: origin(session) });
+      return { notice: `Merged: ${other} is now on this profile (gameballId ${result.gameballId}).` };
     });
     change('delete', async ({ session, account }, customerId, form) => {
       if (form.confirm !== 'yes') throw new AppError('invalidValue', 'Tick the box to confirm the delete.');

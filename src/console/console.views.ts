@@ -238,6 +238,13 @@ ${
 ${
   editor
     ? html`
+<section aria-labelledby="h-merge"><h2 id="h-merge">Merge</h2>
+<form method="post" action="${action('merge')}">${csrf}
+<label for="f-merge">customerId of another profile to merge into this one</label>
+<input type="text" id="f-merge" name="customerId">
+<label><input type="checkbox" name="confirm" value="yes" required> I understand this joins the two profiles (undone by unmerging)</label>
+<button type="submit" class="danger">Merge into this customer</button>
+</form></section>
 <section aria-labelledby="h-delete"><h2 id="h-delete">Delete</h2>
 <form method="post" action="${action('delete')}">${csrf}
 <label><input type="checkbox" name="confirm" value="yes" required> I understand this erases the customer and their history</label>

@@ -227,6 +227,32 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await context.close();
   });
 
+  test('an editor merges another customer into this one, confirmed, and the Identity panel says so', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(await link('editor'));
+    await upsert({ customerId: 'con-eve', email: 'eve@shop.io' });
+    await upsert({ customerId: 'con-eve-old', email: 'eve.old@shop.io', customerAttributes: { city: 'Luxor' } });
+    await page.goto(`${node.baseUrl}/console/customers/con-eve`);
+    await page.getByLabel('customerId of another profile to merge into this one').fill('con-eve-old');
+    await page.getByRole('button', { name: 'Merge into this customer' }).click();
+    assert.equal(
+      await page.getByText('Merged: con-eve-old is now on this profile').count(),
+      0,
+      'not without the box ticked',
+    );
+    await page.getByLabel('I understand this joins the two profiles').check();
+    await page.getByRole('button', { name: 'Merge into this customer' }).click();
+    await page.getByText('Merged: con-eve-old is now on this profile').waitFor();
+    const panel = page.getByRole('region', { name: 'Identity' });
+    assert.match(await panel.innerText(), /con-eve-old: joined by an explicit merge of gameballId \d+/);
+    assert.equal(
+      ((await details('con-eve')) as { customerAttributes: { city?: string } }).customerAttributes.city,
+      'Luxor',
+    );
+    await context.close();
+  });
+
   test('a change without the form token of the session is refused (CSRF), and a link works once', async () => {
     const context = await browser.newContext({ bypassCSP: true }); // axe-core is injected by the test
     const page = await context.newPage();

@@ -3,7 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Store } from '../../db/connect.js';
 import { errorResponses } from '../schema-helpers.js';
-import { compareCustomers, CUSTOMERS_PATH, CustomerIdParams, explainCustomer } from '../../modules/customers/index.js';
+import {
+  compareCustomers,
+  CUSTOMERS_PATH,
+  CustomerIdParams,
+  explainCustomer,
+  mergeCustomers,
+} from '../../modules/customers/index.js';
 
 const Story = Type.Object({}, { additionalProperties: true });
 
@@ -60,5 +66,51 @@ export function registerIdentityRoutes(app: FastifyInstance, store: Store): void
     },
     async (request) =>
       compareCustomers(store, request.account, request.params.customerId.trim(), request.query.with.trim()),
+  );
+
+  routes.post(
+    `${CUSTOMERS_PATH}/:customerId/merge`,
+    {
+      config: { auth: 'apiKey+secretKey' },
+      schema: {
+        summary: "Merge another customer's profile into this one (Patron extension)",
+        description:
+          "A person's decision: the other profile joins this one, whose gameballId survives (the other's is retired, its customerIds reach the survivor). The survivor's values win, fields it lacks come from the other, tags and devices are united, referrals kept, the other's referral code retired. Recorded in the history; undone by unmerging the other's customerIds. ?dryRun=true writes nothing.",
+        tags: ['customers'],
+        params: CustomerIdParams,
+        querystring: Type.Object({
+          dryRun: Type.Optional(Type.Boolean({ description: 'true: write nothing, answer what the merge would do.' })),
+        }),
+        body: Type.Object({
+          customerId: Type.String({
+            minLength: 1,
+            maxLength: 100,
+            description: 'A customerId of the profile that joins this one.',
+          }),
+        }),
+        response: {
+          200: Type.Union([
+            Type.Object({
+              gameballId: Type.Integer(),
+              dryRun: Type.Literal(true),
+              outcome: Type.Literal('merge'),
+              changes: Type.Array(Type.Object({ field: Type.String(), before: Type.Unknown(), after: Type.Unknown() })),
+              protections: Type.Array(Type.Unknown()),
+            }),
+            Type.Object({
+              gameballId: Type.Integer({ description: "The survivor's." }),
+              retiredGameballId: Type.Integer({ description: "The other profile's, never reused." }),
+              customerIds: Type.Array(Type.String()),
+            }),
+          ]),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) =>
+      mergeCustomers(store, request.account, request.params.customerId.trim(), request.body.customerId.trim(), {
+        requestId: request.id,
+        dryRun: request.query.dryRun === true,
+      }),
   );
 }

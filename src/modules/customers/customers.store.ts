@@ -284,3 +284,8 @@ export async function splitBetween(sql: SqlRunner, gameballId: number, other: nu
   );
   return row?.created_at;
 }
+
+/** An explicit merge: every customerId of one profile now reaches another. */
+export async function moveCustomerIds(sql: SqlRunner, from: number, to: number): Promise<void> {
+  await sql.run('update customer_ids set gameball_id = ? where gameball_id = ?', [to, from]);
+}

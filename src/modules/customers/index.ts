@@ -39,3 +39,4 @@ export {
 export { dryRunUpsert, type DryRunResult } from './upsert-dry-run.js';
 export { compareCustomers, explainCustomer } from './identity-explanation.service.js';
 export { indexMergeKeys, type IndexResult } from './index-merge-keys.service.js';
+export { mergeCustomers, type ExplicitMergeDryRun, type ExplicitMergeResult } from './explicit-merge.service.js';

@@ -5,6 +5,7 @@ export type { FieldChange };
 export const HISTORY_OPERATIONS = [
   'upsert',
   'merge',
+  'explicit merge',
   'activation',
   'tags',
   'batch item',

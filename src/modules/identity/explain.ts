@@ -15,7 +15,7 @@ export interface CustomerIdStory {
   /** False for one that left with an unmerge. */
   present: boolean;
   /** `created` the profile; `merged` into it by an identifier; `unmerged`: split off another profile with it; `unknown`: older than the history kept. */
-  joined: 'created' | 'merged' | 'unmerged' | 'unknown';
+  joined: 'created' | 'merged' | 'explicit-merge' | 'unmerged' | 'unknown';
   /** A merge: the identifier and its value, as merging compares it. */
   by?: { kind: string; value: string };
   at?: string;
@@ -87,6 +87,13 @@ function customerIdStories(facts: IdentityFacts): CustomerIdStory[] {
         through,
         ...(entry.mergedBy && { by: entry.mergedBy }),
       });
+    } else if (entry.operation === 'explicit merge') {
+      // Every customerId the other profile brought joined by a person's decision.
+      const moved = entry.changes.find((c) => c.field === 'customerIds');
+      const before = new Set((moved?.before as string[] | null) ?? []);
+      for (const id of (moved?.after as string[] | null) ?? [entry.customerId])
+        if (!before.has(id))
+          Object.assign(story(id), { joined: 'explicit-merge', at: entry.at, through, from: entry.relatedGameballId });
     } else if (entry.newProfile) {
       const split = entry.operation === 'unmerge';
       Object.assign(story(entry.customerId), {
@@ -175,6 +182,7 @@ export interface CompareReason {
   code:
     | 'created'
     | 'merged'
+    | 'explicit-merge'
     | 'unmerged'
     | 'unknown'
     | 'no-shared-identifier'
@@ -195,6 +203,7 @@ function joinReason(story: CustomerIdStory): CompareReason {
   const message = {
     created: `${story.customerId} created the profile${when}${through}`,
     merged: `${story.customerId} joined the profile${story.by ? ` by its ${story.by.kind} ${story.by.value}` : ''}${when}${through}`,
+    'explicit-merge': `${story.customerId} joined by an explicit merge of gameballId ${story.from}${when}${through}`,
     unmerged: `${story.customerId} came with an unmerge from gameballId ${story.from}${when}`,
     unknown: `how ${story.customerId} joined is older than the history kept`,
   }[story.joined];

@@ -2,3 +2,4 @@
 export { diffProfiles, type FieldChange } from './profile-diff.js';
 export { copyState, EMPTY_PROFILE, fieldValue, isStateField, setFieldValue } from './profile-fields.js';
 export { type Profile, type ProfileState, type PushDevice } from './profile.types.js';
+export { mergeProfileStates } from './profile-merge.js';

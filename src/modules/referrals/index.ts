@@ -5,6 +5,7 @@ export {
   countReferralsByStatus,
   listFriendsOf,
   type ReferralLink,
+  moveReferrals,
   referralsOfProfile,
   type ReferralStatus,
 } from './referrals.store.js';

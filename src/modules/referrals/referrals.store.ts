@@ -129,3 +129,19 @@ export async function countReferralsByStatus(
   for (const row of rows) counts[row.status] = Number(row.n);
   return counts;
 }
+
+/**
+ * An explicit merge: the other profile's referrals become the survivor's. A referral between the
+ * two goes (no one refers themselves); the survivor keeps its own referrer if it has one.
+ */
+export async function moveReferrals(sql: SqlRunner, from: number, to: number): Promise<void> {
+  await sql.run(
+    'delete from referrals where (referrer_gameball_id = ? and referee_gameball_id = ?) or (referrer_gameball_id = ? and referee_gameball_id = ?)',
+    [from, to, to, from],
+  );
+  await sql.run('update referrals set referrer_gameball_id = ? where referrer_gameball_id = ?', [to, from]);
+  await sql.run(
+    'update referrals set referee_gameball_id = ? where referee_gameball_id = ? and not exists (select 1 from referrals r where r.referee_gameball_id = ?)',
+    [to, from, to],
+  );
+}

@@ -1,0 +1,120 @@
+import type { Store } from '../../db/connect.js';
+import { invalid } from '../../errors.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { historyKept, newHistoryRecord, type HistoryRecord } from '../history/index.js';
+import { blockedBy, customerIdLock, type MergeKind } from '../identity/index.js';
+import { diffProfiles, mergeProfileStates, type FieldChange, type Profile } from '../profiles/index.js';
+import { moveReferrals } from '../referrals/index.js';
+import { notifyQueued, openOutbox } from '../webhooks/index.js';
+import { listCustomerIds, retireReferralCode } from './customer-reads.store.js';
+import { customerMerged, profileUpdated } from './customer-events.js';
+import { lockedProfile } from './customers.service.js';
+import { deleteProfile, moveCustomerIds } from './customers.store.js';
+import { updateProfile } from './profile-writes.store.js';
+
+export interface ExplicitMergeResult {
+  /** The survivor's. */
+  gameballId: number;
+  /** The other profile's, retired: never reused; its customerIds now reach the survivor. */
+  retiredGameballId: number;
+  customerIds: string[];
+}
+
+export interface ExplicitMergeDryRun {
+  gameballId: number;
+  dryRun: true;
+  outcome: 'merge';
+  changes: FieldChange[];
+  protections: [];
+}
+
+/**
+ * The merge keys the survivor holds after the merge: its own, and the other's for an identifier it
+ * lacked (the value came over with it) — unless that value is blocked: a person's decision does not
+ * make a junk value a key. The cap does not apply.
+ */
+function survivorKeys(
+  account: AccountRecord,
+  survivor: Profile,
+  other: Profile,
+): Pick<Profile, 'emailKey' | 'mobileKey'> {
+  const keyOf = (kind: MergeKind): string | null => {
+    const own = kind === 'email' ? survivor.emailKey : survivor.mobileKey;
+    const theirs = kind === 'email' ? other.emailKey : other.mobileKey;
+    if (own !== null || survivor[kind] !== null || theirs === null) return own;
+    return blockedBy(account, kind, theirs) ? null : theirs;
+  };
+  return { emailKey: keyOf('email'), mobileKey: keyOf('mobile') };
+}
+
+/**
+ * Explicit merge (docs/identity.md "Explicit merge"): the profile `other` reaches joins the one
+ * `customerId` reaches, which survives. One transaction: the other's customerIds and referrals
+ * move over, its referral code is retired, it is deleted (its gameballId is never reused), and the
+ * survivor is written with the merged fields and one history entry naming the other profile.
+ * Undone by unmerging the other's customerIds. With `dryRun`, nothing is written.
+ */
+export async function mergeCustomers(
+  store: Store,
+  account: AccountRecord,
+  customerId: string,
+  other: string,
+  options: { requestId?: string | undefined; dryRun?: boolean } = {},
+): Promise<ExplicitMergeResult | ExplicitMergeDryRun> {
+  if (other === '') throw invalid('customerId', 'must name the customer to merge into this one');
+  const locks = [customerIdLock(account, customerId), customerIdLock(account, other)];
+  const result = await store.write(async (tx) => {
+    const survivor = await lockedProfile(store, tx, account, customerId);
+    const joining = await lockedProfile(store, tx, account, other);
+    if (survivor.gameballId === joining.gameballId)
+      throw invalid('customerId', `"${other}" is already on this profile: a profile cannot be merged with itself`);
+    const before = await listCustomerIds(tx.sql, survivor.gameballId);
+    const joined = await listCustomerIds(tx.sql, joining.gameballId);
+    const customerIds = [...before, ...joined];
+    const state = mergeProfileStates(survivor, joining);
+    const changes: FieldChange[] = [
+      ...diffProfiles(survivor, state),
+      { field: 'customerIds', before, after: customerIds },
+    ];
+    if (options.dryRun)
+      return {
+        dryRun: { gameballId: survivor.gameballId, dryRun: true, outcome: 'merge', changes, protections: [] } as const,
+      };
+
+    const now = new Date().toISOString();
+    // The other goes first: its keys and referral code are free for the survivor once it is gone.
+    await moveCustomerIds(tx.sql, joining.gameballId, survivor.gameballId);
+    await moveReferrals(tx.sql, joining.gameballId, survivor.gameballId);
+    if (joining.referralCode) await retireReferralCode(tx.sql, account.id, joining.referralCode, now);
+    await deleteProfile(tx.sql, joining.gameballId);
+    const merged: Profile = {
+      ...survivor,
+      ...state,
+      ...survivorKeys(account, survivor, joining),
+      updatedAt: now,
+      historyHead: historyKept(store, survivor),
+    };
+    const entry: HistoryRecord | undefined = newHistoryRecord(
+      store,
+      account.id,
+      { operation: 'explicit merge', requestId: options.requestId },
+      other,
+      now,
+      changes,
+    );
+    if (entry) entry.relatedGameballId = joining.gameballId;
+    merged.historyHead = await updateProfile(tx.sql, store.dialect, merged, { history: entry });
+
+    const outbox = await openOutbox(tx, account);
+    if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, merged, customerId));
+    if (outbox.wants('customer.merged')) outbox.add(customerMerged(merged, other, 'explicit', customerIds));
+    const queued = await outbox.flush(now);
+    return {
+      queued,
+      merged: { gameballId: survivor.gameballId, retiredGameballId: joining.gameballId, customerIds },
+    };
+  }, locks);
+  if ('dryRun' in result) return result.dryRun as ExplicitMergeDryRun;
+  notifyQueued(result.queued);
+  return result.merged;
+}
