@@ -214,6 +214,18 @@ export interface ProfileSplitsTable {
   created_at: string;
 }
 
+export interface IdentityRefusalsTable {
+  id: Generated<number>;
+  account_id: string;
+  gameball_id: number;
+  other_gameball_id: number | null;
+  customer_id: string;
+  kind: string;
+  value: string;
+  request_id: string | null;
+  at: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   profiles: ProfilesTable;
@@ -228,6 +240,7 @@ export interface Database {
   batch_items: BatchItemsTable;
   profile_history: ProfileHistoryTable;
   profile_splits: ProfileSplitsTable;
+  identity_refusals: IdentityRefusalsTable;
   idempotency_keys: IdempotencyKeysTable;
   patron_nodes: PatronNodesTable;
   console_links: ConsoleLinksTable;

@@ -121,6 +121,36 @@ describe(`explanations: GET …/identity and …/identity/compare (${TEST_STORE}
     assert.equal((await identity(off.keys, 'p')).identifiers[0].reason, 'merge-off');
   });
 
+  test('a 3008 refusal is recorded against both profiles, tells why they are apart, and at most 20 are kept per profile', async () => {
+    const { keys, api } = await account();
+    await api.upsert({ customerId: 'holder', email: 'taken@shop.io' });
+    await api.upsert({ customerId: 'asker', email: 'mine@shop.io' });
+    const refused = await api.upsert(
+      { customerId: 'asker', email: 'taken@shop.io' },
+      { apikey: keys.apiKey, 'x-request-id': 'req-3008' },
+    );
+    assert.equal(refused.json().code, 3008);
+    const apart = await compare(keys, 'asker', 'holder');
+    assert.deepEqual(
+      apart.reasons.map((r) => r.code),
+      ['no-shared-identifier', 'different-email', 'conflict'],
+    );
+    assert.match(apart.reasons[2]!.message, /asker.*taken@shop\.io.*3008/);
+    const told = await identity(keys, 'holder');
+    assert.deepEqual(
+      told.refusals.map((r: { customerId: string; kind: string; value: string; requestId: string }) => [
+        r.customerId,
+        r.kind,
+        r.value,
+        r.requestId,
+      ]),
+      [['asker', 'email', 'taken@shop.io', 'req-3008']],
+    );
+    assert.equal((await identity(keys, 'asker')).refusals.length, 1);
+    for (let i = 0; i < 25; i++) await api.upsert({ customerId: 'asker', email: 'taken@shop.io' });
+    assert.equal((await identity(keys, 'holder')).refusals.length, 20);
+  });
+
   test('both keys; an unknown customerId on either side is 404 and says nothing of others', async () => {
     const { keys, api } = await account();
     await api.upsert({ customerId: 'k', email: 'k@shop.io' });

@@ -19,6 +19,7 @@ const OWNERS: Record<string, string> = {
   customer_ids: 'customers',
   profile_splits: 'customers',
   retired_referral_codes: 'customers',
+  identity_refusals: 'customers',
   referrals: 'referrals',
   profile_history: 'history',
   webhook_subscriptions: 'webhooks',

@@ -13,6 +13,7 @@ import {
 } from '../identity/index.js';
 import type { Profile } from '../profiles/index.js';
 import { listCustomerIds } from './customer-reads.store.js';
+import { refusalsOf } from './refusals.store.js';
 import { areSplitSiblings, findProfileByCustomerId, mergeKeyHolder, splitBetween } from './customers.store.js';
 
 /** The identity's explanation of the profile a customerId reaches (docs/identity.md "Explanations"), read in one read. */
@@ -40,6 +41,7 @@ async function readFacts(
     customerIds: await listCustomerIds(sql, profile.gameballId),
     entries: await readWholeHistory(sql, profile),
     historyKept: store.recordsHistory,
+    refusals: await refusalsOf(sql, account.id, profile.gameballId),
     holders,
   };
   return { profile, explanation: explainIdentity(facts) };

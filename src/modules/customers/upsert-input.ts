@@ -1,4 +1,4 @@
-import { invalid } from '../../errors.js';
+import { AppError, invalid } from '../../errors.js';
 import type { AccountRecord } from '../accounts/index.js';
 import { emailKey, mergeKinds, mobileKey } from '../identity/index.js';
 import type { CustomerAttributesInput, UpsertCustomerRequest } from './customers.schemas.js';
@@ -154,4 +154,19 @@ export function readUpsertInput(account: AccountRecord, body: UpsertCustomerRequ
     identifiers,
     requiredIdentifier: kinds[0],
   };
+}
+
+/** Reads every body before any I/O; a body that cannot be read is that item's error. */
+export function readInputs(
+  account: AccountRecord,
+  bodies: readonly UpsertCustomerRequest[],
+): Array<UpsertInput | AppError> {
+  return bodies.map((body) => {
+    try {
+      return readUpsertInput(account, body);
+    } catch (error) {
+      if (error instanceof AppError) return error;
+      throw error;
+    }
+  });
 }

@@ -5,6 +5,7 @@ import { mergeProtections } from '../../metrics/metrics.js';
 import type { AccountRecord } from '../accounts/index.js';
 import { historyKept, newHistoryRecord, type HistoryRecord, type WriteOrigin } from '../history/index.js';
 import {
+  IdentifierConflict,
   lockKeysOf,
   mergeKeyId,
   mergeKeysOf,
@@ -23,7 +24,8 @@ import { areSplitSiblings, getProfile, resolveMany, resolveProfiles, type Resolv
 import { insertNewProfile, updateProfile } from './profile-writes.store.js';
 import { applyUpsert } from './profile-patch.js';
 import { findReferrer, unusedReferralCode } from './referral-codes.js';
-import { readUpsertInput, type UpsertInput } from './upsert-input.js';
+import { readInputs, type UpsertInput } from './upsert-input.js';
+import { recordRefusal } from './refusals.store.js';
 
 /**
  * Create/Update Customer (docs/api.md "The rules in short", docs/identity.md "Merging on several identifiers"):
@@ -212,15 +214,22 @@ function remember(known: Known, customerId: string, stored: Profile, gainedCusto
   if (stored.mobileKey) known.byKey.set(mergeKeyId('mobile', stored.mobileKey), stored);
 }
 
-/** Reads every body before any I/O; a body that cannot be read is that item's error. */
-function readInputs(account: AccountRecord, bodies: readonly UpsertCustomerRequest[]): Array<UpsertInput | AppError> {
-  return bodies.map((body) => {
-    try {
-      return readUpsertInput(account, body);
-    } catch (error) {
-      if (error instanceof AppError) return error;
-      throw error;
-    }
+/** A 3008 is recorded against the profiles it names, for their explanations (the request itself wrote nothing). */
+async function recordConflict(
+  tx: WriteTx,
+  account: AccountRecord,
+  error: IdentifierConflict,
+  origin: WriteOrigin,
+): Promise<void> {
+  const { kind, key, owner, other, customerId } = error.conflict;
+  await recordRefusal(tx.sql, account.id, {
+    gameballId: owner,
+    otherGameballId: other,
+    customerId,
+    kind,
+    value: key,
+    requestId: origin.requestId ?? null,
+    at: new Date().toISOString(),
   });
 }
 
@@ -260,6 +269,7 @@ async function applyAll(
       outbox.discard();
       ctx.protected.length = protectedBefore;
       if (!(error instanceof AppError)) throw error;
+      if (error instanceof IdentifierConflict) await recordConflict(tx, account, error, origins[i]!);
       outcomes.push({ ok: false, error });
     }
   }

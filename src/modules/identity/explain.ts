@@ -43,6 +43,17 @@ export interface IdentifierStory {
 
 export type ProtectionRecord = RecordedProtection & { at: string; customerId: string; requestId: string | null };
 
+/** A request refused with 3008: the profile holding the identifier, and the one the request's customerId reached (null: a new customerId). */
+export interface RefusalRecord {
+  gameballId: number;
+  otherGameballId: number | null;
+  customerId: string;
+  kind: string;
+  value: string;
+  requestId: string | null;
+  at: string;
+}
+
 export interface IdentityExplanation {
   gameballId: number;
   /** `off`: the store keeps no history (PATRON_HISTORY_RETENTION_DAYS=0), so how customerIds joined is unknown. */
@@ -50,6 +61,8 @@ export interface IdentityExplanation {
   customerIds: CustomerIdStory[];
   identifiers: IdentifierStory[];
   protections: ProtectionRecord[];
+  /** Requests refused with 3008 that named this profile (the newest 20 kept per profile). */
+  refusals: RefusalRecord[];
 }
 
 /** What the customers module reads for an explanation, beside the profile and its history. */
@@ -60,6 +73,8 @@ export interface IdentityFacts {
   /** Oldest first. */
   entries: HistoryEntry[];
   historyKept: boolean;
+  /** The 3008 refusals recorded against the profile (as the holder, or as the profile the request reached). */
+  refusals: RefusalRecord[];
   /** For each stored identifier that is not a key here: the profile holding its key, and whether an unmerge split the two. */
   holders: Partial<Record<MergeKind, { gameballId: number; split: boolean }>>;
 }
@@ -175,6 +190,7 @@ export function explainIdentity(facts: IdentityFacts): IdentityExplanation {
     protections: facts.entries.flatMap((e) =>
       (e.protections ?? []).map((p) => ({ ...p, at: e.at, customerId: e.customerId, requestId: e.requestId })),
     ),
+    refusals: facts.refusals,
   };
 }
 
@@ -192,7 +208,8 @@ export interface CompareReason {
     | 'blocked-value'
     | 'cap'
     | 'split'
-    | 'not-indexed';
+    | 'not-indexed'
+    | 'conflict';
   message: string;
 }
 
@@ -267,6 +284,14 @@ export function compareIdentities(
       reasons.push({
         code: 'not-indexed',
         message: `they share the ${kind} ${va}, stored on one before the account merged by ${kind}`,
+      });
+  }
+  const [ga, gb] = [a.profile.gameballId, b.profile.gameballId];
+  for (const r of a.explanation.refusals) {
+    if ((r.gameballId === ga && r.otherGameballId === gb) || (r.gameballId === gb && r.otherGameballId === ga))
+      reasons.push({
+        code: 'conflict',
+        message: `on ${r.at} a request of ${r.customerId} carrying the ${r.kind} ${r.value} would have joined them and was refused with 3008`,
       });
   }
   if (!shared) reasons.unshift({ code: 'no-shared-identifier', message: 'they share no email or mobile' });

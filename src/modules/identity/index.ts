@@ -7,6 +7,7 @@ export {
   freeMergeKeys,
   type IdentityClaim,
   identifierConflict,
+  IdentifierConflict,
   lockKeysOf,
   type MergeIdentifier,
   mergeKeyId,

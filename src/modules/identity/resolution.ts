@@ -58,6 +58,17 @@ export function lockKeysOf(account: AccountRecord, claim: IdentityClaim): string
 export const customerIdLock = (account: AccountRecord, customerId: string): string =>
   `${account.id}:customerId:${customerId}`;
 
+/** A 3008: the identifier belongs to another profile. Carries who, so the refusal can be recorded against both. */
+export class IdentifierConflict extends AppError {
+  constructor(
+    message: string,
+    field: string,
+    readonly conflict: { kind: MergeKind; key: string; owner: number; other: number | null; customerId: string },
+  ) {
+    super('identifierConflict', message, field);
+  }
+}
+
 export function identifierConflict(
   claim: IdentityClaim,
   identifier: MergeIdentifier,
@@ -68,10 +79,16 @@ export function identifierConflict(
   const whose = other
     ? `another customer profile than customerId "${claim.customerId}"`
     : 'another customer profile than the other identifier of this request';
-  const conflict = new AppError(
-    'identifierConflict',
+  const conflict = new IdentifierConflict(
     `The ${field} "${key}" already belongs to ${whose}. Use that profile's customerId, or send a different ${field}.`,
     field,
+    {
+      kind: identifier.kind,
+      key,
+      owner: owner.gameballId,
+      other: other?.gameballId ?? null,
+      customerId: claim.customerId,
+    },
   );
   conflict.secretDetail = other
     ? `(${field} of gameballId ${owner.gameballId}; customerId "${claim.customerId}" is gameballId ${other.gameballId}.)`
