@@ -1,19 +1,13 @@
+import type { Selectable } from 'kysely';
+import type { IdentityRefusalsTable } from '../../db/database.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
+import type { RefusalRecord } from '../identity/index.js';
 
 /** The newest refusals kept per profile: enough to explain, bounded against a caller repeating one. */
 const KEPT = 20;
 
-export interface Refusal {
-  /** The profile holding the identifier. */
-  gameballId: number;
-  /** The profile the request's customerId reached; null: a new customerId whose identifiers reach two profiles. */
-  otherGameballId: number | null;
-  customerId: string;
-  kind: string;
-  value: string;
-  requestId: string | null;
-  at: string;
-}
+/** A refusal as recorded: identity's RefusalRecord. */
+export type Refusal = RefusalRecord;
 
 /** Records a 3008 refusal (docs/identity.md "Explanations"), keeping the newest KEPT of the profile. */
 export async function recordRefusal(sql: SqlRunner, accountId: string, refusal: Refusal): Promise<void> {
@@ -38,15 +32,7 @@ export async function recordRefusal(sql: SqlRunner, accountId: string, refusal: 
 
 /** The refusals that name a profile, on either side, oldest first (inside a read: prepared SQL, not Kysely). */
 export async function refusalsOf(sql: SqlRunner, accountId: string, gameballId: number): Promise<Refusal[]> {
-  const rows = await sql.all<{
-    gameball_id: number;
-    other_gameball_id: number | null;
-    customer_id: string;
-    kind: string;
-    value: string;
-    request_id: string | null;
-    at: string;
-  }>(
+  const rows = await sql.all<Omit<Selectable<IdentityRefusalsTable>, 'id' | 'account_id'>>(
     'select gameball_id, other_gameball_id, customer_id, kind, value, request_id, at from identity_refusals ' +
       'where account_id = ? and gameball_id = ? union all select gameball_id, other_gameball_id, customer_id, kind, value, request_id, at ' +
       'from identity_refusals where account_id = ? and other_gameball_id = ? order by at',

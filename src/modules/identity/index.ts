@@ -23,5 +23,6 @@ export {
   explainIdentity,
   type IdentityExplanation,
   type IdentityFacts,
+  type RefusalRecord,
   normalisedIdentifier,
 } from './explain.js';
