@@ -1,8 +1,9 @@
 import type { Store } from '../../db/connect.js';
 import { AppError, invalid } from '../../errors.js';
 import { checkMergeBlocks, findAccountRecord, MERGE_BY, type AccountRecord, type MergeBy } from '../accounts/index.js';
-import { blockedBy, emailKey, mergeKinds, mobileKey, type MergeKind } from '../identity/index.js';
-import { customerIdsOfMany, profilePage, profilesWithMoreCustomerIdsThan } from './customer-reads.store.js';
+import { blockedBy, type MergeKind } from '../identity/index.js';
+import { customerIdsOfMany, profilesWithMoreCustomerIdsThan } from './customer-reads.store.js';
+import { storedIdentifiers } from './identifier-scan.js';
 import { areSplitSiblings } from './customers.store.js';
 
 export interface MergeCollision {
@@ -33,8 +34,6 @@ export interface MergePreview {
   unindexed: number;
 }
 
-const PAGE = 5_000;
-
 /**
  * `patron accounts check-merge`: what merging under the given settings would meet in the stored
  * data — the identifier values that more than one profile holds (each would be refused with 3008
@@ -62,33 +61,21 @@ export async function previewMergeSettings(
     ...(preview.defaultMergeBlocks !== undefined && { defaultMergeBlocks: preview.defaultMergeBlocks }),
     ...(extraBlocks !== undefined && { mergeBlocks: [...stored.mergeBlocks, ...extraBlocks] }),
   };
-  const kinds = mergeKinds(account.mergeBy);
   const holders = new Map<string, number[]>();
   const stoppedKeys: MergePreview['stoppedKeys'] = [];
   let unindexed = 0;
-  let after = 0;
-  for (;;) {
-    const rows = await profilePage(store.db, accountId, after, PAGE);
-    for (const row of rows) {
-      const gameballId = Number(row.gameball_id);
-      for (const kind of kinds) {
-        const storedKey = kind === 'email' ? row.email_key : row.mobile_key;
-        const heldBlocked = storedKey === null ? undefined : blockedBy(account, kind, storedKey);
-        if (storedKey !== null && heldBlocked)
-          stoppedKeys.push({ kind, key: storedKey, gameballId, rule: heldBlocked.rule });
-        const value = kind === 'email' ? row.email : row.mobile;
-        const key =
-          value === null ? undefined : kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
-        if (key === undefined || blockedBy(account, kind, key)) continue;
-        if (storedKey === null) unindexed++;
-        const id = `${kind}\u0000${key}`;
-        const list = holders.get(id);
-        if (list) list.push(gameballId);
-        else holders.set(id, [gameballId]);
-      }
+  for await (const { gameballId, identifiers } of storedIdentifiers(store, account)) {
+    for (const { kind, key, storedKey } of identifiers) {
+      const heldBlocked = storedKey === null ? undefined : blockedBy(account, kind, storedKey);
+      if (storedKey !== null && heldBlocked)
+        stoppedKeys.push({ kind, key: storedKey, gameballId, rule: heldBlocked.rule });
+      if (key === undefined || blockedBy(account, kind, key)) continue;
+      if (storedKey === null) unindexed++;
+      const id = `${kind}\u0000${key}`;
+      const list = holders.get(id);
+      if (list) list.push(gameballId);
+      else holders.set(id, [gameballId]);
     }
-    if (rows.length < PAGE) break;
-    after = Number(rows.at(-1)!.gameball_id);
   }
   const collisions: MergeCollision[] = [];
   for (const [id, gameballIds] of holders) {

@@ -6,7 +6,7 @@ import { readWholeHistory } from '../history/index.js';
 import {
   compareIdentities,
   explainIdentity,
-  normalisedIdentifier,
+  identifierKey,
   type CompareReason,
   type IdentityExplanation,
   type IdentityFacts,
@@ -27,9 +27,8 @@ async function readFacts(
   if (!profile) return undefined;
   const holders: IdentityFacts['holders'] = {};
   for (const kind of ['email', 'mobile'] as const) {
-    const value = profile[kind];
     const key = kind === 'email' ? profile.emailKey : profile.mobileKey;
-    const normalised = value === null || key !== null ? undefined : normalisedIdentifier(account, kind, value);
+    const normalised = key !== null ? undefined : identifierKey(account, kind, profile[kind]);
     if (normalised === undefined) continue;
     const holder = await mergeKeyHolder(sql, account.id, kind, normalised);
     if (holder !== undefined && holder !== profile.gameballId)

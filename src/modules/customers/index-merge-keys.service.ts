@@ -1,8 +1,8 @@
 import type { Store } from '../../db/connect.js';
 import { AppError } from '../../errors.js';
 import { findAccountRecord } from '../accounts/index.js';
-import { blockedBy, emailKey, lockKeysOf, mergeKinds, mobileKey, type MergeKind } from '../identity/index.js';
-import { profilePage } from './customer-reads.store.js';
+import { blockedBy, lockKeysOf, type MergeKind } from '../identity/index.js';
+import { storedIdentifiers } from './identifier-scan.js';
 import { mergeKeyHolder } from './customers.store.js';
 import { setMergeKey } from './profile-writes.store.js';
 
@@ -16,7 +16,6 @@ export interface IndexResult {
   heldElsewhere: number;
 }
 
-const PAGE = 5_000;
 const BATCH = 500;
 
 /**
@@ -33,32 +32,21 @@ export async function indexMergeKeys(
 ): Promise<IndexResult> {
   const account = await findAccountRecord(store, accountId);
   if (!account) throw new AppError('notFound', `No account with id "${accountId}".`);
-  const kinds = mergeKinds(account.mergeBy);
   // Who holds each value (as a key or as a plain value), read once: one pass over the profiles.
   const holders = new Map<string, { gameballIds: number[]; keyed: boolean }>();
   const candidates: Array<{ gameballId: number; kind: MergeKind; key: string }> = [];
   let profiles = 0;
-  for (let after = 0; ;) {
-    const rows = await profilePage(store.db, accountId, after, PAGE);
-    for (const row of rows) {
-      const gameballId = Number(row.gameball_id);
-      for (const kind of kinds) {
-        const value = kind === 'email' ? row.email : row.mobile;
-        const key =
-          value === null ? undefined : kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
-        if (key === undefined || blockedBy(account, kind, key)) continue;
-        const stored = kind === 'email' ? row.email_key : row.mobile_key;
-        const id = `${kind}\u0000${key}`;
-        const holder = holders.get(id) ?? { gameballIds: [], keyed: false };
-        holder.gameballIds.push(gameballId);
-        holder.keyed ||= stored !== null;
-        holders.set(id, holder);
-        if (stored === null) candidates.push({ gameballId, kind, key });
-      }
+  for await (const { gameballId, identifiers } of storedIdentifiers(store, account)) {
+    profiles++;
+    for (const { kind, key, storedKey } of identifiers) {
+      if (key === undefined || blockedBy(account, kind, key)) continue;
+      const id = `${kind}\u0000${key}`;
+      const holder = holders.get(id) ?? { gameballIds: [], keyed: false };
+      holder.gameballIds.push(gameballId);
+      holder.keyed ||= storedKey !== null;
+      holders.set(id, holder);
+      if (storedKey === null) candidates.push({ gameballId, kind, key });
     }
-    profiles += rows.length;
-    if (rows.length < PAGE) break;
-    after = Number(rows.at(-1)!.gameball_id);
   }
   const collisions: IndexResult['collisions'] = [];
   for (const [id, holder] of holders) {

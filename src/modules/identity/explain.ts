@@ -1,7 +1,7 @@
 import type { AccountRecord } from '../accounts/index.js';
 import type { HistoryEntry, RecordedProtection } from '../history/index.js';
 import type { Profile } from '../profiles/index.js';
-import { emailKey, mergeKinds, mobileKey, type MergeKind } from './merge-keys.js';
+import { identifierKey, mergeKinds, type MergeKind } from './merge-keys.js';
 import { blockedBy, type BlockRule } from './protection.js';
 
 /**
@@ -79,9 +79,6 @@ export interface IdentityFacts {
   holders: Partial<Record<MergeKind, { gameballId: number; split: boolean }>>;
 }
 
-export const normalisedIdentifier = (account: AccountRecord, kind: MergeKind, value: string): string | undefined =>
-  kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
-
 function customerIdStories(facts: IdentityFacts): CustomerIdStory[] {
   const stories = new Map<string, CustomerIdStory>();
   const story = (customerId: string): CustomerIdStory => {
@@ -131,7 +128,7 @@ function identifierStory(facts: IdentityFacts, kind: MergeKind, value: string): 
   if (key !== null) return { kind, value, mergeKey: true, message: 'a new customerId sending it joins this profile' };
   if (!mergeKinds(account.mergeBy).includes(kind))
     return { kind, value, mergeKey: false, reason: 'merge-off', message: `the account does not merge by ${kind}` };
-  const normalised = normalisedIdentifier(account, kind, value);
+  const normalised = identifierKey(account, kind, value);
   const blocked = normalised === undefined ? undefined : blockedBy(account, kind, normalised);
   if (blocked)
     return {
@@ -247,8 +244,8 @@ export function compareIdentities(
   if (split) reasons.push({ code: 'split', message: `an unmerge separated the two profiles on ${split.at}` });
   let shared = false;
   for (const kind of ['email', 'mobile'] as const) {
-    const va = a.profile[kind] === null ? undefined : normalisedIdentifier(account, kind, a.profile[kind]!);
-    const vb = b.profile[kind] === null ? undefined : normalisedIdentifier(account, kind, b.profile[kind]!);
+    const va = identifierKey(account, kind, a.profile[kind]);
+    const vb = identifierKey(account, kind, b.profile[kind]);
     if (va === undefined || vb === undefined) continue;
     if (va !== vb) {
       reasons.push({ code: `different-${kind}`, message: `their ${kind}s differ: ${va} and ${vb}` });

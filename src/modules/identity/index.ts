@@ -1,5 +1,5 @@
 // The identity module's front door: what other modules and the interfaces may use (docs/architecture.md).
-export { emailKey, type MergeKind, mergeKinds, mobileKey } from './merge-keys.js';
+export { emailKey, identifierKey, type MergeKind, mergeKinds, mobileKey } from './merge-keys.js';
 export { splitProfile } from './split-profile.js';
 export {
   type ClaimLookup,
@@ -24,5 +24,4 @@ export {
   type IdentityExplanation,
   type IdentityFacts,
   type RefusalRecord,
-  normalisedIdentifier,
 } from './explain.js';

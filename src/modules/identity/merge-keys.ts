@@ -26,3 +26,13 @@ export function mobileKey(raw: string, defaultCountry: string | null): string | 
   const parsed = parsePhoneNumberFromString(raw.trim(), (defaultCountry ?? undefined) as CountryCode | undefined);
   return parsed && parsed.isPossible() ? parsed.number : undefined;
 }
+
+/** A stored email or mobile as merging compares it, on this account; undefined when absent or unreadable. */
+export function identifierKey(
+  account: { defaultCountry: string | null },
+  kind: MergeKind,
+  value: string | null,
+): string | undefined {
+  if (value === null) return undefined;
+  return kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
+}

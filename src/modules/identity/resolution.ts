@@ -1,7 +1,7 @@
 import { AppError } from '../../errors.js';
 import type { AccountRecord } from '../accounts/index.js';
 import type { Profile, ProfileState } from '../profiles/index.js';
-import { emailKey, mergeKinds, mobileKey, type MergeKind } from './merge-keys.js';
+import { identifierKey, mergeKinds, type MergeKind } from './merge-keys.js';
 import { blockedBy, type Protection } from './protection.js';
 
 /**
@@ -175,13 +175,8 @@ export async function resolveClaim(
 
 /** Whether the profile stores this identifier's value without holding it as its merge key. */
 function holdsAsPlainValue(account: AccountRecord, profile: Profile, identifier: MergeIdentifier): boolean {
-  if (identifier.kind === 'email')
-    return profile.emailKey === null && profile.email !== null && emailKey(profile.email) === identifier.key;
-  return (
-    profile.mobileKey === null &&
-    profile.mobile !== null &&
-    mobileKey(profile.mobile, account.defaultCountry) === identifier.key
-  );
+  const key = identifier.kind === 'email' ? profile.emailKey : profile.mobileKey;
+  return key === null && identifierKey(account, identifier.kind, profile[identifier.kind]) === identifier.key;
 }
 
 /**
@@ -220,9 +215,7 @@ export async function freeMergeKeys(
 ): Promise<Pick<Profile, 'emailKey' | 'mobileKey'>> {
   const kinds = mergeKinds(account.mergeBy);
   const keyOf = async (kind: MergeKind): Promise<string | null> => {
-    const value = kind === 'email' ? state.email : state.mobile;
-    if (!kinds.includes(kind) || value === null) return null;
-    const key = kind === 'email' ? emailKey(value) : mobileKey(value, account.defaultCountry);
+    const key = kinds.includes(kind) ? identifierKey(account, kind, state[kind]) : undefined;
     if (key === undefined || blockedBy(account, kind, key)) return null;
     const holder = await holderOf(kind, key);
     return holder === undefined || holder === self ? key : null;
