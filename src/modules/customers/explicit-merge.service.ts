@@ -11,6 +11,7 @@ import { customerMerged, profileUpdated } from './customer-events.js';
 import { lockedProfile } from './customers.service.js';
 import { deleteProfile, moveCustomerIds } from './customers.store.js';
 import { updateProfile } from './profile-writes.store.js';
+import { monotonicNow } from '../../clock.js';
 
 export interface ExplicitMergeResult {
   /** The survivor's. */
@@ -81,7 +82,7 @@ export async function mergeCustomers(
         dryRun: { gameballId: survivor.gameballId, dryRun: true, outcome: 'merge', changes, protections: [] } as const,
       };
 
-    const now = new Date().toISOString();
+    const now = monotonicNow();
     // The other goes first: its keys and referral code are free for the survivor once it is gone.
     await moveCustomerIds(tx.sql, joining.gameballId, survivor.gameballId);
     await moveReferrals(tx.sql, joining.gameballId, survivor.gameballId);

@@ -1,11 +1,10 @@
 import { invalid } from '../../errors.js';
 import { MAX_CUSTOM_KEYS } from './customers.schemas.js';
-import type { ProfileState, PushDevice } from '../profiles/index.js';
+import { MAX_PUSH_DEVICES, type ProfileState, type PushDevice } from '../profiles/index.js';
 
 import type { Change, UpsertInput } from './upsert-input.js';
 
-/** The newest devices win; a profile keeps at most this many push tokens. */
-export const MAX_PUSH_DEVICES = 20;
+export { MAX_PUSH_DEVICES };
 
 function applyChange<T>(current: T, change: Change<T>, cleared: T): T {
   if (change.kind === 'absent') return current;

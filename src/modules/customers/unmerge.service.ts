@@ -11,6 +11,7 @@ import { customerUnmerged, profileUpdated } from './customer-events.js';
 import { lockedProfile } from './customers.service.js';
 import { detachCustomerId, mergeKeyHolder, recordSplit } from './customers.store.js';
 import { appendHistory, insertNewProfile, updateProfile } from './profile-writes.store.js';
+import { monotonicNow } from '../../clock.js';
 
 export interface UnmergeResult {
   customerId: string;
@@ -45,7 +46,7 @@ export async function unmergeCustomer(
         );
       }
       const remainingIds = customerIds.filter((id) => id !== customerId);
-      const now = new Date().toISOString();
+      const now = monotonicNow();
       const { remaining, leaving } = splitProfile(
         profile,
         await readWholeHistory(tx.sql, profile),

@@ -1,6 +1,5 @@
 import type { Store } from '../../db/connect.js';
 import type { AccountRecord } from '../accounts/index.js';
-import type { HistoryRecord } from '../history/index.js';
 import { lockKeysOf, type Protection } from '../identity/index.js';
 import { diffProfiles, type FieldChange } from '../profiles/index.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
@@ -37,10 +36,7 @@ export async function dryRunUpsert(
       if (current === undefined) changes = diffProfiles(undefined, p.next);
       else {
         changes = [...(p.changes ?? [])];
-        if (resolution.kind === 'merge') {
-          const entry = { changes } as HistoryRecord;
-          recordMergeIdentifiers(entry, input, p.next);
-        }
+        if (resolution.kind === 'merge') recordMergeIdentifiers(changes, input, p.next);
       }
       // A referral code drawn for a registering guest is not told: the real write draws its own.
       if (current !== undefined && current.referralCode === null)

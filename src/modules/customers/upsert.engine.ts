@@ -3,7 +3,7 @@ import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
 import { mergeProtections } from '../../metrics/metrics.js';
 import type { AccountRecord } from '../accounts/index.js';
-import { historyKept, newHistoryRecord, type HistoryRecord, type WriteOrigin } from '../history/index.js';
+import { historyKept, newHistoryRecord, type WriteOrigin } from '../history/index.js';
 import {
   IdentifierConflict,
   lockKeysOf,
@@ -26,6 +26,7 @@ import { applyUpsert } from './profile-patch.js';
 import { findReferrer, unusedReferralCode } from './referral-codes.js';
 import { readInputs, type UpsertInput } from './upsert-input.js';
 import { recordRefusal } from './refusals.store.js';
+import { monotonicNow } from '../../clock.js';
 
 /**
  * Create/Update Customer (docs/api.md "The rules in short", docs/identity.md "Merging on several identifiers"):
@@ -97,7 +98,7 @@ export async function plan(ctx: PlanContext, input: UpsertInput, origin: WriteOr
     areSplitSiblings(tx.sql, a, b),
   );
   const current = resolution.kind === 'new' ? undefined : resolution.profile;
-  const now = new Date().toISOString();
+  const now = monotonicNow();
   const before = current ?? EMPTY_PROFILE;
   const next = applyUpsert(before, input, now);
 
@@ -133,10 +134,9 @@ export async function plan(ctx: PlanContext, input: UpsertInput, origin: WriteOr
  * A merge entry names the identifiers the joining customerId sent even where their value did not
  * change: they arrived through it too, and an unmerge must know that (identity/split-profile.ts).
  */
-export function recordMergeIdentifiers(entry: HistoryRecord, input: UpsertInput, next: ProfileState): void {
+export function recordMergeIdentifiers(changes: FieldChange[], input: UpsertInput, next: ProfileState): void {
   for (const { kind } of input.identifiers) {
-    if (!entry.changes.some((c) => c.field === kind))
-      entry.changes.push({ field: kind, before: next[kind], after: next[kind] });
+    if (!changes.some((c) => c.field === kind)) changes.push({ field: kind, before: next[kind], after: next[kind] });
   }
 }
 
@@ -144,7 +144,8 @@ export function recordMergeIdentifiers(entry: HistoryRecord, input: UpsertInput,
 async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Profile; completedReferrer?: number }> {
   const { store, tx, account } = ctx;
   const { input, current, next, now } = p;
-  const entry = newHistoryRecord(store, account.id, p.origin, input.customerId, now, p.changes);
+  // The entry is made only for a write that records one (every write makes its profile's entry).
+  const entry = p.changed ? newHistoryRecord(store, account.id, p.origin, input.customerId, now, p.changes) : undefined;
   if (entry && p.resolution.protections.length > 0) entry.protections = p.resolution.protections;
   let stored: Profile;
   if (current === undefined) {
@@ -157,7 +158,7 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
     const attach = p.resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
     if (p.changed) {
       if (entry && p.resolution.kind === 'merge') {
-        recordMergeIdentifiers(entry, input, next);
+        recordMergeIdentifiers(entry.changes, input, next);
         const by = p.resolution.by;
         entry.mergedBy = { kind: by, value: input.identifiers.find((i) => i.kind === by)!.key };
       }

@@ -1,5 +1,12 @@
 // The profiles module's front door: what other modules and the interfaces may use (docs/architecture.md).
 export { diffProfiles, type FieldChange } from './profile-diff.js';
-export { copyState, EMPTY_PROFILE, fieldValue, isStateField, setFieldValue } from './profile-fields.js';
+export {
+  copyState,
+  EMPTY_PROFILE,
+  fieldValue,
+  isStateField,
+  MAX_PUSH_DEVICES,
+  setFieldValue,
+} from './profile-fields.js';
 export { type Profile, type ProfileState, type PushDevice } from './profile.types.js';
 export { mergeProfileStates } from './profile-merge.js';

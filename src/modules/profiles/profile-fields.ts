@@ -1,5 +1,8 @@
 import type { ProfileState, PushDevice } from './profile.types.js';
 
+/** The newest devices win; a profile keeps at most this many push tokens. */
+export const MAX_PUSH_DEVICES = 20;
+
 /** A profile with no value set: what a new profile starts from. */
 export const EMPTY_PROFILE: ProfileState = {
   email: null,

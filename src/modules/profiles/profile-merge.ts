@@ -1,7 +1,6 @@
 import type { ProfileState, PushDevice } from './profile.types.js';
 
-/** A profile keeps at most this many push devices (as the upsert does). */
-const MAX_DEVICES = 20;
+import { MAX_PUSH_DEVICES } from './profile-fields.js';
 
 const mergeRecords = (survivor: Record<string, unknown>, other: Record<string, unknown>): Record<string, unknown> => ({
   ...other,
@@ -25,7 +24,7 @@ export function mergeProfileStates(survivor: ProfileState, other: ProfileState):
     mobile: survivor.mobile ?? other.mobile,
     attributes: mergeRecords(survivor.attributes, other.attributes),
     custom: mergeRecords(survivor.custom, other.custom),
-    pushDevices: devices.slice(0, MAX_DEVICES),
+    pushDevices: devices.slice(0, MAX_PUSH_DEVICES),
     guest: survivor.guest,
     isActive: survivor.isActive,
     referralCode: survivor.referralCode,
