@@ -20,7 +20,7 @@ import {
   forkTs,
   installCleanupHooks,
   readDefaultAccount,
-  runPatronCli,
+  createMergeAccount,
   startPatron,
   type IpcChild,
   type PatronEntry,
@@ -86,20 +86,7 @@ async function startSide(
     settings: settingsOf(mode),
   });
   const account = readDefaultAccount(server);
-  const merge = JSON.parse(
-    await runPatronCli(entry, databaseUrl, [
-      'accounts',
-      'create',
-      '--name',
-      'bench-merge',
-      '--merge-by',
-      'email',
-      // The merge workload measures merging: thousands of channels join a few profiles, past any cap.
-      '--merge-cap',
-      '0',
-      '--json',
-    ]),
-  ) as { id: string; apiKey: string };
+  const merge = await createMergeAccount(entry, databaseUrl);
   const side: Side = {
     server,
     apiKey: account.apiKey,

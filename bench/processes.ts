@@ -307,3 +307,15 @@ export function sampleMemory(pid: number): { stop(): MemorySample } {
     },
   };
 }
+
+/**
+ * The merging account of the merge workload: merges by email, no cap — the workload joins
+ * thousands of channels to a few profiles, and measures merging, not the cap.
+ */
+export async function createMergeAccount(
+  entry: PatronEntry,
+  databaseUrl: string,
+): Promise<{ id: string; apiKey: string }> {
+  const args = ['accounts', 'create', '--name', 'bench-merge', '--merge-by', 'email', '--merge-cap', '0', '--json'];
+  return JSON.parse(await runPatronCli(entry, databaseUrl, args)) as { id: string; apiKey: string };
+}

@@ -18,7 +18,7 @@ import {
   patronSettings,
   installCleanupHooks,
   readDefaultAccount,
-  runPatronCli,
+  createMergeAccount,
   sampleMemory,
   startBaseline,
   startPatron,
@@ -274,20 +274,7 @@ async function runStore(ctx: Context, name: StoreName): Promise<StoreResult> {
     let server: ServerProcess | undefined = await startLevelServer(ctx, name, handle, firstLevel);
     try {
       const defaults = readDefaultAccount(server);
-      const merge = JSON.parse(
-        await runPatronCli(ctx.entry, handle.databaseUrl, [
-          'accounts',
-          'create',
-          '--name',
-          'bench-merge',
-          '--merge-by',
-          'email',
-          // The merge workload measures merging: thousands of channels join a few profiles, past any cap.
-          '--merge-cap',
-          '0',
-          '--json',
-        ]),
-      ) as { id: string; apiKey: string };
+      const merge = await createMergeAccount(ctx.entry, handle.databaseUrl);
       const accounts: Accounts = { ...defaults, mergeApiKey: merge.apiKey, mergeAccountId: merge.id };
 
       seeder = handle.seeder();
