@@ -3,6 +3,8 @@ import { describe, test } from 'node:test';
 import { buildTestApp, snapshot, type TestAccount } from '../helpers/app.js';
 import { client, CUSTOMERS, send } from '../helpers/client.js';
 import { TEST_STORE } from '../helpers/store.js';
+import { addSubscription } from '../../src/modules/webhooks/webhooks.service.js';
+import { changeAccount } from '../../src/modules/accounts/accounts.service.js';
 
 const t = await buildTestApp();
 
@@ -96,5 +98,43 @@ describe(`POST …/customers/{customerId}/merge — explicit merge (${TEST_STORE
     assert.equal((await call(keys, 'POST', 'ann/merge', { customerId: 'ann-old' }, false)).statusCode, 401);
     assert.equal((await call(keys, 'POST', 'ann/merge', { customerId: 'nobody' })).statusCode, 404);
     assert.deepEqual(await snapshot(t.store, keys.account.id), unchanged, 'refused merges wrote nothing');
+  });
+
+  test("the other's referral code is retired, customer.merged says explicit, the cap does not apply, a blocked value does not come over as a key", async () => {
+    const keys = await t.newAccount({
+      mergeBy: 'email,mobile',
+      defaultCountry: 'EG',
+      mergeCap: 1,
+      defaultMergeBlocks: false,
+    });
+    const api = client(t.app, keys);
+    await addSubscription(t.store, keys.account.id, 'https://example.com/hooks', ['customer.merged']);
+    const survivor = (await api.upsert({ customerId: 'keep', mobile: '+201001234567' })).json().gameballId;
+    await api.upsert({ customerId: 'gone', email: 'noemail@shop.io' });
+    const code = (await api.profile('gone')).referralCode as string;
+    // The other holds the junk email as its key (the built-in list was off); then the list is switched on.
+    await changeAccount(t.store, keys.account.id, { defaultMergeBlocks: true });
+    // The survivor is at the cap (1 customerId): a person's merge is not an implicit one.
+    const merged = await call(keys, 'POST', 'keep/merge', { customerId: 'gone' });
+    assert.equal(merged.statusCode, 200, merged.body);
+    const referred = await api.upsert({ customerId: 'late', mobile: '+201009876543', referrerCode: code });
+    assert.equal(referred.json().code, 7003, 'a retired code names no one');
+    const events = await t.store.db
+      .selectFrom('webhook_events')
+      .select(['topic', 'payload'])
+      .where('account_id', '=', keys.account.id)
+      .execute();
+    const payload = JSON.parse(events.find((e) => e.topic === 'customer.merged')!.payload);
+    assert.deepEqual([payload.data.merged_by, payload.data.merged_customer_id], ['explicit', 'gone']);
+    // noemail@shop.io came over as a plain value, not as the survivor's key; a new customer sending it joins no one.
+    assert.equal((await api.profile('keep')).email, 'noemail@shop.io');
+    const email = (await call(keys, 'GET', 'keep/identity'))
+      .json()
+      .identifiers.find((i: { kind: string }) => i.kind === 'email');
+    assert.deepEqual([email.mergeKey, email.reason], [false, 'blocked-value']);
+    assert.notEqual(
+      (await api.upsert({ customerId: 'walk-in', email: 'noemail@shop.io' })).json().gameballId,
+      survivor,
+    );
   });
 });
