@@ -206,6 +206,12 @@ ${data.referrals.referredFriends.length === 0 ? html`<p>Referred nobody yet.</p>
 </section>
 <section aria-labelledby="h-history"><h2 id="h-history">History</h2>
 ${data.history.length === 0 ? html`<p>No history recorded.</p>` : html`<ol reversed>${[...data.history].reverse().map(historyItem)}</ol>`}
+${data.mergedProfiles.map(
+  (
+    merged,
+  ) => html`<details><summary>History of profile ${merged.gameballId}, merged into ${merged.retiredInto} on <time datetime="${merged.retiredAt}">${merged.retiredAt}</time></summary>
+<ol reversed>${[...merged.history].reverse().map(historyItem)}</ol></details>`,
+)}
 </section>
 <section aria-labelledby="h-webhooks"><h2 id="h-webhooks">Webhook deliveries</h2>
 ${

@@ -226,6 +226,17 @@ export interface IdentityRefusalsTable {
   at: string;
 }
 
+/** A profile an explicit merge retired: its state then and its history's head (docs/identity.md "Explicit merge"). */
+export interface RetiredProfilesTable {
+  gameball_id: number;
+  account_id: string;
+  retired_into: number;
+  retired_at: string;
+  /** JSON of the profile's state (ProfileState) when it was retired. */
+  state: string;
+  history_head: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   profiles: ProfilesTable;
@@ -241,6 +252,7 @@ export interface Database {
   profile_history: ProfileHistoryTable;
   profile_splits: ProfileSplitsTable;
   identity_refusals: IdentityRefusalsTable;
+  retired_profiles: RetiredProfilesTable;
   idempotency_keys: IdempotencyKeysTable;
   patron_nodes: PatronNodesTable;
   console_links: ConsoleLinksTable;

@@ -15,6 +15,7 @@ import { consoleSessions } from './migrations/2026-11-26T17-00-console.js';
 import { searchIndexes } from './migrations/2026-11-26T18-00-search-indexes.js';
 import { mergeProtection } from './migrations/2026-12-03T09-00-merge-protection.js';
 import { identityRefusals } from './migrations/2026-12-03T10-00-identity-refusals.js';
+import { retiredProfiles } from './migrations/2026-12-03T11-00-retired-profiles.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-11-26T18-00-search-indexes': searchIndexes,
   '2026-12-03T09-00-merge-protection': mergeProtection,
   '2026-12-03T10-00-identity-refusals': identityRefusals,
+  '2026-12-03T11-00-retired-profiles': retiredProfiles,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

@@ -61,6 +61,12 @@ export async function snapshot(store: Store, accountId: string): Promise<Record<
       .where('account_id', '=', accountId)
       .orderBy('id')
       .execute(),
+    retired_profiles: await store.db
+      .selectFrom('retired_profiles')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy('gameball_id')
+      .execute(),
   };
 }
 

@@ -8,7 +8,7 @@ import { changeAccount } from '../../src/modules/accounts/accounts.service.js';
 
 const t = await buildTestApp();
 
-const call = (keys: TestAccount, method: 'GET' | 'POST', path: string, payload?: unknown, secret = true) =>
+const call = (keys: TestAccount, method: 'GET' | 'POST' | 'DELETE', path: string, payload?: unknown, secret = true) =>
   send(t.app, {
     method,
     url: `${CUSTOMERS}/${path}`,
@@ -80,6 +80,77 @@ describe(`POST …/customers/{customerId}/merge — explicit merge (${TEST_STORE
     assert.equal(stayed.gameballId, survivor);
     assert.deepEqual([stayed.mobile, stayed.customerAttributes.firstName], [undefined, undefined]);
     assert.deepEqual([left.mobile, left.customerAttributes.firstName], ['+201001234567', 'Ann']);
+  });
+
+  test("recorded in both histories; each of the other's customerIds leaves with what came through it; erasure takes the retired profile too", async () => {
+    const { keys, api, survivor, other } = await twoProfiles();
+    // A second customerId joined the other profile by its mobile, and set a field and a tag of its own.
+    const app = await api.upsert({
+      customerId: 'ann-app',
+      mobile: '+201001234567',
+      customerAttributes: { lastName: 'Smith' },
+    });
+    assert.equal(app.json().gameballId, other);
+    await call(keys, 'POST', 'ann-app/tags', { tags: 'app' });
+    assert.equal((await call(keys, 'POST', 'ann/merge', { customerId: 'ann-old' })).statusCode, 200);
+
+    const own = (await call(keys, 'GET', 'ann/history')).json();
+    assert.equal(own.history[0].relatedGameballId, other);
+    const retired = await call(keys, 'GET', `ann/history?mergedProfile=${other}`);
+    assert.equal(retired.statusCode, 200, retired.body);
+    const [last, ...older] = retired.json().history;
+    assert.equal(retired.json().gameballId, other);
+    assert.deepEqual(
+      [last.operation, last.relatedGameballId, last.changes],
+      ['explicit merge', survivor, [{ field: 'customerIds', before: ['ann-old', 'ann-app'], after: [] }]],
+    );
+    assert.ok(older.some((e: { customerId: string; operation: string }) => e.customerId === 'ann-app'));
+    const stranger = await call(keys, 'GET', `ann/history?mergedProfile=${survivor}`);
+    assert.deepEqual([stranger.statusCode, stranger.json().code], [404, 4004]);
+    const exported = (await call(keys, 'GET', 'ann/export')).json();
+    assert.deepEqual(
+      exported.mergedProfiles.map((m: { gameballId: number; retiredInto: number }) => [m.gameballId, m.retiredInto]),
+      [[other, survivor]],
+    );
+
+    // ann-app leaves with its last name and tag; what came through ann-old stays.
+    assert.equal((await call(keys, 'POST', 'ann-app/unmerge')).statusCode, 200);
+    const appAlone = await api.profile('ann-app');
+    assert.deepEqual([appAlone.customerAttributes.lastName, appAlone.customerAttributes.tags], ['Smith', ['app']]);
+    let stayed = await api.profile('ann');
+    assert.deepEqual(
+      [
+        stayed.customerAttributes.lastName,
+        stayed.customerAttributes.firstName,
+        stayed.mobile,
+        stayed.customerAttributes.tags,
+      ],
+      [undefined, 'Ann', '+201001234567', []],
+    );
+    // ann-old leaves with the rest: the survivor is as it was before the merge.
+    assert.equal((await call(keys, 'POST', 'ann-old/unmerge')).statusCode, 200);
+    stayed = await api.profile('ann');
+    assert.deepEqual(
+      [stayed.email, stayed.mobile, stayed.customerAttributes.city, stayed.customerAttributes.firstName],
+      ['ann@shop.io', undefined, 'Cairo', undefined],
+    );
+    assert.deepEqual(stayed.customerAttributes.custom, { tier: 'gold' });
+    const oldAlone = await api.profile('ann-old');
+    assert.deepEqual(
+      [oldAlone.mobile, oldAlone.customerAttributes.city, oldAlone.customerAttributes.custom],
+      ['+201001234567', 'Giza', { tier: 'silver', points: 5 }],
+    );
+
+    // Erasing the survivor erases the retired profile's state and history with it.
+    assert.equal((await call(keys, 'DELETE', 'ann')).statusCode, 200);
+    const left = await t.store.db.selectFrom('profile_history').select('id').where('gameball_id', '=', other).execute();
+    assert.deepEqual(left, []);
+    const tombstones = await t.store.db
+      .selectFrom('retired_profiles')
+      .select('gameball_id')
+      .where('account_id', '=', keys.account.id)
+      .execute();
+    assert.deepEqual(tombstones, []);
   });
 
   test('a dry run writes nothing and tells the changes; a profile cannot merge with itself; both keys; unknown is 404', async () => {

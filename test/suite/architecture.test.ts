@@ -20,6 +20,7 @@ const OWNERS: Record<string, string> = {
   profile_splits: 'customers',
   retired_referral_codes: 'customers',
   identity_refusals: 'customers',
+  retired_profiles: 'customers',
   referrals: 'referrals',
   profile_history: 'history',
   webhook_subscriptions: 'webhooks',

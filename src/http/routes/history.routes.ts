@@ -28,7 +28,12 @@ export const HistoryEntrySchema = Type.Object({
       after: Type.Unknown(),
     }),
   ),
-  relatedGameballId: Nullable(Type.Integer({ description: 'The other profile of an unmerge.' })),
+  relatedGameballId: Nullable(
+    Type.Integer({
+      description:
+        "The other profile of an unmerge or an explicit merge (read a retired one's history with ?mergedProfile=).",
+    }),
+  ),
   protections: Type.Optional(
     Type.Array(
       Type.Object({
@@ -66,6 +71,13 @@ export function registerHistoryRoutes(app: FastifyInstance, store: Store): void 
         querystring: Type.Object({
           startAfter: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_HISTORY_PAGE, default: DEFAULT_HISTORY_PAGE })),
+          mergedProfile: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description:
+                'The gameballId of a profile an explicit merge retired into this one (an explicit merge entry names it as relatedGameballId): its history, ending with the merge.',
+            }),
+          ),
         }),
         response: {
           200: Type.Object({

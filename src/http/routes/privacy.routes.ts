@@ -15,7 +15,7 @@ export function registerPrivacyRoutes(app: FastifyInstance, store: Store): void 
       schema: {
         summary: 'Everything held about a customer (Patron extension)',
         description:
-          'Right of access: the profile, its customerIds, devices, tags, referrals given and received (the other side by ids only), its whole history and the webhook events about it, in one JSON document.',
+          'Right of access: the profile, its customerIds, devices, tags, referrals given and received (the other side by ids only), its whole history, the histories of the profiles explicit merges retired into it, and the webhook events about it, in one JSON document.',
         tags: ['history'],
         params: CustomerIdParams,
         response: {
@@ -30,6 +30,15 @@ export function registerPrivacyRoutes(app: FastifyInstance, store: Store): void 
               tags: Type.Array(Type.String()),
               referrals: Type.Object({ referredBy: Type.Unknown(), referredFriends: Type.Array(Type.Unknown()) }),
               history: Type.Array(Type.Unknown()),
+              mergedProfiles: Type.Array(
+                Type.Object({
+                  gameballId: Type.Integer(),
+                  retiredInto: Type.Integer(),
+                  retiredAt: Type.String(),
+                  history: Type.Array(Type.Unknown()),
+                }),
+                { description: 'Profiles explicit merges retired into this one, with their histories.' },
+              ),
               webhookEvents: Type.Array(Type.Unknown()),
             },
             { additionalProperties: true },

@@ -7,6 +7,7 @@ import { eventsOfProfile, type ProfileEvent } from '../webhooks/index.js';
 import { customerDetailsView } from './customer.view.js';
 import { listCustomerIds, profileSummaries } from './customer-reads.store.js';
 import { findProfileByCustomerId } from './customers.store.js';
+import { retiredWithHistories } from './retired-profiles.store.js';
 
 /** A referral as the export shows it: the other side by ids only (their personal data is theirs). */
 interface ExportedReferral {
@@ -32,6 +33,8 @@ export interface CustomerExport {
   };
   /** Oldest first. */
   history: HistoryEntry[];
+  /** Profiles explicit merges retired into this one: their state then and their histories (oldest first). */
+  mergedProfiles: { gameballId: number; retiredInto: number; retiredAt: string; history: HistoryEntry[] }[];
   webhookEvents: ProfileEvent[];
 }
 
@@ -79,6 +82,7 @@ export async function exportCustomer(
       customerIds: await listCustomerIds(sql, profile.gameballId),
       referralLinks: await referralsOfProfile(sql, profile.gameballId),
       history: await readWholeHistory(sql, profile),
+      merged: await retiredWithHistories(sql, account.id, profile.gameballId),
       webhookEvents: await eventsOfProfile(sql, account.id, profile.gameballId),
     };
   });
@@ -94,6 +98,12 @@ export async function exportCustomer(
     tags: profile.tags,
     referrals: await referrals(store, account.id, found.referralLinks),
     history: found.history,
+    mergedProfiles: found.merged.map(({ gameballId, retiredInto, retiredAt, history }) => ({
+      gameballId,
+      retiredInto,
+      retiredAt,
+      history,
+    })),
     webhookEvents: found.webhookEvents,
   };
 }

@@ -14,6 +14,7 @@ import { diffProfiles, type Profile, type ProfileState } from '../profiles/index
 import { notifyQueued, openOutbox } from '../webhooks/index.js';
 import { listCustomerIds, retireReferralCode } from './customer-reads.store.js';
 import { customerDeleted, profileUpdated } from './customer-events.js';
+import { eraseRetired, retiredInto } from './retired-profiles.store.js';
 import { deleteProfile, findGameballId, findProfileByCustomerId, lockProfileByCustomerId } from './customers.store.js';
 import { updateProfile } from './profile-writes.store.js';
 
@@ -109,8 +110,9 @@ export async function deleteCustomer(
       outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
     if (profile.referralCode) await retireReferralCode(tx.sql, account.id, profile.referralCode, now);
     // The history held the profile's personal data: it goes too (walked from the profile, so
-    // first), and one entry says what happened.
+    // first), with the profiles explicit merges retired into it, and one entry says what happened.
     await eraseHistory(tx.sql, profile);
+    await eraseRetired(tx.sql, await retiredInto(tx.sql, account.id, profile.gameballId));
     await deleteProfile(tx.sql, profile.gameballId);
     if (store.recordsHistory) {
       const entry: HistoryRecord = {

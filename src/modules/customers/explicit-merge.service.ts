@@ -1,7 +1,7 @@
 import type { Store } from '../../db/connect.js';
 import { invalid } from '../../errors.js';
 import type { AccountRecord } from '../accounts/index.js';
-import { historyKept, newHistoryRecord, type HistoryRecord } from '../history/index.js';
+import { historyKept, insertHistory, newHistoryRecord, type HistoryRecord } from '../history/index.js';
 import { blockedBy, customerIdLock, type MergeKind } from '../identity/index.js';
 import { diffProfiles, mergeProfileStates, type FieldChange, type Profile } from '../profiles/index.js';
 import { moveReferrals } from '../referrals/index.js';
@@ -10,6 +10,7 @@ import { listCustomerIds, retireReferralCode } from './customer-reads.store.js';
 import { customerMerged, profileUpdated } from './customer-events.js';
 import { lockedProfile } from './customers.service.js';
 import { deleteProfile, moveCustomerIds } from './customers.store.js';
+import { retireProfile } from './retired-profiles.store.js';
 import { updateProfile } from './profile-writes.store.js';
 import { monotonicNow } from '../../clock.js';
 
@@ -51,9 +52,10 @@ function survivorKeys(
 /**
  * Explicit merge (docs/identity.md "Explicit merge"): the profile `other` reaches joins the one
  * `customerId` reaches, which survives. One transaction: the other's customerIds and referrals
- * move over, its referral code is retired, it is deleted (its gameballId is never reused), and the
- * survivor is written with the merged fields and one history entry naming the other profile.
- * Undone by unmerging the other's customerIds. With `dryRun`, nothing is written.
+ * move over, its referral code is retired, it is retired (retired_profiles keeps its last state and
+ * history, ended by an entry naming the survivor; its gameballId is never reused), and the survivor
+ * is written with the merged fields and one history entry naming the other profile. Undone by
+ * unmerging the other's customerIds, each with what came through it. With `dryRun`, nothing is written.
  */
 export async function mergeCustomers(
   store: Store,
@@ -87,7 +89,16 @@ export async function mergeCustomers(
     await moveCustomerIds(tx.sql, joining.gameballId, survivor.gameballId);
     await moveReferrals(tx.sql, joining.gameballId, survivor.gameballId);
     if (joining.referralCode) await retireReferralCode(tx.sql, account.id, joining.referralCode, now);
-    await deleteProfile(tx.sql, joining.gameballId);
+    // The other's history ends with the merge: the customerIds that left it, naming the survivor.
+    const origin = { operation: 'explicit merge' as const, requestId: options.requestId };
+    const retirement = newHistoryRecord(store, account.id, origin, other, now, [
+      { field: 'customerIds', before: joined, after: [] },
+    ]);
+    if (retirement) {
+      retirement.relatedGameballId = survivor.gameballId;
+      const head = await insertHistory(tx.sql, store.dialect, retirement, joining.gameballId, joining.historyHead);
+      await retireProfile(tx.sql, joining, survivor.gameballId, now, head);
+    } else await deleteProfile(tx.sql, joining.gameballId);
     const merged: Profile = {
       ...survivor,
       ...state,
@@ -95,14 +106,7 @@ export async function mergeCustomers(
       updatedAt: now,
       historyHead: historyKept(store, survivor),
     };
-    const entry: HistoryRecord | undefined = newHistoryRecord(
-      store,
-      account.id,
-      { operation: 'explicit merge', requestId: options.requestId },
-      other,
-      now,
-      changes,
-    );
+    const entry: HistoryRecord | undefined = newHistoryRecord(store, account.id, origin, other, now, changes);
     if (entry) entry.relatedGameballId = joining.gameballId;
     merged.historyHead = await updateProfile(tx.sql, store.dialect, merged, { history: entry });
 

@@ -11,6 +11,7 @@ import { customerUnmerged, profileUpdated } from './customer-events.js';
 import { lockedProfile } from './customers.service.js';
 import { detachCustomerId, mergeKeyHolder, recordSplit } from './customers.store.js';
 import { appendHistory, insertNewProfile, updateProfile } from './profile-writes.store.js';
+import { retiredWithHistories } from './retired-profiles.store.js';
 import { monotonicNow } from '../../clock.js';
 
 export interface UnmergeResult {
@@ -47,11 +48,15 @@ export async function unmergeCustomer(
       }
       const remainingIds = customerIds.filter((id) => id !== customerId);
       const now = monotonicNow();
+      // What an explicit merge brought in is told by the retired profile's own history.
+      const retired = await retiredWithHistories(tx.sql, account.id, profile.gameballId);
+      const absorbed = new Map(retired.map((r) => [r.gameballId, r]));
       const { remaining, leaving } = splitProfile(
         profile,
         await readWholeHistory(tx.sql, profile),
         customerIds,
         customerId,
+        absorbed,
       );
       const origin = { operation: 'unmerge' as const, requestId };
 
