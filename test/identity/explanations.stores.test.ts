@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AccountSettings } from '../../src/modules/accounts/accounts.types.js';
+import { buildApp } from '../../src/app.js';
+import { connect, type Store } from '../../src/db/connect.js';
 import { buildTestApp, type TestAccount } from '../helpers/app.js';
 import { client, CUSTOMERS, send } from '../helpers/client.js';
 import { TEST_STORE } from '../helpers/store.js';
@@ -159,5 +161,35 @@ describe(`explanations: GET …/identity and …/identity/compare (${TEST_STORE}
     assert.equal(missing.statusCode, 404);
     assert.match(missing.json().message, /"nobody"/);
     assert.equal((await get(keys, 'nobody/identity')).statusCode, 404);
+  });
+  test('a store keeping no history says so: history "off", how each customerId joined unknown, identifiers still told', async () => {
+    const quiet = connect((t.store as Store & { url: string }).url, { poolSize: 2, recordsHistory: false });
+    const app = await buildApp({ store: quiet, logLevel: 'silent' });
+    try {
+      const { keys } = await account();
+      const api = client(app, keys);
+      await api.upsert({ customerId: 'web', email: 'ann@shop.io' });
+      await api.upsert({ customerId: 'pos', email: 'ANN@shop.io' });
+      const res = await send(app, {
+        method: 'GET',
+        url: `${CUSTOMERS}/web/identity`,
+        headers: { apikey: keys.apiKey, secretkey: keys.secretKey },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const told = res.json();
+      assert.equal(told.history, 'off');
+      assert.deepEqual(
+        told.customerIds.map((c: { customerId: string; joined: string }) => [c.customerId, c.joined]),
+        [
+          ['web', 'unknown'],
+          ['pos', 'unknown'],
+        ],
+      );
+      const email = told.identifiers.find((i: { kind: string }) => i.kind === 'email');
+      assert.deepEqual([email.value, email.mergeKey], ['ANN@shop.io', true], 'the value as last sent, still the key');
+    } finally {
+      await app.close();
+      await quiet.close();
+    }
   });
 });
