@@ -246,6 +246,10 @@ describe(`the console in a real browser (${TEST_STORE})`, () => {
     await page.getByText('Merged: con-eve-old is now on this profile').waitFor();
     const panel = page.getByRole('region', { name: 'Identity' });
     assert.match(await panel.innerText(), /con-eve-old: joined by an explicit merge of gameballId \d+/);
+    // The retired profile's history is under the customer's, ending with the merge.
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByText(/History of profile \d+, merged into \d+/).click();
+    assert.match(await history.locator('details').innerText(), /explicit merge .* through con-eve-old/);
     assert.equal(
       ((await details('con-eve')) as { customerAttributes: { city?: string } }).customerAttributes.city,
       'Luxor',
