@@ -18,6 +18,7 @@ import { registerTagRoutes } from './http/routes/tags.routes.js';
 import { registerHistoryRoutes } from './http/routes/history.routes.js';
 import { registerPrivacyRoutes } from './http/routes/privacy.routes.js';
 import { registerIdentityRoutes } from './http/routes/identity.routes.js';
+import { registerDuplicatesRoutes } from './http/routes/duplicates.routes.js';
 import { registerIdempotency } from './modules/idempotency/index.js';
 import { AccountRateLimiter, registerAccountLimits } from './modules/limits/index.js';
 import { SINGLE_NODE, type NodeCount } from './modules/limits/index.js';
@@ -169,6 +170,7 @@ export async function buildApp({
   registerHistoryRoutes(app, store);
   registerPrivacyRoutes(app, store);
   registerIdentityRoutes(app, store);
+  registerDuplicatesRoutes(app, store);
   await registerConsole(app, store);
   return app;
 }

@@ -120,6 +120,12 @@ export const errorCatalogue = {
     type: 'Request Error',
     description: 'The customer has only one customerId: there is nothing to unmerge.',
   },
+  suggestionDecided: {
+    status: 409,
+    code: 4024,
+    type: 'Request Error',
+    description: 'The possible duplicate was already merged or dismissed.',
+  },
   writeConflict: {
     status: 409,
     code: 4009,

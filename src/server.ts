@@ -7,6 +7,7 @@ import { ensureDefaultAccount } from './modules/accounts/index.js';
 import { BatchWorker } from './modules/batches/index.js';
 import { WebhookWorker } from './modules/webhooks/index.js';
 import { HistoryPurgeWorker } from './modules/history/index.js';
+import { DuplicatesWorker } from './modules/duplicates/index.js';
 import { IdempotencyPurgeWorker } from './modules/idempotency/index.js';
 import { BulkBudget } from './modules/limits/index.js';
 import { NodeRegistry } from './modules/limits/index.js';
@@ -83,6 +84,8 @@ export async function startServer(config: Config, print: (line: string) => void 
   historyWorker.start();
   const idempotencyWorker = new IdempotencyPurgeWorker(store, config.workerPollMs, app.log);
   idempotencyWorker.start();
+  const duplicatesWorker = new DuplicatesWorker(store, config.workerPollMs, app.log);
+  duplicatesWorker.start();
   return {
     app,
     store,
@@ -98,6 +101,7 @@ export async function startServer(config: Config, print: (line: string) => void 
         worker.stop(),
         batchWorker.stop(),
         historyWorker.stop(),
+        duplicatesWorker.stop(),
         idempotencyWorker.stop(),
       ]);
       await registry.stop();

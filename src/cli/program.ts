@@ -7,6 +7,7 @@ import type { CliIo } from './io.js';
 import { addAccountCommands } from './commands/accounts.js';
 import { addConsoleCommands } from './commands/console.js';
 import { addCustomerCommands } from './commands/customers.js';
+import { addDuplicatesCommands } from './commands/duplicates.js';
 import { addImportCommand } from './commands/import.js';
 import { addServeCommands } from './commands/serve.js';
 import { addTokenCommands } from './commands/tokens.js';
@@ -54,6 +55,7 @@ export function createProgram(io: CliIo): Command {
     addTokenCommands,
     addWebhookCommands,
     addCustomerCommands,
+    addDuplicatesCommands,
     addImportCommand,
     addConsoleCommands,
   ]) {

@@ -30,6 +30,8 @@ export interface AccountsTable {
   /** JSON array of the account's own blocked values: exact values and /regexes/. */
   merge_blocks: Generated<string>;
   default_merge_blocks: Bool;
+  duplicate_detection: Bool;
+  duplicate_threshold: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -237,6 +239,41 @@ export interface RetiredProfilesTable {
   history_head: number | null;
 }
 
+/** A profile to score for possible duplicates (docs/duplicates.md). */
+export interface ProfileChangesTable {
+  id: Generated<number>;
+  account_id: string;
+  gameball_id: number;
+  at: string;
+  claimed_until: string | null;
+}
+
+export interface DuplicateKeysTable {
+  account_id: string;
+  key: string;
+  gameball_id: number;
+}
+
+export type SuggestionStatus = 'open' | 'merged' | 'dismissed';
+
+export interface DuplicateSuggestionsTable {
+  id: Generated<number>;
+  account_id: string;
+  /** The pair, lower gameballId first. */
+  gameball_id: number;
+  other_gameball_id: number;
+  score: number;
+  /** JSON: the features that matched. */
+  features: string;
+  /** JSON: the matched fields' values when scored. */
+  matched: string;
+  status: SuggestionStatus;
+  created_at: string;
+  updated_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   profiles: ProfilesTable;
@@ -253,6 +290,9 @@ export interface Database {
   profile_splits: ProfileSplitsTable;
   identity_refusals: IdentityRefusalsTable;
   retired_profiles: RetiredProfilesTable;
+  profile_changes: ProfileChangesTable;
+  duplicate_keys: DuplicateKeysTable;
+  duplicate_suggestions: DuplicateSuggestionsTable;
   idempotency_keys: IdempotencyKeysTable;
   patron_nodes: PatronNodesTable;
   console_links: ConsoleLinksTable;

@@ -16,6 +16,7 @@ import { searchIndexes } from './migrations/2026-11-26T18-00-search-indexes.js';
 import { mergeProtection } from './migrations/2026-12-03T09-00-merge-protection.js';
 import { identityRefusals } from './migrations/2026-12-03T10-00-identity-refusals.js';
 import { retiredProfiles } from './migrations/2026-12-03T11-00-retired-profiles.js';
+import { possibleDuplicates } from './migrations/2026-12-03T12-00-possible-duplicates.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-12-03T09-00-merge-protection': mergeProtection,
   '2026-12-03T10-00-identity-refusals': identityRefusals,
   '2026-12-03T11-00-retired-profiles': retiredProfiles,
+  '2026-12-03T12-00-possible-duplicates': possibleDuplicates,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

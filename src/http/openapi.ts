@@ -59,6 +59,11 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'tags', description: 'Free-form customer tags.' },
         { name: 'batches', description: 'Many upserts in one stored, background job.' },
         {
+          name: 'duplicates',
+          description:
+            'Patron extension: possible duplicates to review, merge or dismiss; Patron never merges by itself.',
+        },
+        {
           name: 'history',
           description: 'Patron extensions: what happened to a profile, unmerge, personal-data export.',
         },

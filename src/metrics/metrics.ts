@@ -54,6 +54,12 @@ export const mergeProtections = new client.Counter({
   registers: [processRegistry],
 });
 
+export const duplicateScoring = new client.Counter({
+  name: 'patron_duplicate_profiles_scored_total',
+  help: 'Queued profiles the possible-duplicates worker scored against their candidates (docs/duplicates.md).',
+  registers: [processRegistry],
+});
+
 export const webhookDeliveries = new client.Counter({
   name: 'patron_webhook_deliveries_total',
   help: 'Webhook delivery attempts by outcome: delivered, failed (will retry), dead (no retry left), handed_back (node shutting down).',

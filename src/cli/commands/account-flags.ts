@@ -26,6 +26,8 @@ export interface AccountFlags {
   mergeBlock?: string[];
   mergeUnblock?: string[];
   defaultMergeBlocks?: boolean;
+  duplicates?: boolean;
+  duplicateThreshold?: number;
   json?: boolean;
 }
 
@@ -85,6 +87,13 @@ export function withSettingsFlags(command: Command): Command {
     .option('--merge-unblock <value>', "remove a value from the account's own blocked list (repeatable)", collect)
     .option('--default-merge-blocks', 'apply the built-in list of junk values (test domains, placeholders, 0000000000)')
     .option('--no-default-merge-blocks', 'do not apply the built-in list of junk values')
+    .option('--duplicates', 'queue changed profiles for the possible-duplicates worker (the default)')
+    .option('--no-duplicates', 'do not look for possible duplicates of this account')
+    .option(
+      '--duplicate-threshold <score>',
+      'score (0–1) from which a pair of profiles is suggested as a possible duplicate (default 0.8)',
+      (raw: string) => (/^\s*\d*\.?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN),
+    )
     .option('--json', 'print one JSON object and nothing else');
 }
 
@@ -99,6 +108,8 @@ export function settingsFrom(flags: AccountFlags, current?: Account): SettingsIn
     ...(listed && { mergeBlocks }),
     ...(flags.mergeCap !== undefined && { mergeCap: flags.mergeCap }),
     ...(flags.defaultMergeBlocks !== undefined && { defaultMergeBlocks: flags.defaultMergeBlocks }),
+    ...(flags.duplicates !== undefined && { duplicateDetection: flags.duplicates }),
+    ...(flags.duplicateThreshold !== undefined && { duplicateThreshold: flags.duplicateThreshold }),
     ...(flags.mergeBy !== undefined && { mergeBy: flags.mergeBy }),
     ...(flags.defaultCountry !== undefined && {
       defaultCountry: flags.defaultCountry === '' ? null : flags.defaultCountry,
@@ -130,6 +141,7 @@ export function describeAccount(account: Account, keys?: AccountKeys, sessionTok
     `mergeCap: ${account.mergeCap === 0 ? 'none' : account.mergeCap}`,
     `defaultMergeBlocks: ${account.defaultMergeBlocks ? 'on' : 'off'}`,
     `mergeBlocks: ${account.mergeBlocks.length === 0 ? '-' : account.mergeBlocks.join(', ')}`,
+    `duplicates: ${account.duplicateDetection ? `on, threshold ${account.duplicateThreshold}` : 'off'}`,
     ...(sessionTokens === undefined ? [] : [`sessionTokens: ${sessionTokens}`]),
     `createdAt: ${account.createdAt}`,
   ];

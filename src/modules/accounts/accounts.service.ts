@@ -32,6 +32,9 @@ export type SettingsInput = Partial<AccountSettings>;
 /** Far above what one account can send; a typo of a few zeros is refused. */
 export const MAX_RATE_LIMIT = 1_000_000;
 
+/** Chosen from `npm run bench:duplicates` (docs/duplicates.md "How good the suggestions are"). */
+export const DEFAULT_DUPLICATE_THRESHOLD = 0.8;
+
 const DEFAULT_SETTINGS: AccountSettings = {
   mergeBy: 'none',
   defaultCountry: null,
@@ -45,6 +48,8 @@ const DEFAULT_SETTINGS: AccountSettings = {
   mergeCap: 10,
   mergeBlocks: [],
   defaultMergeBlocks: true,
+  duplicateDetection: true,
+  duplicateThreshold: DEFAULT_DUPLICATE_THRESHOLD,
 };
 
 function publicAccount(record: AccountRecord): Account {
@@ -147,6 +152,11 @@ function checkSettings(input: SettingsInput): SettingsInput {
     !(Number.isInteger(input.mergeCap) && input.mergeCap >= 0 && input.mergeCap <= MAX_MERGE_CAP)
   )
     throw invalid('mergeCap', `must be a whole number of customerIds from 0 (no cap) to ${MAX_MERGE_CAP}`);
+  if (
+    input.duplicateThreshold !== undefined &&
+    !(Number.isFinite(input.duplicateThreshold) && input.duplicateThreshold > 0 && input.duplicateThreshold <= 1)
+  )
+    throw invalid('duplicateThreshold', 'must be a score above 0 and at most 1, such as 0.8');
   if (input.mergeBlocks !== undefined) out.mergeBlocks = checkMergeBlocks(input.mergeBlocks);
   if (input.defaultCountry !== undefined && input.defaultCountry !== null) {
     const country = input.defaultCountry.trim().toUpperCase();

@@ -29,6 +29,10 @@ export interface AccountSettings {
   mergeBlocks: string[];
   /** Whether the built-in list of junk values (test domains, placeholders, 0000000000) applies. */
   defaultMergeBlocks: boolean;
+  /** Whether writes queue changed profiles for the possible-duplicates worker (docs/duplicates.md). */
+  duplicateDetection: boolean;
+  /** The score (0–1) from which a scored pair becomes an open suggestion. */
+  duplicateThreshold: number;
 }
 
 export interface Account extends AccountSettings {

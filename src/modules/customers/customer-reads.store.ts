@@ -90,6 +90,39 @@ export async function profileSummaries(
   );
 }
 
+/** The fields possible duplicates are scored on, of the given profiles (a profile that is gone is absent). */
+export async function identityFieldsOf(
+  db: Db,
+  accountId: string,
+  gameballIds: readonly number[],
+): Promise<
+  Map<number, { gameballId: number; email: string | null; mobile: string | null; attributes: Record<string, unknown> }>
+> {
+  const result = new Map<
+    number,
+    { gameballId: number; email: string | null; mobile: string | null; attributes: Record<string, unknown> }
+  >();
+  const unique = [...new Set(gameballIds)];
+  for (let i = 0; i < unique.length; i += 1000) {
+    const rows = await db
+      .selectFrom('profiles')
+      .select(['gameball_id', 'email', 'mobile', 'attributes'])
+      .where('account_id', '=', accountId)
+      .where('gameball_id', 'in', unique.slice(i, i + 1000))
+      .execute();
+    for (const row of rows) {
+      const gameballId = Number(row.gameball_id);
+      result.set(gameballId, {
+        gameballId,
+        email: row.email,
+        mobile: row.mobile,
+        attributes: readJson<Record<string, unknown>>(row.attributes, {}),
+      });
+    }
+  }
+  return result;
+}
+
 export async function findProfileByReferralCode(
   sql: SqlRunner,
   accountId: string,

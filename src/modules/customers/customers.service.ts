@@ -15,6 +15,7 @@ import { notifyQueued, openOutbox } from '../webhooks/index.js';
 import { listCustomerIds, retireReferralCode } from './customer-reads.store.js';
 import { customerDeleted, profileUpdated } from './customer-events.js';
 import { eraseRetired, retiredInto } from './retired-profiles.store.js';
+import { queueProfileChange } from './profile-changes.store.js';
 import { deleteProfile, findGameballId, findProfileByCustomerId, lockProfileByCustomerId } from './customers.store.js';
 import { updateProfile } from './profile-writes.store.js';
 
@@ -114,6 +115,7 @@ export async function deleteCustomer(
     await eraseHistory(tx.sql, profile);
     await eraseRetired(tx.sql, await retiredInto(tx.sql, account.id, profile.gameballId));
     await deleteProfile(tx.sql, profile.gameballId);
+    await queueProfileChange(tx.sql, account, profile.gameballId, now);
     if (store.recordsHistory) {
       const entry: HistoryRecord = {
         operation: 'delete',

@@ -1,4 +1,5 @@
 import type { Store } from '../../db/connect.js';
+import type { WriteTx } from '../../db/sql-runner.js';
 import { invalid } from '../../errors.js';
 import type { AccountRecord } from '../accounts/index.js';
 import { historyKept, insertHistory, newHistoryRecord, type HistoryRecord } from '../history/index.js';
@@ -11,6 +12,7 @@ import { customerMerged, profileUpdated } from './customer-events.js';
 import { lockedProfile } from './customers.service.js';
 import { deleteProfile, moveCustomerIds } from './customers.store.js';
 import { retireProfile } from './retired-profiles.store.js';
+import { queueProfileChange } from './profile-changes.store.js';
 import { updateProfile } from './profile-writes.store.js';
 import { monotonicNow } from '../../clock.js';
 
@@ -62,7 +64,12 @@ export async function mergeCustomers(
   account: AccountRecord,
   customerId: string,
   other: string,
-  options: { requestId?: string | undefined; dryRun?: boolean } = {},
+  options: {
+    requestId?: string | undefined;
+    dryRun?: boolean;
+    /** More writes of the caller's, in the merge's transaction (a suggestion marked merged). */
+    within?: (tx: WriteTx) => Promise<void>;
+  } = {},
 ): Promise<ExplicitMergeResult | ExplicitMergeDryRun> {
   if (other === '') throw invalid('customerId', 'must name the customer to merge into this one');
   const locks = [customerIdLock(account, customerId), customerIdLock(account, other)];
@@ -110,6 +117,9 @@ export async function mergeCustomers(
     if (entry) entry.relatedGameballId = joining.gameballId;
     merged.historyHead = await updateProfile(tx.sql, store.dialect, merged, { history: entry });
 
+    await options.within?.(tx);
+    await queueProfileChange(tx.sql, account, survivor.gameballId, now);
+    await queueProfileChange(tx.sql, account, joining.gameballId, now);
     const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, merged, customerId));
     if (outbox.wants('customer.merged')) outbox.add(customerMerged(merged, other, 'explicit', customerIds));

@@ -40,3 +40,13 @@ export { dryRunUpsert, type DryRunResult } from './upsert-dry-run.js';
 export { compareCustomers, explainCustomer } from './identity-explanation.service.js';
 export { indexMergeKeys, type IndexResult } from './index-merge-keys.service.js';
 export { mergeCustomers, type ExplicitMergeDryRun, type ExplicitMergeResult } from './explicit-merge.service.js';
+export { customerIdsOfMany, identityFieldsOf, profileSummaries, type ProfileSummary } from './customer-reads.store.js';
+export {
+  type ClaimedChange,
+  claimProfileChanges,
+  finishProfileChanges,
+  pendingProfileChanges,
+  queueWholeAccount,
+} from './profile-changes.store.js';
+export { retiredTargets } from './retired-profiles.store.js';
+export { recordDismissal } from './pair-notes.service.js';

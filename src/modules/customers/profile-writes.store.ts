@@ -5,6 +5,7 @@ import type { SqlRunner, WriteTx } from '../../db/sql-runner.js';
 import { historyValues, insertHistory, insertHistoryText, type HistoryRecord } from '../history/index.js';
 import type { Profile } from '../profiles/index.js';
 import { generateReferralCode } from '../referrals/index.js';
+import { firstCustomerIdOf } from './customer-reads.store.js';
 
 /**
  * The writes of a profile: insert (with its first customerId) and update (with a customerId
@@ -257,4 +258,25 @@ export async function setMergeKey(
 ): Promise<number> {
   const column = kind === 'email' ? 'email_key' : 'mobile_key';
   return sql.run(`update profiles set ${column} = ? where gameball_id = ? and ${column} is null`, [key, gameballId]);
+}
+
+/**
+ * An entry that changes no field, on each of two profiles, naming the other (a possible duplicate
+ * dismissed: docs/duplicates.md). Each profile's row is locked for its history head.
+ */
+export async function notePair(
+  tx: WriteTx,
+  dialect: Dialect,
+  record: Omit<HistoryRecord, 'gameballId' | 'customerId' | 'relatedGameballId'>,
+  pair: readonly [number, number],
+): Promise<void> {
+  for (const [self, other] of [pair, [pair[1], pair[0]]] as const) {
+    const row = await tx.sql.get<{ history_head: number | null; customer_id: string | null }>(
+      `select p.history_head, ${firstCustomerIdOf('p.gameball_id')} as customer_id from profiles p where p.gameball_id = ?${dialect.lockRows('p')}`,
+      [self],
+    );
+    if (!row) continue;
+    const entry = { ...record, gameballId: self, customerId: row.customer_id ?? '', relatedGameballId: other };
+    await appendHistory(tx.sql, dialect, entry, row.history_head === null ? null : Number(row.history_head));
+  }
 }

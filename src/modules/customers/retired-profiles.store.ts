@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { readJson, type RetiredProfilesTable } from '../../db/database.js';
+import { type Db, readJson, type RetiredProfilesTable } from '../../db/database.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
 import { eraseHistory, type HistoryEntry, readWholeHistory } from '../history/index.js';
 import { copyState, type Profile, type ProfileState } from '../profiles/index.js';
@@ -79,4 +79,15 @@ export async function eraseRetired(sql: SqlRunner, retired: readonly RetiredProf
     await eraseHistory(sql, profile);
     await sql.run('delete from retired_profiles where gameball_id = ?', [profile.gameballId]);
   }
+}
+
+/** The profile each of these was retired into, for those an explicit merge retired. */
+export async function retiredTargets(db: Db, gameballIds: readonly number[]): Promise<Map<number, number>> {
+  if (gameballIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('retired_profiles')
+    .select(['gameball_id', 'retired_into'])
+    .where('gameball_id', 'in', [...gameballIds])
+    .execute();
+  return new Map(rows.map((r) => [Number(r.gameball_id), Number(r.retired_into)]));
 }

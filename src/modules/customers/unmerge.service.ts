@@ -12,6 +12,7 @@ import { lockedProfile } from './customers.service.js';
 import { detachCustomerId, mergeKeyHolder, recordSplit } from './customers.store.js';
 import { appendHistory, insertNewProfile, updateProfile } from './profile-writes.store.js';
 import { retiredWithHistories } from './retired-profiles.store.js';
+import { queueProfileChange } from './profile-changes.store.js';
 import { monotonicNow } from '../../clock.js';
 
 export interface UnmergeResult {
@@ -102,6 +103,8 @@ export async function unmergeCustomer(
         );
       }
 
+      await queueProfileChange(tx.sql, account, profile.gameballId, now);
+      await queueProfileChange(tx.sql, account, created.gameballId, now);
       const outbox = await openOutbox(tx, account);
       if (outbox.wants('customer.unmerged'))
         outbox.add(customerUnmerged(customerId, created.gameballId, profile.gameballId, remainingIds));

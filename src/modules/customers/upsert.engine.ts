@@ -17,6 +17,7 @@ import {
 import { diffProfiles, EMPTY_PROFILE, type FieldChange, type Profile, type ProfileState } from '../profiles/index.js';
 import { recordReferral } from '../referrals/index.js';
 import { notifyQueued, openOutbox, type Outbox } from '../webhooks/index.js';
+import { changesIdentity, queueProfileChange } from './profile-changes.store.js';
 import { firstCustomerId, listCustomerIds } from './customer-reads.store.js';
 import { customerMerged, profileUpdated, referralCompleted } from './customer-events.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
@@ -169,6 +170,8 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
       });
     }
   }
+  if (current === undefined || p.resolution.kind === 'merge' || (p.changed && changesIdentity(p.changes)))
+    await queueProfileChange(tx.sql, account, stored.gameballId, now);
   if (ctx.known) remember(ctx.known, input.customerId, stored, current === undefined || p.resolution.kind === 'merge');
   const referee = { gameballId: stored.gameballId, state: next, wasReferred: current?.isReferred ?? false };
   const completedReferrer = await recordReferral(tx, account, referee, p.referrerId, now);

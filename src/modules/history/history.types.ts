@@ -12,6 +12,7 @@ export const HISTORY_OPERATIONS = [
   'import row',
   'unmerge',
   'delete',
+  'duplicate dismissed',
 ] as const;
 export type HistoryOperation = (typeof HISTORY_OPERATIONS)[number];
 

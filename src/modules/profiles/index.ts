@@ -4,6 +4,7 @@ export {
   copyState,
   EMPTY_PROFILE,
   fieldValue,
+  IDENTITY_FIELDS,
   isStateField,
   MAX_PUSH_DEVICES,
   setFieldValue,

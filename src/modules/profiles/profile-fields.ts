@@ -69,6 +69,20 @@ export function setFieldValue(state: ProfileState, field: string, value: unknown
   }
 }
 
+/**
+ * The fields that tell who a person is, by the names history entries use: a write that changes one
+ * queues the profile for possible-duplicate scoring (docs/duplicates.md), which compares only these.
+ */
+export const IDENTITY_FIELDS: ReadonlySet<string> = new Set([
+  'email',
+  'mobile',
+  'customerAttributes.firstName',
+  'customerAttributes.lastName',
+  'customerAttributes.displayName',
+  'customerAttributes.dateOfBirth',
+  'customerAttributes.city',
+]);
+
 /** A copy that setFieldValue may change without touching the original. */
 export const copyState = (state: ProfileState): ProfileState => ({
   email: state.email,

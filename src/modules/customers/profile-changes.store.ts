@@ -1,0 +1,86 @@
+import type { Store } from '../../db/connect.js';
+import type { SqlRunner } from '../../db/sql-runner.js';
+import type { AccountRecord } from '../accounts/index.js';
+import { type FieldChange, IDENTITY_FIELDS } from '../profiles/index.js';
+
+/**
+ * The profiles to score for possible duplicates (docs/duplicates.md): a write that creates a profile,
+ * merges into it, or changes one of its IDENTITY_FIELDS queues it here in its own transaction, like
+ * the webhook outbox; an explicit merge, unmerge or delete queues the profiles it touched, gone ones
+ * included (their suggestions close). The duplicates module's worker claims them.
+ */
+export async function queueProfileChange(
+  sql: SqlRunner,
+  account: AccountRecord,
+  gameballId: number,
+  at: string,
+): Promise<void> {
+  if (!account.duplicateDetection) return;
+  await sql.run('insert into profile_changes (account_id, gameball_id, at) values (?, ?, ?)', [
+    account.id,
+    gameballId,
+    at,
+  ]);
+}
+
+/** Whether a change to a profile (undefined: it is new) is one duplicates are scored on. */
+export const changesIdentity = (changes: readonly FieldChange[] | undefined): boolean =>
+  changes === undefined || changes.some((c) => IDENTITY_FIELDS.has(c.field));
+
+export interface ClaimedChange {
+  id: number;
+  accountId: string;
+  gameballId: number;
+}
+
+/**
+ * Claims up to `limit` queued changes until `leaseUntil` (a node that dies mid-round loses its claim
+ * when the lease runs out, and another node scores them). `accountId`: that account's only.
+ */
+export async function claimProfileChanges(
+  store: Store,
+  options: { now: string; leaseUntil: string; limit: number; accountId?: string },
+): Promise<ClaimedChange[]> {
+  return store.write(async ({ db }) => {
+    let due = db
+      .selectFrom('profile_changes')
+      .select('id')
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', options.now)]));
+    if (options.accountId !== undefined) due = due.where('account_id', '=', options.accountId);
+    const rows = await db
+      .updateTable('profile_changes')
+      .set({ claimed_until: options.leaseUntil })
+      .where('id', 'in', store.dialect.claimable(due.orderBy('id').limit(options.limit)))
+      .returning(['id', 'account_id', 'gameball_id'])
+      .execute();
+    return rows.map((r) => ({ id: Number(r.id), accountId: r.account_id, gameballId: Number(r.gameball_id) }));
+  });
+}
+
+/** The claimed changes are scored: they leave the queue (in the transaction that wrote the scores). */
+export async function finishProfileChanges(sql: SqlRunner, ids: readonly number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await sql.run(`delete from profile_changes where id in (${chunk.map(() => '?').join(', ')})`, chunk);
+  }
+}
+
+/** Every profile of the account, queued at once (`patron duplicates scan`); answers how many. */
+export async function queueWholeAccount(store: Store, accountId: string, at: string): Promise<number> {
+  return store.write(({ sql }) =>
+    sql.run(
+      'insert into profile_changes (account_id, gameball_id, at) select account_id, gameball_id, ? from profiles where account_id = ?',
+      [at, accountId],
+    ),
+  );
+}
+
+/** How many changes of the account wait to be scored. */
+export async function pendingProfileChanges(store: Store, accountId: string): Promise<number> {
+  const row = await store.db
+    .selectFrom('profile_changes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
