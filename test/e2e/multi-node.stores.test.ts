@@ -252,4 +252,87 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
     );
     assert.equal(new Set(answers.map((a) => a.body.gameballId)).size, 1);
   });
+  test("possible duplicates: both nodes' workers score the pairs made across them, each pair once, nothing merged", async () => {
+    const keys = await newMultiAccount({ mergeBy: 'none' });
+    const api = alternate(keys);
+    const firsts = [
+      'Mariam',
+      'Youssef',
+      'Omar',
+      'Salma',
+      'Karim',
+      'Hana',
+      'Tarek',
+      'Laila',
+      'Nabil',
+      'Dina',
+      'Sherif',
+      'Rana',
+    ];
+    const lasts = [
+      'Hassan',
+      'Fahmy',
+      'Naguib',
+      'Sabry',
+      'Zaki',
+      'Lotfy',
+      'Ezzat',
+      'Badawi',
+      'Ghali',
+      'Mansour',
+      'Rizk',
+      'Wahba',
+    ];
+    const people = firsts.map((first, i) => ({
+      first,
+      last: lasts[i]!,
+      mobile: `+2010${String(17_000_000 + i * 731_979)}`,
+    }));
+    // Each person twice at once, one record on each node: a typo in the first name, the national mobile.
+    const answers = await Promise.all(
+      people.flatMap((p, i) => [
+        api.upsert(0, {
+          customerId: `a-${i}`,
+          mobile: p.mobile,
+          customerAttributes: { firstName: p.first, lastName: p.last, dateOfBirth: `19${70 + i}-02-03` },
+        }),
+        api.upsert(1, {
+          customerId: `b-${i}`,
+          email: `${p.first}.${p.last}@mail.io`,
+          mobile: `0${p.mobile.slice(3)}`,
+          customerAttributes: { firstName: `${p.first}e`, lastName: p.last, dateOfBirth: `19${70 + i}-02-03` },
+        }),
+      ]),
+    );
+    assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+    const suggestions = () =>
+      accounts.db
+        .selectFrom('duplicate_suggestions')
+        .select(['gameball_id', 'other_gameball_id', 'status'])
+        .where('account_id', '=', keys.account.id)
+        .execute();
+    await waitUntil(
+      async () =>
+        (
+          await accounts.db
+            .selectFrom('profile_changes')
+            .select('id')
+            .where('account_id', '=', keys.account.id)
+            .execute()
+        ).length === 0 && (await suggestions()).length >= people.length,
+      { what: 'both workers to score every queued profile', timeout: 20_000 },
+    );
+    const ids = new Map(answers.map((a, n) => [a.body.gameballId as number, n >> 1]));
+    const found = await suggestions();
+    assert.equal(found.length, people.length, JSON.stringify(found));
+    const pairs = found.map((s) => `${ids.get(Number(s.gameball_id))}|${ids.get(Number(s.other_gameball_id))}`);
+    assert.deepEqual(pairs.sort(), people.map((_, i) => `${i}|${i}`).sort(), 'each person once, with their own twin');
+    assert.ok(found.every((s) => s.status === 'open'));
+    const profiles = await accounts.db
+      .selectFrom('profiles')
+      .select('gameball_id')
+      .where('account_id', '=', keys.account.id)
+      .execute();
+    assert.equal(profiles.length, people.length * 2, 'nothing merged');
+  });
 });
