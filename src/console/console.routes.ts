@@ -30,6 +30,7 @@ import {
   type CustomerPageState,
 } from './console.views.js';
 import { batchesPage, batchPage, PROGRESS_JS, webhooksPage } from './console-operations.views.js';
+import { registerConsoleDuplicates } from './console-duplicates.routes.js';
 import { html } from './html.js';
 import type { Comparison } from './console-identity.views.js';
 import { editedRequest, origin, send, type Form, type SignedIn, type WithCustomer } from './console-replies.js';
@@ -113,6 +114,7 @@ export async function registerConsole(app: FastifyInstance, store: Store): Promi
       }
       return { session, account };
     }
+    registerConsoleDuplicates(scope, store, guard);
 
     scope.post('/console/sign-out', hide, async (request, reply) => {
       const signedIn = await guard(request, reply, true);

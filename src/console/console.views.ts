@@ -24,6 +24,8 @@ button.danger { background: #9b1c1c; border-color: #9b1c1c; }
 .error { color: #9b1c1c; font-weight: 600; }
 .notice { background: #e7f3e7; border: 1px solid #2d6a2d; padding: .5rem; }
 .muted { color: #555; }
+mark { background: #ffe27a; color: #1b1b1b; } tr.matched th, tr.matched td { background: #fff6cc; }
+.duplicate-actions { display: flex; flex-wrap: wrap; gap: 0 2rem; align-items: flex-end; }
 code { background: #f2f2f2; padding: 0 .2rem; }
 `;
 
@@ -37,7 +39,7 @@ export function page(title: string, session: ConsoleSession | undefined, body: H
   <strong>Patron console</strong>
   ${
     session
-      ? html`<nav aria-label="Console"><a href="/console">Find a customer</a> · <a href="/console/batches">Batches</a> · <a href="/console/webhooks">Webhooks</a></nav>
+      ? html`<nav aria-label="Console"><a href="/console">Find a customer</a> · <a href="/console/duplicates">Possible duplicates</a> · <a href="/console/batches">Batches</a> · <a href="/console/webhooks">Webhooks</a></nav>
   <span>account <code>${session.accountId}</code> · ${session.role}</span>
   <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="${session.csrfToken}"><button type="submit">Sign out</button></form>`
       : ''

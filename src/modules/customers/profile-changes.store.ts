@@ -9,6 +9,9 @@ import { type FieldChange, IDENTITY_FIELDS } from '../profiles/index.js';
  * the webhook outbox; an explicit merge, unmerge or delete queues the profiles it touched, gone ones
  * included (their suggestions close). The duplicates module's worker claims them.
  */
+/** The queue row's INSERT (the profile's writer sends it beside the profile's own statement). */
+export const QUEUE_ROW = 'insert into profile_changes (account_id, gameball_id, at) values (?, ?, ?)';
+
 export async function queueProfileChange(
   sql: SqlRunner,
   account: AccountRecord,
@@ -16,11 +19,7 @@ export async function queueProfileChange(
   at: string,
 ): Promise<void> {
   if (!account.duplicateDetection) return;
-  await sql.run('insert into profile_changes (account_id, gameball_id, at) values (?, ?, ?)', [
-    account.id,
-    gameballId,
-    at,
-  ]);
+  await sql.run(QUEUE_ROW, [account.id, gameballId, at]);
 }
 
 /** Whether a change to a profile (undefined: it is new) is one duplicates are scored on. */

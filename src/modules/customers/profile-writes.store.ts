@@ -6,6 +6,7 @@ import { historyValues, insertHistory, insertHistoryText, type HistoryRecord } f
 import type { Profile } from '../profiles/index.js';
 import { generateReferralCode } from '../referrals/index.js';
 import { firstCustomerIdOf } from './customer-reads.store.js';
+import { QUEUE_ROW } from './profile-changes.store.js';
 
 /**
  * The writes of a profile: insert (with its first customerId) and update (with a customerId
@@ -65,10 +66,29 @@ const INSERT_FIRST_CUSTOMER_ID = (time: string, returning = 'gameball_id') =>
 
 const statementsByDialect = new Map<string, Statements>();
 
-function statements(dialect: Dialect): Statements {
-  let texts = statementsByDialect.get(dialect.name);
+/**
+ * The queue row of possible-duplicate scoring (profile-changes.store.ts) as a part of a WITH, when
+ * `queued`: it rides in the profile's statement, no round trip of its own. From `p` (a new profile)
+ * its gameball_id comes from the insert; otherwise it is a parameter.
+ */
+const QUEUE_FROM_P = (time: string) =>
+  `q as (insert into profile_changes (account_id, gameball_id, at) select ?, gameball_id, ?${time} from p)`;
+const QUEUE = (time: string) =>
+  `q as (insert into profile_changes (account_id, gameball_id, at) values (?, ?, ?${time}))`;
+
+/** `with a, b, …` of the parts given (none: no WITH). */
+const withParts = (...parts: Array<string | false>): string => {
+  const given = parts.filter((part): part is string => part !== false);
+  return given.length === 0 ? '' : `with ${given.join(', ')} `;
+};
+
+function statements(dialect: Dialect, queued = false): Statements {
+  const cacheKey = `${dialect.name}:${queued}`;
+  let texts = statementsByDialect.get(cacheKey);
   if (texts) return texts;
   const time = dialect.cast('timestamp');
+  const fromP = queued && QUEUE_FROM_P(time);
+  const queue = queued && QUEUE(time);
   // A referral code held by another profile (the unique index) or retired by a deleted one
   // answers no row, and the caller draws another code: no read beforehand.
   // `head`: also point the new profile at its first history entry, whose id is given by `head`.
@@ -81,7 +101,7 @@ function statements(dialect: Dialect): Statements {
   // `head`: the profile's newest history entry after the write.
   const updateText = (columns: typeof WRITTEN, head: string) =>
     `update profiles set ${columns.map((c) => `${c.column} = ?`).join(', ')}, history_head = ${head} where gameball_id = ?`;
-  const updateProfile = updateText(WRITTEN, '?');
+  const plainUpdate = updateText(WRITTEN, '?');
   // Inside a WITH: the update takes the entry's id from it.
   const history = `${insertHistoryText(dialect)} returning id`;
   const nextEntryId = dialect.nextSerialId('profile_history');
@@ -90,21 +110,25 @@ function statements(dialect: Dialect): Statements {
     // The id the profile's first entry will get, known before it is inserted (next in this transaction).
     insertProfileWithNextEntry: insertProfileText(`(${nextEntryId})`),
     // Where the dialect allows (PostgreSQL), the profile and its first customerId in one statement.
-    insertProfileAndCustomerId: `with p as (${insertProfile}) ${INSERT_FIRST_CUSTOMER_ID(time)}`,
+    insertProfileAndCustomerId: `${withParts(`p as (${insertProfile})`, fromP)}${INSERT_FIRST_CUSTOMER_ID(time)}`,
     // The history entry rides in the statement of the change: no round trip of its own. A create
     // draws the entry's id first, so the new profile can point at it.
     insertProfileCustomerIdAndHistory:
-      `with hid as (select ${nextEntryId} as id), p as (${insertProfileText('(select id from hid)')}), ` +
-      `h as (${insertHistoryText(dialect, { gameballFrom: 'p', idFrom: 'hid' })}) ${INSERT_FIRST_CUSTOMER_ID(time, 'gameball_id, (select id from hid) as history_head')}`,
-    updateProfile,
+      withParts(
+        `hid as (select ${nextEntryId} as id)`,
+        `p as (${insertProfileText('(select id from hid)')})`,
+        fromP,
+        `h as (${insertHistoryText(dialect, { gameballFrom: 'p', idFrom: 'hid' })})`,
+      ) + INSERT_FIRST_CUSTOMER_ID(time, 'gameball_id, (select id from hid) as history_head'),
+    updateProfile: `${withParts(queue)}${plainUpdate}`,
     // SQLite rewrites the entries of every index whose columns an UPDATE sets, changed or not;
     // PostgreSQL skips unchanged ones by itself (a HOT update), so only SQLite needs this text.
     updateKeepingIdentifiers: updateText(NON_IDENTIFIER, '?'),
-    updateWithHistory: `with h as (${history}) ${updateText(WRITTEN, '(select id from h)')} returning history_head`,
-    attachAndUpdate: `with attached as (${ATTACH}) ${updateProfile}`,
-    attachUpdateAndHistory: `with attached as (${ATTACH}), h as (${history}) ${updateText(WRITTEN, '(select id from h)')} returning history_head`,
+    updateWithHistory: `${withParts(queue, `h as (${history})`)}${updateText(WRITTEN, '(select id from h)')} returning history_head`,
+    attachAndUpdate: `${withParts(queue, `attached as (${ATTACH})`)}${plainUpdate}`,
+    attachUpdateAndHistory: `${withParts(queue, `attached as (${ATTACH})`, `h as (${history})`)}${updateText(WRITTEN, '(select id from h)')} returning history_head`,
   };
-  statementsByDialect.set(dialect.name, texts);
+  statementsByDialect.set(cacheKey, texts);
   return texts;
 }
 
@@ -119,20 +143,24 @@ export async function insertProfileWithCustomerId(
   profile: Omit<Profile, 'gameballId' | 'historyHead'>,
   customerId: string,
   history?: HistoryRecord,
+  queue = false,
 ): Promise<{ gameballId: number; historyHead: number | null } | undefined> {
-  const texts = statements(dialect);
+  const texts = statements(dialect, queue && dialect.writesInWith);
   const written = valuesOf(WRITTEN, profile);
   const profileValues = [profile.accountId, ...written, profile.createdAt, profile.accountId, profile.referralCode];
+  const queueValues = queue ? [profile.accountId, profile.createdAt] : [];
   const customerIdValues = [profile.accountId, customerId, profile.createdAt];
   if (dialect.writesInWith) {
     const row = history
       ? await sql.get<{ gameball_id: number; history_head: number }>(texts.insertProfileCustomerIdAndHistory, [
           ...profileValues,
+          ...queueValues,
           ...historyValues(history, undefined, null),
           ...customerIdValues,
         ])
       : await sql.get<{ gameball_id: number }>(texts.insertProfileAndCustomerId, [
           ...profileValues,
+          ...queueValues,
           ...customerIdValues,
         ]);
     if (!row) return undefined;
@@ -148,6 +176,7 @@ export async function insertProfileWithCustomerId(
   if (!row) return undefined;
   const gameballId = Number(row.gameball_id);
   await sql.run(ATTACH, [profile.accountId, customerId, gameballId, profile.createdAt]);
+  if (queue) await sql.run(QUEUE_ROW, [profile.accountId, gameballId, profile.createdAt]);
   if (!history) return { gameballId, historyHead: null };
   const head = await insertHistory(sql, dialect, history, gameballId, null);
   // The entry did not take the id foreseen (Dialect.nextSerialId): point the profile at the one it got.
@@ -162,10 +191,11 @@ export async function insertNewProfile(
   fresh: Omit<Profile, 'gameballId' | 'historyHead'>,
   customerId: string,
   history: HistoryRecord | undefined,
+  queue = false,
 ): Promise<Profile> {
   for (;;) {
     const candidate = fresh.guest ? fresh : { ...fresh, referralCode: generateReferralCode() };
-    const inserted = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId, history);
+    const inserted = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId, history, queue);
     // No id: the code drawn is held or retired (one chance in billions); draw again.
     if (inserted !== undefined) return { ...candidate, ...inserted };
   }
@@ -178,6 +208,8 @@ export interface ProfileUpdate {
   history?: HistoryRecord | undefined;
   /** The profile as it was: where its identifiers did not change, their indexes are left alone. */
   before?: Pick<Profile, 'email' | 'mobile' | 'emailKey' | 'mobileKey'> | undefined;
+  /** Queue the profile for possible-duplicate scoring (profile-changes.store.ts), in the same statement where it can. */
+  queue?: boolean;
 }
 
 /**
@@ -190,14 +222,16 @@ export async function updateProfile(
   sql: SqlRunner,
   dialect: Dialect,
   profile: Profile,
-  { attach, history, before }: ProfileUpdate = {},
+  { attach, history, before, queue = false }: ProfileUpdate = {},
 ): Promise<number | null> {
-  const texts = statements(dialect);
+  const texts = statements(dialect, queue && dialect.writesInWith);
+  const queueValues = queue ? [profile.accountId, profile.gameballId, profile.updatedAt] : [];
   if (dialect.writesInWith) {
     const fields = valuesOf(WRITTEN, profile);
     const attachValues = attach ? [profile.accountId, attach.customerId, profile.gameballId, attach.now] : [];
     if (!history) {
       await sql.run(attach ? texts.attachAndUpdate : texts.updateProfile, [
+        ...queueValues,
         ...attachValues,
         ...fields,
         profile.historyHead,
@@ -208,11 +242,12 @@ export async function updateProfile(
     const historyParams = historyValues(history, profile.gameballId, profile.historyHead);
     const row = await sql.get<{ history_head: number }>(
       attach ? texts.attachUpdateAndHistory : texts.updateWithHistory,
-      [...attachValues, ...historyParams, ...fields, profile.gameballId],
+      [...queueValues, ...attachValues, ...historyParams, ...fields, profile.gameballId],
     );
     return Number(row!.history_head);
   }
   if (attach) await sql.run(ATTACH, [profile.accountId, attach.customerId, profile.gameballId, attach.now]);
+  if (queue) await sql.run(QUEUE_ROW, queueValues);
   const head = history
     ? await insertHistory(sql, dialect, history, profile.gameballId, profile.historyHead)
     : profile.historyHead;

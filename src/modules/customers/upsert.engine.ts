@@ -17,7 +17,7 @@ import {
 import { diffProfiles, EMPTY_PROFILE, type FieldChange, type Profile, type ProfileState } from '../profiles/index.js';
 import { recordReferral } from '../referrals/index.js';
 import { notifyQueued, openOutbox, type Outbox } from '../webhooks/index.js';
-import { changesIdentity, queueProfileChange } from './profile-changes.store.js';
+import { changesIdentity } from './profile-changes.store.js';
 import { firstCustomerId, listCustomerIds } from './customer-reads.store.js';
 import { customerMerged, profileUpdated, referralCompleted } from './customer-events.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
@@ -148,11 +148,15 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
   // The entry is made only for a write that records one (every write makes its profile's entry).
   const entry = p.changed ? newHistoryRecord(store, account.id, p.origin, input.customerId, now, p.changes) : undefined;
   if (entry && p.resolution.protections.length > 0) entry.protections = p.resolution.protections;
+  // Possible duplicates are scored again when who the person is may have changed (docs/duplicates.md).
+  const queue =
+    account.duplicateDetection &&
+    (current === undefined || p.resolution.kind === 'merge' || changesIdentity(p.changes));
   let stored: Profile;
   if (current === undefined) {
     const keys = mergeKeysOf(account, input, undefined, next, p.resolution.unindexed);
     const fresh = { ...next, ...keys, accountId: account.id, createdAt: now, updatedAt: now };
-    stored = await insertNewProfile(store, tx, fresh, input.customerId, entry);
+    stored = await insertNewProfile(store, tx, fresh, input.customerId, entry, queue);
   } else {
     const keys = mergeKeysOf(account, input, current, next, p.resolution.unindexed);
     stored = { ...current, ...next, ...keys, updatedAt: now, historyHead: historyKept(store, current) };
@@ -167,11 +171,10 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
         attach,
         history: entry,
         before: current,
+        queue,
       });
     }
   }
-  if (current === undefined || p.resolution.kind === 'merge' || (p.changed && changesIdentity(p.changes)))
-    await queueProfileChange(tx.sql, account, stored.gameballId, now);
   if (ctx.known) remember(ctx.known, input.customerId, stored, current === undefined || p.resolution.kind === 'merge');
   const referee = { gameballId: stored.gameballId, state: next, wasReferred: current?.isReferred ?? false };
   const completedReferrer = await recordReferral(tx, account, referee, p.referrerId, now);

@@ -9,6 +9,8 @@ export interface Person {
   /** Lower-cased, the local part without dots or a +tag (how most mail providers deliver it). */
   email: string | null;
   emailLocal: string | null;
+  /** The local part is only the person's names (mariam.elsayed@…): a namesake's may be the same. */
+  emailLocalIsName: boolean;
   /** The last 9 digits: the same for +20 101 234 5678 and 0101 234 5678. */
   mobile: string | null;
   first: Name | null;
@@ -62,6 +64,15 @@ function lastDigits(value: string | null): string | null {
   return digits.length >= 7 ? digits.slice(-9) : null;
 }
 
+/** Whether an email's local part is the names and nothing else: first last, last first, initial last (digits aside). */
+function madeOfNames(local: string, first: Name | null, last: Name | null): boolean {
+  const letters = plainName(local);
+  if (!first || !last || letters === '') return false;
+  const f = first.plain;
+  const l = last.plain;
+  return [f + l, l + f, f[0]! + l, f + l[0]!, f, l].includes(letters);
+}
+
 export function toPerson(profile: ProfileFields): Person {
   const { attributes } = profile;
   const { email, local } = splitEmail(profile.email);
@@ -76,6 +87,7 @@ export function toPerson(profile: ProfileFields): Person {
     gameballId: profile.gameballId,
     email,
     emailLocal: local,
+    emailLocalIsName: local !== null && madeOfNames(local, first, last),
     mobile: lastDigits(profile.mobile),
     first,
     last,

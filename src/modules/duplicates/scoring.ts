@@ -12,7 +12,7 @@ import type { Name, Person } from './person.js';
  */
 export const WEIGHTS = {
   prior: -8,
-  email: { exact: 9, samelocal: 6, similar: 3, different: -1.5 },
+  email: { exact: 9, samelocal: 6, similar: 3, different: -1.5, namesOnly: 1 },
   mobile: { exact: 8, typo: 4, different: -2.5 },
   first: { exact: 3.5, phonetic: 3, similar: 2, prefix: 1.5, different: -4 },
   last: { exact: 3, phonetic: 2.5, similar: 1.5, prefix: 1, different: -3.5 },
@@ -85,9 +85,11 @@ export function scorePair(a: Person, b: Person): PairScore {
 
   if (a.email && b.email) {
     if (a.email === b.email) add(WEIGHTS.email.exact, 'email-exact', 'email');
-    else if (a.emailLocal && a.emailLocal === b.emailLocal) add(WEIGHTS.email.samelocal, 'email-local-part', 'email');
+    // A local part that is only the names says little beyond the names: a namesake's can be the same.
+    else if (a.emailLocal && a.emailLocal === b.emailLocal)
+      add(a.emailLocalIsName ? WEIGHTS.email.namesOnly : WEIGHTS.email.samelocal, 'email-local-part', 'email');
     else if (a.emailLocal && b.emailLocal && jaroWinkler(a.emailLocal, b.emailLocal) >= 0.92)
-      add(WEIGHTS.email.similar, 'email-similar', 'email');
+      add(a.emailLocalIsName && b.emailLocalIsName ? 0 : WEIGHTS.email.similar, 'email-similar', 'email');
     else add(WEIGHTS.email.different);
   }
   if (a.mobile && b.mobile) {
