@@ -149,9 +149,7 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
   const entry = p.changed ? newHistoryRecord(store, account.id, p.origin, input.customerId, now, p.changes) : undefined;
   if (entry && p.resolution.protections.length > 0) entry.protections = p.resolution.protections;
   // Possible duplicates are scored again when who the person is may have changed (docs/duplicates.md).
-  const queue =
-    account.duplicateDetection &&
-    (current === undefined || p.resolution.kind === 'merge' || changesIdentity(p.changes));
+  const queue = account.duplicateDetection && (p.resolution.kind === 'merge' || changesIdentity(p.changes));
   let stored: Profile;
   if (current === undefined) {
     const keys = mergeKeysOf(account, input, undefined, next, p.resolution.unindexed);
