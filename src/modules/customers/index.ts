@@ -45,6 +45,7 @@ export {
   type ClaimedChange,
   claimProfileChanges,
   finishProfileChanges,
+  newestProfileChange,
   pendingProfileChanges,
   queueWholeAccount,
 } from './profile-changes.store.js';

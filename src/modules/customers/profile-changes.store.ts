@@ -83,3 +83,12 @@ export async function pendingProfileChanges(store: Store, accountId: string): Pr
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** The newest queued change's id (0: none ever): how fast writes queue profiles tells how busy the nodes are. */
+export async function newestProfileChange(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom('profile_changes')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
+  return Number(row?.id ?? 0);
+}

@@ -14,11 +14,7 @@ export async function replaceKeys(
   accountId: string,
   keysByProfile: ReadonlyMap<number, readonly string[]>,
 ): Promise<void> {
-  const ids = [...keysByProfile.keys()];
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    await sql.run(`delete from duplicate_keys where gameball_id in (${chunk.map(() => '?').join(', ')})`, chunk);
-  }
+  await deleteKeysOf(sql, [...keysByProfile.keys()]);
   const rows = [...keysByProfile].flatMap(([id, keys]) => [...new Set(keys)].map((key) => [accountId, key, id]));
   for (let i = 0; i < rows.length; i += 300) {
     const chunk = rows.slice(i, i + 300);
@@ -115,18 +111,29 @@ export interface ScoredPair {
   matched: string;
 }
 
-/** A new open suggestion; a pair already there (another node scored it first) is left as it is. */
-export async function insertSuggestion(
+/** New open suggestions, a hundred a statement; a pair already there (another node scored it first) is left as it is. */
+export async function insertSuggestions(
   sql: SqlRunner,
   accountId: string,
-  pair: ScoredPair,
+  pairs: readonly ScoredPair[],
   now: string,
 ): Promise<void> {
-  await sql.run(
-    'insert into duplicate_suggestions (account_id, gameball_id, other_gameball_id, score, features, matched, status, created_at, updated_at) ' +
-      "values (?, ?, ?, ?, ?, ?, 'open', ?, ?) on conflict (account_id, gameball_id, other_gameball_id) do nothing",
-    [accountId, ...pair.gameballIds, pair.score, JSON.stringify(pair.features), pair.matched, now, now],
-  );
+  for (let i = 0; i < pairs.length; i += 100) {
+    const chunk = pairs.slice(i, i + 100);
+    await sql.run(
+      'insert into duplicate_suggestions (account_id, gameball_id, other_gameball_id, score, features, matched, status, created_at, updated_at) ' +
+        `values ${chunk.map(() => "(?, ?, ?, ?, ?, ?, 'open', ?, ?)").join(', ')} on conflict (account_id, gameball_id, other_gameball_id) do nothing`,
+      chunk.flatMap((pair) => [
+        accountId,
+        ...pair.gameballIds,
+        pair.score,
+        JSON.stringify(pair.features),
+        pair.matched,
+        now,
+        now,
+      ]),
+    );
+  }
 }
 
 /** Rescored: the score and features now; `reopen` a dismissed pair whose matched values changed. */
@@ -144,7 +151,10 @@ export async function rescoreSuggestion(
 }
 
 export async function deleteSuggestions(sql: SqlRunner, ids: readonly number[]): Promise<void> {
-  for (const id of ids) await sql.run('delete from duplicate_suggestions where id = ?', [id]);
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await sql.run(`delete from duplicate_suggestions where id in (${chunk.map(() => '?').join(', ')})`, chunk);
+  }
 }
 
 /** A decision: merged or dismissed, when and by whom. */
@@ -163,7 +173,10 @@ export async function decideSuggestion(
 
 /** A profile that is gone takes its keys with it. */
 export async function deleteKeysOf(sql: SqlRunner, ids: readonly number[]): Promise<void> {
-  for (const id of ids) await sql.run('delete from duplicate_keys where gameball_id = ?', [id]);
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    await sql.run(`delete from duplicate_keys where gameball_id in (${chunk.map(() => '?').join(', ')})`, chunk);
+  }
 }
 
 export async function findSuggestion(db: Db, accountId: string, id: number): Promise<Suggestion | undefined> {

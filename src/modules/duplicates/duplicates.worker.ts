@@ -3,25 +3,33 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../../db/connect.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 import { duplicateScoring } from '../../metrics/metrics.js';
-import { scoreRound } from './scoring-round.js';
+import { newestProfileChange } from '../customers/index.js';
+import { ROUND_SIZE, scoreRound } from './scoring-round.js';
 
-/** Share of the event loop scoring may take while the node is busy serving: writes come first. */
-const BUSY_SHARE = 0.05;
-/** Share it may take otherwise (rounds alternate with pauses as long, in which the node is watched). */
+/** Share of the time scoring may take while writes are pouring in: they come first. */
+const BUSY_SHARE = 0.03;
+/** Share it takes otherwise: each round is followed by a pause as long. */
 const IDLE_SHARE = 0.5;
-/** Above this utilisation of the event loop during a pause, the node is busy. */
-const BUSY_ABOVE = 0.25;
+/** Above this many profiles queued per second (by every node), the nodes are busy. */
+const BUSY_ABOVE_PER_SECOND = 50;
+/** Profiles a round takes while busy: shorter rounds hold the event loop for less at a time. */
+const BUSY_ROUND = 50;
 
 /**
  * Scores profiles queued by writes for possible duplicates (docs/duplicates.md). Every `patron
  * serve` runs one; nodes share the queue through claims with a lease. A round takes at most
- * ROUND_SIZE profiles, so its memory does not grow with the account. Scoring shares the event loop
- * with the requests, so it paces itself: after each round it pauses, and while the pause shows the
- * node busy it keeps to BUSY_SHARE of the time — a burst of writes is never slowed by more than that,
- * and the queue (in the store: nothing is lost) drains when the burst is over.
+ * ROUND_SIZE profiles, so its memory does not grow with the account. Scoring shares the node's CPU
+ * and the database with the writes, so it paces itself: before each round it looks at how fast
+ * writes queue profiles (on every node), and while that is above BUSY_ABOVE_PER_SECOND it keeps to
+ * BUSY_SHARE of the time in short rounds — a burst of writes is slowed by little, and the queue (in
+ * the store: nothing is lost) drains when the burst is over.
  */
 export class DuplicatesWorker extends PollingWorker {
-  private busy = false;
+  private newest = -1;
+  private measuredAt = 0;
+  /** When the last round ended and how long it took. */
+  private lastEnd = 0;
+  private lastTook = 0;
 
   constructor(
     private readonly store: Store,
@@ -31,16 +39,27 @@ export class DuplicatesWorker extends PollingWorker {
     super('duplicates', pollMs, log);
   }
 
+  /** Whether writes are queueing profiles fast, since the last look. */
+  private async writesBusy(): Promise<boolean> {
+    const newest = await newestProfileChange(this.store);
+    const now = performance.now();
+    const perSecond = this.newest < 0 ? 0 : ((newest - this.newest) * 1000) / Math.max(now - this.measuredAt, 1);
+    this.newest = newest;
+    this.measuredAt = now;
+    return perSecond > BUSY_ABOVE_PER_SECOND;
+  }
+
   protected async round(): Promise<number> {
+    const busy = await this.writesBusy();
+    // Busy: wait until this round keeps scoring within its share (the next poll looks again).
+    if (busy && performance.now() - this.lastEnd < (this.lastTook * (1 - BUSY_SHARE)) / BUSY_SHARE) return 0;
     const started = performance.now();
-    const scored = await scoreRound(this.store);
+    const scored = await scoreRound(this.store, { limit: busy ? BUSY_ROUND : ROUND_SIZE });
+    this.lastEnd = performance.now();
+    this.lastTook = this.lastEnd - started;
     if (scored === 0) return 0;
     duplicateScoring.inc(scored);
-    const took = performance.now() - started;
-    const share = this.busy ? BUSY_SHARE : IDLE_SHARE;
-    const before = performance.eventLoopUtilization();
-    await this.pause((took * (1 - share)) / share);
-    this.busy = performance.eventLoopUtilization(before).utilization > BUSY_ABOVE;
+    if (!busy) await this.pause((this.lastTook * (1 - IDLE_SHARE)) / IDLE_SHARE);
     return scored;
   }
 

@@ -13,7 +13,7 @@ import {
   decideSuggestion,
   deleteKeysOf,
   deleteSuggestions,
-  insertSuggestion,
+  insertSuggestions,
   profilesByKeys,
   replaceKeys,
   rescoreSuggestion,
@@ -48,13 +48,13 @@ function matchedFingerprint(a: Person, b: Person, fields: readonly string[]): st
  * closed (`merged` when it went into the other by an explicit merge). Never merges. Reads outside
  * the write transactions, so scoring holds no write's locks. Answers how many changes it took.
  */
-export async function scoreRound(store: Store, only?: { accountId: string }): Promise<number> {
+export async function scoreRound(store: Store, options: { accountId?: string; limit?: number } = {}): Promise<number> {
   const now = new Date();
   const claimed = await claimProfileChanges(store, {
     now: now.toISOString(),
     leaseUntil: new Date(now.getTime() + LEASE_MS).toISOString(),
-    limit: ROUND_SIZE,
-    ...(only && { accountId: only.accountId }),
+    limit: options.limit ?? ROUND_SIZE,
+    ...(options.accountId !== undefined && { accountId: options.accountId }),
   });
   const byAccount = new Map<string, ClaimedChange[]>();
   for (const change of claimed) byAccount.set(change.accountId, [...(byAccount.get(change.accountId) ?? []), change]);
@@ -130,11 +130,12 @@ interface Keeping {
 async function keepSuggestions(sql: SqlRunner, accountId: string, k: Keeping): Promise<void> {
   const byPair = new Map(k.existing.map((s) => [pairKey(...s.gameballIds), s]));
   const stale: number[] = [];
+  const fresh: ScoredPair[] = [];
   for (const [key, pair] of k.scored) {
     const current = byPair.get(key);
     const likely = pair.score >= k.threshold;
     if (!current) {
-      if (likely) await insertSuggestion(sql, accountId, pair, k.at);
+      if (likely) fresh.push(pair);
     } else if (current.status === 'open') {
       if (!likely) stale.push(current.id);
       else if (current.score !== pair.score || current.matched !== pair.matched)
@@ -143,6 +144,7 @@ async function keepSuggestions(sql: SqlRunner, accountId: string, k: Keeping): P
       await rescoreSuggestion(sql, current.id, pair, k.at, true);
     }
   }
+  await insertSuggestions(sql, accountId, fresh, k.at);
   await deleteSuggestions(sql, stale);
 }
 
