@@ -176,6 +176,24 @@ describe(`possible duplicates (${TEST_STORE})`, () => {
     assert.equal((await open(keys)).length, 1);
   });
 
+  test("switched off later, a deleted profile's keys and suggestions still go (they hold parts of its email and mobile); scan refuses", async () => {
+    const { keys, b } = await annTwice();
+    await drain();
+    assert.equal((await open(keys)).length, 1);
+    await changeAccount(t.store, keys.account.id, { duplicateDetection: false });
+    const gone = await send(t.app, {
+      method: 'DELETE',
+      url: '/api/v4.0/integrations/customers/pos-7',
+      headers: { apikey: keys.apiKey, secretkey: keys.secretKey },
+    });
+    assert.equal(gone.statusCode, 200);
+    await drain();
+    assert.equal((await open(keys)).length, 0);
+    const left = await t.store.db.selectFrom('duplicate_keys').select('key').where('gameball_id', '=', b).execute();
+    assert.deepEqual(left, []);
+    await assert.rejects(scanAccount(t.store, keys.account.id), /duplicateDetection/);
+  });
+
   test('bad input is named and writes nothing', async () => {
     const keys = await t.newAccount({});
     const status = await call(keys, 'GET', `${DUPLICATES}?status=maybe`);

@@ -12,13 +12,17 @@ import { type FieldChange, IDENTITY_FIELDS } from '../profiles/index.js';
 /** The queue row's INSERT (the profile's writer sends it beside the profile's own statement). */
 export const QUEUE_ROW = 'insert into profile_changes (account_id, gameball_id, at) values (?, ?, ?)';
 
+/**
+ * Queues a profile an explicit merge, unmerge or delete touched — whatever the account's setting:
+ * the worker must close the suggestions of a profile that is gone and drop its blocking keys (they
+ * hold parts of its email and mobile), even when the account stopped looking for duplicates.
+ */
 export async function queueProfileChange(
   sql: SqlRunner,
   account: AccountRecord,
   gameballId: number,
   at: string,
 ): Promise<void> {
-  if (!account.duplicateDetection) return;
   await sql.run(QUEUE_ROW, [account.id, gameballId, at]);
 }
 

@@ -1,5 +1,5 @@
 import type { Store } from '../../db/connect.js';
-import { AppError } from '../../errors.js';
+import { AppError, invalid } from '../../errors.js';
 import { findAccountRecord } from '../accounts/index.js';
 import { pendingProfileChanges, queueWholeAccount } from '../customers/index.js';
 import { scoreRound } from './scoring-round.js';
@@ -18,8 +18,10 @@ export async function scanAccount(
   accountId: string,
   onProgress: (progress: ScanProgress) => void = () => {},
 ): Promise<ScanProgress> {
-  if (!(await findAccountRecord(store, accountId)))
-    throw new AppError('notFound', `No account with id "${accountId}".`);
+  const account = await findAccountRecord(store, accountId);
+  if (!account) throw new AppError('notFound', `No account with id "${accountId}".`);
+  if (!account.duplicateDetection)
+    throw invalid('duplicateDetection', 'is off for this account: switch it on first (accounts update --duplicates)');
   await queueWholeAccount(store, accountId, new Date().toISOString());
   const total = await pendingProfileChanges(store, accountId);
   let scored = 0;

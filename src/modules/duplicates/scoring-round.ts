@@ -73,8 +73,10 @@ async function scoreAccountChanges(
 ): Promise<void> {
   const ids = [...new Set(changes.map((c) => c.gameballId))];
   const fields = await identityFieldsOf(store.db, accountId, ids);
-  const people = new Map([...fields.values()].map((f) => [f.gameballId, toPerson(f)]));
-  const gone = ids.filter((id) => !people.has(id));
+  const gone = ids.filter((id) => !fields.has(id));
+  // An account that stopped looking for duplicates only has its gone profiles' keys and suggestions closed.
+  const scoring = account?.duplicateDetection === true ? [...fields.values()] : [];
+  const people = new Map(scoring.map((f) => [f.gameballId, toPerson(f)]));
   const keys = new Map([...people.values()].map((p) => [p.gameballId, blockingKeys(p)]));
   // Keys first, then the lookup: of two profiles scored at once on two nodes, one sees the other.
   await store.write(async ({ sql }) => {
