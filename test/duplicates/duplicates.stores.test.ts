@@ -131,6 +131,14 @@ describe(`possible duplicates (${TEST_STORE})`, () => {
     assert.equal((await open(keys, '?status=merged')).length, 1, 'the retired side closing changes nothing');
     const history = (await call(keys, 'GET', '/api/v4.0/integrations/customers/web-1/history?limit=1')).json();
     assert.equal(history.history[0].operation, 'explicit merge');
+    // Unmerged again: a person decided they are two, so the pair is not suggested anew.
+    assert.equal((await call(keys, 'POST', '/api/v4.0/integrations/customers/pos-7/unmerge')).statusCode, 200);
+    await drain();
+    const again = await open(keys);
+    assert.ok(
+      again.every((x) => !x.profiles.some((p) => p.customerIds.includes('pos-7'))),
+      JSON.stringify(again),
+    );
   });
 
   test('a delete of either side closes the suggestion; an explicit merge of the pair marks it merged', async () => {

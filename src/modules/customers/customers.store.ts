@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { readJson, type ProfilesTable } from '../../db/database.js';
+import { type Db, readJson, type ProfilesTable } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
 import type { ClaimLookup, MergeKind } from '../identity/index.js';
@@ -274,6 +274,21 @@ export async function mergeKeyHolder(
     [accountId, key],
   );
   return row && Number(row.gameball_id);
+}
+
+/** The profiles an unmerge split from each of these, as `a|b` pairs (lower gameballId first). */
+export async function splitPairsOf(db: Db, gameballIds: readonly number[]): Promise<Set<string>> {
+  if (gameballIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('profile_splits')
+    .select(['gameball_id', 'sibling_gameball_id'])
+    .where('gameball_id', 'in', [...gameballIds])
+    .execute();
+  return new Set(
+    rows.map(({ gameball_id: a, sibling_gameball_id: b }) =>
+      Number(a) < Number(b) ? `${Number(a)}|${Number(b)}` : `${Number(b)}|${Number(a)}`,
+    ),
+  );
 }
 
 /** When an unmerge split these two profiles, if one did. */

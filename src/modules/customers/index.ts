@@ -51,3 +51,4 @@ export {
 } from './profile-changes.store.js';
 export { retiredTargets } from './retired-profiles.store.js';
 export { recordDismissal } from './pair-notes.service.js';
+export { splitPairsOf } from './customers.store.js';

@@ -8,6 +8,7 @@ import {
   finishProfileChanges,
   identityFieldsOf,
   retiredTargets,
+  splitPairsOf,
 } from '../customers/index.js';
 import {
   decideSuggestion,
@@ -98,13 +99,18 @@ async function scoreAccountChanges(
   const others = [...new Set([...candidates.values()].flatMap((set) => [...set]))].filter((id) => !people.has(id));
   for (const [id, f] of await identityFieldsOf(store.db, accountId, others)) people.set(id, toPerson(f));
 
+  // Two profiles an unmerge split: a person decided they are two, as a dismissal would.
+  const split = await splitPairsOf(
+    store.db,
+    [...people.keys()].filter((id) => candidates.has(id)),
+  );
   const scored = new Map<string, ScoredPair>();
   for (const [id, set] of candidates) {
     for (const other of set) {
       const key = pairKey(id, other);
       const a = people.get(id)!;
       const b = people.get(other);
-      if (scored.has(key) || !b) continue;
+      if (scored.has(key) || !b || split.has(key)) continue;
       const { score, features, fields: matched } = scorePair(a, b);
       scored.set(key, { gameballIds: ordered(id, other), score, features, matched: matchedFingerprint(a, b, matched) });
     }
