@@ -196,7 +196,7 @@ async function writeCost(label: string, store: Store): Promise<void> {
   if (!args['no-worker']) worker.start();
   const rate = async (account: AccountRecord) => {
     let done = 0;
-    const end = performance.now() + 3000;
+    const end = performance.now() + 5000;
     const started = performance.now();
     await Promise.all(
       Array.from({ length: 20 }, async () => {

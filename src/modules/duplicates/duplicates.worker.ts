@@ -7,7 +7,7 @@ import { newestProfileChange } from '../customers/index.js';
 import { ROUND_SIZE, scoreRound } from './scoring-round.js';
 
 /** Share of the time scoring may take while writes are pouring in: they come first. */
-const BUSY_SHARE = 0.03;
+const BUSY_SHARE = 0.01;
 /** Share it takes otherwise: each round is followed by a pause as long. */
 const IDLE_SHARE = 0.5;
 /** Above this many profiles queued per second (by every node), the nodes are busy. */
