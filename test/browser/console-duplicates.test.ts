@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { sharedBrowser } from '../helpers/browser.js';
-import { runCli, startNode } from '../helpers/cli.js';
+import { accessible, consoleLink, sharedBrowser } from '../helpers/browser.js';
+import { startNode } from '../helpers/cli.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import type { TestAccount } from '../helpers/accounts.js';
 import { http } from '../helpers/server.js';
@@ -13,7 +12,6 @@ import { scoreRound } from '../../src/modules/duplicates/index.js';
 
 // The console's "Possible duplicates" queue end to end: a whole node over HTTP, links made by the
 // CLI's command, a real Chromium (docs/console.md, docs/duplicates.md).
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const DUPLICATES = '/api/v4.0/integrations/duplicates';
 
 const database = await sharedTestDatabase();
@@ -86,31 +84,7 @@ await upsert(account, {
 });
 await scored(account, 3);
 
-async function link(a: TestAccount, role: 'viewer' | 'editor'): Promise<string> {
-  const res = await runCli(['console', 'link', '--account', a.id, '--role', role, '--base-url', node.baseUrl], {
-    DATABASE_URL: database.url,
-  });
-  assert.equal(res.code, 0, res.stderr);
-  return res.stdout.split('\n')[0]!;
-}
-
-/** axe-core in the page: no serious or critical violation. */
-async function accessible(page: Page, what: string): Promise<void> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> };
-      }
-    ).axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-  });
-  assert.deepEqual(
-    violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-    [],
-    `${what}: ${JSON.stringify(violations)}`,
-  );
-}
+const link = (a: TestAccount, role: 'viewer' | 'editor') => consoleLink(database.url, a.id, role, node.baseUrl);
 
 /** The section of the suggestion naming this customerId. */
 const pair = (page: Page, customerId: string): Locator =>

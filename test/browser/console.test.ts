@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { sharedBrowser } from '../helpers/browser.js';
-import { runCli, startNode, PROJECT_ROOT } from '../helpers/cli.js';
+import { accessible, consoleLink, sharedBrowser } from '../helpers/browser.js';
+import { startNode, PROJECT_ROOT } from '../helpers/cli.js';
 import { startReceiver } from '../helpers/receiver.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { http } from '../helpers/server.js';
@@ -15,7 +14,6 @@ import { changeAccount } from '../../src/modules/accounts/accounts.service.js';
 import { getDeliveries, removeSubscription } from '../../src/modules/webhooks/webhooks.service.js';
 
 // The console end to end: a whole node over HTTP, links made by the CLI's command, a real Chromium.
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** PATRON_SCREENSHOTS=1 also saves the screenshots of docs/console.md (docs/console/). */
 const SCREENSHOTS = process.env.PATRON_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'console') : undefined;
 
@@ -47,31 +45,7 @@ await upsert({
 await upsert({ customerId: 'con-ann-pos', email: 'ANN@shop.io', customerAttributes: { firstName: 'Ann' } });
 await upsert({ customerId: 'con-bob', email: 'bob@shop.io', customerAttributes: { displayName: 'Bob' } });
 
-async function link(role: 'viewer' | 'editor'): Promise<string> {
-  const res = await runCli(['console', 'link', '--account', account.id, '--role', role, '--base-url', node.baseUrl], {
-    DATABASE_URL: database.url,
-  });
-  assert.equal(res.code, 0, res.stderr);
-  return res.stdout.split('\n')[0]!;
-}
-
-/** axe-core in the page: no serious or critical violation. */
-async function accessible(page: Page, what: string): Promise<void> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> };
-      }
-    ).axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
-  });
-  assert.deepEqual(
-    violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-    [],
-    `${what}: ${JSON.stringify(violations)}`,
-  );
-}
+const link = (role: 'viewer' | 'editor') => consoleLink(database.url, account.id, role, node.baseUrl);
 
 async function shot(page: Page, name: string): Promise<void> {
   if (!SCREENSHOTS) return;
