@@ -1,6 +1,7 @@
 import { sql as kyselySql, type RawBuilder } from 'kysely';
 import { readJson, type Db } from '../../db/database.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
+import { inChunks } from '../../db/sql-lists.js';
 
 /**
  * Reads of profiles for the operations beside the write path: referral codes, the summaries that
@@ -103,12 +104,12 @@ export async function identityFieldsOf(
     { gameballId: number; email: string | null; mobile: string | null; attributes: Record<string, unknown> }
   >();
   const unique = [...new Set(gameballIds)];
-  for (let i = 0; i < unique.length; i += 1000) {
+  for (const chunk of inChunks(unique, 1000)) {
     const rows = await db
       .selectFrom('profiles')
       .select(['gameball_id', 'email', 'mobile', 'attributes'])
       .where('account_id', '=', accountId)
-      .where('gameball_id', 'in', unique.slice(i, i + 1000))
+      .where('gameball_id', 'in', chunk)
       .execute();
     for (const row of rows) {
       const gameballId = Number(row.gameball_id);

@@ -1,5 +1,6 @@
 import type { Store } from '../../db/connect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
+import { deleteWhereIn } from '../../db/sql-lists.js';
 import type { AccountRecord } from '../accounts/index.js';
 import { type FieldChange, IDENTITY_FIELDS } from '../profiles/index.js';
 
@@ -62,10 +63,7 @@ export async function claimProfileChanges(
 
 /** The claimed changes are scored: they leave the queue (in the transaction that wrote the scores). */
 export async function finishProfileChanges(sql: SqlRunner, ids: readonly number[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    await sql.run(`delete from profile_changes where id in (${chunk.map(() => '?').join(', ')})`, chunk);
-  }
+  await deleteWhereIn(sql, 'profile_changes', 'id', ids);
 }
 
 /** Every profile of the account, queued at once (`patron duplicates scan`); answers how many. */

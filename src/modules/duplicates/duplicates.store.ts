@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Db, DuplicateSuggestionsTable, SuggestionStatus } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
+import { deleteWhereIn, inChunks, placeholders } from '../../db/sql-lists.js';
 
 /** The newest profiles a blocking key yields: a block as common as a popular name stays bounded. */
 export const PER_KEY = 20;
@@ -16,13 +17,11 @@ export async function replaceKeys(
 ): Promise<void> {
   await deleteKeysOf(sql, [...keysByProfile.keys()]);
   const rows = [...keysByProfile].flatMap(([id, keys]) => [...new Set(keys)].map((key) => [accountId, key, id]));
-  for (let i = 0; i < rows.length; i += 300) {
-    const chunk = rows.slice(i, i + 300);
+  for (const chunk of inChunks(rows, 300))
     await sql.run(
-      `insert into duplicate_keys (account_id, key, gameball_id) values ${chunk.map(() => '(?, ?, ?)').join(', ')}`,
+      `insert into duplicate_keys (account_id, key, gameball_id) values ${placeholders(chunk.length, '(?, ?, ?)')}`,
       chunk.flat(),
     );
-  }
 }
 
 /** The profiles sharing each key (the newest PER_KEY of each), by the primary key's range. */
@@ -33,8 +32,7 @@ export async function profilesByKeys(
 ): Promise<Map<string, number[]>> {
   const found = new Map<string, number[]>();
   const unique = [...new Set(keys)];
-  for (let i = 0; i < unique.length; i += KEYS_PER_QUERY) {
-    const chunk = unique.slice(i, i + KEYS_PER_QUERY);
+  for (const chunk of inChunks(unique, KEYS_PER_QUERY)) {
     const text = chunk
       .map(
         (_, n) =>
@@ -91,9 +89,8 @@ const SUGGESTION_COLUMNS =
 /** Every suggestion naming one of these profiles, on either side. */
 export async function suggestionsOf(sql: SqlRunner, accountId: string, ids: readonly number[]): Promise<Suggestion[]> {
   const result: Suggestion[] = [];
-  for (let i = 0; i < ids.length; i += 250) {
-    const chunk = ids.slice(i, i + 250);
-    const marks = chunk.map(() => '?').join(', ');
+  for (const chunk of inChunks(ids, 250)) {
+    const marks = placeholders(chunk.length);
     const rows = await sql.all<SuggestionRow>(
       `select ${SUGGESTION_COLUMNS} from duplicate_suggestions where account_id = ? and gameball_id in (${marks}) union ` +
         `select ${SUGGESTION_COLUMNS} from duplicate_suggestions where account_id = ? and other_gameball_id in (${marks})`,
@@ -118,11 +115,10 @@ export async function insertSuggestions(
   pairs: readonly ScoredPair[],
   now: string,
 ): Promise<void> {
-  for (let i = 0; i < pairs.length; i += 100) {
-    const chunk = pairs.slice(i, i + 100);
+  for (const chunk of inChunks(pairs, 100)) {
     await sql.run(
       'insert into duplicate_suggestions (account_id, gameball_id, other_gameball_id, score, features, matched, status, created_at, updated_at) ' +
-        `values ${chunk.map(() => "(?, ?, ?, ?, ?, ?, 'open', ?, ?)").join(', ')} on conflict (account_id, gameball_id, other_gameball_id) do nothing`,
+        `values ${placeholders(chunk.length, "(?, ?, ?, ?, ?, ?, 'open', ?, ?)")} on conflict (account_id, gameball_id, other_gameball_id) do nothing`,
       chunk.flatMap((pair) => [
         accountId,
         ...pair.gameballIds,
@@ -151,10 +147,7 @@ export async function rescoreSuggestion(
 }
 
 export async function deleteSuggestions(sql: SqlRunner, ids: readonly number[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    await sql.run(`delete from duplicate_suggestions where id in (${chunk.map(() => '?').join(', ')})`, chunk);
-  }
+  await deleteWhereIn(sql, 'duplicate_suggestions', 'id', ids);
 }
 
 /** A decision: merged or dismissed, when and by whom. */
@@ -173,10 +166,7 @@ export async function decideSuggestion(
 
 /** A profile that is gone takes its keys with it. */
 export async function deleteKeysOf(sql: SqlRunner, ids: readonly number[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    await sql.run(`delete from duplicate_keys where gameball_id in (${chunk.map(() => '?').join(', ')})`, chunk);
-  }
+  await deleteWhereIn(sql, 'duplicate_keys', 'gameball_id', ids);
 }
 
 export async function findSuggestion(db: Db, accountId: string, id: number): Promise<Suggestion | undefined> {
