@@ -88,6 +88,34 @@ describe(`possible duplicates (${TEST_STORE})`, () => {
     assert.equal((await call(keys, 'GET', DUPLICATES, false)).statusCode, 401, 'both keys');
   });
 
+  test("the account's threshold decides what is suggested; minScore filters, startAfter and limit page", async () => {
+    const { keys, api } = await annTwice();
+    // Alike by name and an email local part that is not the names: about 0.96.
+    const zed = { firstName: 'Zed', lastName: 'Qabbani' };
+    await api.upsert({ customerId: 'zed-1', email: 'zed.bakes@gmail.com', customerAttributes: zed });
+    await api.upsert({ customerId: 'zed-2', email: 'zedbakes@yahoo.com', customerAttributes: zed });
+    await drain();
+    const all = await open(keys);
+    assert.equal(all.length, 2, JSON.stringify(all));
+    const weaker = all.find((x) => x.profiles.some((p) => p.customerIds.includes('zed-1')))!;
+    assert.ok(weaker.score >= 0.8 && weaker.score < 0.99, String(weaker.score));
+    assert.equal((await open(keys, '?minScore=0.99')).length, 1);
+    const first = await call(keys, 'GET', `${DUPLICATES}?limit=1`);
+    assert.deepEqual([first.json().count, first.json().hasMore], [1, true]);
+    const next = await call(keys, 'GET', `${DUPLICATES}?limit=1&startAfter=${first.json().suggestions[0].id}`);
+    assert.deepEqual([next.json().count, next.json().hasMore], [1, false]);
+    assert.notEqual(next.json().suggestions[0].id, first.json().suggestions[0].id);
+
+    // A stricter account: the same pairs, only the surer one is suggested.
+    const strict = await annTwice({ duplicateThreshold: 0.99 });
+    await strict.api.upsert({ customerId: 'zed-1', email: 'zed.bakes@gmail.com', customerAttributes: zed });
+    await strict.api.upsert({ customerId: 'zed-2', email: 'zedbakes@yahoo.com', customerAttributes: zed });
+    await drain();
+    const sure = await open(strict.keys);
+    assert.equal(sure.length, 1);
+    assert.ok(sure[0]!.profiles.some((p) => p.customerIds.includes('web-1')));
+  });
+
   test('dismissed: recorded in both histories, and back only when a matched field changes', async () => {
     const { keys, api } = await annTwice();
     await drain();
