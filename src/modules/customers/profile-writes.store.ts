@@ -64,7 +64,8 @@ const ATTACH = 'insert into customer_ids (account_id, customer_id, gameball_id, 
 const INSERT_FIRST_CUSTOMER_ID = (time: string, returning = 'gameball_id') =>
   `insert into customer_ids (account_id, customer_id, gameball_id, created_at) select ?, ?, gameball_id, ?${time} from p returning ${returning}`;
 
-const statementsByDialect = new Map<string, Statements>();
+/** Per dialect, without and with the queue row: looked up on every write, so no key string is built. */
+const statementsByDialect = new Map<string, [Statements | undefined, Statements | undefined]>();
 
 /**
  * The queue row of possible-duplicate scoring (profile-changes.store.ts) as a part of a WITH, when
@@ -83,8 +84,8 @@ const withParts = (...parts: Array<string | false>): string => {
 };
 
 function statements(dialect: Dialect, queued = false): Statements {
-  const cacheKey = `${dialect.name}:${queued}`;
-  let texts = statementsByDialect.get(cacheKey);
+  const cached = statementsByDialect.get(dialect.name) ?? [undefined, undefined];
+  let texts = cached[queued ? 1 : 0];
   if (texts) return texts;
   const time = dialect.cast('timestamp');
   const fromP = queued && QUEUE_FROM_P(time);
@@ -128,7 +129,8 @@ function statements(dialect: Dialect, queued = false): Statements {
     attachAndUpdate: `${withParts(queue, `attached as (${ATTACH})`)}${plainUpdate}`,
     attachUpdateAndHistory: `${withParts(queue, `attached as (${ATTACH})`, `h as (${history})`)}${updateText(WRITTEN, '(select id from h)')} returning history_head`,
   };
-  statementsByDialect.set(cacheKey, texts);
+  cached[queued ? 1 : 0] = texts;
+  statementsByDialect.set(dialect.name, cached);
   return texts;
 }
 

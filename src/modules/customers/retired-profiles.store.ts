@@ -3,6 +3,7 @@ import { type Db, readJson, type RetiredProfilesTable } from '../../db/database.
 import type { SqlRunner } from '../../db/sql-runner.js';
 import { eraseHistory, type HistoryEntry, readWholeHistory } from '../history/index.js';
 import { copyState, type Profile, type ProfileState } from '../profiles/index.js';
+import { deleteProfile } from './customers.store.js';
 
 /** A profile an explicit merge retired, as it was then (docs/identity.md "Explicit merge"). */
 export interface RetiredProfile extends ProfileState {
@@ -39,7 +40,7 @@ export async function retireProfile(
     'insert into retired_profiles (gameball_id, account_id, retired_into, retired_at, state, history_head) values (?, ?, ?, ?, ?, ?)',
     [profile.gameballId, profile.accountId, into, at, JSON.stringify(copyState(profile)), historyHead],
   );
-  await sql.run('delete from profiles where gameball_id = ?', [profile.gameballId]);
+  await deleteProfile(sql, profile.gameballId);
 }
 
 const COLUMNS = 'gameball_id, account_id, retired_into, retired_at, state, history_head';

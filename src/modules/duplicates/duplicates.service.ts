@@ -97,10 +97,11 @@ export async function listDuplicates(
 }
 
 export async function getDuplicate(store: Store, account: AccountRecord, id: number): Promise<SuggestionView> {
-  return (await views(store, account.id, [await openSuggestion(store, account, id, false)]))[0]!;
+  return (await views(store, account.id, [await suggestionOrThrow(store, account, id, false)]))[0]!;
 }
 
-async function openSuggestion(
+/** The suggestion, or 404; `mustBeOpen`: 409 too when it was already decided. */
+async function suggestionOrThrow(
   store: Store,
   account: AccountRecord,
   id: number,
@@ -136,7 +137,7 @@ export async function mergeDuplicate(
   by: string,
   requestId?: string,
 ): Promise<ExplicitMergeResult & { suggestion: number }> {
-  const view = (await views(store, account.id, [await openSuggestion(store, account, id)]))[0]!;
+  const view = (await views(store, account.id, [await suggestionOrThrow(store, account, id)]))[0]!;
   const [survivor, other] = survivorOf(view);
   if (survivor.customerIds.length === 0 || other.customerIds.length === 0)
     throw new AppError('suggestionDecided', `Possible duplicate ${id} names a profile that is gone.`);
@@ -160,7 +161,7 @@ export async function dismissDuplicate(
   by: string,
   requestId?: string,
 ): Promise<SuggestionView> {
-  const suggestion = await openSuggestion(store, account, id);
+  const suggestion = await suggestionOrThrow(store, account, id);
   await store.write(async (tx) => {
     const now = await findSuggestion(tx.db, account.id, id);
     if (now?.status !== 'open')

@@ -168,12 +168,10 @@ async function closeGone(
   for (const s of existing) {
     const [a, b] = s.gameballIds;
     const side = gone.includes(a) ? a : gone.includes(b) ? b : undefined;
-    if (side === undefined || s.status !== 'open') {
-      if (side !== undefined && s.status === 'dismissed') removed.push(s.id);
-      continue;
-    }
-    const other = side === a ? b : a;
-    if (targets.get(side) === other) await decideSuggestion(sql, s.id, 'merged', at, s.decidedBy ?? 'explicit merge');
+    // A merged suggestion stays as the record of its decision.
+    if (side === undefined || s.status === 'merged') continue;
+    const mergedIntoOther = targets.get(side) === (side === a ? b : a);
+    if (s.status === 'open' && mergedIntoOther) await decideSuggestion(sql, s.id, 'merged', at, 'explicit merge');
     else removed.push(s.id);
   }
   await deleteSuggestions(sql, removed);
