@@ -334,5 +334,13 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
       .where('account_id', '=', keys.account.id)
       .execute();
     assert.equal(profiles.length, people.length * 2, 'nothing merged');
+    // Each node counts what its worker scored; together at least every profile queued.
+    const scored = await Promise.all(
+      nodes.map(async (node) => {
+        const text = await (await fetch(`${node.baseUrl}/metrics`)).text();
+        return Number(/^patron_duplicate_profiles_scored_total (\d+)/m.exec(text)?.[1] ?? 0);
+      }),
+    );
+    assert.ok(scored[0]! + scored[1]! >= people.length * 2, JSON.stringify(scored));
   });
 });
