@@ -30,15 +30,12 @@ export interface Store {
    */
   write<T>(work: (tx: WriteTx) => Promise<T>, lockKeys?: readonly string[]): Promise<T>;
   /**
-   * Writes a list of `count` independent items, one outcome each, the way this store does it
-   * best. `whole` writes them all in one transaction; `item` writes the i-th alone and answers its
-   * outcome (it throws only when the store itself fails). The embedded store writes each item
-   * alone: the group commit gathers them into one transaction, each in its own savepoint, so an
-   * unexpected failure stays with its item. PostgreSQL writes the whole list in one transaction
-   * (a round trip per savepoint would cost more than it saves) and, if that fails for any reason
-   * but a lost connection, redoes it one item per transaction.
+   * A write of many items (a chunk of a batch or an import) in one transaction, with the key locks
+   * `lockKeys`. PostgreSQL: as write. The embedded store runs it in a transaction of its own, not
+   * in a savepoint of a group (a long savepoint makes every page change cost a copy); it does not
+   * wait for other writes any longer than a group does.
    */
-  writeItems<R>(count: number, whole: () => Promise<R[]>, item: (index: number) => Promise<R>): Promise<R[]>;
+  writeChunk<T>(work: (tx: WriteTx) => Promise<T>, lockKeys?: readonly string[]): Promise<T>;
   /** Reads committed data with prepared statements, outside any open write. */
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   /** Statements sent so far (BEGIN and COMMIT included), when connected with `countStatements`. */
@@ -137,7 +134,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     masterKey: options.masterKey,
     recordsHistory: options.recordsHistory ?? true,
     write: (work) => writes.run(work),
-    writeItems: (count, _whole, item) => Promise.all(Array.from({ length: count }, (_, i) => item(i))),
+    writeChunk: (work) => writes.runAlone(work),
     // Under Kysely's connection mutex like the writes, so a read never sees a write half done.
     read: (work) => reads.run(work),
     statementCount: statements.total,

@@ -7,12 +7,29 @@ import {
   type Kysely,
 } from 'kysely';
 import { createHash } from 'node:crypto';
+import type { SqlRunner } from './sql-runner.js';
 
 /**
  * Every difference between the embedded SQLite store and PostgreSQL lives here:
  * column types, transaction start, row locks and driver error codes.
  */
 export type DialectName = 'sqlite' | 'postgres';
+
+/** What a column of a multi-row insert holds (PostgreSQL needs it to type the arrays it unnests). */
+export type RowColumnKind = 'id' | 'text' | 'json' | 'bool' | 'timestamp';
+export interface RowColumn {
+  name: string;
+  kind: RowColumnKind;
+}
+
+/** A multi-row INSERT's text and how its rows become parameters (Dialect.rowsInsert). */
+export interface RowsInsert {
+  text: string;
+  params(rows: readonly unknown[][]): unknown[];
+}
+
+/** Rows a multi-row INSERT takes at most on SQLite (its parameters stay far under its limit). */
+export const ROWS_PER_INSERT = 500;
 
 export interface Dialect {
   readonly name: DialectName;
@@ -61,6 +78,17 @@ export interface Dialect {
   nextSerialId(table: string): string;
   /** Cast of a parameter where the driver cannot infer its column type (INSERT … SELECT). */
   cast(type: 'json' | 'bool' | 'timestamp'): string;
+  /**
+   * An INSERT of `count` rows (at most ROWS_PER_INSERT) in one statement. PostgreSQL: one array
+   * parameter per column, unnested (one text whatever the count, so one prepared statement);
+   * SQLite: a VALUES list, one tuple a row.
+   */
+  rowsInsert(table: string, columns: readonly RowColumn[], count: number): RowsInsert;
+  /**
+   * `count` fresh values of the serial key `column` of `table`, for rows the caller inserts with
+   * them in this write transaction (so a row written before another can point at it).
+   */
+  reserveIds(sql: SqlRunner, table: string, column: string, count: number): Promise<number[]>;
   isConnectionError(error: unknown): boolean;
 }
 
@@ -93,6 +121,23 @@ export const sqliteDialect: Dialect = {
   listParam: (values) => JSON.stringify(values),
   nextSerialId: (table) => `coalesce((select seq from sqlite_sequence where name = '${table}'), 0) + 1`,
   cast: () => '',
+  rowsInsert: (table, columns, count) => {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    return {
+      text: `insert into ${table} (${columns.map((c) => c.name).join(', ')}) values ${Array<string>(count).fill(tuple).join(', ')}`,
+      params: (rows) => rows.flat(),
+    };
+  },
+  // The write transaction holds the database's write lock: the next AUTOINCREMENT values are the
+  // caller's until it commits (inserting them moves sqlite_sequence on).
+  async reserveIds(sql, table, _column, count) {
+    const row = await sql.get<{ last: number }>(
+      `select coalesce((select seq from sqlite_sequence where name = '${table}'), 0) as last`,
+      [],
+    );
+    const last = Number(row!.last);
+    return Array.from({ length: count }, (_, i) => last + 1 + i);
+  },
   isConnectionError(error) {
     const code = errorCode(error);
     return code === 'SQLITE_CANTOPEN' || code === 'SQLITE_BUSY';
@@ -130,6 +175,14 @@ const PG_CONNECTION_CODES = new Set([
   '08004',
 ]);
 
+const PG_ARRAY: Record<RowColumnKind, string> = {
+  id: 'bigint[]',
+  text: 'text[]',
+  json: 'jsonb[]',
+  bool: 'boolean[]',
+  timestamp: 'timestamptz[]',
+};
+
 export const postgresDialect: Dialect = {
   name: 'postgres',
   serialKey: 'bigserial',
@@ -152,6 +205,17 @@ export const postgresDialect: Dialect = {
   listParam: (values) => values,
   nextSerialId: (table) => `nextval('${table}_id_seq')`,
   cast: (type) => ({ json: '::jsonb', bool: '::boolean', timestamp: '::timestamptz' })[type],
+  rowsInsert: (table, columns) => ({
+    text: `insert into ${table} (${columns.map((c) => c.name).join(', ')}) select * from unnest(${columns.map((c) => `?::${PG_ARRAY[c.kind]}`).join(', ')})`,
+    params: (rows) => columns.map((_, j) => rows.map((row) => row[j])),
+  }),
+  async reserveIds(sql, table, column, count) {
+    const rows = await sql.all<{ id: number }>(
+      `select nextval('${table}_${column}_seq') as id from generate_series(1, ?::int)`,
+      [count],
+    );
+    return rows.map((row) => Number(row.id));
+  },
   isConnectionError(error) {
     const code = errorCode(error);
     if (code !== undefined && PG_CONNECTION_CODES.has(code)) return true;

@@ -44,6 +44,8 @@ export function connectPostgres(url: string, options: ConnectOptions): Store {
     });
   const db = kyselyOn(pool);
   const parsed = new URL(url);
+  const write: Store['write'] = (work, lockKeys = []) =>
+    postgresWrite(pool, work, lockKeys, statements.count, (client) => kyselyOn(heldClient(client)));
   return {
     db,
     dialect: postgresDialect,
@@ -51,18 +53,9 @@ export function connectPostgres(url: string, options: ConnectOptions): Store {
     masterKey: options.masterKey,
     recordsHistory: options.recordsHistory ?? true,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    write: (work, lockKeys = []) =>
-      postgresWrite(pool, work, lockKeys, statements.count, (client) => kyselyOn(heldClient(client))),
-    writeItems: async (count, whole, item) => {
-      try {
-        return await whole();
-      } catch (error) {
-        if (postgresDialect.isConnectionError(error)) throw error;
-        const outcomes = [];
-        for (let i = 0; i < count; i++) outcomes.push(await item(i));
-        return outcomes;
-      }
-    },
+    write,
+    // One transaction either way: a chunk is a write with more keys.
+    writeChunk: write,
     read: (work) => work(pgRunner(pool, statements.count)),
     statementCount: statements.total,
     close: () => db.destroy(),

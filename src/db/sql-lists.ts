@@ -1,3 +1,4 @@
+import { ROWS_PER_INSERT, type Dialect, type RowColumn } from './dialect.js';
 import type { SqlRunner } from './sql-runner.js';
 
 /** `items` in slices of at most `size`: a statement's parameters stay under the drivers' limits. */
@@ -19,4 +20,18 @@ export async function deleteWhereIn(
 ): Promise<void> {
   for (const chunk of inChunks(values, 500))
     await sql.run(`delete from ${table} where ${column} in (${placeholders(chunk.length)})`, chunk);
+}
+
+/** Inserts `rows` (values in the order of `columns`) with a few multi-row statements (Dialect.rowsInsert). */
+export async function insertRows(
+  sql: SqlRunner,
+  dialect: Dialect,
+  table: string,
+  columns: readonly RowColumn[],
+  rows: readonly unknown[][],
+): Promise<void> {
+  for (const chunk of inChunks(rows, ROWS_PER_INSERT)) {
+    const insert = dialect.rowsInsert(table, columns, chunk.length);
+    await sql.run(insert.text, insert.params(chunk));
+  }
 }

@@ -6,6 +6,7 @@ import { findAccountRecord } from '../../src/modules/accounts/accounts.service.j
 import type { AccountRecord } from '../../src/modules/accounts/accounts.types.js';
 import { upsertItems } from '../../src/modules/batches/batches.service.js';
 import { getCustomerWithIds } from '../../src/modules/customers/customers.service.js';
+import { exportCustomer } from '../../src/modules/customers/customer-export.service.js';
 import { upsertCustomer } from '../../src/modules/customers/upsert.engine.js';
 import { mergeKeyId } from '../../src/modules/identity/index.js';
 import { resolveMany } from '../../src/modules/customers/customers.store.js';
@@ -66,5 +67,106 @@ describe(`lists of upserts (${TEST_STORE})`, () => {
     assert.deepEqual(profile.customerIds.sort(), ['l-1', 'l-2']);
     assert.equal(profile.profile.email, 'moved@shop.io');
     assert.equal(profile.profile.attributes.city, 'Giza');
+  });
+});
+
+/**
+ * A list writes its new profiles together (profile-inserts.store.ts): what it stores must be what
+ * the same requests one at a time store — profiles, customerIds, history, referrals, outcomes.
+ */
+describe(`a list's new profiles, written together (${TEST_STORE})`, () => {
+  let store: Store;
+  after(() => store?.close());
+
+  /** What a customer's export says, without what differs between two accounts (ids, codes, times). */
+  async function comparable(account: AccountRecord, customerId: string) {
+    const exported = await exportCustomer(store, account, customerId);
+    const profile = exported.profile as unknown as Record<string, unknown>;
+    const { gameballId: _g, referralCode, referralLink: _l, createdAt: _c, updatedAt: _u, ...rest } = profile;
+    return {
+      customerIds: exported.customerIds,
+      profile: rest,
+      hasReferralCode: typeof referralCode === 'string' && referralCode.length > 0,
+      history: exported.history.map((entry) => ({
+        operation: entry.operation,
+        // A drawn code is random: that one was drawn is what compares.
+        changes: entry.changes.map((c) =>
+          c.field === 'referralCode' ? { ...c, before: typeof c.before, after: typeof c.after } : c,
+        ),
+      })),
+      referredBy: exported.referrals.referredBy?.customerId ?? null,
+    };
+  }
+
+  test('store what the same requests one at a time store, and each outcome is the same', async () => {
+    store = await openTestStore({ countStatements: true });
+    const settings = { mergeBy: 'email' as const, duplicateDetection: true };
+    const [together, oneByOne] = await Promise.all([newAccount(store, settings), newAccount(store, settings)]);
+    const accounts = await Promise.all([together, oneByOne].map((a) => findAccountRecord(store, a.id)));
+    const codes: string[] = [];
+    for (const account of accounts) {
+      await upsertCustomer(store, account!, { customerId: 'referrer', email: 'referrer@shop.io' });
+      codes.push((await getCustomerWithIds(store, account!, 'referrer')).profile.referralCode!);
+    }
+    const bodies = (code: string): unknown[] => [
+      ...Array.from({ length: 12 }, (_, i) => ({
+        customerId: `n-${i}`,
+        email: `n-${i}@shop.io`,
+        mobile: `+2010000000${(10 + i).toString()}`,
+        customerAttributes: { displayName: `N ${i}`, custom: { tier: i % 3 } },
+      })),
+      { customerId: 'guest-1', email: 'guest@shop.io', guest: true },
+      { customerId: 'guest-2', email: 'guest-2@shop.io', guest: true },
+      { customerId: 'referred', email: 'referred@shop.io', referrerCode: code },
+      { customerId: 'n-3', customerAttributes: { city: 'Alexandria' } },
+      { customerId: 'joins-n-4', email: 'N-4@shop.io' },
+      { customerId: 'bad', email: 'not an email' },
+      { customerId: 'self-conflict', email: 'referrer@shop.io', mobile: '+201000000010' },
+      { customerId: 'guest-1', guest: false },
+      { customerId: 'last', email: 'last@shop.io' },
+    ];
+    const before = store.statementCount();
+    const listed = await upsertItems(store, accounts[0]!, bodies(codes[0]!));
+    // One transaction, its new profiles in a few multi-row statements: had it failed and been
+    // redone one item per transaction (upsertCustomers), each item would have sent 4 or more.
+    assert.ok(store.statementCount() - before < 40, `${store.statementCount() - before} statements`);
+    const single = [];
+    for (const body of bodies(codes[1]!)) single.push((await upsertItems(store, accounts[1]!, [body]))[0]!);
+    const shape = (o: { gameballId: number | null; errorCode: number | null }, i: number, all: typeof listed) => ({
+      errorCode: o.errorCode,
+      sameProfileAs: o.gameballId === null ? null : all.findIndex((other) => other.gameballId === o.gameballId),
+      i,
+    });
+    assert.deepEqual(listed.map(shape), single.map(shape));
+    assert.ok(
+      listed.some((o) => o.errorCode === null),
+      'the list wrote something',
+    );
+    const customerIds = [
+      'n-0',
+      'n-3',
+      'n-4',
+      'n-11',
+      'guest-1',
+      'guest-2',
+      'referred',
+      'joins-n-4',
+      'last',
+      'referrer',
+    ];
+    for (const customerId of customerIds)
+      assert.deepEqual(
+        await comparable(accounts[0]!, customerId),
+        await comparable(accounts[1]!, customerId),
+        customerId,
+      );
+    const listedCodes = await Promise.all(
+      ['n-0', 'n-1', 'n-2', 'last', 'guest-1'].map(
+        async (id) => (await getCustomerWithIds(store, accounts[0]!, id)).profile.referralCode,
+      ),
+    );
+    assert.equal(new Set(listedCodes).size, listedCodes.length, 'every new profile drew a code of its own');
+    const guest = await getCustomerWithIds(store, accounts[0]!, 'guest-2');
+    assert.equal(guest.profile.referralCode, null, 'a guest draws no code');
   });
 });

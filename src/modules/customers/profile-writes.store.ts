@@ -22,7 +22,7 @@ type Written = Omit<Profile, 'gameballId' | 'accountId' | 'createdAt' | 'history
  * The columns a write sets, each with the value it takes from the profile and the cast an
  * INSERT … SELECT needs: one list, so a statement's columns and its parameters cannot drift apart.
  */
-const WRITTEN: ReadonlyArray<{
+export const WRITTEN: ReadonlyArray<{
   column: keyof ProfilesTable;
   value: (profile: Written) => unknown;
   cast?: 'json' | 'bool' | 'timestamp';

@@ -4,7 +4,8 @@ import { lockKeysOf, type Protection } from '../identity/index.js';
 import { diffProfiles, type FieldChange } from '../profiles/index.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
 import { readUpsertInput } from './upsert-input.js';
-import { API_UPSERT, plan, recordMergeIdentifiers } from './upsert.engine.js';
+import { API_UPSERT } from './upsert.engine.js';
+import { plan, recordMergeIdentifiers } from './upsert-plan.js';
 
 /** What a dry run answers (docs/api.md "Dry run"): what the request would do, nothing written. */
 export interface DryRunResult {

@@ -3,31 +3,22 @@ import type { WriteTx } from '../../db/sql-runner.js';
 import { AppError } from '../../errors.js';
 import { mergeProtections } from '../../metrics/metrics.js';
 import type { AccountRecord } from '../accounts/index.js';
-import { historyKept, newHistoryRecord, type WriteOrigin } from '../history/index.js';
-import {
-  IdentifierConflict,
-  lockKeysOf,
-  mergeKeyId,
-  mergeKeysOf,
-  resolveClaim,
-  type ClaimLookup,
-  type Protection,
-  type Resolution,
-} from '../identity/index.js';
-import { diffProfiles, EMPTY_PROFILE, type FieldChange, type Profile, type ProfileState } from '../profiles/index.js';
+import { historyKept, type WriteOrigin } from '../history/index.js';
+import { IdentifierConflict, lockKeysOf, mergeKeysOf, type Protection } from '../identity/index.js';
+import type { Profile } from '../profiles/index.js';
 import { recordReferral } from '../referrals/index.js';
 import { notifyQueued, openOutbox, type Outbox } from '../webhooks/index.js';
-import { changesIdentity } from './profile-changes.store.js';
 import { firstCustomerId, listCustomerIds } from './customer-reads.store.js';
 import { customerMerged, profileUpdated, referralCompleted } from './customer-events.js';
 import type { UpsertCustomerRequest } from './customers.schemas.js';
-import { areSplitSiblings, getProfile, resolveMany, resolveProfiles, type ResolvedMany } from './customers.store.js';
+import { getProfile, resolveMany } from './customers.store.js';
 import { insertNewProfile, updateProfile } from './profile-writes.store.js';
-import { applyUpsert } from './profile-patch.js';
-import { findReferrer, unusedReferralCode } from './referral-codes.js';
+import { insertNewProfiles } from './profile-inserts.store.js';
+import { entryOf, newProfileOf, plan, queues, recordMergeIdentifiers, type UpsertPlan } from './upsert-plan.js';
+import { KnownProfiles } from './known-profiles.js';
+import { PendingCreates } from './pending-creates.js';
 import { readInputs, type UpsertInput } from './upsert-input.js';
 import { recordRefusal } from './refusals.store.js';
-import { monotonicNow } from '../../clock.js';
 
 /**
  * Create/Update Customer (docs/api.md "The rules in short", docs/identity.md "Merging on several identifiers"):
@@ -45,117 +36,27 @@ export interface UpsertResult {
 /** One request's outcome in a list: its result, or the error it would have been answered. */
 export type UpsertOutcome = { ok: true; result: UpsertResult } | { ok: false; error: unknown };
 
-/**
- * What a list's transaction knows of its requests' profiles: read set-wise once, then kept
- * current as each request is applied (the list holds the key locks and the rows, so nobody else
- * can change what these keys reach until it commits).
- */
-type Known = ResolvedMany;
-
 /** One transaction's share of the work: where it writes, for whom, and what it has read. */
 interface WriteContext {
   store: Store;
   tx: WriteTx;
   account: AccountRecord;
   outbox: Outbox;
-  known: Known | undefined;
+  known: KnownProfiles | undefined;
   /** The rules of the protections applied so far (counted in /metrics once the transaction commits). */
   protected: Array<Protection['rule']>;
-}
-
-/** What one request will do, decided before its first write. */
-interface UpsertPlan {
-  input: UpsertInput;
-  resolution: Resolution;
-  /** The profile it changes; undefined: a new profile. */
-  current: Profile | undefined;
-  next: ProfileState;
-  now: string;
-  referrerId: number | undefined;
-  /** undefined for a new profile (its history entry lists no fields). */
-  changes: FieldChange[] | undefined;
-  /** A merge changes the profile even when no field does: it gains a customerId. */
-  changed: boolean;
-  /** A merge is recorded as such whichever way it came (a request, a batch item, an import row). */
-  origin: WriteOrigin;
-}
-
-/** What planning reads: the transaction, the account, and a list's profiles read so far. */
-type PlanContext = Pick<WriteContext, 'store' | 'tx' | 'account' | 'known'>;
-
-async function lookUp({ store, tx, account, known }: PlanContext, input: UpsertInput): Promise<ClaimLookup> {
-  if (known)
-    return {
-      byCustomerId: known.byCustomerId.get(input.customerId),
-      byIdentifier: input.identifiers.map((i) => known.byKey.get(mergeKeyId(i.kind, i.key))),
-      customerIdCounts: known.customerIdCounts,
-    };
-  return resolveProfiles(tx.sql, store.dialect, account.id, input.customerId, input.identifiers);
-}
-
-export async function plan(ctx: PlanContext, input: UpsertInput, origin: WriteOrigin): Promise<UpsertPlan> {
-  const { tx, account } = ctx;
-  const resolution = await resolveClaim(account, input, await lookUp(ctx, input), (a, b) =>
-    areSplitSiblings(tx.sql, a, b),
-  );
-  const current = resolution.kind === 'new' ? undefined : resolution.profile;
-  const now = monotonicNow();
-  const before = current ?? EMPTY_PROFILE;
-  const next = applyUpsert(before, input, now);
-
-  const registering = current !== undefined && current.guest && !next.guest;
-  const honourReferrer =
-    input.referrerCode !== undefined && (current === undefined || (registering && !current.isReferred));
-  const referrerId = honourReferrer
-    ? await findReferrer(tx, account, input.referrerCode!, current?.gameballId)
-    : undefined;
-  if (referrerId !== undefined) next.isReferred = true;
-  // A guest who registers gets a referral code (a new profile draws one as it is inserted).
-  if (current !== undefined && !next.guest && !next.referralCode)
-    next.referralCode = await unusedReferralCode(tx, account.id);
-
-  const changes = current === undefined ? undefined : diffProfiles(before, next);
-  const merging = resolution.kind === 'merge';
-  // A protection that kept this request off another profile is recorded even when nothing else changed.
-  const kept = resolution.protections.some((protection) => protection.wouldJoin !== null);
-  return {
-    input,
-    resolution,
-    current,
-    next,
-    now,
-    referrerId,
-    changes,
-    changed: changes === undefined || merging || kept || changes.length > 0,
-    origin: merging ? { ...origin, operation: 'merge' } : origin,
-  };
-}
-
-/**
- * A merge entry names the identifiers the joining customerId sent even where their value did not
- * change: they arrived through it too, and an unmerge must know that (identity/split-profile.ts).
- */
-export function recordMergeIdentifiers(changes: FieldChange[], input: UpsertInput, next: ProfileState): void {
-  for (const { kind } of input.identifiers) {
-    if (!changes.some((c) => c.field === kind)) changes.push({ field: kind, before: next[kind], after: next[kind] });
-  }
 }
 
 /** Writes the profile (with its history entry) and the referral; answers the profile as stored. */
 async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Profile; completedReferrer?: number }> {
   const { store, tx, account } = ctx;
   const { input, current, next, now } = p;
-  // The entry is made only for a write that records one (every write makes its profile's entry).
-  const entry = p.changed ? newHistoryRecord(store, account.id, p.origin, input.customerId, now, p.changes) : undefined;
-  if (entry && p.resolution.protections.length > 0) entry.protections = p.resolution.protections;
-  // Possible duplicates are scored again when who the person is may have changed (docs/duplicates.md).
-  const queue = account.duplicateDetection && (p.resolution.kind === 'merge' || changesIdentity(p.changes));
   let stored: Profile;
   if (current === undefined) {
-    const keys = mergeKeysOf(account, input, undefined, next, p.resolution.unindexed);
-    const fresh = { ...next, ...keys, accountId: account.id, createdAt: now, updatedAt: now };
-    stored = await insertNewProfile(store, tx, fresh, input.customerId, entry, queue);
+    const row = newProfileOf(ctx, p);
+    stored = await insertNewProfile(store, tx, row.profile, input.customerId, row.history, row.queue);
   } else {
+    const entry = entryOf(store, account, p);
     const keys = mergeKeysOf(account, input, current, next, p.resolution.unindexed);
     stored = { ...current, ...next, ...keys, updatedAt: now, historyHead: historyKept(store, current) };
     const attach = p.resolution.kind === 'merge' ? { customerId: input.customerId, now } : undefined;
@@ -169,11 +70,11 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
         attach,
         history: entry,
         before: current,
-        queue,
+        queue: queues(account, p),
       });
     }
   }
-  if (ctx.known) remember(ctx.known, input.customerId, stored, current === undefined || p.resolution.kind === 'merge');
+  ctx.known?.remember(input.customerId, stored, current === undefined || p.resolution.kind === 'merge');
   const referee = { gameballId: stored.gameballId, state: next, wasReferred: current?.isReferred ?? false };
   const completedReferrer = await recordReferral(tx, account, referee, p.referrerId, now);
   return { stored, completedReferrer };
@@ -199,24 +100,11 @@ async function emit(ctx: WriteContext, p: UpsertPlan, stored: Profile, completed
   }
 }
 
-/** One request inside the caller's transaction, after its key locks. */
-async function applyOne(ctx: WriteContext, input: UpsertInput, origin: WriteOrigin): Promise<UpsertResult> {
-  const p = await plan(ctx, input, origin);
+/** One planned request inside the caller's transaction, after its key locks. */
+async function applyPlanned(ctx: WriteContext, p: UpsertPlan): Promise<UpsertResult> {
   const { stored, completedReferrer } = await persist(ctx, p);
   await emit(ctx, p, stored, completedReferrer);
   return { gameballId: stored.gameballId, created: p.current === undefined, merged: p.resolution.kind === 'merge' };
-}
-
-/** After a request of a list is applied: every key that reaches its profile now reaches it as stored. */
-function remember(known: Known, customerId: string, stored: Profile, gainedCustomerId: boolean): void {
-  if (gainedCustomerId)
-    known.customerIdCounts.set(stored.gameballId, (known.customerIdCounts.get(stored.gameballId) ?? 0) + 1);
-  known.byCustomerId.set(customerId, stored);
-  for (const [id, profile] of known.byCustomerId)
-    if (profile.gameballId === stored.gameballId) known.byCustomerId.set(id, stored);
-  for (const [key, profile] of known.byKey) if (profile.gameballId === stored.gameballId) known.byKey.delete(key);
-  if (stored.emailKey) known.byKey.set(mergeKeyId('email', stored.emailKey), stored);
-  if (stored.mobileKey) known.byKey.set(mergeKeyId('mobile', stored.mobileKey), stored);
 }
 
 /** A 3008 is recorded against the profiles it names, for their explanations (the request itself wrote nothing). */
@@ -238,6 +126,28 @@ async function recordConflict(
   });
 }
 
+/** Writes the pending creates of a list together, then their events; answers the deliveries queued. */
+async function writePending(
+  ctx: WriteContext,
+  pending: PendingCreates<UpsertPlan>,
+  outcomes: UpsertOutcome[],
+): Promise<number> {
+  const items = pending.take();
+  if (items.length === 0) return 0;
+  const stored = await insertNewProfiles(
+    ctx.tx.sql,
+    ctx.store.dialect,
+    items.map((item) => item.row),
+  );
+  for (const [n, { index, plan: p }] of items.entries()) {
+    const profile = stored[n]!;
+    ctx.known?.remember(p.input.customerId, profile, true);
+    await emit(ctx, p, profile);
+    outcomes[index] = { ok: true, result: { gameballId: profile.gameballId, created: true, merged: false } };
+  }
+  return ctx.outbox.flush(new Date().toISOString());
+}
+
 /**
  * Runs a list of upserts in the caller's transaction, in order. A rejected request wrote nothing
  * (everything is checked before the first write) and the others go on; any other failure ends
@@ -252,32 +162,44 @@ async function applyAll(
 ): Promise<{ outcomes: UpsertOutcome[]; queued: number; protected: Array<Protection['rule']> }> {
   const outbox = await openOutbox(tx, account);
   const valid = inputs.filter((i): i is UpsertInput => !(i instanceof AppError));
-  // A list (PostgreSQL batch and import chunks) resolves set-wise: two reads instead of one per item.
+  // A list (batch and import chunks) resolves set-wise: two reads instead of one per item, and
+  // writes its new profiles together (PendingCreates).
   const customerIds = valid.map((i) => i.customerId);
   const identifiers = valid.flatMap((i) => i.identifiers);
-  const known =
-    valid.length > 1 ? await resolveMany(tx.sql, store.dialect, account.id, customerIds, identifiers) : undefined;
+  const list = valid.length > 1;
+  const known = list
+    ? new KnownProfiles(await resolveMany(tx.sql, store.dialect, account.id, customerIds, identifiers))
+    : undefined;
+  const pending = list ? new PendingCreates<UpsertPlan>() : undefined;
   const ctx: WriteContext = { store, tx, account, outbox, known, protected: [] };
-  const outcomes: UpsertOutcome[] = [];
+  const outcomes: UpsertOutcome[] = new Array<UpsertOutcome>(inputs.length);
   let queued = 0;
   for (const [i, input] of inputs.entries()) {
     if (input instanceof AppError) {
-      outcomes.push({ ok: false, error: input });
+      outcomes[i] = { ok: false, error: input };
       continue;
     }
+    if (pending?.reaches(input)) queued += await writePending(ctx, pending, outcomes);
     const protectedBefore = ctx.protected.length;
     try {
-      const result = await applyOne(ctx, input, origins[i]!);
+      const p = await plan(ctx, input, origins[i]!);
+      // A create without a referrer writes nothing but its own rows: it can wait for the others.
+      if (pending && p.current === undefined && p.referrerId === undefined) {
+        pending.add(i, p, newProfileOf(ctx, p), input);
+        continue;
+      }
+      const result = await applyPlanned(ctx, p);
       queued += await outbox.flush(new Date().toISOString());
-      outcomes.push({ ok: true, result });
+      outcomes[i] = { ok: true, result };
     } catch (error) {
       outbox.discard();
       ctx.protected.length = protectedBefore;
       if (!(error instanceof AppError)) throw error;
       if (error instanceof IdentifierConflict) await recordConflict(tx, account, error, origins[i]!);
-      outcomes.push({ ok: false, error });
+      outcomes[i] = { ok: false, error };
     }
   }
+  if (pending) queued += await writePending(ctx, pending, outcomes);
   return { outcomes, queued, protected: ctx.protected };
 }
 
@@ -289,7 +211,8 @@ async function writeList(
 ): Promise<UpsertOutcome[]> {
   // Every key of the list is locked as the transaction opens, in one sorted acquisition.
   const keys = inputs.flatMap((input) => (input instanceof AppError ? [] : lockKeysOf(account, input)));
-  const written = await store.write((tx) => applyAll(store, tx, account, inputs, origins), keys);
+  const work = (tx: WriteTx) => applyAll(store, tx, account, inputs, origins);
+  const written = await (inputs.length > 1 ? store.writeChunk(work, keys) : store.write(work, keys));
   notifyQueued(written.queued);
   for (const rule of written.protected) mergeProtections.inc({ rule });
   const { outcomes } = written;
@@ -317,8 +240,9 @@ export const API_UPSERT: WriteOrigin = { operation: 'upsert', requestId: undefin
 
 /**
  * The write core of Create/Update Customer: a list of requests for one account, one outcome per
- * request, applied in order. How a list is written (one transaction, or one per item gathered
- * by the group commit) is the store's choice: Store.writeItems.
+ * request, applied in order. A list is written in one transaction (Store.writeChunk); if that
+ * fails for any reason but the store being gone (an unexpected error of one item), each item is
+ * written again in a transaction of its own, so the failure stays with its item.
  */
 export async function upsertCustomers(
   store: Store,
@@ -329,11 +253,15 @@ export async function upsertCustomers(
   const inputs = readInputs(account, bodies);
   if (inputs.every((i) => i instanceof AppError)) return inputs.map((error) => ({ ok: false, error }));
   if (inputs.length === 1) return writeList(store, account, inputs, origins);
-  return store.writeItems(
-    inputs.length,
-    () => writeList(store, account, inputs, origins),
-    (i) => writeOne(store, account, inputs[i]!, origins[i]!),
-  );
+  try {
+    return await writeList(store, account, inputs, origins);
+  } catch (error) {
+    if (store.dialect.isConnectionError(error)) throw error;
+    // In order: an item may depend on one before it (the same customerId or identifier).
+    const outcomes: UpsertOutcome[] = [];
+    for (const [i, input] of inputs.entries()) outcomes.push(await writeOne(store, account, input, origins[i]!));
+    return outcomes;
+  }
 }
 
 /** Create/Update Customer for one request. */

@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Db, ProfileHistoryTable } from '../../db/database.js';
 import { readJson } from '../../db/database.js';
-import type { Dialect } from '../../db/dialect.js';
+import type { Dialect, RowColumn } from '../../db/dialect.js';
+import { insertRows } from '../../db/sql-lists.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
 import type { ProfileState } from '../profiles/index.js';
 import type {
@@ -75,6 +76,29 @@ export function historyValues(record: HistoryRecord, gameballId: number | undefi
     prevId,
   );
   return values;
+}
+
+const HISTORY_ROW: readonly RowColumn[] = [
+  { name: 'id', kind: 'id' },
+  { name: 'account_id', kind: 'text' },
+  { name: 'gameball_id', kind: 'id' },
+  { name: 'at', kind: 'timestamp' },
+  { name: 'operation', kind: 'text' },
+  { name: 'customer_id', kind: 'text' },
+  { name: 'request_id', kind: 'text' },
+  { name: 'changes', kind: 'text' },
+  { name: 'related_gameball_id', kind: 'id' },
+  { name: 'prev_id', kind: 'id' },
+];
+
+/** Entries with ids the caller reserved (Dialect.reserveIds on `profile_history`), a few statements for all. */
+export async function insertHistoryRows(
+  sql: SqlRunner,
+  dialect: Dialect,
+  entries: ReadonlyArray<{ id: number; record: HistoryRecord; gameballId: number; prevId: number | null }>,
+): Promise<void> {
+  const rows = entries.map(({ id, record, gameballId, prevId }) => [id, ...historyValues(record, gameballId, prevId)]);
+  await insertRows(sql, dialect, 'profile_history', HISTORY_ROW, rows);
 }
 
 /** One text per dialect: the statement cache is keyed by it, and a fresh string would be hashed anew each time. */

@@ -4,6 +4,7 @@ export {
   historyValues,
   insertDeleteEntry,
   insertHistory,
+  insertHistoryRows,
   insertHistoryText,
   listHistory,
   readWholeHistory,
