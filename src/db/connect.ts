@@ -40,6 +40,11 @@ export interface Store {
   read<T>(work: (sql: SqlRunner) => Promise<T>): Promise<T>;
   /** Statements sent so far (BEGIN and COMMIT included), when connected with `countStatements`. */
   statementCount(): number;
+  /**
+   * Round trips so far: statements sent together count once (statement-counter.ts). The embedded
+   * store has no network: every statement is a call of its own, so it answers statementCount.
+   */
+  flightCount(): number;
   /** PostgreSQL: this node's connections (for /metrics); the embedded store has one and says nothing. */
   poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -138,6 +143,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     // Under Kysely's connection mutex like the writes, so a read never sees a write half done.
     read: (work) => reads.run(work),
     statementCount: statements.total,
+    flightCount: statements.total,
     close: async () => {
       await checkpointer?.stop();
       await db.destroy();

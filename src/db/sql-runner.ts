@@ -23,4 +23,20 @@ export interface SqlRunner {
 export interface WriteTx {
   readonly sql: SqlRunner;
   readonly db: Db;
+  /**
+   * PostgreSQL: a runner for the transaction's last statement, which it sends with COMMIT in one
+   * round trip and answers once both are; no statement may follow it. Undefined on the embedded
+   * store, whose group commits after its writes anyway.
+   */
+  readonly last?: SqlRunner;
+}
+
+/**
+ * Thrown by a write whose last statement (WriteTx.last) found it must be run again — it committed
+ * nothing of its own: the store runs the whole transaction again, as for a conflict.
+ */
+export class WriteAgain extends Error {
+  constructor(reason: string) {
+    super(`the write runs again: ${reason}`);
+  }
 }

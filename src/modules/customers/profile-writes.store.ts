@@ -1,7 +1,7 @@
 import type { Store } from '../../db/connect.js';
 import { dbBool, type ProfilesTable } from '../../db/database.js';
 import type { Dialect } from '../../db/dialect.js';
-import type { SqlRunner, WriteTx } from '../../db/sql-runner.js';
+import { WriteAgain, type SqlRunner, type WriteTx } from '../../db/sql-runner.js';
 import { historyValues, insertHistory, insertHistoryText, type HistoryRecord } from '../history/index.js';
 import type { Profile } from '../profiles/index.js';
 import { generateReferralCode } from '../referrals/index.js';
@@ -186,20 +186,26 @@ export async function insertProfileWithCustomerId(
   return { gameballId, historyHead: head };
 }
 
-/** A new profile with its first customerId and its history entry, and a fresh referral code unless it is a guest's. */
+/**
+ * A new profile with its first customerId and its history entry, and a fresh referral code unless
+ * it is a guest's. `ending`: `sql` is the transaction's last statement (WriteTx.last), so a code
+ * drawn that is held cannot be drawn again in it: the whole write runs again.
+ */
 export async function insertNewProfile(
   store: Store,
-  tx: WriteTx,
+  sql: SqlRunner,
   fresh: Omit<Profile, 'gameballId' | 'historyHead'>,
   customerId: string,
   history: HistoryRecord | undefined,
   queue = false,
+  ending = false,
 ): Promise<Profile> {
   for (;;) {
     const candidate = fresh.guest ? fresh : { ...fresh, referralCode: generateReferralCode() };
-    const inserted = await insertProfileWithCustomerId(tx.sql, store.dialect, candidate, customerId, history, queue);
+    const inserted = await insertProfileWithCustomerId(sql, store.dialect, candidate, customerId, history, queue);
     // No id: the code drawn is held or retired (one chance in billions); draw again.
     if (inserted !== undefined) return { ...candidate, ...inserted };
+    if (ending) throw new WriteAgain('the referral code drawn is taken');
   }
 }
 

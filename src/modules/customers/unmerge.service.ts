@@ -80,7 +80,7 @@ export async function unmergeCustomer(
         createdAt: now,
         updatedAt: now,
       };
-      const created = await insertNewProfile(store, tx, newProfile, customerId, undefined);
+      const created = await insertNewProfile(store, tx.sql, newProfile, customerId, undefined);
       await recordSplit(tx.sql, profile.gameballId, created.gameballId, now);
 
       // Both histories record the split, each naming the other profile.

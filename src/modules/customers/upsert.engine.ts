@@ -47,14 +47,25 @@ interface WriteContext {
   protected: Array<Protection['rule']>;
 }
 
+/**
+ * Whether the profile's write is the request's last statement, so it can go with the COMMIT
+ * (WriteTx.last: one round trip on PostgreSQL): a single request (a list writes on) of an account
+ * without webhook subscriptions (no events to write), with no referral to record or complete.
+ */
+const endsWithWrite = (ctx: WriteContext, p: UpsertPlan): boolean =>
+  ctx.known === undefined && !ctx.outbox.subscribed && p.referrerId === undefined && !(p.current?.isReferred ?? false);
+
 /** Writes the profile (with its history entry) and the referral; answers the profile as stored. */
 async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Profile; completedReferrer?: number }> {
   const { store, tx, account } = ctx;
   const { input, current, next, now } = p;
+  const last = endsWithWrite(ctx, p) ? tx.last : undefined;
+  const sql = last ?? tx.sql;
   let stored: Profile;
   if (current === undefined) {
     const row = newProfileOf(ctx, p);
-    stored = await insertNewProfile(store, tx, row.profile, input.customerId, row.history, row.queue);
+    const { profile, history, queue } = row;
+    stored = await insertNewProfile(store, sql, profile, input.customerId, history, queue, last !== undefined);
   } else {
     const entry = entryOf(store, account, p);
     const keys = mergeKeysOf(account, input, current, next, p.resolution.unindexed);
@@ -66,7 +77,7 @@ async function persist(ctx: WriteContext, p: UpsertPlan): Promise<{ stored: Prof
         const by = p.resolution.by;
         entry.mergedBy = { kind: by, value: input.identifiers.find((i) => i.kind === by)!.key };
       }
-      stored.historyHead = await updateProfile(tx.sql, store.dialect, stored, {
+      stored.historyHead = await updateProfile(sql, store.dialect, stored, {
         attach,
         history: entry,
         before: current,

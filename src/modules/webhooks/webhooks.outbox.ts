@@ -19,6 +19,8 @@ export function notifyQueued(queued: number): void {
  * (not at all for an account without any); callers ask `wants(topic)` before building an event.
  */
 export interface Outbox {
+  /** False when the account has no subscription: nothing will be written, whatever is added. */
+  readonly subscribed: boolean;
   wants(topic: Topic): boolean;
   add(event: OutboxEvent): void;
   /** Writes the added events and their deliveries; returns how many deliveries were queued. */
@@ -27,7 +29,13 @@ export interface Outbox {
   discard(): void;
 }
 
-const NO_OUTBOX: Outbox = { wants: () => false, add: () => undefined, flush: async () => 0, discard: () => undefined };
+const NO_OUTBOX: Outbox = {
+  subscribed: false,
+  wants: () => false,
+  add: () => undefined,
+  flush: async () => 0,
+  discard: () => undefined,
+};
 
 export async function openOutbox(tx: WriteTx, account: AccountRecord): Promise<Outbox> {
   // The account was read when the request was authenticated: a subscription added since then
@@ -38,6 +46,7 @@ export async function openOutbox(tx: WriteTx, account: AccountRecord): Promise<O
   const subscriptions = await listSubscriptions(trx, account.id);
   const events: OutboxEvent[] = [];
   return {
+    subscribed: subscriptions.length > 0,
     wants: (topic) => subscriptions.some((s) => s.topics.includes(topic)),
     add: (event) => void events.push(event),
     discard: () => void (events.length = 0),

@@ -6,6 +6,7 @@ import type { Store } from '../../../src/db/connect.js';
 import { findAccountRecord } from '../../../src/modules/accounts/accounts.service.js';
 import { upsertItems } from '../../../src/modules/batches/batches.service.js';
 import { AppError } from '../../../src/errors.js';
+import { WriteAgain } from '../../../src/db/sql-runner.js';
 import { openTestStore } from '../../helpers/store.js';
 
 /** A failure as the server reports a unique violation that a concurrent writer caused. */
@@ -96,6 +97,49 @@ describe('PostgreSQL write transactions: conflicts end as the serial order would
       await sql`drop trigger fail_g2 on customer_ids`.execute(store.db);
       await sql`drop function fail_g2()`.execute(store.db);
     }
+  });
+
+  const retiredCodes = async (accountId: string) =>
+    (
+      await store.db.selectFrom('retired_referral_codes').select('code').where('account_id', '=', accountId).execute()
+    ).map((row) => row.code);
+  const retire = `insert into retired_referral_codes (account_id, code, retired_at) values (?, ?, ?)`;
+
+  test('the last statement goes with COMMIT: all the transaction wrote stays, and no statement may follow it', async () => {
+    const now = new Date().toISOString();
+    await store.write(async (tx) => {
+      await tx.sql.run(retire, ['last-ok', 'FIRST', now]);
+      await tx.last!.run(retire, ['last-ok', 'LAST', now]);
+      await assert.rejects(tx.sql.run(retire, ['last-ok', 'AFTER', now]), /after the transaction ended/);
+    });
+    assert.deepEqual((await retiredCodes('last-ok')).sort(), ['FIRST', 'LAST']);
+  });
+
+  test('a last statement that fails leaves nothing of its transaction (the COMMIT sent with it rolls back)', async () => {
+    const now = new Date().toISOString();
+    await assert.rejects(
+      store.write(async (tx) => {
+        await tx.sql.run(retire, ['last-failed', 'FIRST', now]);
+        await tx.last!.run(retire, ['last-failed', 'LAST', 'not a time']);
+      }),
+      (error: unknown) => (error as { code?: string }).code === '22007',
+    );
+    assert.deepEqual(await retiredCodes('last-failed'), []);
+  });
+
+  test('WriteAgain after a last statement that wrote nothing runs the whole write again', async () => {
+    let attempts = 0;
+    const now = new Date().toISOString();
+    await store.write(async (tx) => tx.sql.run(retire, ['again', 'TAKEN', now]));
+    await store.write(async (tx) => {
+      attempts++;
+      // As insertNewProfile does when its last statement inserted nothing (its referral code was taken).
+      const code = attempts === 1 ? 'TAKEN' : 'FREE';
+      const inserted = await tx.last!.run(`${retire} on conflict do nothing`, ['again', code, now]);
+      if (inserted === 0) throw new WriteAgain('the code is taken');
+    });
+    assert.equal(attempts, 2);
+    assert.deepEqual((await retiredCodes('again')).sort(), ['FREE', 'TAKEN']);
   });
 
   test('any other failure is not retried', async () => {
