@@ -40,7 +40,7 @@ export function connectPostgres(url: string, options: ConnectOptions): Store {
   // and the next request reconnects.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const statements = counter(options.countStatements ?? false);
+  const statements = counter(options.countStatements ?? false, options.statementTexts);
   const kyselyOn = (source: pg.Pool | ReturnType<typeof heldClient>) =>
     new Kysely<Database>({
       dialect: new PostgresDialect({ pool: source as pg.Pool }),
@@ -91,16 +91,23 @@ function returningId(text: string): string {
 }
 
 /**
- * Holds a connection's writes until the event loop's next check phase, so the statements sent
- * meanwhile (BEGIN and the read pipelined behind it) leave in one write: pg writes each statement
- * with a system call of its own, which measured ~60 µs here, over half of a create's CPU in the
- * Patron process.
+ * Holds a connection's writes back until `release` (or the event loop's next check phase, if
+ * nothing releases them sooner), so the statements sent meanwhile (BEGIN and the read pipelined
+ * behind it) leave in one write: pg writes each statement with a system call of its own, which
+ * measured ~60 µs here, over half of a create's CPU in the Patron process.
  */
-function coalesceWrites(client: pg.PoolClient): void {
+function holdWrites(client: pg.PoolClient): () => void {
   const stream = corkable(client);
-  if (!stream) return;
+  if (!stream) return () => undefined;
   stream.cork!();
-  setImmediate(() => stream.uncork!());
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    stream.uncork!();
+  };
+  setImmediate(release);
+  return release;
 }
 
 /** The client's socket, if it can hold writes back (it can, unless pg's internals change). */
@@ -115,12 +122,17 @@ type Counted = Pick<ReturnType<typeof counter>, 'count' | 'flight'>;
 /** Counts the flights of one connection's statements (statement-counter.ts): a send with nothing awaited begins one. */
 class Flights {
   private waiting = 0;
+  /** Called once the next statement is sent (written to the socket, held or not). */
+  afterNextSend: (() => void) | undefined;
   constructor(private readonly counted: Counted) {}
 
   send<T>(answer: Promise<T>): Promise<T> {
     if (this.waiting++ === 0) this.counted.flight();
     const settled = () => void this.waiting--;
     answer.then(settled, settled);
+    const after = this.afterNextSend;
+    this.afterNextSend = undefined;
+    after?.();
     return answer;
   }
 }
@@ -139,7 +151,7 @@ function pgRunner(
   return runnerOf(async <T extends pg.QueryResultRow>(text: string, params: readonly unknown[]) => {
     // Sent after the COMMIT, a statement would run on its own, outside the transaction.
     if (ended.yes) throw new Error('a statement after the transaction ended with its last one');
-    counted.count();
+    counted.count(text);
     return flights.send(queryable.query<T>({ ...pgStatement(text), values: [...params] }));
   });
 }
@@ -163,8 +175,8 @@ function lastStatement(client: pg.PoolClient, counted: Counted, flights: Flights
   return runnerOf(async <T extends pg.QueryResultRow>(text: string, params: readonly unknown[]) => {
     if (ended.yes) throw new Error('a statement after the transaction ended with its last one');
     ended.yes = true;
-    counted.count();
-    counted.count();
+    counted.count(text);
+    counted.count('commit');
     const stream = corkable(client);
     stream?.cork!();
     const answer = flights.send(client.query<T>({ ...pgStatement(text), values: [...params] }));
@@ -217,8 +229,9 @@ async function postgresWrite<T>(
       // round trip for both. The server runs them in order, so the read still waits for the locks.
       counted.count();
       const began = performance.now();
-      coalesceWrites(client);
+      const release = holdWrites(client);
       const begin = flights.send(client.query(postgresDialect.beginWithLocks(lockKeys)));
+      flights.afterNextSend = release;
       begin.catch(() => undefined);
       try {
         let db: Db | undefined;
