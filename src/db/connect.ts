@@ -55,6 +55,8 @@ export interface ConnectOptions {
   statementTimeoutMs?: number;
   /** Count every statement (tests hold the write path to its round trips with it). */
   countStatements?: boolean;
+  /** Keep the text of every statement sent here, with countStatements (tests check what a path sends). */
+  statementTexts?: Set<string>;
   masterKey?: MasterKey | undefined;
   /** Default true. */
   recordsHistory?: boolean;
@@ -115,7 +117,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     close: () => database.close(),
     prepare: (sql) => prepare(sql) as unknown as SqliteStatement,
   };
-  const statements = counter(options.countStatements ?? false);
+  const statements = counter(options.countStatements ?? false, options.statementTexts);
   const db = new Kysely<Database>({
     dialect: new LockingSqliteDialect({ database: cached }),
     ...(statements.log && { log: statements.log }),

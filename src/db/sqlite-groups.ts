@@ -6,22 +6,22 @@ import { writeDuration, writeGroupSize } from '../metrics/metrics.js';
 type Prepare = (text: string) => SQLite.Statement;
 
 /** Runs prepared statements synchronously on the one connection this process holds. */
-export function sqliteRunner(prepare: Prepare, count: () => void): SqlRunner {
+export function sqliteRunner(prepare: Prepare, count: (text?: string) => void): SqlRunner {
   return {
     async all<T>(text: string, params: readonly unknown[]) {
-      count();
+      count(text);
       return prepare(text).all(...params) as T[];
     },
     async get<T>(text: string, params: readonly unknown[]) {
-      count();
+      count(text);
       return prepare(text).get(...params) as T | undefined;
     },
     async run(text, params) {
-      count();
+      count(text);
       return prepare(text).run(...params).changes;
     },
     async insert(text, params) {
-      count();
+      count(text);
       return Number(prepare(text).run(...params).lastInsertRowid);
     },
   };
