@@ -130,7 +130,8 @@ export async function countRows(file: string): Promise<number> {
   let lines = 0;
   let last = 10;
   for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    for (const byte of chunk) if (byte === 10) lines++;
+    // indexOf, not a loop over the bytes: it counts a 60 MB file in milliseconds, not a second.
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
     last = chunk[chunk.length - 1] ?? last;
   }
   if (last !== 10) lines++;
