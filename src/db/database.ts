@@ -120,6 +120,7 @@ export interface WebhookDeliveriesTable {
 
 export interface WebhookAttemptsTable {
   id: Generated<number>;
+  account_id: string;
   delivery_id: number;
   attempt: number;
   started_at: string;
@@ -146,6 +147,7 @@ export interface BatchJobsTable {
 }
 
 export interface BatchItemsTable {
+  account_id: string;
   job_id: number;
   idx: number;
   body: string;
@@ -211,6 +213,7 @@ export interface IdempotencyKeysTable {
 }
 
 export interface ProfileSplitsTable {
+  account_id: string;
   gameball_id: number;
   sibling_gameball_id: number;
   created_at: string;

@@ -17,6 +17,7 @@ import { mergeProtection } from './migrations/2026-12-03T09-00-merge-protection.
 import { identityRefusals } from './migrations/2026-12-03T10-00-identity-refusals.js';
 import { retiredProfiles } from './migrations/2026-12-03T11-00-retired-profiles.js';
 import { possibleDuplicates } from './migrations/2026-12-03T12-00-possible-duplicates.js';
+import { accountColumns } from './migrations/2026-12-03T13-00-account-columns.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-12-03T10-00-identity-refusals': identityRefusals,
   '2026-12-03T11-00-retired-profiles': retiredProfiles,
   '2026-12-03T12-00-possible-duplicates': possibleDuplicates,
+  '2026-12-03T13-00-account-columns': accountColumns,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

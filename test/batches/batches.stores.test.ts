@@ -212,9 +212,9 @@ describe(`customer batches (${TEST_STORE})`, () => {
       { idx: 0, gameballId: 1, errorCode: null, errorMessage: null },
       { idx: 1, gameballId: null, errorCode: 3003, errorMessage: 'x' },
     ];
-    assert.equal(await recordOutcomes(db, jobId, outcomes, fastLease, at(60_000), new Date().toISOString()), true);
+    assert.equal(await recordOutcomes(db, taken!, outcomes, fastLease, at(60_000), new Date().toISOString()), true);
     assert.equal(
-      await recordOutcomes(db, jobId, outcomes, slowLease, at(60_000), new Date().toISOString()),
+      await recordOutcomes(db, taken!, outcomes, slowLease, at(60_000), new Date().toISOString()),
       false,
       'the slow node learns it lost the job',
     );

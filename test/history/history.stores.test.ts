@@ -367,7 +367,7 @@ describe(`profile history (${TEST_STORE})`, () => {
   });
 
   test("reading a profile's history walks its chain by primary key, never through other profiles' entries", async () => {
-    const literals = ['9007199254740991', '1', '1', "'a'", '9007199254740991', '51'];
+    const literals = ['9007199254740991', '1', '1', "'a'", '9007199254740991', "'a'", '51', "'a'"];
     const statement = CHAIN_FROM.replace(/\?/g, () => literals.shift()!);
     const plan = await queryPlan(t.store, TEST_STORE, statement);
     if (TEST_STORE === 'sqlite') {

@@ -109,7 +109,7 @@ function customerIdOf(body: string | null): string | undefined {
 
 export async function getBatchStatus(store: Store, account: AccountRecord, batchId: string) {
   const job = await jobOf(store, account, batchId);
-  const outcomes = await listOutcomes(store.db, job.id);
+  const outcomes = await listOutcomes(store.db, job);
   return {
     batchId: String(job.id),
     jobId: job.id,
@@ -146,7 +146,7 @@ export async function stopBatch(
       message: `The batch has already ended (${job.status}); nothing to stop.`,
     };
   }
-  await requestStop(store.db, job.id, new Date().toISOString());
+  await requestStop(store.db, job, new Date().toISOString());
   const after = await jobOf(store, account, batchId);
   return {
     batchId: String(job.id),

@@ -49,6 +49,7 @@ export async function insertJob(db: Db, accountId: string, items: unknown[], now
       .insertInto('batch_items')
       .values(
         items.slice(start, start + ITEM_CHUNK).map((body, i) => ({
+          account_id: accountId,
           job_id: jobId,
           idx: start + i,
           body: JSON.stringify(body),
@@ -100,16 +101,23 @@ function toJob(row: Selectable<BatchJobsTable>): BatchJob {
   };
 }
 
+/** A job as the statements on its rows name it: by its account (docs/distribution.md) and its id. */
+export interface JobRef {
+  id: number;
+  accountId: string;
+}
+
 export async function listOutcomes(
   db: Db,
-  jobId: number,
+  job: JobRef,
 ): Promise<Array<ItemOutcome & { status: string; body: string | null }>> {
   const rows = await db
     .selectFrom('batch_items')
     .select(['idx', 'status', 'gameball_id', 'error_code', 'error_message'])
     // Bodies only of failed items, to name their customerId.
     .select((eb) => eb.case().when('status', '=', 'failed').then(eb.ref('body')).else(null).end().as('body'))
-    .where('job_id', '=', jobId)
+    .where('account_id', '=', job.accountId)
+    .where('job_id', '=', job.id)
     .orderBy('idx')
     .execute();
   return rows.map((r) => ({
@@ -147,15 +155,12 @@ export async function claimJob(
   return row && { id: Number(row.id), accountId: row.account_id };
 }
 
-export async function pendingItems(
-  db: Db,
-  jobId: number,
-  limit: number,
-): Promise<Array<{ idx: number; body: string }>> {
+export async function pendingItems(db: Db, job: JobRef, limit: number): Promise<Array<{ idx: number; body: string }>> {
   return db
     .selectFrom('batch_items')
     .select(['idx', 'body'])
-    .where('job_id', '=', jobId)
+    .where('account_id', '=', job.accountId)
+    .where('job_id', '=', job.id)
     .where('status', '=', 'pending')
     .orderBy('idx')
     .limit(limit)
@@ -170,7 +175,7 @@ export async function pendingItems(
  */
 export async function recordOutcomes(
   db: Db,
-  jobId: number,
+  jobRef: JobRef,
   outcomes: ItemOutcome[],
   heldLease: string,
   leaseUntil: string,
@@ -183,7 +188,8 @@ export async function recordOutcomes(
       .insertInto('batch_items')
       .values(
         chunk.map((o) => ({
-          job_id: jobId,
+          account_id: jobRef.accountId,
+          job_id: jobRef.id,
           idx: o.idx,
           body: '',
           status: o.errorCode === null ? ('done' as const) : ('failed' as const),
@@ -208,7 +214,7 @@ export async function recordOutcomes(
   };
   const done = await record(outcomes.filter((o) => o.errorCode === null));
   const failed = await record(outcomes.filter((o) => o.errorCode !== null));
-  const job = db.updateTable('batch_jobs').where('id', '=', jobId);
+  const job = db.updateTable('batch_jobs').where('account_id', '=', jobRef.accountId).where('id', '=', jobRef.id);
   const counters = (eb: ExpressionBuilder<Database, 'batch_jobs'>) => ({
     processed_items: eb('processed_items', '+', done + failed),
     failed_items: eb('failed_items', '+', failed),
@@ -225,14 +231,19 @@ export async function recordOutcomes(
   return false;
 }
 
-export async function isStopRequested(db: Db, jobId: number): Promise<boolean> {
-  const row = await db.selectFrom('batch_jobs').select('stop_requested').where('id', '=', jobId).executeTakeFirst();
+export async function isStopRequested(db: Db, job: JobRef): Promise<boolean> {
+  const row = await db
+    .selectFrom('batch_jobs')
+    .select('stop_requested')
+    .where('account_id', '=', job.accountId)
+    .where('id', '=', job.id)
+    .executeTakeFirst();
   return Boolean(row?.stop_requested);
 }
 
 export async function finishJob(
   db: Db,
-  jobId: number,
+  job: JobRef,
   status: 'completed' | 'failed',
   message: string | null,
   now: string,
@@ -240,31 +251,35 @@ export async function finishJob(
   await db
     .updateTable('batch_jobs')
     .set({ status, message, claimed_until: null, updated_at: now, finished_at: now })
-    .where('id', '=', jobId)
+    .where('account_id', '=', job.accountId)
+    .where('id', '=', job.id)
     .execute();
 }
 
 /** Asks a job to stop; a job nobody works on yet stops at once. */
-export async function requestStop(db: Db, jobId: number, now: string): Promise<void> {
+export async function requestStop(db: Db, job: JobRef, now: string): Promise<void> {
   await db
     .updateTable('batch_jobs')
     .set({ stop_requested: dbBool(true), updated_at: now })
-    .where('id', '=', jobId)
+    .where('account_id', '=', job.accountId)
+    .where('id', '=', job.id)
     .execute();
   await db
     .updateTable('batch_jobs')
     .set({ status: 'failed', message: 'Stopped by request before processing started.', finished_at: now })
-    .where('id', '=', jobId)
+    .where('account_id', '=', job.accountId)
+    .where('id', '=', job.id)
     .where('status', '=', 'pending')
     .execute();
 }
 
 /** Gives up this node's claim; the job stays processing and the next claimer continues it. */
-export async function releaseJob(db: Db, jobId: number, now: string): Promise<void> {
+export async function releaseJob(db: Db, job: JobRef, now: string): Promise<void> {
   await db
     .updateTable('batch_jobs')
     .set({ claimed_until: null, updated_at: now })
-    .where('id', '=', jobId)
+    .where('account_id', '=', job.accountId)
+    .where('id', '=', job.id)
     .where('status', '=', 'processing')
     .execute();
 }

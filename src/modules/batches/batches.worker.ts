@@ -49,28 +49,28 @@ export class BatchWorker extends PollingWorker {
     for (;;) {
       if (this.stopping) {
         // Shutting down: hand the job back at once rather than make another node wait out the lease.
-        await releaseJob(this.store.db, job.id, new Date().toISOString());
+        await releaseJob(this.store.db, job, new Date().toISOString());
         return 1;
       }
       // Read per chunk: settings or webhook subscriptions may change during a long job.
       const account = await findAccountRecord(this.store, job.accountId);
       if (!account) {
-        await finishJob(this.store.db, job.id, 'failed', 'The account no longer exists.', new Date().toISOString());
+        await finishJob(this.store.db, job, 'failed', 'The account no longer exists.', new Date().toISOString());
         return 1;
       }
-      if (await isStopRequested(this.store.db, job.id)) {
+      if (await isStopRequested(this.store.db, job)) {
         await finishJob(
           this.store.db,
-          job.id,
+          job,
           'failed',
           'Stopped by request; the remaining items were not processed.',
           new Date().toISOString(),
         );
         return 1;
       }
-      const items = await pendingItems(this.store.db, job.id, this.budget.listSize(account, CHUNK));
+      const items = await pendingItems(this.store.db, job, this.budget.listSize(account, CHUNK));
       if (items.length === 0) {
-        await finishJob(this.store.db, job.id, 'completed', null, new Date().toISOString());
+        await finishJob(this.store.db, job, 'completed', null, new Date().toISOString());
         return 1;
       }
       await this.budget.take(account, items.length);
@@ -88,7 +88,7 @@ export class BatchWorker extends PollingWorker {
       for (const outcome of outcomes) batchItems.inc({ outcome: outcome.errorCode === null ? 'ok' : 'failed' });
       const next = this.lease();
       const stillOurs = await this.store.write(({ db: trx }) =>
-        recordOutcomes(trx, job.id, outcomes, held, next, new Date().toISOString()),
+        recordOutcomes(trx, job, outcomes, held, next, new Date().toISOString()),
       );
       held = next;
       // better-sqlite3 answers synchronously: let HTTP requests in between two chunks.

@@ -83,11 +83,11 @@ export async function previewMergeSettings(
     // Two profiles an unmerge split share values by design: their requests never fail.
     if (
       gameballIds.length === 2 &&
-      (await store.read((sql) => areSplitSiblings(sql, gameballIds[0]!, gameballIds[1]!)))
+      (await store.read((sql) => areSplitSiblings(sql, account.id, gameballIds[0]!, gameballIds[1]!)))
     )
       continue;
     const [kind, key] = id.split('\u0000') as [MergeKind, string];
-    const ids = await customerIdsOfMany(store.db, gameballIds);
+    const ids = await customerIdsOfMany(store.db, account.id, gameballIds);
     collisions.push({
       kind,
       key,

@@ -79,8 +79,8 @@ export async function exportCustomer(
     if (!profile) return undefined;
     return {
       profile,
-      customerIds: await listCustomerIds(sql, profile.gameballId),
-      referralLinks: await referralsOfProfile(sql, profile.gameballId),
+      customerIds: await listCustomerIds(sql, account.id, profile.gameballId),
+      referralLinks: await referralsOfProfile(sql, account.id, profile.gameballId),
       history: await readWholeHistory(sql, profile),
       merged: await retiredWithHistories(sql, account.id, profile.gameballId),
       webhookEvents: await eventsOfProfile(sql, account.id, profile.gameballId),

@@ -11,29 +11,34 @@ import { inChunks } from '../../db/sql-lists.js';
  */
 export const CUSTOMER_ID_ORDER = 'created_at, customer_id';
 
-/** The first customerId of the profile whose gameball_id is `column`, as a SQL expression. */
-export const firstCustomerIdOf = (column: string): string =>
-  `(select f.customer_id from customer_ids f where f.gameball_id = ${column} order by f.${CUSTOMER_ID_ORDER.replace(', ', ', f.')} limit 1)`;
+/** The first customerId of the profile row `alias` (of profiles), as a SQL expression. */
+export const firstCustomerIdOf = (alias: string): string =>
+  `(select f.customer_id from customer_ids f where f.account_id = ${alias}.account_id and f.gameball_id = ${alias}.gameball_id order by f.${CUSTOMER_ID_ORDER.replace(', ', ', f.')} limit 1)`;
 
 /** The same expression for a Kysely select over `profiles as p`. */
 export const firstCustomerIdColumn = (): RawBuilder<string | null> =>
-  kyselySql.raw<string | null>(firstCustomerIdOf('p.gameball_id'));
+  kyselySql.raw<string | null>(firstCustomerIdOf('p'));
 
-export async function listCustomerIds(sql: SqlRunner, gameballId: number): Promise<string[]> {
+export async function listCustomerIds(sql: SqlRunner, accountId: string, gameballId: number): Promise<string[]> {
   const rows = await sql.all<{ customer_id: string }>(
-    `select customer_id from customer_ids where gameball_id = ? order by ${CUSTOMER_ID_ORDER}`,
-    [gameballId],
+    `select customer_id from customer_ids where account_id = ? and gameball_id = ? order by ${CUSTOMER_ID_ORDER}`,
+    [accountId, gameballId],
   );
   return rows.map((r) => r.customer_id);
 }
 
 /** Every customerId of each profile, in the order of the rule above. */
-export async function customerIdsOfMany(db: Db, gameballIds: readonly number[]): Promise<Map<number, string[]>> {
+export async function customerIdsOfMany(
+  db: Db,
+  accountId: string,
+  gameballIds: readonly number[],
+): Promise<Map<number, string[]>> {
   const byProfile = new Map<number, string[]>(gameballIds.map((id) => [id, []]));
   if (gameballIds.length === 0) return byProfile;
   const rows = await db
     .selectFrom('customer_ids')
     .select(['gameball_id', 'customer_id'])
+    .where('account_id', '=', accountId)
     .where('gameball_id', 'in', [...gameballIds])
     .orderBy('created_at')
     .orderBy('customer_id')
@@ -179,8 +184,12 @@ export async function profilePage(
 }
 
 /** The customerId that names a profile in events and listings (the rule above). */
-export async function firstCustomerId(sql: SqlRunner, gameballId: number): Promise<string | undefined> {
-  return (await listCustomerIds(sql, gameballId))[0];
+export async function firstCustomerId(
+  sql: SqlRunner,
+  accountId: string,
+  gameballId: number,
+): Promise<string | undefined> {
+  return (await listCustomerIds(sql, accountId, gameballId))[0];
 }
 
 /** The account's profiles with more than `count` customerIds (a merge cap's preview). */

@@ -48,7 +48,7 @@ export async function listReferrals(
   if (startAfter < 0) throw invalid('startAfter', 'must be 0 or a gameballId');
   const { profile } = await getCustomer(store, account, customerId);
   // One row more than asked tells whether another page exists without a count query.
-  const links = await listFriendsOf(store.db, profile.gameballId, startAfter, limit + 1);
+  const links = await listFriendsOf(store.db, account.id, profile.gameballId, startAfter, limit + 1);
   const shown = links.slice(0, limit);
   const summaries = await profileSummaries(
     store.db,
@@ -81,6 +81,6 @@ export async function countReferrals(
   customerId: string,
 ): Promise<{ count: number; totalPending: number; totalActive: number }> {
   const { profile } = await getCustomer(store, account, customerId);
-  const counts = await countReferralsByStatus(store.db, profile.gameballId);
+  const counts = await countReferralsByStatus(store.db, account.id, profile.gameballId);
   return { count: counts.Pending + counts.Active, totalPending: counts.Pending, totalActive: counts.Active };
 }

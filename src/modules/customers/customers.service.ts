@@ -108,13 +108,15 @@ export async function deleteCustomer(
     const now = new Date().toISOString();
     const outbox = await openOutbox(tx, account);
     if (outbox.wants('customer.deleted'))
-      outbox.add(customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, profile.gameballId)));
+      outbox.add(
+        customerDeleted(profile.gameballId, customerId, await listCustomerIds(tx.sql, account.id, profile.gameballId)),
+      );
     if (profile.referralCode) await retireReferralCode(tx.sql, account.id, profile.referralCode, now);
     // The history held the profile's personal data: it goes too (walked from the profile, so
     // first), with the profiles explicit merges retired into it, and one entry says what happened.
     await eraseHistory(tx.sql, profile);
     await eraseRetired(tx.sql, await retiredInto(tx.sql, account.id, profile.gameballId));
-    await deleteProfile(tx.sql, profile.gameballId);
+    await deleteProfile(tx.sql, account.id, profile.gameballId);
     await queueProfileChange(tx.sql, account, profile.gameballId, now);
     if (store.recordsHistory) {
       const entry: HistoryRecord = {
@@ -158,6 +160,6 @@ export async function getCustomerWithIds(
   return store.read(async (sql) => {
     const profile = await findProfileByCustomerId(sql, store.dialect, account.id, customerId);
     if (!profile) throw notFound(customerId);
-    return { profile, customerId, customerIds: await listCustomerIds(sql, profile.gameballId) };
+    return { profile, customerId, customerIds: await listCustomerIds(sql, account.id, profile.gameballId) };
   });
 }

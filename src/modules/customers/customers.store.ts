@@ -36,7 +36,8 @@ const COLUMNS: ReadonlyArray<keyof ProfilesTable> = [
 ];
 const P_COLUMNS = COLUMNS.map((c) => `p.${c}`).join(', ');
 /** How many customerIds a profile has: the merge cap is checked against it (an index range, in the same read). */
-const ID_COUNT = '(select count(*) from customer_ids n where n.gameball_id = p.gameball_id) as customer_id_count';
+const ID_COUNT =
+  '(select count(*) from customer_ids n where n.account_id = p.account_id and n.gameball_id = p.gameball_id) as customer_id_count';
 type CountedRow = ProfileRow & { customer_id_count: number | string };
 
 function toProfile(row: ProfileRow): Profile {
@@ -230,31 +231,31 @@ export async function getProfile(sql: SqlRunner, gameballId: number): Promise<Pr
 }
 
 /** Removes the profile; its customerIds and the referrals it gave or received go with it. */
-export async function deleteProfile(sql: SqlRunner, gameballId: number): Promise<void> {
-  await sql.run('delete from profiles where gameball_id = ?', [gameballId]);
+export async function deleteProfile(sql: SqlRunner, accountId: string, gameballId: number): Promise<void> {
+  await sql.run('delete from profiles where account_id = ? and gameball_id = ?', [accountId, gameballId]);
 }
 
 /** Whether an unmerge made these two profiles of one (docs/identity.md "Unmerge"). */
-export async function areSplitSiblings(sql: SqlRunner, gameballId: number, other: number): Promise<boolean> {
-  return (
-    (await sql.get('select 1 as yes from profile_splits where gameball_id = ? and sibling_gameball_id = ?', [
-      gameballId,
-      other,
-    ])) !== undefined
-  );
+export async function areSplitSiblings(
+  sql: SqlRunner,
+  accountId: string,
+  gameballId: number,
+  other: number,
+): Promise<boolean> {
+  return (await splitBetween(sql, accountId, gameballId, other)) !== undefined;
 }
 
-export async function recordSplit(sql: SqlRunner, gameballId: number, other: number, now: string): Promise<void> {
-  await sql.run('insert into profile_splits (gameball_id, sibling_gameball_id, created_at) values (?, ?, ?)', [
-    gameballId,
-    other,
-    now,
-  ]);
-  await sql.run('insert into profile_splits (gameball_id, sibling_gameball_id, created_at) values (?, ?, ?)', [
-    other,
-    gameballId,
-    now,
-  ]);
+export async function recordSplit(
+  sql: SqlRunner,
+  accountId: string,
+  gameballId: number,
+  other: number,
+  now: string,
+): Promise<void> {
+  const insert =
+    'insert into profile_splits (account_id, gameball_id, sibling_gameball_id, created_at) values (?, ?, ?, ?)';
+  await sql.run(insert, [accountId, gameballId, other, now]);
+  await sql.run(insert, [accountId, other, gameballId, now]);
 }
 
 export async function detachCustomerId(sql: SqlRunner, accountId: string, customerId: string): Promise<void> {
@@ -277,11 +278,12 @@ export async function mergeKeyHolder(
 }
 
 /** The profiles an unmerge split from each of these, as `a|b` pairs (lower gameballId first). */
-export async function splitPairsOf(db: Db, gameballIds: readonly number[]): Promise<Set<string>> {
+export async function splitPairsOf(db: Db, accountId: string, gameballIds: readonly number[]): Promise<Set<string>> {
   if (gameballIds.length === 0) return new Set();
   const rows = await db
     .selectFrom('profile_splits')
     .select(['gameball_id', 'sibling_gameball_id'])
+    .where('account_id', '=', accountId)
     .where('gameball_id', 'in', [...gameballIds])
     .execute();
   return new Set(
@@ -292,15 +294,24 @@ export async function splitPairsOf(db: Db, gameballIds: readonly number[]): Prom
 }
 
 /** When an unmerge split these two profiles, if one did. */
-export async function splitBetween(sql: SqlRunner, gameballId: number, other: number): Promise<string | undefined> {
+export async function splitBetween(
+  sql: SqlRunner,
+  accountId: string,
+  gameballId: number,
+  other: number,
+): Promise<string | undefined> {
   const row = await sql.get<{ created_at: string }>(
-    'select created_at from profile_splits where gameball_id = ? and sibling_gameball_id = ?',
-    [gameballId, other],
+    'select created_at from profile_splits where account_id = ? and gameball_id = ? and sibling_gameball_id = ?',
+    [accountId, gameballId, other],
   );
   return row?.created_at;
 }
 
 /** An explicit merge: every customerId of one profile now reaches another. */
-export async function moveCustomerIds(sql: SqlRunner, from: number, to: number): Promise<void> {
-  await sql.run('update customer_ids set gameball_id = ? where gameball_id = ?', [to, from]);
+export async function moveCustomerIds(sql: SqlRunner, accountId: string, from: number, to: number): Promise<void> {
+  await sql.run('update customer_ids set gameball_id = ? where account_id = ? and gameball_id = ?', [
+    to,
+    accountId,
+    from,
+  ]);
 }

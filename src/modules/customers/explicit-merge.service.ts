@@ -78,8 +78,8 @@ export async function mergeCustomers(
     const joining = await lockedProfile(store, tx, account, other);
     if (survivor.gameballId === joining.gameballId)
       throw invalid('customerId', `"${other}" is already on this profile: a profile cannot be merged with itself`);
-    const before = await listCustomerIds(tx.sql, survivor.gameballId);
-    const joined = await listCustomerIds(tx.sql, joining.gameballId);
+    const before = await listCustomerIds(tx.sql, account.id, survivor.gameballId);
+    const joined = await listCustomerIds(tx.sql, account.id, joining.gameballId);
     const customerIds = [...before, ...joined];
     const state = mergeProfileStates(survivor, joining);
     const changes: FieldChange[] = [
@@ -93,8 +93,8 @@ export async function mergeCustomers(
 
     const now = monotonicNow();
     // The other goes first: its keys and referral code are free for the survivor once it is gone.
-    await moveCustomerIds(tx.sql, joining.gameballId, survivor.gameballId);
-    await moveReferrals(tx.sql, joining.gameballId, survivor.gameballId);
+    await moveCustomerIds(tx.sql, account.id, joining.gameballId, survivor.gameballId);
+    await moveReferrals(tx.sql, account.id, joining.gameballId, survivor.gameballId);
     if (joining.referralCode) await retireReferralCode(tx.sql, account.id, joining.referralCode, now);
     // The other's history ends with the merge: the customerIds that left it, naming the survivor.
     const origin = { operation: 'explicit merge' as const, requestId: options.requestId };
@@ -105,7 +105,7 @@ export async function mergeCustomers(
       retirement.relatedGameballId = survivor.gameballId;
       const head = await insertHistory(tx.sql, store.dialect, retirement, joining.gameballId, joining.historyHead);
       await retireProfile(tx.sql, joining, survivor.gameballId, now, head);
-    } else await deleteProfile(tx.sql, joining.gameballId);
+    } else await deleteProfile(tx.sql, account.id, joining.gameballId);
     const merged: Profile = {
       ...survivor,
       ...state,

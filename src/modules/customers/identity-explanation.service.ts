@@ -32,12 +32,15 @@ async function readFacts(
     if (normalised === undefined) continue;
     const holder = await mergeKeyHolder(sql, account.id, kind, normalised);
     if (holder !== undefined && holder !== profile.gameballId)
-      holders[kind] = { gameballId: holder, split: await areSplitSiblings(sql, profile.gameballId, holder) };
+      holders[kind] = {
+        gameballId: holder,
+        split: await areSplitSiblings(sql, account.id, profile.gameballId, holder),
+      };
   }
   const facts: IdentityFacts = {
     account,
     profile,
-    customerIds: await listCustomerIds(sql, profile.gameballId),
+    customerIds: await listCustomerIds(sql, account.id, profile.gameballId),
     entries: await readWholeHistory(sql, profile),
     historyKept: store.recordsHistory,
     refusals: await refusalsOf(sql, account.id, profile.gameballId),
@@ -73,7 +76,7 @@ export async function compareCustomers(
     const splitAt =
       a.profile.gameballId === b.profile.gameballId
         ? undefined
-        : await splitBetween(sql, a.profile.gameballId, b.profile.gameballId);
+        : await splitBetween(sql, account.id, a.profile.gameballId, b.profile.gameballId);
     return compareIdentities(
       account,
       { customerId, ...a },

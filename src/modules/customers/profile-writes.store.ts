@@ -101,7 +101,7 @@ function statements(dialect: Dialect, queued = false): Statements {
   const insertProfile = insertProfileText();
   // `head`: the profile's newest history entry after the write.
   const updateText = (columns: typeof WRITTEN, head: string) =>
-    `update profiles set ${columns.map((c) => `${c.column} = ?`).join(', ')}, history_head = ${head} where gameball_id = ?`;
+    `update profiles set ${columns.map((c) => `${c.column} = ?`).join(', ')}, history_head = ${head} where gameball_id = ? and account_id = ?`;
   const plainUpdate = updateText(WRITTEN, '?');
   // Inside a WITH: the update takes the entry's id from it.
   const history = `${insertHistoryText(dialect)} returning id`;
@@ -182,7 +182,7 @@ export async function insertProfileWithCustomerId(
   if (!history) return { gameballId, historyHead: null };
   const head = await insertHistory(sql, dialect, history, gameballId, null);
   // The entry did not take the id foreseen (Dialect.nextSerialId): point the profile at the one it got.
-  if (Number(row.history_head) !== head) await setHistoryHead(sql, gameballId, head);
+  if (Number(row.history_head) !== head) await setHistoryHead(sql, profile.accountId, gameballId, head);
   return { gameballId, historyHead: head };
 }
 
@@ -244,13 +244,14 @@ export async function updateProfile(
         ...fields,
         profile.historyHead,
         profile.gameballId,
+        profile.accountId,
       ]);
       return profile.historyHead;
     }
     const historyParams = historyValues(history, profile.gameballId, profile.historyHead);
     const row = await sql.get<{ history_head: number }>(
       attach ? texts.attachUpdateAndHistory : texts.updateWithHistory,
-      [...queueValues, ...attachValues, ...historyParams, ...fields, profile.gameballId],
+      [...queueValues, ...attachValues, ...historyParams, ...fields, profile.gameballId, profile.accountId],
     );
     return Number(row!.history_head);
   }
@@ -270,13 +271,23 @@ export async function updateProfile(
     ...valuesOf(columns, profile),
     head,
     profile.gameballId,
+    profile.accountId,
   ]);
   return head;
 }
 
 /** Makes `head` the profile's newest history entry (an entry written outside the profile's own statement). */
-export async function setHistoryHead(sql: SqlRunner, gameballId: number, head: number): Promise<void> {
-  await sql.run('update profiles set history_head = ? where gameball_id = ?', [head, gameballId]);
+export async function setHistoryHead(
+  sql: SqlRunner,
+  accountId: string,
+  gameballId: number,
+  head: number,
+): Promise<void> {
+  await sql.run('update profiles set history_head = ? where account_id = ? and gameball_id = ?', [
+    head,
+    accountId,
+    gameballId,
+  ]);
 }
 
 /** An entry added to a profile outside its write statement (unmerge): inserted, then the profile points at it. */
@@ -286,7 +297,8 @@ export async function appendHistory(
   record: HistoryRecord & { gameballId: number },
   head: number | null,
 ): Promise<void> {
-  await setHistoryHead(sql, record.gameballId, await insertHistory(sql, dialect, record, record.gameballId, head));
+  const entry = await insertHistory(sql, dialect, record, record.gameballId, head);
+  await setHistoryHead(sql, record.accountId, record.gameballId, entry);
 }
 
 /**
@@ -315,8 +327,8 @@ export async function notePair(
 ): Promise<void> {
   for (const [self, other] of [pair, [pair[1], pair[0]]] as const) {
     const row = await tx.sql.get<{ history_head: number | null; customer_id: string | null }>(
-      `select p.history_head, ${firstCustomerIdOf('p.gameball_id')} as customer_id from profiles p where p.gameball_id = ?${dialect.lockRows('p')}`,
-      [self],
+      `select p.history_head, ${firstCustomerIdOf('p')} as customer_id from profiles p where p.account_id = ? and p.gameball_id = ?${dialect.lockRows('p')}`,
+      [record.accountId, self],
     );
     if (!row) continue;
     const entry = { ...record, gameballId: self, customerId: row.customer_id ?? '', relatedGameballId: other };

@@ -40,7 +40,7 @@ export async function retireProfile(
     'insert into retired_profiles (gameball_id, account_id, retired_into, retired_at, state, history_head) values (?, ?, ?, ?, ?, ?)',
     [profile.gameballId, profile.accountId, into, at, JSON.stringify(copyState(profile)), historyHead],
   );
-  await deleteProfile(sql, profile.gameballId);
+  await deleteProfile(sql, profile.accountId, profile.gameballId);
 }
 
 const COLUMNS = 'gameball_id, account_id, retired_into, retired_at, state, history_head';
@@ -50,9 +50,9 @@ export async function retiredInto(sql: SqlRunner, accountId: string, gameballId:
   const rows = await sql.all<RetiredRow>(
     'with recursive absorbed(gameball_id) as (' +
       'select gameball_id from retired_profiles where account_id = ? and retired_into = ? union all ' +
-      'select r.gameball_id from retired_profiles r join absorbed a on r.retired_into = a.gameball_id' +
-      `) select ${COLUMNS} from retired_profiles where gameball_id in (select gameball_id from absorbed) order by gameball_id`,
-    [accountId, gameballId],
+      'select r.gameball_id from retired_profiles r join absorbed a on r.retired_into = a.gameball_id where r.account_id = ?' +
+      `) select ${COLUMNS} from retired_profiles where account_id = ? and gameball_id in (select gameball_id from absorbed) order by gameball_id`,
+    [accountId, gameballId, accountId, accountId],
   );
   return rows.map(toRetired);
 }
@@ -78,16 +78,24 @@ export async function retiredWithHistories(
 export async function eraseRetired(sql: SqlRunner, retired: readonly RetiredProfile[]): Promise<void> {
   for (const profile of retired) {
     await eraseHistory(sql, profile);
-    await sql.run('delete from retired_profiles where gameball_id = ?', [profile.gameballId]);
+    await sql.run('delete from retired_profiles where account_id = ? and gameball_id = ?', [
+      profile.accountId,
+      profile.gameballId,
+    ]);
   }
 }
 
 /** The profile each of these was retired into, for those an explicit merge retired. */
-export async function retiredTargets(db: Db, gameballIds: readonly number[]): Promise<Map<number, number>> {
+export async function retiredTargets(
+  db: Db,
+  accountId: string,
+  gameballIds: readonly number[],
+): Promise<Map<number, number>> {
   if (gameballIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('retired_profiles')
     .select(['gameball_id', 'retired_into'])
+    .where('account_id', '=', accountId)
     .where('gameball_id', 'in', [...gameballIds])
     .execute();
   return new Map(rows.map((r) => [Number(r.gameball_id), Number(r.retired_into)]));

@@ -40,7 +40,7 @@ export async function unmergeCustomer(
   const result = await store.write(
     async (tx) => {
       const profile = await lockedProfile(store, tx, account, customerId);
-      const customerIds = await listCustomerIds(tx.sql, profile.gameballId);
+      const customerIds = await listCustomerIds(tx.sql, account.id, profile.gameballId);
       if (customerIds.length < 2) {
         throw new AppError(
           'notMerged',
@@ -81,7 +81,7 @@ export async function unmergeCustomer(
         updatedAt: now,
       };
       const created = await insertNewProfile(store, tx.sql, newProfile, customerId, undefined);
-      await recordSplit(tx.sql, profile.gameballId, created.gameballId, now);
+      await recordSplit(tx.sql, account.id, profile.gameballId, created.gameballId, now);
 
       // Both histories record the split, each naming the other profile.
       const keptEntry = newHistoryRecord(store, account.id, origin, customerId, now, diffProfiles(profile, remaining));

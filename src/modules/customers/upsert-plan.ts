@@ -51,7 +51,7 @@ async function lookUp({ store, tx, account, known }: PlanContext, input: UpsertI
 export async function plan(ctx: PlanContext, input: UpsertInput, origin: WriteOrigin): Promise<UpsertPlan> {
   const { tx, account } = ctx;
   const resolution = await resolveClaim(account, input, await lookUp(ctx, input), (a, b) =>
-    areSplitSiblings(tx.sql, a, b),
+    areSplitSiblings(tx.sql, account.id, a, b),
   );
   const current = resolution.kind === 'new' ? undefined : resolution.profile;
   const now = monotonicNow();

@@ -98,12 +98,12 @@ async function emit(ctx: WriteContext, p: UpsertPlan, stored: Profile, completed
   for (const protection of p.resolution.protections) ctx.protected.push(protection.rule);
   if (p.changed && outbox.wants('customer.profile.updated')) outbox.add(profileUpdated(account, stored, customerId));
   if (p.resolution.kind === 'merge' && outbox.wants('customer.merged')) {
-    const customerIds = await listCustomerIds(tx.sql, stored.gameballId);
+    const customerIds = await listCustomerIds(tx.sql, account.id, stored.gameballId);
     outbox.add(customerMerged(stored, customerId, p.resolution.by, customerIds));
   }
   if (completedReferrer === undefined || !outbox.wants('referral.completed')) return;
   const referrer = await getProfile(tx.sql, completedReferrer);
-  const referrerCustomerId = await firstCustomerId(tx.sql, completedReferrer);
+  const referrerCustomerId = await firstCustomerId(tx.sql, account.id, completedReferrer);
   if (referrer && referrerCustomerId !== undefined) {
     const { gameballId, referralCode } = referrer;
     const friend = { gameballId: stored.gameballId, customerId };

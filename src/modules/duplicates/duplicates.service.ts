@@ -51,7 +51,7 @@ const attribute = (attributes: Record<string, unknown>, key: string): string | n
 async function views(store: Store, accountId: string, suggestions: readonly Suggestion[]): Promise<SuggestionView[]> {
   const ids = suggestions.flatMap((s) => s.gameballIds);
   const summaries = await profileSummaries(store.db, accountId, ids);
-  const customerIds = await customerIdsOfMany(store.db, ids);
+  const customerIds = await customerIdsOfMany(store.db, accountId, ids);
   return suggestions.map((s) => ({
     id: s.id,
     score: s.score,
@@ -147,7 +147,7 @@ export async function mergeDuplicate(
       const now = await findSuggestion(tx.db, account.id, id);
       if (now?.status !== 'open')
         throw new AppError('suggestionDecided', `Possible duplicate ${id} was decided meanwhile.`);
-      await decideSuggestion(tx.sql, id, 'merged', new Date().toISOString(), by);
+      await decideSuggestion(tx.sql, account.id, id, 'merged', new Date().toISOString(), by);
     },
   });
   return { ...(result as ExplicitMergeResult), suggestion: id };
@@ -166,7 +166,7 @@ export async function dismissDuplicate(
     const now = await findSuggestion(tx.db, account.id, id);
     if (now?.status !== 'open')
       throw new AppError('suggestionDecided', `Possible duplicate ${id} was decided meanwhile.`);
-    await decideSuggestion(tx.sql, id, 'dismissed', new Date().toISOString(), by);
+    await decideSuggestion(tx.sql, account.id, id, 'dismissed', new Date().toISOString(), by);
     await recordDismissal(store, tx, account.id, suggestion.gameballIds, requestId);
   });
   return getDuplicate(store, account, id);

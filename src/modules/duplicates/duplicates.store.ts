@@ -153,14 +153,15 @@ export async function deleteSuggestions(sql: SqlRunner, ids: readonly number[]):
 /** A decision: merged or dismissed, when and by whom. */
 export async function decideSuggestion(
   sql: SqlRunner,
+  accountId: string,
   id: number,
   status: Exclude<SuggestionStatus, 'open'>,
   at: string,
   by: string,
 ): Promise<void> {
   await sql.run(
-    'update duplicate_suggestions set status = ?, decided_at = ?, decided_by = ?, updated_at = ? where id = ?',
-    [status, at, by, at, id],
+    'update duplicate_suggestions set status = ?, decided_at = ?, decided_by = ?, updated_at = ? where account_id = ? and id = ?',
+    [status, at, by, at, accountId, id],
   );
 }
 

@@ -102,6 +102,7 @@ async function scoreAccountChanges(
   // Two profiles an unmerge split: a person decided they are two, as a dismissal would.
   const split = await splitPairsOf(
     store.db,
+    accountId,
     [...people.keys()].filter((id) => candidates.has(id)),
   );
   const scored = new Map<string, ScoredPair>();
@@ -117,7 +118,7 @@ async function scoreAccountChanges(
   }
   const threshold = account?.duplicateThreshold ?? 1;
   const at = new Date().toISOString();
-  const targets = await retiredTargets(store.db, gone);
+  const targets = await retiredTargets(store.db, accountId, gone);
   await store.write(async ({ sql }) => {
     await keepSuggestions(sql, accountId, { scored, existing, threshold, at });
     await closeGone(sql, existing, gone, targets, at);
@@ -171,7 +172,8 @@ async function closeGone(
     // A merged suggestion stays as the record of its decision.
     if (side === undefined || s.status === 'merged') continue;
     const mergedIntoOther = targets.get(side) === (side === a ? b : a);
-    if (s.status === 'open' && mergedIntoOther) await decideSuggestion(sql, s.id, 'merged', at, 'explicit merge');
+    if (s.status === 'open' && mergedIntoOther)
+      await decideSuggestion(sql, s.accountId, s.id, 'merged', at, 'explicit merge');
     else removed.push(s.id);
   }
   await deleteSuggestions(sql, removed);

@@ -128,12 +128,12 @@ const ENTRY_COLUMNS = 'id, at, operation, customer_id, request_id, changes, rela
 export const CHAIN_FROM =
   'with recursive chain(id, n) as (' +
   'select id, case when id < ? then 1 else 0 end from profile_history where id = ? and gameball_id = ? and account_id = ? union all ' +
-  'select h.prev_id, c.n + case when h.prev_id < ? then 1 else 0 end from profile_history h join chain c on h.id = c.id where h.prev_id is not null and c.n < ?' +
-  `) select ${ENTRY_COLUMNS} from profile_history where id in (select id from chain) order by id desc`;
+  'select h.prev_id, c.n + case when h.prev_id < ? then 1 else 0 end from profile_history h join chain c on h.id = c.id where h.account_id = ? and h.prev_id is not null and c.n < ?' +
+  `) select ${ENTRY_COLUMNS} from profile_history where account_id = ? and id in (select id from chain) order by id desc`;
 const CHAIN_FROM_HEAD =
   'with recursive chain(id) as (select id from profile_history where id = ? and gameball_id = ? and account_id = ? ' +
-  'union all select h.prev_id from profile_history h join chain c on h.id = c.id where h.prev_id is not null) ';
-const ERASE_CHAIN = `${CHAIN_FROM_HEAD}delete from profile_history where id in (select id from chain)`;
+  'union all select h.prev_id from profile_history h join chain c on h.id = c.id where h.account_id = ? and h.prev_id is not null) ';
+const ERASE_CHAIN = `${CHAIN_FROM_HEAD}delete from profile_history where account_id = ? and id in (select id from chain)`;
 
 /** An entry as ENTRY_COLUMNS reads it. */
 type HistoryRow = Pick<
@@ -198,7 +198,9 @@ export async function listHistory(
     profile.gameballId,
     profile.accountId,
     cursor,
+    profile.accountId,
     limit,
+    profile.accountId,
   ]);
   return explainChain(profile, rows).filter((entry) => entry.id < cursor);
 }
@@ -213,7 +215,8 @@ export async function readWholeHistory(sql: SqlRunner, profile: ProfileAsRead): 
 
 /** A deleted profile's history goes, personal data and all, in one statement; the caller then records the delete. */
 export async function eraseHistory(sql: SqlRunner, profile: Omit<ProfileAsRead, keyof ProfileState>): Promise<void> {
-  await sql.run(ERASE_CHAIN, [profile.historyHead, profile.gameballId, profile.accountId]);
+  const { accountId } = profile;
+  await sql.run(ERASE_CHAIN, [profile.historyHead, profile.gameballId, accountId, accountId, accountId]);
 }
 
 /** The entry that records a delete: its profile is gone, so it stands alone. */

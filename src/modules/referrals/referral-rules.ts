@@ -39,8 +39,8 @@ export async function recordReferral(
     return completed ? referrerId : undefined;
   }
   if (!completed || !referee.wasReferred) return undefined;
-  const referral = await findReferralOfReferee(tx.sql, referee.gameballId);
+  const referral = await findReferralOfReferee(tx.sql, account.id, referee.gameballId);
   if (referral?.status !== 'Pending') return undefined;
-  await markReferralActive(tx.sql, referral.id, now);
+  await markReferralActive(tx.sql, account.id, referral.id, now);
   return referral.referrerGameballId;
 }

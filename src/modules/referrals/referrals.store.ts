@@ -35,15 +35,20 @@ export async function insertReferral(
   );
 }
 
-export async function findReferralOfReferee(sql: SqlRunner, refereeGameballId: number): Promise<Referral | undefined> {
+export async function findReferralOfReferee(
+  sql: SqlRunner,
+  accountId: string,
+  refereeGameballId: number,
+): Promise<Referral | undefined> {
   const row = await sql.get<{
     id: number;
     referrer_gameball_id: number;
     referee_gameball_id: number;
     status: ReferralStatus;
-  }>('select id, referrer_gameball_id, referee_gameball_id, status from referrals where referee_gameball_id = ?', [
-    refereeGameballId,
-  ]);
+  }>(
+    'select id, referrer_gameball_id, referee_gameball_id, status from referrals where account_id = ? and referee_gameball_id = ?',
+    [accountId, refereeGameballId],
+  );
   return (
     row && {
       id: Number(row.id),
@@ -54,11 +59,11 @@ export async function findReferralOfReferee(sql: SqlRunner, refereeGameballId: n
   );
 }
 
-export async function markReferralActive(sql: SqlRunner, id: number, now: string): Promise<void> {
-  await sql.run("update referrals set status = 'Active', completed_at = ? where id = ? and status = 'Pending'", [
-    now,
-    id,
-  ]);
+export async function markReferralActive(sql: SqlRunner, accountId: string, id: number, now: string): Promise<void> {
+  await sql.run(
+    "update referrals set status = 'Active', completed_at = ? where account_id = ? and id = ? and status = 'Pending'",
+    [now, accountId, id],
+  );
 }
 
 /** A referral as a listing shows it: the other profile (the friend, or the referrer) and its state. */
@@ -72,6 +77,7 @@ export interface ReferralLink {
 /** One page of a referrer's friends, ordered by the friend's gameballId (the cursor). */
 export async function listFriendsOf(
   db: Db,
+  accountId: string,
   referrerGameballId: number,
   startAfter: number,
   limit: number,
@@ -79,6 +85,7 @@ export async function listFriendsOf(
   const rows = await db
     .selectFrom('referrals')
     .select(['referee_gameball_id', 'status', 'created_at', 'completed_at'])
+    .where('account_id', '=', accountId)
     .where('referrer_gameball_id', '=', referrerGameballId)
     .where('referee_gameball_id', '>', startAfter)
     .orderBy('referee_gameball_id')
@@ -95,6 +102,7 @@ export async function listFriendsOf(
 /** Both sides of a profile's referrals, for its export: who referred it, and every friend in the order referred. */
 export async function referralsOfProfile(
   sql: SqlRunner,
+  accountId: string,
   gameballId: number,
 ): Promise<{ referredBy: ReferralLink | undefined; friends: ReferralLink[] }> {
   type Row = { gameball_id: number; status: ReferralStatus; created_at: string; completed_at: string | null };
@@ -105,23 +113,25 @@ export async function referralsOfProfile(
     completedAt: row.completed_at,
   });
   const by = await sql.get<Row>(
-    'select referrer_gameball_id as gameball_id, status, created_at, completed_at from referrals where referee_gameball_id = ?',
-    [gameballId],
+    'select referrer_gameball_id as gameball_id, status, created_at, completed_at from referrals where account_id = ? and referee_gameball_id = ?',
+    [accountId, gameballId],
   );
   const friends = await sql.all<Row>(
-    'select referee_gameball_id as gameball_id, status, created_at, completed_at from referrals where referrer_gameball_id = ? order by id',
-    [gameballId],
+    'select referee_gameball_id as gameball_id, status, created_at, completed_at from referrals where account_id = ? and referrer_gameball_id = ? order by id',
+    [accountId, gameballId],
   );
   return { referredBy: by && toLink(by), friends: friends.map(toLink) };
 }
 
 export async function countReferralsByStatus(
   db: Db,
+  accountId: string,
   referrerGameballId: number,
 ): Promise<Record<ReferralStatus, number>> {
   const rows = await db
     .selectFrom('referrals')
     .select((eb) => ['status', eb.fn.countAll<number>().as('n')])
+    .where('account_id', '=', accountId)
     .where('referrer_gameball_id', '=', referrerGameballId)
     .groupBy('status')
     .execute();
@@ -134,14 +144,18 @@ export async function countReferralsByStatus(
  * An explicit merge: the other profile's referrals become the survivor's. A referral between the
  * two goes (no one refers themselves); the survivor keeps its own referrer if it has one.
  */
-export async function moveReferrals(sql: SqlRunner, from: number, to: number): Promise<void> {
+export async function moveReferrals(sql: SqlRunner, accountId: string, from: number, to: number): Promise<void> {
   await sql.run(
-    'delete from referrals where (referrer_gameball_id = ? and referee_gameball_id = ?) or (referrer_gameball_id = ? and referee_gameball_id = ?)',
-    [from, to, to, from],
+    'delete from referrals where account_id = ? and ((referrer_gameball_id = ? and referee_gameball_id = ?) or (referrer_gameball_id = ? and referee_gameball_id = ?))',
+    [accountId, from, to, to, from],
   );
-  await sql.run('update referrals set referrer_gameball_id = ? where referrer_gameball_id = ?', [to, from]);
+  await sql.run('update referrals set referrer_gameball_id = ? where account_id = ? and referrer_gameball_id = ?', [
+    to,
+    accountId,
+    from,
+  ]);
   await sql.run(
-    'update referrals set referee_gameball_id = ? where referee_gameball_id = ? and not exists (select 1 from referrals r where r.referee_gameball_id = ?)',
-    [to, from, to],
+    'update referrals set referee_gameball_id = ? where account_id = ? and referee_gameball_id = ? and not exists (select 1 from referrals r where r.account_id = ? and r.referee_gameball_id = ?)',
+    [to, accountId, from, accountId, to],
   );
 }

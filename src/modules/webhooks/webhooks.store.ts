@@ -200,16 +200,24 @@ export async function recordAttempt(
   outcome: AttemptOutcome,
   next: { status: DeliveryStatus; nextAttemptAt: string; deliveredAt: string | null },
 ): Promise<void> {
+  // The attempt names its account as every row of an account's data does: the delivery's.
   await db
     .insertInto('webhook_attempts')
-    .values({
-      delivery_id: deliveryId,
-      attempt: outcome.attempt,
-      started_at: outcome.startedAt,
-      duration_ms: outcome.durationMs,
-      status_code: outcome.statusCode,
-      error: outcome.error,
-    })
+    .columns(['account_id', 'delivery_id', 'attempt', 'started_at', 'duration_ms', 'status_code', 'error'])
+    .expression((eb) =>
+      eb
+        .selectFrom('webhook_deliveries')
+        .select((s) => [
+          'account_id',
+          'id',
+          s.val(outcome.attempt).as('attempt'),
+          s.val(outcome.startedAt).as('started_at'),
+          s.val(outcome.durationMs).as('duration_ms'),
+          s.val(outcome.statusCode).as('status_code'),
+          s.val(outcome.error).as('error'),
+        ])
+        .where('id', '=', deliveryId),
+    )
     .execute();
   await db
     .updateTable('webhook_deliveries')
