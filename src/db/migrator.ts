@@ -18,6 +18,7 @@ import { identityRefusals } from './migrations/2026-12-03T10-00-identity-refusal
 import { retiredProfiles } from './migrations/2026-12-03T11-00-retired-profiles.js';
 import { possibleDuplicates } from './migrations/2026-12-03T12-00-possible-duplicates.js';
 import { accountColumns } from './migrations/2026-12-03T13-00-account-columns.js';
+import { accountKeys } from './migrations/2026-12-03T14-00-account-keys.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-12-03T11-00-retired-profiles': retiredProfiles,
   '2026-12-03T12-00-possible-duplicates': possibleDuplicates,
   '2026-12-03T13-00-account-columns': accountColumns,
+  '2026-12-03T14-00-account-keys': accountKeys,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);

@@ -200,7 +200,7 @@ export async function recordOutcomes(
       )
       .onConflict((oc) =>
         oc
-          .columns(['job_id', 'idx'])
+          .columns(['account_id', 'job_id', 'idx'])
           .doUpdateSet((eb) => ({
             status: eb.ref('excluded.status'),
             gameball_id: eb.ref('excluded.gameball_id'),
