@@ -169,29 +169,39 @@ describe(`two patron serve processes on one ${TEST_STORE} database`, () => {
       },
       { what: 'both nodes take half the limit', timeout: 15_000, step: 250 },
     );
-    const keys = await newAccount(accounts, { rateLimitWrites: LIMIT }, 'limited');
-    const counts = { 200: 0, 429: 0, other: 0 };
-    let n = 0;
-    const started = performance.now();
-    const DURATION_MS = 3_000;
-    // Enough callers to send well past the limit even when a loaded machine answers a write in
-    // ~200 ms (seen twice in full-suite runs: 8 callers then sent about the limit, not past it).
-    await Promise.all(
-      Array.from({ length: 24 }, async (_, worker) => {
-        while (performance.now() - started < DURATION_MS) {
-          const res = await http(
-            nodes[worker % 2]!.baseUrl,
-            'POST',
-            CUSTOMERS,
-            { apikey: keys.apiKey },
-            { customerId: `rl-${n++}` },
-          );
-          if (res.status === 200 || res.status === 429) counts[res.status]++;
-          else counts.other++;
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
+    // The limit is measured only in a window where the client sent well past it. On a loaded
+    // machine the nodes answered writes in 200-450 ms for a while (three full-suite runs), and the
+    // callers then sent about the limit, not past it: such a window is measured again, with a fresh
+    // account (fresh buckets), at most three times.
+    const measure = async (attempt: number) => {
+      const keys = await newAccount(accounts, { rateLimitWrites: LIMIT }, `limited-${attempt}`);
+      const counts = { 200: 0, 429: 0, other: 0 };
+      let n = 0;
+      const started = performance.now();
+      const DURATION_MS = 3_000;
+      await Promise.all(
+        Array.from({ length: 24 }, async (_, worker) => {
+          while (performance.now() - started < DURATION_MS) {
+            const res = await http(
+              nodes[worker % 2]!.baseUrl,
+              'POST',
+              CUSTOMERS,
+              { apikey: keys.apiKey },
+              { customerId: `rl-${n++}` },
+            );
+            if (res.status === 200 || res.status === 429) counts[res.status]++;
+            else counts.other++;
+          }
+        }),
+      );
+      return { counts, seconds: (performance.now() - started) / 1000 };
+    };
+    let window = await measure(1);
+    for (let attempt = 2; attempt <= 3 && window.counts[429] <= window.counts[200]; attempt++) {
+      ctx.diagnostic(`window ${attempt - 1}: only ${window.counts[200] + window.counts[429]} requests sent; again`);
+      window = await measure(attempt);
+    }
+    const { counts, seconds } = window;
     // Each node starts with one second of its share in hand, then refills at its share.
     const expected = LIMIT + LIMIT * seconds;
     ctx.diagnostic(
