@@ -19,6 +19,7 @@ import { retiredProfiles } from './migrations/2026-12-03T11-00-retired-profiles.
 import { possibleDuplicates } from './migrations/2026-12-03T12-00-possible-duplicates.js';
 import { accountColumns } from './migrations/2026-12-03T13-00-account-columns.js';
 import { accountKeys } from './migrations/2026-12-03T14-00-account-keys.js';
+import { customerIdsByProfile } from './migrations/2026-12-03T15-00-customer-ids-by-profile.js';
 
 /** Ordered by name; never edit one that has landed on main — add a new one. */
 const migrations: Record<string, (dialect: Dialect) => Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, (dialect: Dialect) => Migration> = {
   '2026-12-03T12-00-possible-duplicates': possibleDuplicates,
   '2026-12-03T13-00-account-columns': accountColumns,
   '2026-12-03T14-00-account-keys': accountKeys,
+  '2026-12-03T15-00-customer-ids-by-profile': customerIdsByProfile,
 };
 
 export const MIGRATION_NAMES = Object.keys(migrations);
