@@ -70,12 +70,12 @@ export interface Dialect {
   inList(column: string): string;
   listParam(values: readonly string[]): unknown;
   /**
-   * An expression for the id the next row of `table` gets (its serial key `id`), so a row written
+   * An expression for the id the next row of `table` gets (its serial key `column`), so a row written
    * before it can point at it. PostgreSQL draws it from the sequence, and the row must be inserted
    * with it; SQLite reads AUTOINCREMENT's next value (sqlite_sequence), which the next insert of
    * this transaction takes, as it holds the database's write lock (the caller checks it did).
    */
-  nextSerialId(table: string): string;
+  nextSerialId(table: string, column?: string): string;
   /** Cast of a parameter where the driver cannot infer its column type (INSERT … SELECT). */
   cast(type: 'json' | 'bool' | 'timestamp'): string;
   /**
@@ -130,13 +130,10 @@ export const sqliteDialect: Dialect = {
   },
   // The write transaction holds the database's write lock: the next AUTOINCREMENT values are the
   // caller's until it commits (inserting them moves sqlite_sequence on).
-  async reserveIds(sql, table, _column, count) {
-    const row = await sql.get<{ last: number }>(
-      `select coalesce((select seq from sqlite_sequence where name = '${table}'), 0) as last`,
-      [],
-    );
-    const last = Number(row!.last);
-    return Array.from({ length: count }, (_, i) => last + 1 + i);
+  async reserveIds(sql, table, column, count) {
+    const row = await sql.get<{ first: number }>(`select ${sqliteDialect.nextSerialId(table, column)} as first`, []);
+    const first = Number(row!.first);
+    return Array.from({ length: count }, (_, i) => first + i);
   },
   isConnectionError(error) {
     const code = errorCode(error);
@@ -203,7 +200,7 @@ export const postgresDialect: Dialect = {
   lockRows: (table) => ` for update of ${table}`,
   inList: (column) => `${column} = any(?::text[])`,
   listParam: (values) => values,
-  nextSerialId: (table) => `nextval('${table}_id_seq')`,
+  nextSerialId: (table, column = 'id') => `nextval('${table}_${column}_seq')`,
   cast: (type) => ({ json: '::jsonb', bool: '::boolean', timestamp: '::timestamptz' })[type],
   rowsInsert: (table, columns) => ({
     text: `insert into ${table} (${columns.map((c) => c.name).join(', ')}) select * from unnest(${columns.map((c) => `?::${PG_ARRAY[c.kind]}`).join(', ')})`,
@@ -211,7 +208,7 @@ export const postgresDialect: Dialect = {
   }),
   async reserveIds(sql, table, column, count) {
     const rows = await sql.all<{ id: number }>(
-      `select nextval('${table}_${column}_seq') as id from generate_series(1, ?::int)`,
+      `select ${postgresDialect.nextSerialId(table, column)} as id from generate_series(1, ?::int)`,
       [count],
     );
     return rows.map((row) => Number(row.id));
