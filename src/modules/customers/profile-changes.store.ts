@@ -1,6 +1,7 @@
 import type { Store } from '../../db/connect.js';
 import type { SqlRunner } from '../../db/sql-runner.js';
-import { deleteWhereIn } from '../../db/sql-lists.js';
+import type { Dialect, RowColumn } from '../../db/dialect.js';
+import { deleteWhereIn, insertRows } from '../../db/sql-lists.js';
 import type { AccountRecord } from '../accounts/index.js';
 import { type FieldChange, IDENTITY_FIELDS } from '../profiles/index.js';
 
@@ -12,6 +13,23 @@ import { type FieldChange, IDENTITY_FIELDS } from '../profiles/index.js';
  */
 /** The queue row's INSERT (the profile's writer sends it beside the profile's own statement). */
 export const QUEUE_ROW = 'insert into profile_changes (account_id, gameball_id, at) values (?, ?, ?)';
+
+const QUEUE_COLUMNS: readonly RowColumn[] = [
+  { name: 'account_id', kind: 'text' },
+  { name: 'gameball_id', kind: 'id' },
+  { name: 'at', kind: 'timestamp' },
+];
+
+/** Queues many profiles at once (a chunk's new profiles), in multi-row statements. */
+export async function queueProfileChanges(
+  sql: SqlRunner,
+  dialect: Dialect,
+  rows: ReadonlyArray<{ accountId: string; gameballId: number; at: string }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const values = rows.map((row) => [row.accountId, row.gameballId, row.at]);
+  await insertRows(sql, dialect, 'profile_changes', QUEUE_COLUMNS, values);
+}
 
 /**
  * Queues a profile an explicit merge, unmerge or delete touched — whatever the account's setting:

@@ -4,6 +4,7 @@ import type { SqlRunner } from '../../db/sql-runner.js';
 import { insertHistoryRows, type HistoryRecord } from '../history/index.js';
 import type { Profile } from '../profiles/index.js';
 import { generateReferralCode } from '../referrals/index.js';
+import { queueProfileChanges } from './profile-changes.store.js';
 import { WRITTEN } from './profile-writes.store.js';
 
 /**
@@ -33,11 +34,6 @@ const CUSTOMER_ID_ROW: readonly RowColumn[] = [
   { name: 'customer_id', kind: 'text' },
   { name: 'gameball_id', kind: 'id' },
   { name: 'created_at', kind: 'timestamp' },
-];
-const QUEUE_ROW: readonly RowColumn[] = [
-  { name: 'account_id', kind: 'text' },
-  { name: 'gameball_id', kind: 'id' },
-  { name: 'at', kind: 'timestamp' },
 ];
 
 /** Codes among `codes` that a profile holds or a deleted profile held. */
@@ -108,7 +104,11 @@ export async function insertNewProfiles(
     return record ? [{ id: p.historyHead!, record, gameballId: p.gameballId, prevId: null }] : [];
   });
   if (entries.length > 0) await insertHistoryRows(sql, dialect, entries);
-  const queued = stored.filter((_, i) => items[i]!.queue).map((p) => [p.accountId, p.gameballId, p.createdAt]);
-  if (queued.length > 0) await insertRows(sql, dialect, 'profile_changes', QUEUE_ROW, queued);
+  const queued = stored.filter((_, i) => items[i]!.queue);
+  await queueProfileChanges(
+    sql,
+    dialect,
+    queued.map((p) => ({ ...p, at: p.createdAt })),
+  );
   return stored;
 }
