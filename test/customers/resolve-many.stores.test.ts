@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { newAccount } from '../helpers/accounts.js';
 import { after, before, describe, test } from 'node:test';
 import type { Store } from '../../src/db/connect.js';
@@ -168,5 +169,58 @@ describe(`a list's new profiles, written together (${TEST_STORE})`, () => {
     assert.equal(new Set(listedCodes).size, listedCodes.length, 'every new profile drew a code of its own');
     const guest = await getCustomerWithIds(store, accounts[0]!, 'guest-2');
     assert.equal(guest.profile.referralCode, null, 'a guest draws no code');
+  });
+});
+
+/**
+ * A list is one transaction (on SQLite one of its own, without a savepoint): a fault of one item
+ * rolls all of it back, and each item is then written alone, so the fault stays with its item.
+ */
+describe(`a list with an item that fails unexpectedly (${TEST_STORE})`, () => {
+  let store: Store;
+  after(() => store?.close());
+
+  test('fails alone (the list is redone item by item), with code 5000, and leaves nothing half written', async () => {
+    store = await openTestStore();
+    const account = (await findAccountRecord(store, (await newAccount(store, {}, 'chunk-fault')).id))!;
+    // A fault injected into the database itself: inserting customerId g-2 raises.
+    if (TEST_STORE === 'postgres') {
+      await sql`create function fail_g2() returns trigger language plpgsql as $$ begin if new.customer_id = 'g-2' then raise exception 'injected fault'; end if; return new; end $$`.execute(
+        store.db,
+      );
+      await sql`create trigger fail_g2 before insert on customer_ids for each row execute function fail_g2()`.execute(
+        store.db,
+      );
+    } else {
+      await sql`create trigger fail_g2 before insert on customer_ids when new.customer_id = 'g-2' begin select raise(abort, 'injected fault'); end`.execute(
+        store.db,
+      );
+    }
+    const outcomes = await upsertItems(store, account, [
+      { customerId: 'g-1' },
+      { customerId: 'g-2' },
+      { customerId: 'x'.repeat(101) },
+      { customerId: 'g-3' },
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.errorCode),
+      [null, 5000, 3003, null],
+    );
+    const stored = await store.db
+      .selectFrom('customer_ids')
+      .select('customer_id')
+      .where('account_id', '=', account.id)
+      .orderBy('customer_id')
+      .execute();
+    assert.deepEqual(
+      stored.map((r) => r.customer_id),
+      ['g-1', 'g-3'],
+    );
+    const profiles = await store.db
+      .selectFrom('profiles')
+      .select('gameball_id')
+      .where('account_id', '=', account.id)
+      .execute();
+    assert.equal(profiles.length, 2, 'the failed item left no profile behind');
   });
 });

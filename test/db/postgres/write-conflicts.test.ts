@@ -1,10 +1,6 @@
 import assert from 'node:assert/strict';
-import { newAccount } from '../../helpers/accounts.js';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
 import type { Store } from '../../../src/db/connect.js';
-import { findAccountRecord } from '../../../src/modules/accounts/accounts.service.js';
-import { upsertItems } from '../../../src/modules/batches/batches.service.js';
 import { AppError } from '../../../src/errors.js';
 import { WriteAgain } from '../../../src/db/sql-runner.js';
 import { openTestStore } from '../../helpers/store.js';
@@ -13,7 +9,7 @@ import { openTestStore } from '../../helpers/store.js';
 const uniqueViolation = () =>
   Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' });
 
-describe('PostgreSQL write transactions: conflicts end as the serial order would (never a 500), and a chunk isolates a failing item', () => {
+describe('PostgreSQL write transactions: conflicts end as the serial order would (never a 500)', () => {
   let store: Store;
   before(async () => {
     store = await openTestStore();
@@ -55,48 +51,6 @@ describe('PostgreSQL write transactions: conflicts end as the serial order would
         error instanceof AppError && error.status === 409 && error.code === 4009 && /Retry/.test(error.message),
     );
     assert.equal(attempts, 5);
-  });
-
-  test('a batch chunk: an item that fails unexpectedly fails alone (the chunk is redone item by item), with code 5000', async () => {
-    const account = (await findAccountRecord(store, (await newAccount(store, {}, 'chunk-fault')).id))!;
-    // A fault injected into the database itself: inserting customerId g-2 raises.
-    await sql`create function fail_g2() returns trigger language plpgsql as $$ begin if new.customer_id = 'g-2' then raise exception 'injected fault'; end if; return new; end $$`.execute(
-      store.db,
-    );
-    await sql`create trigger fail_g2 before insert on customer_ids for each row execute function fail_g2()`.execute(
-      store.db,
-    );
-    try {
-      const outcomes = await upsertItems(store, account, [
-        { customerId: 'g-1' },
-        { customerId: 'g-2' },
-        { customerId: 'x'.repeat(101) },
-        { customerId: 'g-3' },
-      ]);
-      assert.deepEqual(
-        outcomes.map((o) => o.errorCode),
-        [null, 5000, 3003, null],
-      );
-      const stored = await store.db
-        .selectFrom('customer_ids')
-        .select('customer_id')
-        .where('account_id', '=', account.id)
-        .orderBy('customer_id')
-        .execute();
-      assert.deepEqual(
-        stored.map((r) => r.customer_id),
-        ['g-1', 'g-3'],
-      );
-      const profiles = await store.db
-        .selectFrom('profiles')
-        .select('gameball_id')
-        .where('account_id', '=', account.id)
-        .execute();
-      assert.equal(profiles.length, 2, 'the failed item left no profile behind');
-    } finally {
-      await sql`drop trigger fail_g2 on customer_ids`.execute(store.db);
-      await sql`drop function fail_g2()`.execute(store.db);
-    }
   });
 
   const retiredCodes = async (accountId: string) =>
