@@ -41,7 +41,7 @@ function parts(statement: string): string[] {
 }
 
 /** Why a part does not name the account (undefined: it does, or it touches no distributed table). */
-export function unscoped(part: string): string | undefined {
+function unscoped(part: string): string | undefined {
   const insert = /^insert into (\w+)\s*\(([^)]*)\)/i.exec(part);
   if (insert) {
     if (!DISTRIBUTED.test(insert[1]!)) return undefined;
