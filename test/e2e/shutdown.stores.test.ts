@@ -169,33 +169,5 @@ describe(`graceful shutdown (${TEST_STORE})`, () => {
     });
     await other.stop();
   });
-
-  test('a batch job running at SIGTERM is handed back at its next chunk, and another node finishes it', async () => {
-    const account = await database.newAccount({ rateLimitBulk: 200 }, 'sigterm-batch');
-    const auth = { apikey: account.apiKey, secretkey: account.secretKey };
-    const node = await startServe(env);
-    const submitted = await http(node.baseUrl, 'POST', '/api/v4.0/integrations/batch/customers', auth, {
-      body: Array.from({ length: 600 }, (_, i) => ({ customerId: `job-${i}` })),
-    });
-    assert.equal(submitted.status, 200);
-    const job = () =>
-      database.store.db
-        .selectFrom('batch_jobs')
-        .selectAll()
-        .where('id', '=', Number(submitted.body.jobId))
-        .executeTakeFirstOrThrow();
-    await waitUntil(async () => (await job()).processed_items > 0, { what: 'the job is under way' });
-    assert.equal(await node.stop('SIGTERM'), 0);
-    const paused = await job();
-    assert.ok(paused.processed_items < 600, `${paused.processed_items} processed before the stop`);
-    assert.equal(paused.claimed_until, null, 'handed back, not left claimed until its lease runs out');
-    const other = await startNode(env);
-    await waitUntil(async () => (await job()).status === 'completed', {
-      what: 'another node finished the job',
-      timeout: 30_000,
-      step: 100,
-    });
-    assert.equal((await job()).processed_items, 600);
-    await other.stop();
-  });
+  // A batch job running at SIGTERM: test/batches/batches.stores.test.ts ("SIGTERM of the node running a batch").
 });
