@@ -8,6 +8,7 @@ import { authHook, routeV41AsV40, sessionCustomerHook } from './http/auth.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './http/error-handler.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { genRequestId, loggerOptions, registerRequestLogging } from './http/observability.js';
+import { registerRequestTracing } from './http/tracing.js';
 import { registerOpenApi } from './http/openapi.js';
 import { registerErrorsPage } from './http/errors-page.js';
 import { validatorCompiler } from './validation.js';
@@ -116,6 +117,7 @@ export async function buildApp({
     });
   });
 
+  registerRequestTracing(app);
   registerRequestLogging(app);
   registerErrorHandler(app, store.dialect);
   // Shutting down: requests under way finish; a new one is refused before it does anything

@@ -1,5 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import type { RunningServer } from '../server.js';
+import { stopTracing } from '../telemetry/index.js';
 
 /**
  * `patron serve` keeps the process until a signal (SIGTERM, SIGINT, …) or a crash, then closes
@@ -24,6 +25,7 @@ export function keepServing(server: RunningServer, shutdownTimeoutMs: number): v
       if (err) log.error({ err }, 'unexpected error; shutting down');
       else log.info({ signal, timeoutMs: shutdownTimeoutMs }, 'shutting down: finishing what is under way');
       await server.close();
+      await stopTracing(); // the spans still buffered go out before the process ends
       log.info('shut down cleanly');
     },
   );

@@ -11,6 +11,7 @@ import { SqliteGroups, sqliteRunner } from './sqlite-groups.js';
 import { connectPostgres } from './postgres-store.js';
 import { parseDatabaseUrl } from './database-url.js';
 import { counter } from './statement-counter.js';
+import { tracedStore } from './traced-store.js';
 
 /** With postgres-store.ts, the only module that knows the drivers. */
 export interface Store {
@@ -134,7 +135,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     savepoints: false,
     tx: () => runner,
   });
-  return {
+  return tracedStore(() => writes.groupSize, {
     db,
     dialect: sqliteDialect,
     location: `sqlite:${file}`,
@@ -150,7 +151,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
       await checkpointer?.stop();
       await db.destroy();
     },
-  };
+  });
 }
 
 const CHECKPOINT_INTERVAL_MS = 250;

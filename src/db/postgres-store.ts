@@ -7,6 +7,7 @@ import type { Database, Db } from './database.js';
 import { postgresDialect } from './dialect.js';
 import { WriteAgain, type SqlRunner, type WriteTx } from './sql-runner.js';
 import { counter } from './statement-counter.js';
+import { tracedStore } from './traced-store.js';
 import { writeDuration, writeGroupSize, writeRetries } from '../metrics/metrics.js';
 
 /** The PostgreSQL store, which connect.ts opens for a postgres:// DATABASE_URL. */
@@ -50,7 +51,7 @@ export function connectPostgres(url: string, options: ConnectOptions): Store {
   const parsed = new URL(url);
   const write: Store['write'] = (work, lockKeys = []) =>
     postgresWrite(pool, work, lockKeys, statements, (client) => kyselyOn(heldClient(client)));
-  return {
+  return tracedStore(() => 1, {
     db,
     dialect: postgresDialect,
     location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,
@@ -64,7 +65,7 @@ export function connectPostgres(url: string, options: ConnectOptions): Store {
     statementCount: statements.total,
     flightCount: statements.flights,
     close: () => db.destroy(),
-  };
+  });
 }
 
 /**

@@ -51,6 +51,8 @@ const MAX_GROUP = 500;
 export class SqliteGroups<Tx> {
   private queue: Array<Pending<Tx>> = [];
   private running = false;
+  /** How many works share the transaction running now (a span says which group a write joined). */
+  groupSize = 0;
 
   constructor(
     private readonly db: Db,
@@ -100,6 +102,7 @@ export class SqliteGroups<Tx> {
   }
 
   private async runGroup(group: Array<Pending<Tx>>): Promise<void> {
+    this.groupSize = group.length;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       // Kysely's connection mutex: no other transaction of this process is open while we write.

@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { LogLevel } from '../config.js';
 import { apiVersionOf } from './auth.js';
 import { httpDuration, httpRequests } from '../metrics/metrics.js';
+import { traceFields, tracingOn } from '../telemetry/index.js';
+import { requestTraceFields } from './tracing.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -24,6 +26,8 @@ export function loggerOptions(level: LogLevel): FastifyServerOptions['logger'] {
       paths: ['headers', '*.headers', '*.apikey', '*.secretkey', '*.email', '*.mobile', '*.apiKey', '*.secretKey'],
       remove: true,
     },
+    // With tracing on, a line logged under a span carries its ids (a request's own line adds its span's).
+    ...(tracingOn() && { mixin: (merged: object) => ('traceId' in merged ? {} : traceFields()) }),
   };
 }
 
@@ -47,6 +51,7 @@ export function registerRequestLogging(app: FastifyInstance): void {
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         account: request.account?.id,
+        ...requestTraceFields(request),
       },
       'request',
     );

@@ -14,7 +14,9 @@ import {
   recordOutcomes,
   releaseJob,
   type ItemOutcome,
+  type JobRef,
 } from './batches.store.js';
+import { inSpan } from '../../telemetry/index.js';
 
 const CHUNK = 250;
 
@@ -43,9 +45,16 @@ export class BatchWorker extends PollingWorker {
 
   protected async round(): Promise<number> {
     const now = new Date().toISOString();
-    let held = this.lease();
+    const held = this.lease();
     const job = await this.store.write(({ db: trx }) => claimJob(trx, this.store.dialect, now, held));
     if (!job) return 0;
+    // One trace per claim of a job: its chunks, their store writes.
+    return inSpan('batch job', { 'patron.account_id': job.accountId, 'patron.batch.job_id': job.id }, () =>
+      this.runJob(job, held),
+    );
+  }
+
+  private async runJob(job: JobRef, held: string): Promise<number> {
     for (;;) {
       if (this.stopping) {
         // Shutting down: hand the job back at once rather than make another node wait out the lease.
@@ -77,19 +86,24 @@ export class BatchWorker extends PollingWorker {
       // The chunk goes through the write core as one list: one transaction, one commit. A batch is
       // submitted and read only with the secretKey (its routes require it), so its items' errors say
       // what a single request with the secretKey is told.
-      const results = await upsertItems(
-        this.store,
-        account,
-        items.map((item) => JSON.parse(item.body) as unknown),
-        (i) => ({ operation: 'batch item', requestId: `batch ${job.id} item ${items[i]!.idx}` }),
-        'secretKey',
-      );
-      const outcomes: ItemOutcome[] = items.map((item, i) => ({ idx: item.idx, ...results[i]! }));
-      for (const outcome of outcomes) batchItems.inc({ outcome: outcome.errorCode === null ? 'ok' : 'failed' });
       const next = this.lease();
-      const stillOurs = await this.store.write(({ db: trx }) =>
-        recordOutcomes(trx, job, outcomes, held, next, new Date().toISOString()),
-      );
+      const stillOurs = await inSpan('batch chunk', { 'patron.batch.items': items.length }, async (span) => {
+        const results = await upsertItems(
+          this.store,
+          account,
+          items.map((item) => JSON.parse(item.body) as unknown),
+          (i) => ({ operation: 'batch item', requestId: `batch ${job.id} item ${items[i]!.idx}` }),
+          'secretKey',
+        );
+        const outcomes: ItemOutcome[] = items.map((item, i) => ({ idx: item.idx, ...results[i]! }));
+        const failed = outcomes.filter((outcome) => outcome.errorCode !== null).length;
+        batchItems.inc({ outcome: 'ok' }, outcomes.length - failed);
+        batchItems.inc({ outcome: 'failed' }, failed);
+        span?.setAttribute('patron.batch.failed_items', failed);
+        return this.store.write(({ db: trx }) =>
+          recordOutcomes(trx, job, outcomes, held, next, new Date().toISOString()),
+        );
+      });
       held = next;
       // better-sqlite3 answers synchronously: let HTTP requests in between two chunks.
       await yieldToEventLoop();

@@ -6,6 +6,7 @@ import { upsertItems } from './batches.service.js';
 import { BulkBudget } from '../limits/index.js';
 import { SINGLE_NODE } from '../limits/index.js';
 import { readImportRows, type ImportRow } from './import-rows.js';
+import { inSpan } from '../../telemetry/index.js';
 
 /** Rows go to the write core in lists of this many: one transaction each. */
 const CHUNK = 500;
@@ -43,13 +44,15 @@ export async function importFile(
   const flush = async () => {
     const readable = chunk.flatMap((row) => ('request' in row ? [row] : []));
     await budget.take(account, readable.length);
-    const outcomes = await upsertItems(
-      store,
-      account,
-      readable.map((row) => row.request),
-      (i) => ({ operation: 'import row', requestId: `import ${importName} row ${readable[i]!.row}` }),
-      // The operator holds the database: a rejection may say what a secretKey's answer says (3008's gameballIds).
-      'secretKey',
+    const outcomes = await inSpan('import chunk', { 'patron.import.rows': chunk.length }, () =>
+      upsertItems(
+        store,
+        account,
+        readable.map((row) => row.request),
+        (i) => ({ operation: 'import row', requestId: `import ${importName} row ${readable[i]!.row}` }),
+        // The operator holds the database: a rejection may say what a secretKey's answer says (3008's gameballIds).
+        'secretKey',
+      ),
     );
     let next = 0;
     for (const row of chunk) {
@@ -64,16 +67,20 @@ export async function importFile(
     chunk = [];
     onRow(summary.rows);
   };
-  try {
-    for await (const row of readImportRows(file)) {
-      summary.rows++;
-      chunk.push(row);
-      if (chunk.length >= budget.listSize(account, CHUNK)) await flush();
+  // One trace for the whole import: a span per chunk, and their store writes.
+  await inSpan('import', { 'patron.account_id': account.id }, async (span) => {
+    try {
+      for await (const row of readImportRows(file)) {
+        summary.rows++;
+        chunk.push(row);
+        if (chunk.length >= budget.listSize(account, CHUNK)) await flush();
+      }
+      if (chunk.length > 0) await flush();
+      onRow(summary.rows);
+    } finally {
+      await new Promise<void>((resolve) => rejected.end(resolve));
     }
-    if (chunk.length > 0) await flush();
-    onRow(summary.rows);
-  } finally {
-    await new Promise<void>((resolve) => rejected.end(resolve));
-  }
+    span?.setAttributes({ 'patron.import.rows': summary.rows, 'patron.import.rejected': summary.rejected });
+  });
   return { ...summary, seconds: (performance.now() - started) / 1000, rejectedFile };
 }

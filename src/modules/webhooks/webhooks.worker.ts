@@ -14,6 +14,7 @@ import { checkLiteralTarget, guardedAgent } from './safe-target.js';
 import { signBody } from './webhook-signature.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 import { webhookDeliveries } from '../../metrics/metrics.js';
+import { injectTraceHeaders, inSpan, markFailed, SpanKind, type Span } from '../../telemetry/index.js';
 
 export interface WorkerOptions {
   /** Seconds to wait before each retry; after the last one the delivery is dead. */
@@ -74,11 +75,26 @@ export class WebhookWorker extends PollingWorker {
     if (ids.length === 0) return 0;
     const jobs = await loadDeliveryJobs(this.store.db, ids);
     // Claims never hold two deliveries of one profile, so these may go out side by side.
-    await Promise.all(jobs.map((job) => this.deliver(job)));
+    await Promise.all(
+      jobs.map((job) =>
+        inSpan(
+          'webhook delivery',
+          {
+            'http.request.method': 'POST',
+            'server.address': new URL(job.url).hostname,
+            'patron.webhook.delivery_id': job.id,
+            'patron.webhook.topic': job.topic,
+            'patron.webhook.attempt': job.attempts + 1,
+          },
+          (span) => this.deliver(job, span),
+          SpanKind.CLIENT,
+        ),
+      ),
+    );
     return jobs.length;
   }
 
-  private async deliver(job: DeliveryJob): Promise<void> {
+  private async deliver(job: DeliveryJob, span: Span | undefined): Promise<void> {
     const attempt = job.attempts + 1;
     const startedAt = new Date();
     let statusCode: number | null = null;
@@ -94,12 +110,15 @@ export class WebhookWorker extends PollingWorker {
           'x-gb-webhook-version': 'v4',
           'x-patron-event-id': job.eventId,
           'user-agent': 'Patron-Webhooks/1',
+          // The receiver continues the delivery's trace when tracing is on.
+          ...injectTraceHeaders({}),
         },
         body: job.payload,
         redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopSends.signal]),
       });
       statusCode = response.status;
+      span?.setAttribute('http.response.status_code', statusCode);
       await response.body?.cancel();
       if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
     } catch (cause) {
@@ -121,6 +140,7 @@ export class WebhookWorker extends PollingWorker {
       if (delay !== undefined) nextAttemptAt = new Date(finished.getTime() + delay * 1000).toISOString();
     }
     webhookDeliveries.inc({ outcome: status === 'pending' ? 'failed' : status });
+    if (span && error !== null) markFailed(span, new Error('delivery failed'));
     await this.store.write(({ db: trx }) =>
       recordAttempt(
         trx,

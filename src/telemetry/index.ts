@@ -1,0 +1,12 @@
+export { startTracing, stopTracing, tracingWanted } from './sdk.js';
+export {
+  injectTraceHeaders,
+  inSpan,
+  markFailed,
+  SpanKind,
+  startServerSpan,
+  traceFields,
+  tracingOn,
+  withActiveSpan,
+  type Span,
+} from './tracing.js';
