@@ -93,6 +93,7 @@ export class WebhookWorker extends PollingWorker {
           'user-agent': 'Patron-Webhooks/1',
           'x-gb-webhook-version': 'v4',
           'x-patron-event-id': job.eventId,
+          // Signed again at every attempt: Standard Webhooks' timestamp is this attempt's.
           ...signatureHeaders(job.signature, job.secret, { id: job.eventId, at: startedAt, body: job.payload }),
         },
         body: job.payload,
