@@ -86,7 +86,11 @@ export interface WebhookSubscriptionsTable {
   url: string;
   topics: Json;
   secret: string;
-  signature: Generated<'hmac-sha256' | 'gameball-v4'>;
+  /**
+   * The column's default, hmac-sha256, is the scheme of the subscriptions made before it existed;
+   * Patron writes the scheme of every new one (standard-webhooks unless told otherwise).
+   */
+  signature: Generated<'standard-webhooks' | 'hmac-sha256' | 'gameball-v4'>;
   created_at: string;
 }
 

@@ -10,6 +10,27 @@ export interface Received {
   at: number;
 }
 
+/**
+ * The env of a node that delivers to these receivers: they listen on 127.0.0.1, which only
+ * PATRON_WEBHOOK_ALLOW_PRIVATE lets a node send to (the default refusal is tested in
+ * test/webhooks/targets.test.ts); two retries, a second apart; a worker that polls often.
+ */
+export function receiverNodeEnv(databaseUrl: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'warn',
+    PATRON_WEBHOOK_RETRY_DELAYS: '1,1',
+    PATRON_WORKER_POLL_MS: '100',
+    PATRON_WEBHOOK_TIMEOUT_MS: '2000',
+    PATRON_WEBHOOK_ALLOW_PRIVATE: 'true',
+  };
+}
+
+/** A request's headers as one string each, as webhook verifiers (the `standardwebhooks` package) take them. */
+export function headersOf(request: Received): Record<string, string> {
+  return Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, String(value)]));
+}
+
 /** A webhook receiver on 127.0.0.1 that records every request and answers as told. */
 export async function startReceiver() {
   const received: Received[] = [];

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { Webhook } from 'standardwebhooks';
 import { runCli, startNode, startServe } from '../helpers/cli.js';
 import { simulatedLatency, waitUntil } from '../helpers/wait.js';
-import { startReceiver, type Received } from '../helpers/receiver.js';
+import { headersOf, receiverNodeEnv, startReceiver, type Received } from '../helpers/receiver.js';
 import { http } from '../helpers/server.js';
 import { CUSTOMERS } from '../helpers/app.js';
 import { sharedTestDatabase, TEST_STORE } from '../helpers/store.js';
@@ -11,16 +12,7 @@ import type { SettingsInput } from '../../src/modules/accounts/accounts.service.
 import { getDeliveries } from '../../src/modules/webhooks/webhooks.service.js';
 
 const database = await sharedTestDatabase();
-// The test receivers listen on 127.0.0.1: only PATRON_WEBHOOK_ALLOW_PRIVATE lets a node send there
-// (the default refusal is tested in targets.test.ts).
-const env = {
-  DATABASE_URL: database.url,
-  LOG_LEVEL: 'warn',
-  PATRON_WEBHOOK_RETRY_DELAYS: '1,1',
-  PATRON_WORKER_POLL_MS: '100',
-  PATRON_WEBHOOK_TIMEOUT_MS: '2000',
-  PATRON_WEBHOOK_ALLOW_PRIVATE: 'true',
-};
+const env = receiverNodeEnv(database.url);
 
 /** The `patron webhooks …` commands themselves are tested here; set-up goes in-process. */
 async function cli(args: string[]) {
@@ -62,7 +54,9 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     });
     await receiver.waitFor((all) => all.some(ofCustomer('w-1')));
     const hit = receiver.received.find(ofCustomer('w-1'))!;
-    assert.equal(hit.headers['x-gb-signature'], createHmac('sha256', sub.secret).update(hit.raw).digest('hex'));
+    // Standard Webhooks, the default scheme (its rules: standard-webhooks.stores.test.ts).
+    assert.deepEqual(new Webhook(sub.secret).verify(hit.raw, headersOf(hit)), hit.body);
+    assert.equal(hit.headers['webhook-id'], hit.headers['x-patron-event-id']);
     assert.equal(hit.headers['x-gb-webhook-version'], 'v4');
     assert.match(String(hit.headers['x-patron-event-id']), /^[0-9a-f-]{36}$/);
     assert.equal(hit.body.event, 'customer.profile.updated');
@@ -105,6 +99,7 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     assert.equal(hit.headers['x-gb-signature'], createHash('sha1').update(`${hit.raw}:${secret}`).digest('hex'));
     assert.notEqual(hit.headers['x-gb-signature'], createHmac('sha256', secret).update(hit.raw).digest('hex'));
     assert.equal(hit.headers['x-gb-webhook-version'], 'v4');
+    assert.equal(hit.headers['webhook-signature'], undefined, 'no Standard Webhooks headers');
   });
 
   test('a subscription refuses an unknown signature scheme and a weak secret, and is not created', async () => {
@@ -121,8 +116,8 @@ describe(`webhooks through the outbox (${TEST_STORE})`, () => {
     ];
     const scheme = await runCli([...base, '--signature', 'md5'], env);
     assert.equal(scheme.code, 1);
-    assert.match(scheme.stderr, /--signature.*md5.*hmac-sha256, gameball-v4/s);
-    const weak = await runCli([...base, '--secret', 'short'], env);
+    assert.match(scheme.stderr, /--signature.*md5.*standard-webhooks, hmac-sha256, gameball-v4/s);
+    const weak = await runCli([...base, '--signature', 'hmac-sha256', '--secret', 'short'], env);
     assert.equal(weak.code, 2);
     assert.match(weak.stderr, /'secret'.*16 to 255/);
     assert.deepEqual(JSON.parse(await cli(['webhooks', 'list', '--account', account.id, '--json'])), []);

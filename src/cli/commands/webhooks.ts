@@ -6,7 +6,7 @@ import {
   removeSubscription,
   replayDelivery,
 } from '../../modules/webhooks/index.js';
-import { SIGNATURE_SCHEMES } from '../../modules/webhooks/index.js';
+import { DEFAULT_SIGNATURE_SCHEME, SIGNATURE_SCHEMES } from '../../modules/webhooks/index.js';
 import { TOPICS } from '../../modules/webhooks/index.js';
 import type { CommandContext } from '../program.js';
 
@@ -22,12 +22,15 @@ export function addWebhookCommands(program: Command, { say, config, withStore }:
     .addOption(
       new Option(
         '--signature <scheme>',
-        "how X-GB-Signature is made: Patron's HMAC-SHA256, or Gameball's v4 SHA-1 for receivers written for it",
+        "how deliveries are signed: Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature); or X-GB-Signature, Patron's older HMAC-SHA256 of the body alone (replayable) or Gameball's v4 SHA-1 for receivers written for it",
       )
         .choices(SIGNATURE_SCHEMES)
-        .default('hmac-sha256'),
+        .default(DEFAULT_SIGNATURE_SCHEME),
     )
-    .option('--secret <value>', 'the secret your receiver already verifies with (default: a new random one)')
+    .option(
+      '--secret <value>',
+      'the secret your receiver already verifies with (default: a new random one); for standard-webhooks, whsec_ + standard base64 of 24 to 64 bytes',
+    )
     .option('--json', 'print one JSON object {id, url, topics, signature, secret}')
     .action(
       async (flags: {
@@ -56,12 +59,14 @@ export function addWebhookCommands(program: Command, { say, config, withStore }:
               secret: added.secret,
             }),
           );
-        const how =
-          added.signature === 'gameball-v4'
-            ? 'hex SHA-1 of the raw body + ":" + this secret'
-            : 'hex HMAC-SHA256 of the raw body under this secret';
+        const verify = {
+          'standard-webhooks':
+            'Verify webhook-signature as Standard Webhooks do (any standardwebhooks library, with this secret), and refuse old webhook-timestamps',
+          'hmac-sha256': 'Verify X-GB-Signature (hex HMAC-SHA256 of the raw body under this secret)',
+          'gameball-v4': 'Verify X-GB-Signature (hex SHA-1 of the raw body + ":" + this secret)',
+        }[added.signature];
         say(
-          `id: ${added.id}\nurl: ${added.url}\ntopics: ${added.topics.join(', ')}\nsignature: ${added.signature}\nsecret: ${added.secret}\nVerify X-GB-Signature (${how}); the secret is shown once.`,
+          `id: ${added.id}\nurl: ${added.url}\ntopics: ${added.topics.join(', ')}\nsignature: ${added.signature}\nsecret: ${added.secret}\n${verify}; the secret is shown once.`,
         );
       },
     );

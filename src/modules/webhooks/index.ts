@@ -1,5 +1,5 @@
 // The webhooks module's front door: what other modules and the interfaces may use (docs/architecture.md).
-export { SIGNATURE_SCHEMES } from './webhook-signature.js';
+export { DEFAULT_SIGNATURE_SCHEME, SIGNATURE_SCHEMES } from './webhook-signature.js';
 export { notifyQueued, openOutbox, type Outbox } from './webhooks.outbox.js';
 export {
   addSubscription,

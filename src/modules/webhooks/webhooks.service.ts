@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Store } from '../../db/connect.js';
 import { AppError, invalid } from '../../errors.js';
 import { forgetAccount, getAccount, setWebhookFlag } from '../accounts/index.js';
-import { generateWebhookSecret, SIGNATURE_SCHEMES, type SignatureScheme } from './webhook-signature.js';
+import {
+  DEFAULT_SIGNATURE_SCHEME,
+  generateWebhookSecret,
+  isStandardWebhooksSecret,
+  SIGNATURE_SCHEMES,
+  STANDARD_KEY_BYTES,
+  type SignatureScheme,
+} from './webhook-signature.js';
 import {
   deleteSubscription,
   hasSubscriptions,
@@ -40,15 +47,27 @@ function checkSignature(raw: string): SignatureScheme {
   return raw as SignatureScheme;
 }
 
-/** A secret the receiver already verifies with (moving from Gameball): printable, 16 to 255 characters. */
-function checkSecret(raw: string): string {
+/**
+ * A secret the receiver already verifies with. For `standard-webhooks`, a Standard Webhooks secret
+ * (its key is the decoded bytes); for the legacy schemes (moving from Gameball), any printable
+ * string of 16 to 255 characters, used as it is.
+ */
+function checkSecret(scheme: SignatureScheme, raw: string): string {
+  if (scheme === 'standard-webhooks') {
+    if (!isStandardWebhooksSecret(raw))
+      throw invalid(
+        'secret',
+        `with the standard-webhooks signature, must be whsec_ followed by standard base64 (A-Z, a-z, 0-9, + and /, padded with =) of ${STANDARD_KEY_BYTES.min} to ${STANDARD_KEY_BYTES.max} bytes`,
+      );
+    return raw;
+  }
   if (!/^[\x21-\x7e]{16,255}$/.test(raw))
     throw invalid('secret', 'must be 16 to 255 printable ASCII characters without spaces');
   return raw;
 }
 
 export interface SubscriptionOptions {
-  /** Default hmac-sha256. */
+  /** Default standard-webhooks. */
   signature?: string;
   /** Default: a new random secret. */
   secret?: string;
@@ -76,10 +95,13 @@ export async function addSubscription(
     accountId,
     url: checked,
     topics: checkTopics(topics),
-    signature: checkSignature(options.signature ?? 'hmac-sha256'),
+    signature: checkSignature(options.signature ?? DEFAULT_SIGNATURE_SCHEME),
     createdAt: new Date().toISOString(),
   };
-  const secret = options.secret === undefined ? generateWebhookSecret() : checkSecret(options.secret);
+  const secret =
+    options.secret === undefined
+      ? generateWebhookSecret(subscription.signature)
+      : checkSecret(subscription.signature, options.secret);
   await store.write(async (tx) => {
     await insertSubscription(tx.db, subscription, secret);
     await setWebhookFlag(tx, accountId, true);

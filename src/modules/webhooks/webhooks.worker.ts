@@ -11,7 +11,7 @@ import {
   type DeliveryJob,
 } from './webhooks.store.js';
 import { checkLiteralTarget, guardedAgent } from './safe-target.js';
-import { signBody } from './webhook-signature.js';
+import { signatureHeaders } from './webhook-signature.js';
 import { PollingWorker } from '../../workers/polling-worker.js';
 import { webhookDeliveries } from '../../metrics/metrics.js';
 import { injectTraceHeaders, inSpan, markFailed, SpanKind, type Span } from '../../telemetry/index.js';
@@ -106,10 +106,11 @@ export class WebhookWorker extends PollingWorker {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'x-gb-signature': signBody(job.signature, job.secret, job.payload),
+          'user-agent': 'Patron-Webhooks/1',
           'x-gb-webhook-version': 'v4',
           'x-patron-event-id': job.eventId,
-          'user-agent': 'Patron-Webhooks/1',
+          // Signed again at every attempt: Standard Webhooks' timestamp is this attempt's.
+          ...signatureHeaders(job.signature, job.secret, { id: job.eventId, at: startedAt, body: job.payload }),
           // The receiver continues the delivery's trace when tracing is on.
           ...injectTraceHeaders({}),
         },
