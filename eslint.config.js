@@ -56,6 +56,24 @@ export default tseslint.config(
     },
   },
   {
+    // @patron/client is a package of its own, published without the server: it imports its own
+    // files and its dependencies, never the repository's src/ (docs/architecture.md).
+    files: ['packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./',
+              message: '@patron/client stands alone: import its own files (./…) and its dependencies only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests wait for a condition (test/helpers/wait.ts), never for a fixed time.
     files: ['test/**/*.ts'],
     ignores: ['test/helpers/wait.ts'],
