@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { makeSessionToken, PatronClient } from '../../packages/client/src/index.js';
+import pino from 'pino';
+import { makeSessionToken, PatronClient, verifyWebhook } from '../../packages/client/src/index.js';
 import { verifySessionToken } from '../../src/modules/accounts/session-token.js';
 import { scoreRound } from '../../src/modules/duplicates/index.js';
+import { addSubscription, WebhookWorker } from '../../src/modules/webhooks/index.js';
 import type { TestAccount } from '../helpers/accounts.js';
 import { patronError } from '../helpers/patron-client.js';
+import { startReceiver } from '../helpers/receiver.js';
 import { startTestServer } from '../helpers/server.js';
 import { TEST_STORE } from '../helpers/store.js';
+import { waitUntil } from '../helpers/wait.js';
 
 // @patron/client against a real Patron over a socket, on each store.
 const server = await startTestServer();
@@ -222,5 +226,35 @@ describe(`@patron/client against Patron (${TEST_STORE})`, () => {
     for await (const suggestion of client.duplicates({ limit: 2 })) found.push(suggestion);
     assert.deepEqual(found, whole);
     assert.equal(sent.length, 2, 'two pages');
+  });
+
+  test("a real hmac-sha256 delivery verifies with the subscription's secret, and not with a wrong one or another body", async () => {
+    const keys = await server.newAccount();
+    const receiver = await startReceiver();
+    const { secret } = await addSubscription(server.store, keys.id, receiver.url, ['customer.profile.updated'], {
+      allowPrivate: true,
+      signature: 'hmac-sha256',
+    });
+    await new PatronClient({ baseUrl: server.baseUrl, ...keys }).upsert({ customerId: 'hook-1', email: 'h@shop.io' });
+    const worker = new WebhookWorker(
+      server.store,
+      { retryDelays: [1], pollMs: 50, timeoutMs: 5000, allowPrivate: true },
+      pino({ level: 'silent' }),
+    );
+    try {
+      await waitUntil(async () => (await worker.deliverDue(), receiver.received.length > 0), { what: 'a delivery' });
+    } finally {
+      await worker.stop(); // closes its connections, so the receiver can close
+    }
+    const { headers, raw } = receiver.received[0]!;
+    const event = verifyWebhook<{ customer_id: string }>({ secret, headers, body: raw, scheme: 'hmac-sha256' });
+    assert.equal(event.customer_id, 'hook-1');
+    const wrong = [
+      { secret: secret.replace(/^whsec_/, ''), headers, body: raw },
+      { secret, headers, body: raw.replace('hook-1', 'hook-2') },
+      { secret, headers, body: raw, scheme: 'gameball-v4' as const },
+    ];
+    for (const input of wrong)
+      assert.throws(() => verifyWebhook({ scheme: 'hmac-sha256', ...input }), /x-gb-signature/);
   });
 });

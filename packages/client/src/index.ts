@@ -13,4 +13,11 @@ export {
 export { type ErrorBody, PatronError } from './errors.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry.js';
 export { makeSessionToken, type SessionTokenInput } from './session-token.js';
+export {
+  verifyWebhook,
+  type VerifyWebhookInput,
+  type WebhookHeaders,
+  type WebhookScheme,
+  WebhookVerificationError,
+} from './webhooks.js';
 export type { paths } from './schema.js';
