@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'bench/results/', 'data/'] },
+  { ignores: ['dist/', 'packages/*/dist/', 'node_modules/', 'bench/results/', 'data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -49,6 +49,24 @@ export default tseslint.config(
             {
               regex: 'modules/[^/]+/(?!index\\.js$)[^/]+$',
               message: "A module's internals: import its front door, modules/<module>/index.js (docs/architecture.md).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // @patron/client is a package of its own, published without the server: it imports its own
+    // files and its dependencies, never the repository's src/ (docs/architecture.md).
+    files: ['packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./',
+              message: '@patron/client stands alone: import its own files (./…) and its dependencies only.',
             },
           ],
         },

@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from '../helpers/project-root.js';
 const pages = [
   'README.md',
   'test/README.md',
+  'packages/client/README.md',
   ...readdirSync(join(PROJECT_ROOT, 'docs'))
     .filter((f) => f.endsWith('.md'))
     .map((f) => `docs/${f}`),

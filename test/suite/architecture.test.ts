@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { describe, test } from 'node:test';
 import { ESLint } from 'eslint';
+import ts from 'typescript';
 import { PROJECT_ROOT } from '../helpers/project-root.js';
 import { findCycle, moduleEdges, moduleOf, sourceFiles, tablesTouchedBy } from '../helpers/module-graph.js';
 
@@ -98,5 +99,26 @@ describe('architecture: ownership and boundaries (docs/architecture.md)', () => 
     assert.deepEqual(await lint('src/http/routes/tags.routes.ts', fromInterface), ['no-restricted-imports']);
     const http = "import { errorResponses } from '../../http/schema-helpers.js';\nexport { errorResponses };\n";
     assert.deepEqual(await lint('src/modules/tags/tags.service.ts', http), ['no-restricted-imports']);
+  });
+
+  test('@patron/client stands alone: its own files, node: built-ins and its declared dependencies; lint refuses the rest', async () => {
+    const dir = join(PROJECT_ROOT, 'packages', 'client');
+    const declared = Object.keys(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).dependencies);
+    const strays = readdirSync(join(dir, 'src')).flatMap((name) =>
+      ts
+        .preProcessFile(readFileSync(join(dir, 'src', name), 'utf8'), true, true)
+        .importedFiles.map((i) => i.fileName)
+        .filter((from) => !from.startsWith('./') && !from.startsWith('node:') && !declared.includes(from))
+        .map((from) => `${name} imports ${from}`),
+    );
+    assert.deepEqual(strays, []);
+    const [result] = await new ESLint({ cwd: PROJECT_ROOT }).lintText(
+      "import { AppError } from '../../../src/errors.js';\nexport { AppError };\n",
+      { filePath: join(PROJECT_ROOT, 'packages/client/src/errors.ts') },
+    );
+    assert.deepEqual(
+      result!.messages.map((m) => m.ruleId),
+      ['no-restricted-imports'],
+    );
   });
 });
