@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run build`: compiles src/ to dist/ (incrementally) and stamps the build, so tests can tell
+// `npm run build`: compiles src/ to dist/ and the client package (incrementally) and stamps the build, so tests can tell
 // a dist/ older than the sources even when tsc had nothing to rewrite.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -26,8 +26,9 @@ async function tsc(project) {
   }
 }
 
+/** `npm run build` (and npm install's prepare): Patron in dist/, and the client package in packages/client/dist/. */
 export async function build() {
-  await tsc('tsconfig.build.json');
+  await Promise.all([tsc('tsconfig.build.json'), tsc('packages/client/tsconfig.json')]);
   writeFileSync(join(root, 'dist', '.built'), `${new Date().toISOString()}\n`);
 }
 
