@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pino from 'pino';
-import { makeSessionToken, PatronClient, verifyWebhook } from '../../packages/client/src/index.js';
+import {
+  makeSessionToken,
+  PatronClient,
+  verifyWebhook,
+  WebhookVerificationError,
+} from '../../packages/client/src/index.js';
 import { verifySessionToken } from '../../src/modules/accounts/session-token.js';
 import { scoreRound } from '../../src/modules/duplicates/index.js';
 import { addSubscription, WebhookWorker } from '../../src/modules/webhooks/index.js';
@@ -228,33 +233,45 @@ describe(`@patron/client against Patron (${TEST_STORE})`, () => {
     assert.equal(sent.length, 2, 'two pages');
   });
 
-  test("a real hmac-sha256 delivery verifies with the subscription's secret, and not with a wrong one or another body", async () => {
+  test("real deliveries verify with their subscription's secret and scheme (Standard Webhooks, the default, and hmac-sha256), and not with a wrong secret, scheme or body", async () => {
     const keys = await server.newAccount();
-    const receiver = await startReceiver();
-    const { secret } = await addSubscription(server.store, keys.id, receiver.url, ['customer.profile.updated'], {
-      allowPrivate: true,
-      signature: 'hmac-sha256',
-    });
+    const receivers = { standard: await startReceiver(), legacy: await startReceiver() };
+    const subscribe = (url: string, signature?: string) =>
+      addSubscription(server.store, keys.id, url, ['customer.profile.updated'], {
+        allowPrivate: true,
+        ...(signature && { signature }),
+      });
+    const standard = await subscribe(receivers.standard.url);
+    const legacy = await subscribe(receivers.legacy.url, 'hmac-sha256');
+    assert.equal(standard.signature, 'standard-webhooks');
     await new PatronClient({ baseUrl: server.baseUrl, ...keys }).upsert({ customerId: 'hook-1', email: 'h@shop.io' });
     const worker = new WebhookWorker(
       server.store,
       { retryDelays: [1], pollMs: 50, timeoutMs: 5000, allowPrivate: true },
       pino({ level: 'silent' }),
     );
+    const delivered = () => receivers.standard.received.length > 0 && receivers.legacy.received.length > 0;
     try {
-      await waitUntil(async () => (await worker.deliverDue(), receiver.received.length > 0), { what: 'a delivery' });
+      await waitUntil(async () => (await worker.deliverDue(), delivered()), { what: 'a delivery to each' });
     } finally {
-      await worker.stop(); // closes its connections, so the receiver can close
+      await worker.stop(); // closes its connections, so the receivers can close
     }
-    const { headers, raw } = receiver.received[0]!;
-    const event = verifyWebhook<{ customer_id: string }>({ secret, headers, body: raw, scheme: 'hmac-sha256' });
-    assert.equal(event.customer_id, 'hook-1');
-    const wrong = [
-      { secret: secret.replace(/^whsec_/, ''), headers, body: raw },
-      { secret, headers, body: raw.replace('hook-1', 'hook-2') },
-      { secret, headers, body: raw, scheme: 'gameball-v4' as const },
+    const cases = [
+      { scheme: 'standard-webhooks' as const, secret: standard.secret, received: receivers.standard.received[0]! },
+      { scheme: 'hmac-sha256' as const, secret: legacy.secret, received: receivers.legacy.received[0]! },
     ];
-    for (const input of wrong)
-      assert.throws(() => verifyWebhook({ scheme: 'hmac-sha256', ...input }), /x-gb-signature/);
+    for (const { scheme, secret, received } of cases) {
+      const { headers, raw } = received;
+      const event = verifyWebhook<{ customer_id: string }>({ secret, headers, body: raw, scheme });
+      assert.equal(event.customer_id, 'hook-1', scheme);
+      const wrong = [
+        { scheme, secret: cases.find((c) => c.scheme !== scheme)!.secret, headers, body: raw },
+        { scheme, secret, headers, body: raw.replace('hook-1', 'hook-2') },
+        { scheme: cases.find((c) => c.scheme !== scheme)!.scheme, secret, headers, body: raw },
+        { scheme: 'gameball-v4' as const, secret, headers, body: raw },
+      ];
+      for (const input of wrong)
+        assert.throws(() => verifyWebhook(input), WebhookVerificationError, `${scheme} as ${input.scheme}`);
+    }
   });
 });
