@@ -135,7 +135,7 @@ function connectSqlite(path: string, options: ConnectOptions): Store {
     savepoints: false,
     tx: () => runner,
   });
-  return tracedStore(() => writes.groupSize, {
+  return tracedStore(() => writes.group, {
     db,
     dialect: sqliteDialect,
     location: `sqlite:${file}`,

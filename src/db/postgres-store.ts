@@ -51,7 +51,7 @@ export function connectPostgres(url: string, options: ConnectOptions): Store {
   const parsed = new URL(url);
   const write: Store['write'] = (work, lockKeys = []) =>
     postgresWrite(pool, work, lockKeys, statements, (client) => kyselyOn(heldClient(client)));
-  return tracedStore(() => 1, {
+  return tracedStore(undefined, {
     db,
     dialect: postgresDialect,
     location: `postgres://${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`,

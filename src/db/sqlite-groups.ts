@@ -51,8 +51,8 @@ const MAX_GROUP = 500;
 export class SqliteGroups<Tx> {
   private queue: Array<Pending<Tx>> = [];
   private running = false;
-  /** How many works share the transaction running now (a span says which group a write joined). */
-  groupSize = 0;
+  /** The transaction running now: which group it is (counted from 1) and how many works share it (for spans). */
+  group = { number: 0, size: 0 };
 
   constructor(
     private readonly db: Db,
@@ -102,7 +102,7 @@ export class SqliteGroups<Tx> {
   }
 
   private async runGroup(group: Array<Pending<Tx>>): Promise<void> {
-    this.groupSize = group.length;
+    this.group = { number: this.group.number + 1, size: group.length };
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
       // Kysely's connection mutex: no other transaction of this process is open while we write.

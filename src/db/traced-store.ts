@@ -3,11 +3,11 @@ import type { Store } from './connect.js';
 
 /**
  * With tracing on, each store transaction is a child span of what asked for it (a request, a
- * batch chunk): `store write` (on the embedded store with the size of the write group it joined —
- * the writes committed together), `store write chunk`, `store read`. Without tracing, the store
+ * batch chunk): `store write` (on the embedded store with the write group it joined — its number
+ * and how many writes committed together in it), `store write chunk`, `store read`. Without tracing, the store
  * itself, untouched.
  */
-export function tracedStore(groupSize: () => number, store: Store): Store {
+export function tracedStore(group: (() => { number: number; size: number }) | undefined, store: Store): Store {
   if (!tracingOn()) return store;
   const system = { 'db.system.name': store.dialect.name === 'postgres' ? 'postgresql' : 'sqlite' };
   const traced =
@@ -15,7 +15,10 @@ export function tracedStore(groupSize: () => number, store: Store): Store {
     (work, lockKeys) =>
       inSpan(name, system, (span) =>
         write((tx) => {
-          span?.setAttribute('patron.store.group_size', groupSize());
+          // Called inside the transaction: the group running now is the one this write joined.
+          const joined = group?.();
+          if (span && joined)
+            span.setAttributes({ 'patron.store.group': joined.number, 'patron.store.group_size': joined.size });
           return work(tx);
         }, lockKeys),
       );

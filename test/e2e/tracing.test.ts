@@ -114,6 +114,7 @@ describe('OpenTelemetry traces (OTEL_* set)', () => {
     assert.equal(write.traceId, traceId);
     assert.equal(write.attributes['db.system.name'], 'sqlite');
     assert.ok(Number(write.attributes['patron.store.group_size']) >= 1, JSON.stringify(write.attributes));
+    assert.ok(Number(write.attributes['patron.store.group']) >= 1, JSON.stringify(write.attributes));
     const line = node
       .output()
       .split('\n')
