@@ -1,9 +1,9 @@
-import { inSpan, tracingOn } from '../telemetry/index.js';
+import { inChildSpan, tracingOn } from '../telemetry/index.js';
 import type { Store } from './connect.js';
 
 /**
  * With tracing on, each store transaction is a child span of what asked for it (a request, a
- * batch chunk): `store write` (on the embedded store with the write group it joined — its number
+ * batch chunk; a worker's polling, under no span, is not traced): `store write` (on the embedded store with the write group it joined — its number
  * and how many writes committed together in it), `store write chunk`, `store read`. Without tracing, the store
  * itself, untouched.
  */
@@ -13,7 +13,7 @@ export function tracedStore(group: (() => { number: number; size: number }) | un
   const traced =
     (name: string, write: Store['write']): Store['write'] =>
     (work, lockKeys) =>
-      inSpan(name, system, (span) =>
+      inChildSpan(name, system, (span) =>
         write((tx) => {
           // Called inside the transaction: the group running now is the one this write joined.
           const joined = group?.();
@@ -26,6 +26,6 @@ export function tracedStore(group: (() => { number: number; size: number }) | un
     ...store,
     write: traced('store write', store.write),
     writeChunk: traced('store write chunk', store.writeChunk),
-    read: (work) => inSpan('store read', system, () => store.read(work)),
+    read: (work) => inChildSpan('store read', system, () => store.read(work)),
   };
 }

@@ -1,6 +1,7 @@
 export { startTracing, stopTracing, tracingWanted } from './sdk.js';
 export {
   injectTraceHeaders,
+  inChildSpan,
   inSpan,
   markFailed,
   SpanKind,

@@ -58,6 +58,19 @@ export function inSpan<T>(
   });
 }
 
+/**
+ * As inSpan, but only under a span already active (a request's, a job's): work a poller does on
+ * its own — a worker's claim every few hundred milliseconds — would otherwise be a trace each time.
+ */
+export function inChildSpan<T>(
+  name: string,
+  attributes: Attributes,
+  work: (span: Span | undefined) => Promise<T>,
+): Promise<T> {
+  if (!on || trace.getActiveSpan() === undefined) return work(undefined);
+  return inSpan(name, attributes, work);
+}
+
 export function markFailed(span: Span, error: unknown): void {
   const code = (error as { code?: unknown }).code;
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.name : 'error' });

@@ -195,6 +195,15 @@ describe('OpenTelemetry traces (OTEL_* set)', () => {
     assert.ok(spans().some((s) => s.name === 'import chunk' && s.parentSpanId === run.spanId));
   });
 
+  test("a worker's polling makes no traces: store spans are always children", () => {
+    const orphans = spans().filter((s) => s.name.startsWith('store ') && !s.parentSpanId);
+    assert.deepEqual(
+      orphans.map((s) => s.name),
+      [],
+      'the webhook, batch and duplicates workers polled every 100 ms meanwhile',
+    );
+  });
+
   test('no span carries a key or personal data', () => {
     const exported = collector.received.map((r) => r.raw).join('\n');
     for (const secret of [
