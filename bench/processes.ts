@@ -2,7 +2,7 @@
 // forked load/store-loop children. Every child is tracked so that a failure, Ctrl-C or a
 // crash of the orchestrator never leaves a server running.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -159,10 +159,24 @@ export function startBaseline(logFile: string): Promise<ServerProcess> {
 
 /**
  * Compiles src/ so a run measures what `npm start` runs (not tsx). Under node_modules/.cache:
- * packages still resolve from there, and linters and git ignore it.
+ * packages still resolve from there, and linters and git ignore it. With `ref`, the sources of that
+ * commit (`git archive`), so a bench can measure the code before a change beside the code after.
  */
-export function buildPatron(): PatronEntry {
-  const dir = path.join(PROJECT_ROOT, 'node_modules/.cache/patron-bench/build');
+export function buildPatron(ref?: string): PatronEntry {
+  const cache = path.join(PROJECT_ROOT, 'node_modules/.cache/patron-bench');
+  const dir = path.join(cache, ref ? `build-${ref.replace(/[^\w.-]/g, '_')}` : 'build');
+  let project = 'tsconfig.build.json';
+  if (ref) {
+    const sources = `${dir}-src`;
+    rmSync(sources, { recursive: true, force: true });
+    mkdirSync(sources, { recursive: true });
+    const archive = execFileSync('git', ['archive', ref, 'src', 'tsconfig.json', 'tsconfig.build.json'], {
+      cwd: PROJECT_ROOT,
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    execFileSync('tar', ['-x', '-C', sources], { input: archive });
+    project = path.join(sources, 'tsconfig.build.json');
+  }
   // Its own build info: the build is incremental, and dist/'s would say there is nothing to emit.
   rmSync(dir, { recursive: true, force: true });
   execFileSync(
@@ -170,7 +184,7 @@ export function buildPatron(): PatronEntry {
     [
       path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'),
       '-p',
-      'tsconfig.build.json',
+      project,
       '--outDir',
       dir,
       '--tsBuildInfoFile',
@@ -318,4 +332,26 @@ export async function createMergeAccount(
 ): Promise<{ id: string; apiKey: string }> {
   const args = ['accounts', 'create', '--name', 'bench-merge', '--merge-by', 'email', '--merge-cap', '0', '--json'];
   return JSON.parse(await runPatronCli(entry, databaseUrl, args)) as { id: string; apiKey: string };
+}
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime: fields 14 and 15, in ticks
+}
+
+/**
+ * Until a server has finished what a workload left it (a write's background work: possible
+ * duplicates, checkpoints): under `share` of a core for half a second, or `timeoutMs`. Measuring
+ * the next server while one still catches up would charge that one's work to the other.
+ */
+export async function waitUntilIdle(pid: number, share = 0.05, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let before = cpuSeconds(pid);
+  while (Date.now() < deadline) {
+    await sleep(500);
+    const now = cpuSeconds(pid);
+    if (now - before < share * 0.5) return;
+    before = now;
+  }
 }
