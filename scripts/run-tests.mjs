@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { register } from 'tsx/esm/api';
-import { build, buildTests, TEST_BUILD } from './build.mjs';
+import { buildIfChanged, buildTests, TEST_BUILD } from './build.mjs';
 import { ensureChromium } from './ensure-chromium.mjs';
 
 const started = Date.now();
@@ -153,7 +153,7 @@ async function startPostgres() {
 }
 
 console.log('building dist/ (the CLI that process tests start) and the tests, side by side');
-await Promise.all([build(), buildTests()]);
+await Promise.all([buildIfChanged(), buildTests()]);
 /** A test file's compiled twin. */
 const compiled = (file) => join(TEST_BUILD, relative('.', file)).replace(/\.ts$/, '.js');
 
