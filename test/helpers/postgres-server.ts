@@ -18,7 +18,11 @@ export interface TestPostgres {
   stop(): Promise<void>; // graceful stop, keeps data dir (can start() again)
   start(): Promise<void>; // start again on same port and data dir
   kill(): Promise<void>; // SIGKILL the postgres server process(es) (simulated crash), keep data
-  destroy(): Promise<void>; // stop if running and remove all temp dirs
+  /**
+   * Stop if running and remove all temp dirs. `discard`: kill instead of a fast shutdown — a server
+   * whose data goes anyway need not checkpoint it first.
+   */
+  destroy(options?: { discard?: boolean }): Promise<void>;
   /** Creates a database (empty, or a copy of `template`) and returns its URL. */
   createDatabase(name: string, template?: string): Promise<string>;
 }
@@ -533,11 +537,12 @@ class LocalServer implements TestPostgres {
     }
   }
 
-  async destroy(): Promise<void> {
+  async destroy({ discard = false }: { discard?: boolean } = {}): Promise<void> {
     if (this.destroyed) return;
     const crashed = !this.postmaster && existsSync(path.join(this.dataDir, 'postmaster.pid'));
-    await this.stop();
-    if (crashed) removeSysvSegment(this.dataDir);
+    if (discard) await this.kill();
+    else await this.stop();
+    if (crashed || discard) removeSysvSegment(this.dataDir);
     this.destroyed = true;
     await fs.rm(this.root, { recursive: true, force: true });
   }
