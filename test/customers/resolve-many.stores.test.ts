@@ -206,6 +206,7 @@ describe(`a list with an item that fails unexpectedly (${TEST_STORE})`, () => {
       outcomes.map((o) => o.errorCode),
       [null, 5000, 3003, null],
     );
+    assert.match(outcomes[1]!.errorMessage!, /unexpected error; it was not applied/);
     const stored = await store.db
       .selectFrom('customer_ids')
       .select('customer_id')
@@ -222,5 +223,13 @@ describe(`a list with an item that fails unexpectedly (${TEST_STORE})`, () => {
       .where('account_id', '=', account.id)
       .execute();
     assert.equal(profiles.length, 2, 'the failed item left no profile behind');
+    assert.deepEqual(
+      new Set(profiles.map((p) => p.gameball_id)),
+      new Set(outcomes.filter((o) => o.gameballId !== null).map((o) => o.gameballId)),
+    );
+    // Nothing of the fault stays behind: without it, the item is written.
+    if (TEST_STORE === 'postgres') await sql`drop trigger fail_g2 on customer_ids`.execute(store.db);
+    else await sql`drop trigger fail_g2`.execute(store.db);
+    assert.equal((await upsertCustomer(store, account, { customerId: 'g-2' })).created, true);
   });
 });

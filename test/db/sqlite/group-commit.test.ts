@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
 import { newAccount } from '../../helpers/accounts.js';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
 import type { Store } from '../../../src/db/connect.js';
 import { AppError } from '../../../src/errors.js';
 import { findAccountRecord } from '../../../src/modules/accounts/accounts.service.js';
 import type { AccountRecord } from '../../../src/modules/accounts/accounts.types.js';
-import { upsertItems } from '../../../src/modules/batches/batches.service.js';
-import { upsertCustomer } from '../../../src/modules/customers/upsert.engine.js';
 import { openTestStore } from '../../helpers/store.js';
 
 /** The embedded store's group commit (docs/api.md "Concurrency": some serial order; here, arrival order). */
@@ -99,49 +96,5 @@ describe('group commit on the embedded store', () => {
     await first;
     assert.equal(settledBeforeCommit, false);
   });
-
-  test('a batch chunk: an item that fails unexpectedly fails alone, with code 5000; the rest are stored', async () => {
-    // A fault injected into the database itself: inserting customerId g-2 aborts.
-    await sql`create trigger fail_g2 before insert on customer_ids when new.customer_id = 'g-2' begin select raise(abort, 'injected fault'); end`.execute(
-      store.db,
-    );
-    try {
-      const items = [
-        { customerId: 'g-1' },
-        { customerId: 'g-2' },
-        { customerId: 'x'.repeat(101) },
-        { customerId: 'g-3' },
-      ];
-      const outcomes = await upsertItems(store, account, items);
-      assert.deepEqual(
-        outcomes.map((o) => o.errorCode),
-        [null, 5000, 3003, null],
-      );
-      assert.match(outcomes[1]!.errorMessage!, /unexpected error; it was not applied/);
-      const stored = await store.db
-        .selectFrom('customer_ids')
-        .select('customer_id')
-        .where('account_id', '=', account.id)
-        .where('customer_id', 'like', 'g-%')
-        .orderBy('customer_id')
-        .execute();
-      assert.deepEqual(
-        stored.map((r) => r.customer_id),
-        ['g-1', 'g-3'],
-      );
-      // The failed item left no profile behind either (its savepoint was rolled back whole).
-      const profiles = await store.db
-        .selectFrom('profiles')
-        .select('gameball_id')
-        .where('account_id', '=', account.id)
-        .execute();
-      assert.deepEqual(
-        new Set(profiles.map((p) => p.gameball_id)),
-        new Set(outcomes.filter((o) => o.gameballId !== null).map((o) => o.gameballId)),
-      );
-    } finally {
-      await sql`drop trigger fail_g2`.execute(store.db);
-    }
-    assert.equal((await upsertCustomer(store, account, { customerId: 'g-2' })).created, true);
-  });
+  // A batch chunk whose item fails unexpectedly: test/customers/resolve-many.stores.test.ts, on both stores.
 });
