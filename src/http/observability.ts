@@ -4,7 +4,6 @@ import type { LogLevel } from '../config.js';
 import { apiVersionOf } from './auth.js';
 import { httpDuration, httpRequests } from '../metrics/metrics.js';
 import { traceFields, tracingOn } from '../telemetry/index.js';
-import { requestTraceFields } from './tracing.js';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -51,7 +50,7 @@ export function registerRequestLogging(app: FastifyInstance): void {
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 100) / 100,
         account: request.account?.id,
-        ...requestTraceFields(request),
+        ...traceFields(request.traceSpan),
       },
       'request',
     );

@@ -9,12 +9,6 @@ declare module 'fastify' {
   }
 }
 
-/** The request's trace and span ids for its log line: {} when it is not traced. */
-export function requestTraceFields(request: FastifyRequest): { traceId?: string; spanId?: string } {
-  const ids = request.traceSpan?.spanContext();
-  return ids ? { traceId: ids.traceId, spanId: ids.spanId } : {};
-}
-
 /**
  * A server span per request (docs/operations.md "Tracing"): named by method and route pattern,
  * continuing an incoming `traceparent`, with the status and the account — never the URL, a key or

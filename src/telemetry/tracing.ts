@@ -98,10 +98,11 @@ export function injectTraceHeaders(headers: Record<string, string>): Record<stri
   return headers;
 }
 
-/** The active span's ids, for log lines: {} when there is none. */
-export function traceFields(): { traceId?: string; spanId?: string } {
-  if (!on) return {};
-  const span = trace.getActiveSpan();
+/** A span's ids, for log lines (by default the active span's): {} when there is none. */
+export function traceFields(span: Span | undefined = on ? trace.getActiveSpan() : undefined): {
+  traceId?: string;
+  spanId?: string;
+} {
   if (!span) return {};
   const { traceId, spanId } = span.spanContext();
   return { traceId, spanId };
